@@ -1,0 +1,102 @@
+/*
+ * mm/fork.c - address-space lifetime: create, fork (dup_mmap), destroy
+ * (exit_mmap).
+ *
+ * fork copies every VMA except VM_DONTCOPY ones, without their mlock; a
+ * VM_WIPEONFORK VMA arrives empty, with no anonymous identity.  Page-table
+ * entries are copied only where Linux copies them (vma_needs_copy): VMAs
+ * that have an anonymous identity, i.e. may hold anonymous pages; the rest
+ * fault in again on demand.  Copied private writable PTEs are
+ * write-protected on both sides, so the first write copies (or reuses).
+ */
+#include <stdlib.h>
+#include "mm.h"
+#include "../rmap/rmap.h"
+
+struct vm_mm *mm_create(struct vm_machine *m)
+{
+	struct vm_mm *mm = vm_zalloc(m, sizeof(*mm));
+
+	if (!mm)
+		return NULL;
+	mm->machine = m;
+	if (pgd_alloc(mm)) {
+		free(mm);
+		return NULL;
+	}
+	list_add_tail(&mm->node, &m->mms);
+	return mm;
+}
+
+/* exit_mmap: tear down every mapping, then the page tables */
+static void exit_mmap(struct vm_mm *mm)
+{
+	struct vm_area *v, *next;
+
+	for (v = mm->first; v; v = v->next)
+		zap_range(v, v->start, v->end);
+	for (v = mm->first; v; v = next) {
+		next = v->next;
+		vma_unlink(mm, v);
+		vma_remove_free(v);
+	}
+	mm->locked_vm = 0;
+}
+
+void mm_destroy(struct vm_mm *mm)
+{
+	exit_mmap(mm);
+	pgd_free(mm);
+	list_del(&mm->node);
+	free(mm);
+}
+
+int mm_fork(struct vm_mm *parent, struct vm_mm **childp)
+{
+	struct vm_machine *m = parent->machine;
+	struct vm_mm *child = mm_create(m);
+	struct vm_area *v;
+	int err = 0;
+
+	if (!child)
+		return -12;
+	child->start_brk = parent->start_brk;
+	child->brk = parent->brk;
+	for (v = parent->first; v; v = v->next) {
+		struct vm_area *n;
+
+		if (v->flags & VM_DONTCOPY)
+			continue;
+		n = vma_alloc(child);
+		if (!n) {
+			err = -12;
+			break;
+		}
+		n->start = v->start;
+		n->end = v->end;
+		n->flags = v->flags & ~VM_LOCKED_MASK;
+		n->pgoff = v->pgoff;
+		n->file = v->file;
+		if (v->flags & VM_WIPEONFORK) {
+			n->anon = NULL;
+		} else {
+			err = m->rmap->fork_vma(n, v);
+			if (err) {
+				vma_free(n);
+				break;
+			}
+		}
+		vma_link(child, n);
+		if (!(v->flags & VM_WIPEONFORK) && v->anon) {
+			err = copy_page_range(n, v);
+			if (err)
+				break;
+		}
+	}
+	if (err) {
+		mm_destroy(child);
+		return err;
+	}
+	*childp = child;
+	return 0;
+}

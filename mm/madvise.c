@@ -1,0 +1,214 @@
+/*
+ * mm/madvise.c - madvise(2) as Linux 6.x does it on a machine without swap.
+ *
+ * Advice that changes VMA flags (normal random sequential dontfork dofork
+ * wipeonfork keeponfork) splits and merges VMAs like mprotect; advice that
+ * acts on pages does:
+ *   dontneed        unmap the pages (anonymous memory reads as zero again)
+ *   free            mark exclusively mapped pages lazily freeable: they
+ *                   stay mapped until reclaim finds them still clean
+ *   pageout         reclaim now: without swap only lazily freed, clean,
+ *                   exclusively mapped pages go (the rest stay)
+ *   cold, willneed  LRU hints only: nothing visible without swap
+ *   remove          shared file/shmem memory only (-EINVAL otherwise)
+ *   populate_read / populate_write   fault the range in
+ * Holes are skipped and reported as -ENOMEM at the end, after the mapped
+ * parts were acted on (madvise_walk_vmas).
+ */
+#include "mm.h"
+#include "../rmap/rmap.h"
+
+static int free_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct vm_machine *m = mm->machine;
+	uint64_t pfn = pte_pfn(*pte);
+	struct vm_frame *f;
+
+	if (pfn == m->zero_pfn)
+		return 0;
+	f = pfn_frame(m, pfn);
+	if (!(f->flags & PG_ANON) || f->mapcount != 1)
+		return 0;
+	f->flags &= ~PG_DIRTY;
+	f->flags |= PG_LAZYFREE;
+	*pte &= ~(PTE_DIRTY | PTE_ACCESSED);
+	return 0;
+}
+
+static int pageout_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct vm_machine *m = mm->machine;
+	uint64_t pfn = pte_pfn(*pte);
+	struct vm_frame *f;
+
+	if (pfn == m->zero_pfn)
+		return 0;
+	f = pfn_frame(m, pfn);
+	if (!(f->flags & PG_ANON) || f->mapcount != 1)
+		return 0;
+	if (!(f->flags & PG_LAZYFREE))
+		return 0;                  /* no swap: an anonymous page stays */
+	if ((*pte & PTE_DIRTY) || (f->flags & PG_DIRTY)) {
+		/* written since MADV_FREE: it is data again */
+		f->flags &= ~PG_LAZYFREE;
+		f->flags |= PG_DIRTY;
+		return 0;
+	}
+	zap_pte(mm, pte);
+	return 0;
+}
+
+static int madvise_vma(struct vm_area *vma, struct vm_area **prev, uint64_t start,
+		       uint64_t end, enum madv advice)
+{
+	uint64_t newflags = vma->flags;
+	struct vm_area *v;
+	int err = 0;
+
+	switch (advice) {
+	case MADV_REMOVE_:
+		*prev = NULL;
+		if (vma->flags & VM_LOCKED)
+			return -22;
+		if (!vma->file)
+			return -22;
+		if ((vma->flags & (VM_SHARED | VM_MAYWRITE)) != (VM_SHARED | VM_MAYWRITE))
+			return -13;
+		return -22;                /* shared memory: not yet */
+	case MADV_WILLNEED_:
+		*prev = vma;
+		return 0;
+	case MADV_COLD_:
+	case MADV_PAGEOUT_:
+		*prev = vma;
+		if (vma->flags & VM_LOCKED)
+			return -22;
+		if (advice == MADV_PAGEOUT_)
+			walk_ptes(vma->mm, start, end, pageout_one, NULL);
+		return 0;
+	case MADV_DONTNEED_:
+	case MADV_FREE_:
+		*prev = vma;
+		if (vma->flags & VM_LOCKED)
+			return -22;
+		if (advice == MADV_DONTNEED_)
+			zap_range(vma, start, end);
+		else if (vma_is_anonymous(vma))
+			walk_ptes(vma->mm, start, end, free_one, NULL);
+		else
+			return -22;
+		return 0;
+	case MADV_NORMAL_:
+		newflags &= ~(VM_RAND_READ | VM_SEQ_READ);
+		break;
+	case MADV_SEQUENTIAL_:
+		newflags = (newflags & ~VM_RAND_READ) | VM_SEQ_READ;
+		break;
+	case MADV_RANDOM_:
+		newflags = (newflags & ~VM_SEQ_READ) | VM_RAND_READ;
+		break;
+	case MADV_DONTFORK_:
+		newflags |= VM_DONTCOPY;
+		break;
+	case MADV_DOFORK_:
+		newflags &= ~VM_DONTCOPY;
+		break;
+	case MADV_WIPEONFORK_:
+		if (vma->file || (vma->flags & VM_SHARED))
+			return -22;
+		newflags |= VM_WIPEONFORK;
+		break;
+	case MADV_KEEPONFORK_:
+		newflags &= ~VM_WIPEONFORK;
+		break;
+	default:
+		return -22;
+	}
+	if (newflags == vma->flags) {
+		*prev = vma;
+		return 0;
+	}
+	v = vma_modify_flags(*prev, vma, start, end, newflags, &err);
+	if (!v)
+		return err == -12 ? -11 : err;
+	*prev = v;
+	v->flags = newflags;
+	return 0;
+}
+
+/* madvise_populate: -ENOMEM for a hole, -EINVAL where the VMA does not
+ * allow the access, -EFAULT when a fault fails */
+static int madvise_populate(struct vm_mm *mm, uint64_t start, uint64_t end, bool write)
+{
+	while (start < end) {
+		struct vm_area *vma = vma_lookup(mm, start);
+		uint64_t e;
+
+		if (!vma)
+			return -12;
+		if (write ? !(vma->flags & VM_WRITE) : !(vma->flags & VM_READ))
+			return -22;
+		e = vma->end < end ? vma->end : end;
+		for (; start < e; start += PAGE_SIZE) {
+			pte_t *pte = pte_lookup(mm, start);
+			int r;
+
+			if (pte && pte_present(*pte) && (!write || pte_write(*pte)))
+				continue;
+			r = handle_mm_fault(mm, start, write);
+			if (r == VM_FAULT_OOM)
+				return -12;
+			if (r != VM_FAULT_OK)
+				return -14;
+		}
+	}
+	return 0;
+}
+
+int vm_madvise(struct vm_mm *mm, uint64_t start, uint64_t len_in, enum madv advice)
+{
+	uint64_t len, end, tmp;
+	struct vm_area *vma, *prev;
+	int unmapped_error = 0, error;
+
+	if ((unsigned)advice > MADV_POPULATE_WRITE_)
+		return -22;
+	if (start & ~PAGE_MASK)
+		return -22;
+	len = PAGE_ALIGN(len_in);
+	if (len_in && !len)
+		return -22;
+	end = start + len;
+	if (end < start)
+		return -22;
+	if (end == start)
+		return 0;
+	if (advice == MADV_POPULATE_READ_ || advice == MADV_POPULATE_WRITE_)
+		return madvise_populate(mm, start, end, advice == MADV_POPULATE_WRITE_);
+
+	vma = find_vma(mm, start);
+	prev = vma ? vma->prev : NULL;
+	if (vma && start > vma->start)
+		prev = vma;
+	for (;;) {
+		if (!vma)
+			return -12;
+		if (start < vma->start) {
+			unmapped_error = -12;
+			start = vma->start;
+			if (start >= end)
+				break;
+		}
+		tmp = vma->end < end ? vma->end : end;
+		error = madvise_vma(vma, &prev, start, tmp, advice);
+		if (error)
+			return error;
+		start = tmp;
+		if (prev && start < prev->end)
+			start = prev->end;
+		if (start >= end)
+			break;
+		vma = prev ? prev->next : find_vma(mm, start);
+	}
+	return unmapped_error;
+}

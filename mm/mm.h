@@ -1,0 +1,393 @@
+/*
+ * mm/mm.h - the VM core's private header: the machine, frames, page tables,
+ * address spaces and VMAs, and the operations mm/ offers to sim/ and rmap/.
+ *
+ * Everything hangs off one struct vm_machine: there is no global mutable
+ * state, so two machines (say, two rmap schemes) can run side by side.
+ *
+ * Semantics follow Linux 6.x; where a function mirrors a kernel function the
+ * comment names it.  Functions return 0 or a negative errno and leave state
+ * unchanged on failure unless their comment says otherwise (Linux applies
+ * mprotect, mlock and madvise partly before failing on a hole; so do we).
+ *
+ * Locking (for when threads come; everything is single-threaded today):
+ *   machine->lock (not yet present) guards the buddy free lists;
+ *   mm->mmap_lock guards an mm's VMA tree and page tables;
+ *   see rmap/rmap.h for the anon_vma and i_mmap locks and the lock order.
+ */
+#ifndef REVMAP_MM_MM_H
+#define REVMAP_MM_MM_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include "../lib/rbtree.h"
+#include "../lib/interval_tree.h"
+#include "../lib/list.h"
+
+/* ------------------------------------------------------------------ */
+/* Sizes and address-space constants (x86-64, 4-level paging)          */
+
+#define PAGE_SHIFT      12
+#define PAGE_SIZE       4096ULL
+#define PAGE_MASK       (~(PAGE_SIZE - 1))
+#define PAGE_ALIGN(x)   (((x) + PAGE_SIZE - 1) & PAGE_MASK)
+#define PMD_SIZE        (1ULL << 21)
+#define PTRS_PER_TABLE  512
+#define TASK_SIZE       0x7ffffffff000ULL          /* TASK_SIZE_MAX */
+#define MMAP_MIN_ADDR   0x1000ULL                  /* vm.mmap_min_addr */
+#define MMAP_BASE       0x200000000000ULL          /* top-down placement starts here */
+#define TASK_UNMAPPED_BASE (PAGE_ALIGN(TASK_SIZE / 3))
+#define MAX_MAP_COUNT   65530                      /* vm.max_map_count */
+#define MAX_ORDER       10                         /* buddy orders 0..10 */
+#define STACK_GUARD_GAP (256ULL << PAGE_SHIFT)
+
+#define VM_ERR(x)       ((uint64_t)(int64_t)(x))    /* -errno as an address result */
+#define IS_ERR_ADDR(x)  ((x) >= (uint64_t)-4095)
+
+/* ------------------------------------------------------------------ */
+/* Debug checks: VM_BUG_ON always on in debug builds; disabled, it still
+ * type-checks its expression.                                          */
+
+#ifdef REVMAP_DEBUG
+#define VM_BUG_ON(c) do { if (c) vm_bug(__FILE__, __LINE__, #c); } while (0)
+#else
+#define VM_BUG_ON(c) do { if (0 && (c)) {} } while (0)
+#endif
+_Noreturn void vm_bug(const char *file, int line, const char *what);
+
+/* ------------------------------------------------------------------ */
+/* Page-table entries: x86-64 layout                                    */
+
+typedef uint64_t pte_t;
+#define PTE_PRESENT   (1ULL << 0)
+#define PTE_WRITE     (1ULL << 1)
+#define PTE_USER      (1ULL << 2)
+#define PTE_ACCESSED  (1ULL << 5)
+#define PTE_DIRTY     (1ULL << 6)
+#define PTE_PROTNONE  (1ULL << 8)   /* Linux's _PAGE_PROTNONE: mapped, but no access */
+#define PTE_PFN_MASK  0x000ffffffffff000ULL
+
+static inline bool pte_none(pte_t p) { return p == 0; }
+/* "present" as Linux (and pagemap) mean it: mapped, even if PROT_NONE */
+static inline bool pte_present(pte_t p) { return p & (PTE_PRESENT | PTE_PROTNONE); }
+static inline uint64_t pte_pfn(pte_t p) { return (p & PTE_PFN_MASK) >> PAGE_SHIFT; }
+static inline bool pte_write(pte_t p) { return p & PTE_WRITE; }
+
+/* ------------------------------------------------------------------ */
+/* Frames                                                               */
+
+/* vm_frame.flags */
+#define PG_BUDDY      0x0001u   /* first frame of a free buddy block */
+#define PG_RESERVED   0x0002u   /* never allocated (the zero page) */
+#define PG_PGTABLE    0x0004u   /* holds a page table */
+#define PG_ANON       0x0008u   /* private anonymous page (mapping = anon object) */
+#define PG_ANON_EXCL  0x0010u   /* PageAnonExclusive: mapped by exactly one PTE, may be reused on write */
+#define PG_DIRTY      0x0020u   /* contents differ from backing store */
+#define PG_LAZYFREE   0x0040u   /* MADV_FREE: clean anon page that reclaim may discard */
+#define PG_MLOCKED    0x0080u   /* mapped in a VM_LOCKED vma */
+#define PG_ORDER_SHIFT 24       /* buddy order, stored in flags bits 24..31 */
+
+#define FRAME_NIL     UINT32_MAX
+
+/*
+ * One per physical frame; its size is a headline figure (48 bytes).
+ * Invariants: a free frame has refcount 0 and mapcount 0; a page mapped by
+ * n PTEs (n > 0) has mapcount n and refcount >= n; the zero page is
+ * PG_RESERVED and keeps no counts.
+ */
+struct vm_frame {
+	uint32_t flags;       /* PG_* bits and, when PG_BUDDY, the block order */
+	int32_t refcount;     /* references: one per mapping PTE, one per table use */
+	int32_t mapcount;     /* PTEs that map this frame, in every mm */
+	uint32_t next;        /* buddy free list / LRU: next pfn or FRAME_NIL */
+	uint32_t prev;        /* buddy free list / LRU: previous pfn or FRAME_NIL */
+	uint32_t pad;         /* reserved for the swap slot (later) */
+	void *mapping;        /* anon: the rmap scheme's anon object; file: its vm_file */
+	uint64_t index;       /* page offset within mapping (anon: linear page index) */
+	uint64_t rmap;        /* the rmap scheme's per-frame word */
+};
+
+/* ------------------------------------------------------------------ */
+/* VMAs                                                                 */
+
+#define VM_READ        0x00000001ULL
+#define VM_WRITE       0x00000002ULL
+#define VM_EXEC        0x00000004ULL
+#define VM_SHARED      0x00000008ULL
+#define VM_MAYREAD     0x00000010ULL
+#define VM_MAYWRITE    0x00000020ULL
+#define VM_MAYEXEC     0x00000040ULL
+#define VM_MAYSHARE    0x00000080ULL
+#define VM_LOCKED      0x00002000ULL
+#define VM_SEQ_READ    0x00008000ULL
+#define VM_RAND_READ   0x00010000ULL
+#define VM_DONTCOPY    0x00020000ULL
+#define VM_DONTEXPAND  0x00040000ULL
+#define VM_LOCKONFAULT 0x00080000ULL
+#define VM_ACCOUNT     0x00100000ULL
+#define VM_NORESERVE   0x00200000ULL
+#define VM_WIPEONFORK  0x02000000ULL
+#define VM_ACCESS_FLAGS (VM_READ | VM_WRITE | VM_EXEC)
+#define VM_LOCKED_MASK (VM_LOCKED | VM_LOCKONFAULT)
+
+struct vm_mm;
+struct vm_file;
+
+/*
+ * A VMA: [start, end) with uniform attributes.
+ * Invariants: start < end, both page aligned; VMAs of one mm never overlap;
+ * for anonymous memory a page at address a has index
+ * pgoff + ((a - start) >> PAGE_SHIFT), preserved by mremap.
+ */
+struct vm_area {
+	uint64_t start;              /* first address */
+	uint64_t end;                /* one past the last address */
+	struct vm_area *prev;        /* previous VMA of the mm in address order, or NULL */
+	struct vm_area *next;        /* next VMA of the mm in address order, or NULL */
+	struct rb_node rb;           /* mm->vma_tree, keyed by start */
+	uint64_t gap_max;            /* largest gap before any VMA of this rb subtree */
+	struct vm_mm *mm;            /* owner */
+	uint64_t flags;              /* VM_* */
+	uint64_t pgoff;              /* page offset of start (file offset, or anon index) */
+	struct vm_file *file;        /* mapped file, NULL for anonymous memory */
+	void *anon;                  /* scheme's anonymous identity (Linux: anon_vma); NULL
+				        until the first anonymous page */
+	struct list_head anon_chain; /* scheme's per-VMA links (Linux: anon_vma_chain list) */
+};
+
+static inline uint64_t vma_pages(const struct vm_area *v)
+{
+	return (v->end - v->start) >> PAGE_SHIFT;
+}
+static inline bool vma_is_anonymous(const struct vm_area *v) { return !v->file; }
+static inline bool vma_is_accessible(const struct vm_area *v)
+{
+	return v->flags & VM_ACCESS_FLAGS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Address spaces                                                       */
+
+struct vm_mm {
+	struct vm_machine *machine;  /* owner */
+	struct rb_root vma_tree;     /* VMAs by start; augmented by gap_max */
+	struct vm_area *first;       /* lowest VMA, or NULL */
+	int map_count;               /* number of VMAs */
+	uint32_t pgd;                /* pfn of the top-level page table */
+	uint64_t start_brk;          /* heap start (brkbase) */
+	uint64_t brk;                /* current break (as brk(2) returned it) */
+	uint64_t rss;                /* present anonymous pages (excluding zero page) */
+	uint64_t nr_ptes;            /* present PTEs */
+	uint64_t nr_pgtables;        /* page-table frames, all levels */
+	uint64_t locked_vm;          /* pages in VM_LOCKED VMAs */
+	struct list_head node;       /* machine->mms */
+	int id;                      /* the owner's pid, for messages */
+};
+
+/* ------------------------------------------------------------------ */
+/* Statistics: exact counts of work done                                */
+
+struct vm_stats {
+	uint64_t faults;             /* handle_mm_fault calls */
+	uint64_t zero_faults;        /* zero page mapped */
+	uint64_t anon_faults;        /* new zeroed anonymous page */
+	uint64_t cow_copies;         /* wp fault that copied */
+	uint64_t cow_reuses;         /* wp fault that reused */
+	uint64_t frames_alloc;       /* frames handed out */
+	uint64_t frames_freed;       /* frames given back */
+	uint64_t ptes_copied;        /* fork */
+	uint64_t ptes_zapped;        /* unmapped PTEs */
+	uint64_t ptes_moved;         /* mremap */
+	uint64_t rmap_vmas_visited;  /* rmap walks: VMAs looked at */
+	uint64_t rmap_ptes_visited;  /* rmap walks: PTEs looked at */
+	uint64_t vma_bytes;          /* current bytes of VMA structures */
+	uint64_t rmap_bytes;         /* current bytes of the scheme's metadata */
+	uint64_t nr_vmas;            /* current VMAs, all mms */
+};
+
+/* ------------------------------------------------------------------ */
+/* The machine                                                          */
+
+struct rmap_ops;
+
+struct free_area {
+	uint32_t head;               /* first free block of this order (pfn), FRAME_NIL if none */
+	uint64_t nr;                 /* free blocks of this order */
+};
+
+struct vm_machine {
+	uint8_t *mem;                /* physical memory: nr_frames * PAGE_SIZE bytes */
+	uint64_t nr_frames;          /* frames in the machine */
+	struct vm_frame *frames;     /* the frame table */
+	struct free_area free[MAX_ORDER + 1]; /* buddy free lists */
+	uint64_t nr_free;            /* free frames, all orders */
+	uint32_t zero_pfn;           /* the shared zero page */
+	struct list_head mms;        /* every live vm_mm */
+	const struct rmap_ops *rmap; /* the reverse-mapping scheme */
+	void *rmap_priv;             /* the scheme's machine-wide state */
+	struct vm_stats stats;       /* counters */
+	uint64_t fail_alloc_at;      /* fault injection: this allocation fails (0: never) */
+	uint64_t nr_allocs;          /* allocation attempts so far (frames and objects) */
+	char why[256];               /* last checker failure */
+};
+
+/* ------------------------------------------------------------------ */
+/* mm/frame.c: physical memory                                          */
+
+int machine_init(struct vm_machine *m, uint64_t mem_bytes, const struct rmap_ops *ops);
+void machine_fini(struct vm_machine *m);
+static inline struct vm_frame *pfn_frame(struct vm_machine *m, uint64_t pfn)
+{
+	return &m->frames[pfn];
+}
+static inline uint64_t frame_pfn(struct vm_machine *m, const struct vm_frame *f)
+{
+	return (uint64_t)(f - m->frames);
+}
+static inline void *pfn_data(struct vm_machine *m, uint64_t pfn)
+{
+	return m->mem + (pfn << PAGE_SHIFT);
+}
+/* => returns a zeroed, referenced (refcount 1) block of 2^order frames, or FRAME_NIL */
+uint32_t frames_alloc(struct vm_machine *m, unsigned order);
+void frames_free(struct vm_machine *m, uint32_t pfn, unsigned order);
+/* drop a reference to a user page; frees it when the last one goes */
+void frame_put(struct vm_machine *m, uint32_t pfn);
+/* counts an allocation of a kernel object; false when fault injection says fail */
+bool machine_may_alloc(struct vm_machine *m);
+void *vm_zalloc(struct vm_machine *m, size_t size);   /* NULL on (injected) failure */
+
+/* ------------------------------------------------------------------ */
+/* mm/pgtable.c                                                         */
+
+int pgd_alloc(struct vm_mm *mm);
+void pgd_free(struct vm_mm *mm);
+pte_t *pte_lookup(struct vm_mm *mm, uint64_t addr);          /* NULL if no table */
+pte_t *pte_alloc(struct vm_mm *mm, uint64_t addr);           /* NULL: -ENOMEM */
+/* remove one present PTE: its page loses a mapping and a reference */
+void zap_pte(struct vm_mm *mm, pte_t *pte);
+/* remove every PTE in [start, end) of vma, dropping page references */
+void zap_range(struct vm_area *vma, uint64_t start, uint64_t end);
+/* free page tables covering only [floor, ceiling), within [start, end) */
+void free_pgtables(struct vm_mm *mm, uint64_t start, uint64_t end,
+		   uint64_t floor, uint64_t ceiling);
+/* fork: copy PTEs of src into dst (same range), write-protecting COW pages */
+int copy_page_range(struct vm_area *dst, struct vm_area *src);
+/* mremap: move PTEs of [old, old+len) in old_vma to new_addr in new_vma */
+int move_page_tables(struct vm_area *old_vma, uint64_t old_addr,
+		     struct vm_area *new_vma, uint64_t new_addr, uint64_t len);
+/* mprotect: rewrite the protection of present PTEs in [start, end) */
+void change_protection(struct vm_area *vma, uint64_t start, uint64_t end);
+pte_t mk_pte(struct vm_area *vma, uint64_t pfn, bool write);
+/* visit each present PTE of [start, end): fn returns nonzero to stop */
+typedef int (*pte_visit_fn)(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg);
+int walk_ptes(struct vm_mm *mm, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg);
+
+/* ------------------------------------------------------------------ */
+/* mm/vma.c: the VMA tree, split and merge                              */
+
+struct vm_area *vma_alloc(struct vm_mm *mm);
+void vma_free(struct vm_area *vma);
+struct vm_area *find_vma(struct vm_mm *mm, uint64_t addr);   /* first with end > addr */
+struct vm_area *vma_lookup(struct vm_mm *mm, uint64_t addr); /* the one containing addr */
+struct vm_area *vma_last(struct vm_mm *mm);                 /* highest VMA or NULL */
+struct vm_area *find_vma_intersection(struct vm_mm *mm, uint64_t start, uint64_t end);
+void vma_link(struct vm_mm *mm, struct vm_area *vma);       /* insert into tree/list */
+void vma_unlink(struct vm_mm *mm, struct vm_area *vma);     /* remove from tree/list */
+void vma_update_gaps(struct vm_area *vma);                  /* after start/end change */
+int split_vma(struct vm_area *vma, uint64_t addr, bool new_below);
+/* vma_modify: make [start, end) of vma its own VMA with new flags, merging
+ * with neighbours where Linux would.  => returns the VMA now covering
+ * [start, end), or NULL with *err set (-ENOMEM). */
+struct vm_area *vma_modify_flags(struct vm_area *prev, struct vm_area *vma,
+				 uint64_t start, uint64_t end, uint64_t newflags,
+				 int *err);
+/* vma_merge_new_range for a new mapping [start,end): returns the VMA that
+ * now covers it, or NULL if no merge was possible */
+struct vm_area *vma_merge_new(struct vm_mm *mm, uint64_t start, uint64_t end,
+			      uint64_t flags, struct vm_file *file, uint64_t pgoff,
+			      void *anon, struct vm_area *copied_from, bool just_expand);
+/* remove the VMAs entirely inside [start, end) after splitting at the
+ * edges; unmaps pages and frees page tables; -ENOMEM if a split fails */
+int do_munmap(struct vm_mm *mm, uint64_t start, uint64_t len);
+bool vma_check_tree(struct vm_mm *mm, char *why, size_t len);
+void vma_remove_free(struct vm_area *vma);                  /* unlink rmap + free */
+uint64_t unmapped_area_topdown(struct vm_mm *mm, uint64_t len, uint64_t low, uint64_t high);
+uint64_t unmapped_area(struct vm_mm *mm, uint64_t len, uint64_t low, uint64_t high);
+
+/* ------------------------------------------------------------------ */
+/* mm/mmap.c and friends: the system calls (Linux semantics)            */
+
+#define PROT_READ_   1u
+#define PROT_WRITE_  2u
+#define PROT_EXEC_   4u
+
+#define MAP_PRIVATE_   0x01u
+#define MAP_SHARED_    0x02u
+#define MAP_ANON_      0x04u
+#define MAP_FIXED_     0x08u
+#define MAP_NOREPLACE_ 0x10u
+#define MAP_POPULATE_  0x20u
+#define MAP_LOCKED_    0x40u
+#define MAP_NORESERVE_ 0x80u
+
+#define MREMAP_MAYMOVE_   1u
+#define MREMAP_FIXED_     2u
+#define MREMAP_DONTUNMAP_ 4u
+
+enum madv {
+	MADV_NORMAL_, MADV_RANDOM_, MADV_SEQUENTIAL_, MADV_WILLNEED_,
+	MADV_DONTNEED_, MADV_FREE_, MADV_REMOVE_, MADV_DONTFORK_,
+	MADV_DOFORK_, MADV_WIPEONFORK_, MADV_KEEPONFORK_, MADV_COLD_,
+	MADV_PAGEOUT_, MADV_POPULATE_READ_, MADV_POPULATE_WRITE_,
+};
+
+uint64_t vm_mmap(struct vm_mm *mm, uint64_t addr, uint64_t len, unsigned prot,
+		 unsigned flags, struct vm_file *file, uint64_t off);
+int vm_munmap(struct vm_mm *mm, uint64_t addr, uint64_t len);
+int vm_mprotect(struct vm_mm *mm, uint64_t addr, uint64_t len, unsigned prot);
+uint64_t vm_mremap(struct vm_mm *mm, uint64_t addr, uint64_t old_len,
+		   uint64_t new_len, unsigned flags, uint64_t new_addr);
+int vm_madvise(struct vm_mm *mm, uint64_t addr, uint64_t len, enum madv advice);
+int vm_mlock(struct vm_mm *mm, uint64_t addr, uint64_t len);
+int vm_munlock(struct vm_mm *mm, uint64_t addr, uint64_t len);
+uint64_t vm_brk(struct vm_mm *mm, uint64_t brk);
+int vm_brkbase(struct vm_mm *mm, uint64_t addr);
+/* __mm_populate: fault in [start, start+len); ignore_errors as Linux */
+int mm_populate(struct vm_mm *mm, uint64_t start, uint64_t len, bool ignore_errors);
+int populate_vma_range(struct vm_area *vma, uint64_t start, uint64_t end);
+uint64_t get_unmapped_area(struct vm_mm *mm, struct vm_file *file, uint64_t addr,
+			   uint64_t len, uint64_t pgoff, unsigned flags);
+bool vm_enough_memory(struct vm_mm *mm, uint64_t pages);
+
+/* ------------------------------------------------------------------ */
+/* mm/fault.c                                                           */
+
+#define VM_FAULT_OK     0
+#define VM_FAULT_SEGV   1
+#define VM_FAULT_BUS    2
+#define VM_FAULT_OOM    3
+
+int handle_mm_fault(struct vm_mm *mm, uint64_t addr, bool write);
+
+/* ------------------------------------------------------------------ */
+/* mm/fork.c: address-space lifetime                                    */
+
+struct vm_mm *mm_create(struct vm_machine *m);     /* empty address space */
+int mm_fork(struct vm_mm *parent, struct vm_mm **child);
+void mm_destroy(struct vm_mm *mm);                  /* exit_mmap + free */
+
+/* ------------------------------------------------------------------ */
+/* mm/check.c                                                           */
+
+/* Every checker returns true when sound; otherwise it writes what is wrong
+ * (naming the structure) into m->why. */
+bool check_machine(struct vm_machine *m);
+bool check_free_lists(struct vm_machine *m);
+bool check_mm(struct vm_mm *mm);
+bool check_frames(struct vm_machine *m);
+bool check_rmap(struct vm_machine *m);
+
+#endif

@@ -1,0 +1,482 @@
+/*
+ * mm/mmap.c - mmap, munmap, mprotect, mlock/munlock, brk and populate, with
+ * the argument checks, error codes and partial effects of Linux 6.x
+ * (mm/mmap.c, mm/vma.c, mm/mprotect.c, mm/mlock.c, mm/gup.c there).
+ *
+ * Placement: mmap at 0 (or at a hint that does not fit) is top-down from
+ * MMAP_BASE, as x86-64's arch_get_unmapped_area_topdown; anonymous private
+ * mappings whose length is a multiple of 2 MiB are aligned to 2 MiB as
+ * __get_unmapped_area does for THP.
+ */
+#include <string.h>
+#include "mm.h"
+#include "../rmap/rmap.h"
+
+#define MAP_TYPE_FLAGS (MAP_PRIVATE_ | MAP_SHARED_)
+
+/* __vm_enough_memory with the heuristic overcommit policy (mode 0) */
+bool vm_enough_memory(struct vm_mm *mm, uint64_t pages)
+{
+	return pages <= mm->machine->nr_frames;
+}
+
+static uint64_t arch_get_unmapped_area_topdown(struct vm_mm *mm, uint64_t addr,
+					       uint64_t len, unsigned flags)
+{
+	uint64_t a;
+
+	if (len > TASK_SIZE)
+		return VM_ERR(-12);
+	if (flags & MAP_FIXED_)
+		return addr;
+	if (addr) {
+		struct vm_area *v;
+
+		addr = PAGE_ALIGN(addr);
+		v = find_vma(mm, addr);
+		if (TASK_SIZE - len >= addr && addr >= MMAP_MIN_ADDR &&
+		    (!v || addr + len <= v->start) &&
+		    (v ? !v->prev || addr >= v->prev->end :
+			 !vma_last(mm) || addr >= vma_last(mm)->end))
+			return addr;
+	}
+	a = unmapped_area_topdown(mm, len, MMAP_MIN_ADDR > PAGE_SIZE ? MMAP_MIN_ADDR : PAGE_SIZE,
+				  MMAP_BASE);
+	if (!IS_ERR_ADDR(a))
+		return a;
+	/* fall back to bottom-up, as Linux does when top-down fails */
+	return unmapped_area(mm, len, TASK_UNMAPPED_BASE, TASK_SIZE);
+}
+
+uint64_t get_unmapped_area(struct vm_mm *mm, struct vm_file *file, uint64_t addr,
+			   uint64_t len, uint64_t pgoff, unsigned flags)
+{
+	uint64_t a;
+
+	if (len > TASK_SIZE)
+		return VM_ERR(-12);
+	if (!file && !(flags & MAP_SHARED_) && !addr && !(flags & MAP_FIXED_) &&
+	    !(len & (PMD_SIZE - 1))) {
+		/* thp_get_unmapped_area: search len + 2M, then align */
+		uint64_t padded = len + PMD_SIZE, r;
+
+		r = padded < len ? VM_ERR(-12) : arch_get_unmapped_area_topdown(mm, 0, padded, flags);
+		if (!IS_ERR_ADDR(r)) {
+			uint64_t off_sub = (0 - r) & (PMD_SIZE - 1);
+
+			a = off_sub ? r + off_sub : r + PMD_SIZE;
+			goto check;
+		}
+	}
+	a = arch_get_unmapped_area_topdown(mm, addr, len, flags);
+	if (IS_ERR_ADDR(a))
+		return a;
+check:
+	if (a > TASK_SIZE - len)
+		return VM_ERR(-12);
+	if (a & ~PAGE_MASK)
+		return VM_ERR(-22);
+	return a;
+}
+
+static uint64_t calc_vm_prot(unsigned prot)
+{
+	return ((prot & PROT_READ_) ? VM_READ : 0) | ((prot & PROT_WRITE_) ? VM_WRITE : 0) |
+	       ((prot & PROT_EXEC_) ? VM_EXEC : 0);
+}
+
+/* mmap_region for anonymous memory: the range is known and page aligned */
+static uint64_t mmap_region(struct vm_mm *mm, uint64_t addr, uint64_t len,
+			    uint64_t vm_flags, uint64_t pgoff)
+{
+	struct vm_area *vma;
+	uint64_t pages = len >> PAGE_SHIFT;
+	int err;
+
+	/* private writable memory is accounted (accountable_mapping) */
+	if ((vm_flags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) == VM_WRITE) {
+		if (!vm_enough_memory(mm, pages))
+			return VM_ERR(-12);
+		vm_flags |= VM_ACCOUNT;
+	}
+	/* unmap whatever is in the way (MAP_FIXED) */
+	if (find_vma_intersection(mm, addr, addr + len)) {
+		err = do_munmap(mm, addr, len);
+		if (err)
+			return VM_ERR(err);
+	}
+	vma = vma_merge_new(mm, addr, addr + len, vm_flags, NULL, pgoff, NULL, NULL, false);
+	if (!vma) {
+		vma = vma_alloc(mm);
+		if (!vma)
+			return VM_ERR(-12);
+		vma->start = addr;
+		vma->end = addr + len;
+		vma->flags = vm_flags;
+		vma->pgoff = pgoff;
+		vma_link(mm, vma);
+	}
+	if (vm_flags & VM_LOCKED)
+		mm->locked_vm += pages;
+	return addr;
+}
+
+uint64_t vm_mmap(struct vm_mm *mm, uint64_t addr, uint64_t len, unsigned prot,
+		 unsigned flags, struct vm_file *file, uint64_t off)
+{
+	uint64_t vm_flags, pgoff, ret;
+
+	if (off & ~PAGE_MASK)
+		return VM_ERR(-22);
+	if (file)
+		return VM_ERR(-19);        /* files: not yet */
+	if ((flags & MAP_TYPE_FLAGS) == 0 || (flags & MAP_TYPE_FLAGS) == MAP_TYPE_FLAGS)
+		return VM_ERR(-22);
+	if (flags & MAP_SHARED_)
+		return VM_ERR(-19);        /* shared memory: not yet */
+	if (!len)
+		return VM_ERR(-22);
+	if (flags & MAP_NOREPLACE_)
+		flags |= MAP_FIXED_;
+	if (!(flags & MAP_FIXED_)) {
+		addr &= PAGE_MASK;
+		if (addr && addr < MMAP_MIN_ADDR)
+			addr = PAGE_ALIGN(MMAP_MIN_ADDR);
+	}
+	len = PAGE_ALIGN(len);
+	if (!len)
+		return VM_ERR(-12);
+	if (mm->map_count > MAX_MAP_COUNT)
+		return VM_ERR(-12);
+	addr = get_unmapped_area(mm, NULL, addr, len, 0, flags);
+	if (IS_ERR_ADDR(addr))
+		return addr;
+	if ((flags & MAP_NOREPLACE_) && find_vma_intersection(mm, addr, addr + len))
+		return VM_ERR(-17);
+	vm_flags = calc_vm_prot(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+	if (flags & MAP_LOCKED_)
+		vm_flags |= VM_LOCKED;
+	pgoff = addr >> PAGE_SHIFT;
+	if (flags & MAP_NORESERVE_)
+		vm_flags |= VM_NORESERVE;
+	ret = mmap_region(mm, addr, len, vm_flags, pgoff);
+	if (IS_ERR_ADDR(ret))
+		return ret;
+	if ((vm_flags & VM_LOCKED) || (flags & MAP_POPULATE_))
+		mm_populate(mm, ret, len, true);
+	return ret;
+}
+
+int vm_munmap(struct vm_mm *mm, uint64_t addr, uint64_t len)
+{
+	return do_munmap(mm, addr, len);
+}
+
+/* ---------------- populate (mm/gup.c) ---------------- */
+
+/*
+ * populate_vma_page_range: fault in [start, end) of vma as get_user_pages
+ * would: write faults on private writable mappings (breaking COW), read
+ * faults otherwise.  => returns 0 or -EFAULT / -ENOMEM.
+ */
+int populate_vma_range(struct vm_area *vma, uint64_t start, uint64_t end)
+{
+	struct vm_mm *mm = vma->mm;
+	bool write;
+
+	if (vma->flags & VM_LOCKONFAULT)
+		return 0;
+	if (!vma_is_accessible(vma))
+		return -14;
+	write = (vma->flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
+	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+		pte_t *pte = pte_lookup(mm, a);
+		int r;
+
+		if (pte && pte_present(*pte) && (!write || pte_write(*pte)))
+			continue;
+		r = handle_mm_fault(mm, a, write);
+		if (r == VM_FAULT_OOM)
+			return -12;
+		if (r != VM_FAULT_OK)
+			return -14;
+	}
+	return 0;
+}
+
+/* the caller's "fault" check for FOLL_FORCE: populate may read a write-only
+ * or exec-only private mapping, which handle_mm_fault allows anyway on x86 */
+
+int mm_populate(struct vm_mm *mm, uint64_t start, uint64_t len, bool ignore_errors)
+{
+	uint64_t end = start + len, nstart, nend;
+	struct vm_area *vma = NULL;
+	int ret = 0;
+
+	for (nstart = start; nstart < end; nstart = nend) {
+		if (!vma || nstart >= vma->end)
+			vma = find_vma_intersection(mm, vma ? vma->end : nstart, end);
+		if (!vma)
+			break;
+		nend = end < vma->end ? end : vma->end;
+		if (nstart < vma->start)
+			nstart = vma->start;
+		ret = populate_vma_range(vma, nstart, nend);
+		if (ret < 0) {
+			if (ignore_errors) {
+				ret = 0;
+				continue;
+			}
+			break;
+		}
+	}
+	return ret;
+}
+
+/* ---------------- mprotect ---------------- */
+
+static int mprotect_fixup(struct vm_area *vma, struct vm_area **pprev,
+			  uint64_t start, uint64_t end, uint64_t newflags)
+{
+	uint64_t oldflags = vma->flags;
+	uint64_t pages = (end - start) >> PAGE_SHIFT;
+	int err = 0;
+
+	if (newflags == oldflags) {
+		*pprev = vma;
+		return 0;
+	}
+	if (newflags & VM_WRITE) {
+		if (!(oldflags & (VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE))) {
+			if (!vm_enough_memory(vma->mm, pages))
+				return -12;
+			newflags |= VM_ACCOUNT;
+		}
+	} else if ((oldflags & VM_ACCOUNT) && vma_is_anonymous(vma) && !vma->anon) {
+		newflags &= ~VM_ACCOUNT;
+	}
+	vma = vma_modify_flags(*pprev, vma, start, end, newflags, &err);
+	if (!vma)
+		return err;
+	*pprev = vma;
+	vma->flags = newflags;
+	change_protection(vma, start, end);
+	/* an mlocked private mapping made writable: break COW now */
+	if ((oldflags & (VM_WRITE | VM_SHARED | VM_LOCKED)) == VM_LOCKED &&
+	    (newflags & VM_WRITE))
+		populate_vma_range(vma, start, end);
+	return 0;
+}
+
+int vm_mprotect(struct vm_mm *mm, uint64_t start, uint64_t len, unsigned prot)
+{
+	uint64_t end, nstart, tmp;
+	struct vm_area *vma, *prev;
+	int error;
+
+	if (start & ~PAGE_MASK)
+		return -22;
+	if (!len)
+		return 0;
+	len = PAGE_ALIGN(len);
+	end = start + len;
+	if (end <= start)
+		return -12;
+	vma = find_vma_intersection(mm, start, end);
+	if (!vma)
+		return -12;
+	if (vma->start > start)
+		return -12;
+	prev = vma->prev;
+	if (start > vma->start)
+		prev = vma;
+	nstart = start;
+	tmp = vma->start;
+	error = 0;
+	for (; vma && vma->start < end; vma = prev ? prev->next : find_vma(mm, nstart)) {
+		uint64_t newflags;
+
+		if (vma->start != tmp) {
+			error = -12;
+			break;
+		}
+		newflags = calc_vm_prot(prot) | (vma->flags & ~VM_ACCESS_FLAGS);
+		/* the new protection must be allowed by VM_MAY* */
+		if ((newflags & ~(newflags >> 4)) & VM_ACCESS_FLAGS) {
+			error = -13;
+			break;
+		}
+		tmp = vma->end < end ? vma->end : end;
+		error = mprotect_fixup(vma, &prev, nstart, tmp, newflags);
+		if (error)
+			break;
+		tmp = prev->end;
+		nstart = tmp;
+		if (nstart >= end)
+			break;
+	}
+	if (!error && tmp < end)
+		error = -12;
+	return error;
+}
+
+/* ---------------- mlock ---------------- */
+
+static int mlock_fixup(struct vm_area *vma, struct vm_area **prev, uint64_t start,
+		       uint64_t end, uint64_t newflags)
+{
+	uint64_t oldflags = vma->flags;
+	int err = 0;
+
+	if (newflags == oldflags)
+		goto out;
+	vma = vma_modify_flags(*prev, vma, start, end, newflags, &err);
+	if (!vma)
+		return err;
+	if ((newflags & VM_LOCKED) && !(oldflags & VM_LOCKED))
+		vma->mm->locked_vm += (end - start) >> PAGE_SHIFT;
+	else if (!(newflags & VM_LOCKED) && (oldflags & VM_LOCKED))
+		vma->mm->locked_vm -= (end - start) >> PAGE_SHIFT;
+	vma->flags = newflags;
+out:
+	*prev = vma;
+	return 0;
+}
+
+static int apply_vma_lock_flags(struct vm_mm *mm, uint64_t start, uint64_t len,
+				uint64_t flags)
+{
+	uint64_t end = start + len, nstart, tmp;
+	struct vm_area *vma, *prev;
+	int error;
+
+	if (end < start)
+		return -22;
+	if (end == start)
+		return 0;
+	vma = vma_lookup(mm, start);
+	if (!vma)
+		return -12;
+	prev = vma->prev;
+	if (start > vma->start)
+		prev = vma;
+	nstart = start;
+	tmp = vma->start;
+	for (; vma && vma->start < end; vma = prev->next) {
+		uint64_t newflags;
+
+		if (vma->start != tmp)
+			return -12;
+		newflags = (vma->flags & ~VM_LOCKED_MASK) | flags;
+		tmp = vma->end < end ? vma->end : end;
+		error = mlock_fixup(vma, &prev, nstart, tmp, newflags);
+		if (error)
+			return error;
+		tmp = prev->end;
+		nstart = tmp;
+		if (nstart >= end)
+			break;
+	}
+	if (tmp < end)
+		return -12;
+	return 0;
+}
+
+int vm_mlock(struct vm_mm *mm, uint64_t start, uint64_t len)
+{
+	int error;
+
+	len = PAGE_ALIGN(len + (start & ~PAGE_MASK));
+	start &= PAGE_MASK;
+	error = apply_vma_lock_flags(mm, start, len, VM_LOCKED);
+	if (error)
+		return error;
+	error = mm_populate(mm, start, len, false);
+	if (error == -14)
+		error = -12;
+	else if (error == -12)
+		error = -11;
+	return error;
+}
+
+int vm_munlock(struct vm_mm *mm, uint64_t start, uint64_t len)
+{
+	len = PAGE_ALIGN(len + (start & ~PAGE_MASK));
+	start &= PAGE_MASK;
+	return apply_vma_lock_flags(mm, start, len, 0);
+}
+
+/* ---------------- brk ---------------- */
+
+int vm_brkbase(struct vm_mm *mm, uint64_t addr)
+{
+	mm->start_brk = addr;
+	mm->brk = addr;
+	return 0;
+}
+
+uint64_t vm_brk(struct vm_mm *mm, uint64_t brk)
+{
+	uint64_t newbrk, oldbrk, origbrk = mm->brk;
+	struct vm_area *next, *brkvma;
+
+	if (brk < mm->start_brk)
+		return origbrk;
+	newbrk = PAGE_ALIGN(brk);
+	oldbrk = PAGE_ALIGN(mm->brk);
+	if (newbrk < brk)
+		return origbrk;
+	if (oldbrk == newbrk) {
+		mm->brk = brk;
+		return brk;
+	}
+	if (brk <= mm->brk) {
+		/* always allow shrinking */
+		brkvma = find_vma_intersection(mm, newbrk, oldbrk);
+		if (!brkvma || brkvma->start >= oldbrk)
+			return origbrk;
+		if (do_munmap(mm, newbrk, oldbrk - newbrk))
+			return origbrk;
+		mm->brk = brk;
+		return brk;
+	}
+	/* check_brk_limits: the range must be a valid user range */
+	if (IS_ERR_ADDR(get_unmapped_area(mm, NULL, oldbrk, newbrk - oldbrk, 0, MAP_FIXED_)))
+		return origbrk;
+	next = find_vma(mm, oldbrk);
+	if (next && next->start < newbrk + PAGE_SIZE + STACK_GUARD_GAP &&
+	    newbrk + PAGE_SIZE > next->start)
+		return origbrk;
+	/* do_brk_flags */
+	{
+		uint64_t flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE |
+				 VM_MAYEXEC | VM_ACCOUNT;
+		uint64_t len = newbrk - oldbrk;
+		struct vm_area *vma;
+
+		if (mm->map_count > MAX_MAP_COUNT || !vm_enough_memory(mm, len >> PAGE_SHIFT))
+			return origbrk;
+		/* vma_prev_limit: the VMA just below oldbrk, if it starts at or
+		 * above start_brk */
+		next = find_vma(mm, oldbrk);
+		brkvma = next ? next->prev : vma_last(mm);
+		if (brkvma && brkvma->start < mm->start_brk)
+			brkvma = NULL;
+		vma = NULL;
+		if (brkvma && brkvma->end == oldbrk)
+			vma = vma_merge_new(mm, oldbrk, newbrk, flags, NULL,
+					    oldbrk >> PAGE_SHIFT, NULL, NULL, true);
+		if (!vma) {
+			vma = vma_alloc(mm);
+			if (!vma)
+				return origbrk;
+			vma->start = oldbrk;
+			vma->end = newbrk;
+			vma->flags = flags;
+			vma->pgoff = oldbrk >> PAGE_SHIFT;
+			vma_link(mm, vma);
+		}
+	}
+	mm->brk = brk;
+	return brk;
+}

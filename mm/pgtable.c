@@ -1,0 +1,363 @@
+/*
+ * mm/pgtable.c - four-level page tables in the x86-64 layout.
+ *
+ * Each table is one frame of 512 eight-byte entries, allocated on demand
+ * from the buddy allocator and marked PG_PGTABLE.  Upper-level entries are
+ * present|write|user plus the pfn of the next table; leaf entries carry the
+ * page's pfn and its protection (pte_t, see mm.h).
+ *
+ *   addr bits: 47..39 pgd | 38..30 pud | 29..21 pmd | 20..12 pte | 11..0
+ *
+ * The functions here are the page-table halves of munmap (zap_range,
+ * free_pgtables), fork (copy_page_range), mremap (move_page_tables) and
+ * mprotect (change_protection).  They keep frame map counts and references
+ * exact: one mapcount and one reference per PTE that maps a frame (the zero
+ * page is not counted).
+ */
+#include <string.h>
+#include "mm.h"
+#include "../rmap/rmap.h"
+
+#define TABLE_FLAGS (PTE_PRESENT | PTE_WRITE | PTE_USER)
+#define ADDR_TOP    (1ULL << 48)
+
+static inline unsigned level_shift(int level) { return PAGE_SHIFT + 9 * (level - 1); }
+static inline unsigned pt_index(uint64_t addr, int level)
+{
+	return (addr >> level_shift(level)) & (PTRS_PER_TABLE - 1);
+}
+static inline uint64_t *table_of(struct vm_machine *m, uint64_t entry)
+{
+	return pfn_data(m, pte_pfn(entry));
+}
+
+static int table_alloc(struct vm_mm *mm, uint64_t *slot)
+{
+	struct vm_machine *m = mm->machine;
+	uint32_t pfn = frames_alloc(m, 0);
+
+	if (pfn == FRAME_NIL)
+		return -12;
+	pfn_frame(m, pfn)->flags |= PG_PGTABLE;
+	mm->nr_pgtables++;
+	*slot = ((uint64_t)pfn << PAGE_SHIFT) | TABLE_FLAGS;
+	return 0;
+}
+
+static void table_free(struct vm_mm *mm, uint64_t entry)
+{
+	struct vm_machine *m = mm->machine;
+	uint32_t pfn = (uint32_t)pte_pfn(entry);
+
+	pfn_frame(m, pfn)->flags &= ~PG_PGTABLE;
+	mm->nr_pgtables--;
+	frame_put(m, pfn);
+}
+
+int pgd_alloc(struct vm_mm *mm)
+{
+	uint64_t e;
+	int err = table_alloc(mm, &e);
+
+	if (!err)
+		mm->pgd = (uint32_t)pte_pfn(e);
+	return err;
+}
+
+/*
+ * The PTE table covering addr, or NULL with *skip set to the first address
+ * past the hole (the end of the missing upper-level entry's span).
+ */
+static pte_t *pte_table(struct vm_mm *mm, uint64_t addr, uint64_t *skip)
+{
+	struct vm_machine *m = mm->machine;
+	uint64_t *t = pfn_data(m, mm->pgd);
+
+	for (int level = 4; level > 1; level--) {
+		uint64_t e = t[pt_index(addr, level)];
+
+		if (!(e & PTE_PRESENT)) {
+			uint64_t span = 1ULL << level_shift(level);
+
+			*skip = (addr & ~(span - 1)) + span;
+			return NULL;
+		}
+		t = table_of(m, e);
+	}
+	return t;
+}
+
+pte_t *pte_lookup(struct vm_mm *mm, uint64_t addr)
+{
+	uint64_t skip;
+	pte_t *t = pte_table(mm, addr, &skip);
+
+	return t ? &t[pt_index(addr, 1)] : NULL;
+}
+
+pte_t *pte_alloc(struct vm_mm *mm, uint64_t addr)
+{
+	struct vm_machine *m = mm->machine;
+	uint64_t *t = pfn_data(m, mm->pgd);
+
+	for (int level = 4; level > 1; level--) {
+		uint64_t *slot = &t[pt_index(addr, level)];
+
+		if (!(*slot & PTE_PRESENT) && table_alloc(mm, slot))
+			return NULL;
+		t = table_of(m, *slot);
+	}
+	return &t[pt_index(addr, 1)];
+}
+
+int walk_ptes(struct vm_mm *mm, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg)
+{
+	uint64_t addr = start;
+
+	while (addr < end) {
+		uint64_t next;
+		pte_t *t = pte_table(mm, addr, &next);
+
+		if (t) {
+			next = (addr | (PMD_SIZE - 1)) + 1;
+			if (next > end || next == 0)
+				next = end;
+			for (; addr < next; addr += PAGE_SIZE) {
+				pte_t *pte = &t[pt_index(addr, 1)];
+
+				if (pte_present(*pte)) {
+					int ret = fn(mm, addr, pte, arg);
+
+					if (ret)
+						return ret;
+				}
+			}
+		}
+		if (next <= addr)
+			break;
+		addr = next;
+	}
+	return 0;
+}
+
+pte_t mk_pte(struct vm_area *vma, uint64_t pfn, bool write)
+{
+	pte_t p = (pfn << PAGE_SHIFT) | PTE_USER | PTE_ACCESSED;
+
+	if (!vma_is_accessible(vma))
+		return p | PTE_PROTNONE;
+	p |= PTE_PRESENT;
+	if (write)
+		p |= PTE_WRITE | PTE_DIRTY;
+	return p;
+}
+
+/* remove one present PTE: the page loses a mapping and a reference */
+void zap_pte(struct vm_mm *mm, pte_t *pte)
+{
+	struct vm_machine *m = mm->machine;
+	uint64_t pfn = pte_pfn(*pte);
+
+	*pte = 0;
+	mm->nr_ptes--;
+	m->stats.ptes_zapped++;
+	if (pfn != m->zero_pfn) {
+		struct vm_frame *f = pfn_frame(m, pfn);
+
+		VM_BUG_ON(f->mapcount <= 0);
+		f->mapcount--;
+		mm->rss--;
+		frame_put(m, (uint32_t)pfn);
+	}
+}
+
+static int zap_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	zap_pte(mm, pte);
+	return 0;
+}
+
+void zap_range(struct vm_area *vma, uint64_t start, uint64_t end)
+{
+	walk_ptes(vma->mm, start, end, zap_one, NULL);
+}
+
+static bool pte_table_empty(const uint64_t *t)
+{
+	for (int i = 0; i < PTRS_PER_TABLE; i++)
+		if (pte_present(t[i]))
+			return false;
+	return true;
+}
+
+/* free a whole table subtree (its PTEs must all be gone) */
+static void free_subtree(struct vm_mm *mm, uint64_t entry, int level)
+{
+	if (level > 1) {
+		uint64_t *t = table_of(mm->machine, entry);
+
+		for (int i = 0; i < PTRS_PER_TABLE; i++)
+			if (t[i] & PTE_PRESENT)
+				free_subtree(mm, t[i], level - 1);
+	} else {
+		VM_BUG_ON(!pte_table_empty(table_of(mm->machine, entry)));
+	}
+	table_free(mm, entry);
+}
+
+/* level: the level of table t, whose first entry maps base */
+static void free_level(struct vm_mm *mm, uint64_t *t, int level, uint64_t base,
+		       uint64_t start, uint64_t end, uint64_t floor, uint64_t ceiling)
+{
+	uint64_t span = 1ULL << level_shift(level);
+	unsigned i = (unsigned)((start - base) / span);
+	unsigned last = (unsigned)((end - 1 - base) / span);
+
+	for (; i <= last && i < PTRS_PER_TABLE; i++) {
+		uint64_t ebase = base + i * span, eend = ebase + span;
+
+		if (!(t[i] & PTE_PRESENT))
+			continue;
+		if (ebase >= floor && eend <= ceiling) {
+			free_subtree(mm, t[i], level - 1);
+			t[i] = 0;
+		} else if (level > 2) {
+			free_level(mm, table_of(mm->machine, t[i]), level - 1, ebase,
+				   start > ebase ? start : ebase, end < eend ? end : eend,
+				   floor, ceiling);
+		}
+	}
+}
+
+void free_pgtables(struct vm_mm *mm, uint64_t start, uint64_t end,
+		   uint64_t floor, uint64_t ceiling)
+{
+	if (!ceiling || ceiling > ADDR_TOP)
+		ceiling = ADDR_TOP;
+	if (start >= end)
+		return;
+	free_level(mm, pfn_data(mm->machine, mm->pgd), 4, 0, start, end, floor, ceiling);
+}
+
+void pgd_free(struct vm_mm *mm)
+{
+	free_pgtables(mm, 0, ADDR_TOP, 0, ADDR_TOP);
+	table_free(mm, (uint64_t)mm->pgd << PAGE_SHIFT | TABLE_FLAGS);
+}
+
+static inline bool is_cow_mapping(uint64_t flags)
+{
+	return (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+}
+
+struct copy_arg {
+	struct vm_area *dst, *src;
+	int err;
+};
+
+static int copy_one(struct vm_mm *smm, uint64_t addr, pte_t *spte, void *arg)
+{
+	struct copy_arg *ca = arg;
+	struct vm_mm *dmm = ca->dst->mm;
+	struct vm_machine *m = smm->machine;
+	pte_t *dpte = pte_alloc(dmm, addr);
+	pte_t p = *spte;
+	uint64_t pfn = pte_pfn(p);
+
+	if (!dpte) {
+		ca->err = -12;
+		return 1;
+	}
+	if (pfn != m->zero_pfn) {
+		struct vm_frame *f = pfn_frame(m, pfn);
+
+		f->mapcount++;
+		f->refcount++;
+		f->flags &= ~PG_ANON_EXCL;
+		dmm->rss++;
+		if (is_cow_mapping(ca->src->flags) && pte_write(p)) {
+			*spte &= ~PTE_WRITE;
+			p &= ~PTE_WRITE;
+		}
+	}
+	*dpte = p & ~PTE_ACCESSED;
+	dmm->nr_ptes++;
+	m->stats.ptes_copied++;
+	return 0;
+}
+
+int copy_page_range(struct vm_area *dst, struct vm_area *src)
+{
+	struct copy_arg ca = { dst, src, 0 };
+
+	walk_ptes(src->mm, src->start, src->end, copy_one, &ca);
+	return ca.err;
+}
+
+struct move_arg {
+	struct vm_area *new_vma;
+	int64_t delta;       /* new_addr - old_addr */
+	bool prealloc;       /* first pass: only allocate destination tables */
+	int err;
+};
+
+static int move_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct move_arg *ma = arg;
+	struct vm_mm *nmm = ma->new_vma->mm;
+	pte_t *npte = pte_alloc(nmm, addr + (uint64_t)ma->delta);
+
+	if (!npte) {
+		ma->err = -12;
+		return 1;
+	}
+	if (ma->prealloc)
+		return 0;
+	VM_BUG_ON(!pte_none(*npte));
+	*npte = *pte;
+	*pte = 0;
+	mm->machine->stats.ptes_moved++;
+	return 0;
+}
+
+int move_page_tables(struct vm_area *old_vma, uint64_t old_addr,
+		     struct vm_area *new_vma, uint64_t new_addr, uint64_t len)
+{
+	struct move_arg ma = { new_vma, (int64_t)(new_addr - old_addr), true, 0 };
+
+	/* allocate every destination table first, so the move cannot fail half way */
+	walk_ptes(old_vma->mm, old_addr, old_addr + len, move_one, &ma);
+	if (ma.err)
+		return ma.err;
+	ma.prealloc = false;
+	walk_ptes(old_vma->mm, old_addr, old_addr + len, move_one, &ma);
+	return ma.err;
+}
+
+static int protect_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct vm_area *vma = arg;
+	struct vm_machine *m = mm->machine;
+	uint64_t pfn = pte_pfn(*pte);
+	pte_t keep = *pte & (PTE_PFN_MASK | PTE_ACCESSED | PTE_DIRTY | PTE_USER);
+	bool w = false;
+
+	if (!vma_is_accessible(vma)) {
+		*pte = keep | PTE_PROTNONE;
+		return 0;
+	}
+	if ((vma->flags & VM_WRITE) && pfn != m->zero_pfn) {
+		struct vm_frame *f = pfn_frame(m, pfn);
+
+		/* shared mappings are writable; private ones only where the
+		 * page is exclusively ours (can_change_pte_writable) */
+		w = (vma->flags & VM_SHARED) || (f->flags & PG_ANON_EXCL);
+	}
+	*pte = keep | PTE_PRESENT | (w ? PTE_WRITE : 0);
+	return 0;
+}
+
+void change_protection(struct vm_area *vma, uint64_t start, uint64_t end)
+{
+	walk_ptes(vma->mm, start, end, protect_one, vma);
+}

@@ -1,0 +1,36 @@
+/*
+ * rmap/rmap.c - the generic reverse-mapping walk and the scheme registry.
+ *
+ * rmap_walk(frame) finds every PTE mapping a frame: for an anonymous page
+ * through the scheme's walk_anon; file pages (later) through the file's
+ * i_mmap tree, the same for every scheme.  The visitor is only called for
+ * PTEs that really map the frame; the scheme's walk may look at more (those
+ * are counted in stats.rmap_vmas_visited / rmap_ptes_visited).
+ */
+#include <string.h>
+#include "rmap.h"
+
+static const struct rmap_ops *const schemes[] = {
+	&rmap_linux_ops,
+};
+
+const struct rmap_ops *rmap_find_scheme(const char *name)
+{
+	size_t i;
+
+	if (!name)
+		return schemes[0];
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		if (!strcmp(schemes[i]->name, name))
+			return schemes[i];
+	return NULL;
+}
+
+int rmap_walk(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *arg)
+{
+	if (!f->mapping || f->mapcount == 0)
+		return 0;
+	if (f->flags & PG_ANON)
+		return m->rmap->walk_anon(m, f, fn, arg);
+	return 0;
+}
