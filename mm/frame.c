@@ -129,6 +129,40 @@ void frames_free(struct vm_machine *m, uint32_t pfn, unsigned order)
 	free_list_add(m, pfn, order);
 }
 
+/*
+ * Take every free frame of the aligned block [start, start + 2^order) off
+ * the free lists (they stay free: refcount 0), for compaction.
+ */
+void buddy_isolate(struct vm_machine *m, uint64_t start, unsigned order)
+{
+	for (uint64_t pfn = start; pfn < start + (1ULL << order);) {
+		struct vm_frame *f = pfn_frame(m, pfn);
+
+		if (f->flags & PG_BUDDY) {
+			unsigned o = frame_order(f);
+
+			free_list_del(m, (uint32_t)pfn, o);
+			m->nr_free -= 1ULL << o;
+			pfn += 1ULL << o;
+		} else {
+			pfn++;
+		}
+	}
+}
+
+/* give the unused (refcount 0) frames of an isolated block back */
+void buddy_unisolate(struct vm_machine *m, uint64_t start, unsigned order)
+{
+	for (uint64_t pfn = start; pfn < start + (1ULL << order); pfn++) {
+		struct vm_frame *f = pfn_frame(m, pfn);
+
+		if (!f->refcount && !(f->flags & (PG_BUDDY | PG_RESERVED))) {
+			m->stats.frames_freed--;   /* not a real free: keep stats exact */
+			frames_free(m, (uint32_t)pfn, 0);
+		}
+	}
+}
+
 void frame_put(struct vm_machine *m, uint32_t pfn)
 {
 	struct vm_frame *f = pfn_frame(m, pfn);

@@ -253,6 +253,9 @@ static inline void *pfn_data(struct vm_machine *m, uint64_t pfn)
 /* => returns a zeroed, referenced (refcount 1) block of 2^order frames, or FRAME_NIL */
 uint32_t frames_alloc(struct vm_machine *m, unsigned order);
 void frames_free(struct vm_machine *m, uint32_t pfn, unsigned order);
+/* compaction: take a block's free frames off the lists, and give them back */
+void buddy_isolate(struct vm_machine *m, uint64_t start, unsigned order);
+void buddy_unisolate(struct vm_machine *m, uint64_t start, unsigned order);
 /* drop a reference to a user page; frees it when the last one goes */
 void frame_put(struct vm_machine *m, uint32_t pfn);
 /* counts an allocation of a kernel object; false when fault injection says fail */
@@ -371,6 +374,10 @@ bool vm_enough_memory(struct vm_mm *mm, uint64_t pages);
 #define VM_FAULT_OOM    3
 
 int handle_mm_fault(struct vm_mm *mm, uint64_t addr, bool write);
+
+/* mm/vmscan.c, mm/migrate.c */
+uint64_t mm_reclaim(struct vm_machine *m, uint64_t pages);
+int mm_compact(struct vm_machine *m, unsigned order);
 
 /* ------------------------------------------------------------------ */
 /* mm/fork.c: address-space lifetime                                    */

@@ -122,18 +122,18 @@ int walk_ptes(struct vm_mm *mm, uint64_t start, uint64_t end, pte_visit_fn fn, v
 			next = (addr | (PMD_SIZE - 1)) + 1;
 			if (next > end || next == 0)
 				next = end;
-			for (; addr < next; addr += PAGE_SIZE) {
-				pte_t *pte = &t[pt_index(addr, 1)];
+			for (uint64_t a = addr; a < next; a += PAGE_SIZE) {
+				pte_t *pte = &t[pt_index(a, 1)];
 
 				if (pte_present(*pte)) {
-					int ret = fn(mm, addr, pte, arg);
+					int ret = fn(mm, a, pte, arg);
 
 					if (ret)
 						return ret;
 				}
 			}
 		}
-		if (next <= addr)
+		if (next <= addr)        /* wrapped past the top */
 			break;
 		addr = next;
 	}

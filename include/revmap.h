@@ -1,0 +1,69 @@
+/*
+ * revmap.h - the public interface of librevmap.
+ *
+ * revmap is a user-space model of the Linux 6.x virtual-memory system with
+ * pluggable reverse mapping.  A simulation (rv_sim) owns one machine:
+ * physical memory, processes, files, and the rmap scheme; two simulations
+ * can run side by side in one process.  Traces (../shared/spec/trace-v1.md)
+ * drive it; its dump compares, byte for byte, with the real kernel's.
+ */
+#ifndef REVMAP_H
+#define REVMAP_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#define REVMAP_VERSION "0.1"
+
+typedef struct rv_sim rv_sim;
+
+/* Options of a simulation. */
+struct rv_options {
+	uint64_t mem_bytes;       /* machine memory (default 1 GiB) */
+	const char *scheme;       /* rmap scheme name (NULL: "linux") */
+	bool check;               /* run every checker after every event */
+	uint64_t fail_alloc_at;   /* fault injection: this allocation fails (0: never) */
+};
+
+/* => returns a new simulation, or NULL with a message in err */
+rv_sim *rv_sim_new(const struct rv_options *opt, char *err, size_t errlen);
+void rv_sim_free(rv_sim *s);
+
+/* Exit statuses of rv_replay_file (and of `revmap replay`). */
+#define RV_OK        0   /* ran; every "= result" matched */
+#define RV_MISMATCH  1   /* ran; some "= result" did not match (reported) */
+#define RV_BADINPUT  2   /* malformed or unsupported trace, bad argument: nothing ran */
+#define RV_CHECKFAIL 3   /* a checker found the state inconsistent */
+
+/*
+ * Run a trace file.  dump_path / times_path may be NULL.  Messages
+ * ("FILE:LINE: ...") go to errf.
+ */
+int rv_replay_file(rv_sim *s, const char *trace_path, const char *dump_path,
+		   const char *times_path, FILE *errf);
+/* The same on a trace held in memory (the fuzzer's entry). */
+int rv_replay_buffer(rv_sim *s, const char *name, const char *text, size_t len,
+		     const char *dump_path, FILE *errf);
+
+/* Run every checker now: true when consistent, else why is filled. */
+bool rv_check(rv_sim *s, char *why, size_t whylen);
+
+/* Sizes of the metadata structures, for `revmap info`. */
+struct rv_info {
+	size_t frame_bytes;       /* one frame descriptor */
+	size_t vma_bytes;         /* one VMA */
+	size_t mm_bytes;          /* one address space */
+	const char *schemes;      /* available rmap schemes, space separated */
+};
+void rv_get_info(struct rv_info *info);
+
+/* Parse a size like 1G, 512M, 4096 (K/M/G/T suffixes). => 0 or -1 */
+int rv_parse_size(const char *s, uint64_t *out);
+
+/* The core benchmark (revmap bench core): table on out, JSON to json_path. */
+int rv_bench_core(const struct rv_options *opt, uint64_t bytes, const char *json_path,
+		  const char *linux_replay, FILE *out);
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * mm/migrate.c - page migration and compaction.
+ *
+ * compact <order> asks for a free, aligned block of 2^order frames.  If the
+ * buddy allocator has none, we pick the lowest aligned block holding only
+ * free frames and movable pages (anonymous pages: not page tables, not the
+ * zero page), take its free frames off the free lists, and migrate each of
+ * its pages: copy it to a new frame and, through the reverse map, point
+ * every PTE that mapped the old frame at the new one.  The emptied block
+ * is then one free block, which compaction frees again at once.
+ */
+#include <string.h>
+#include "mm.h"
+#include "../rmap/rmap.h"
+
+struct remap {
+	uint64_t old_pfn, new_pfn;
+	int found;
+};
+
+static int remap_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct remap *r = arg;
+
+	*pte = (*pte & ~PTE_PFN_MASK) | (r->new_pfn << PAGE_SHIFT);
+	r->found++;
+	return 0;
+}
+
+/* move one mapped anonymous page to a new frame; => 0 or -ENOMEM */
+static int migrate_frame(struct vm_machine *m, uint32_t pfn)
+{
+	struct vm_frame *old = pfn_frame(m, pfn), *nf;
+	struct remap r = { pfn, 0, 0 };
+	uint32_t npfn = frames_alloc(m, 0);
+
+	if (npfn == FRAME_NIL)
+		return -12;
+	nf = pfn_frame(m, npfn);
+	memcpy(pfn_data(m, npfn), pfn_data(m, pfn), PAGE_SIZE);
+	r.new_pfn = npfn;
+	rmap_walk(m, old, remap_one, &r);
+	VM_BUG_ON(r.found != old->mapcount);
+	*nf = *old;
+	nf->next = nf->prev = FRAME_NIL;
+	memset(old, 0, sizeof(*old));
+	old->next = old->prev = FRAME_NIL;
+	return 0;
+}
+
+static bool block_movable(struct vm_machine *m, uint64_t start, unsigned order)
+{
+	for (uint64_t pfn = start; pfn < start + (1ULL << order); pfn++) {
+		struct vm_frame *f = pfn_frame(m, pfn);
+
+		if (f->flags & PG_BUDDY) {
+			pfn += (1ULL << (f->flags >> PG_ORDER_SHIFT)) - 1;
+			continue;
+		}
+		if ((f->flags & (PG_RESERVED | PG_PGTABLE)) || !(f->flags & PG_ANON) ||
+		    f->mapcount == 0 || f->refcount != f->mapcount)
+			return false;
+	}
+	return true;
+}
+
+int mm_compact(struct vm_machine *m, unsigned order)
+{
+	uint64_t size = 1ULL << order;
+
+	if (order > MAX_ORDER)
+		return -12;       /* no such block can exist */
+	for (unsigned o = order; o <= MAX_ORDER; o++)
+		if (m->free[o].nr)
+			return 0;
+	for (uint64_t start = 0; start + size <= m->nr_frames; start += size) {
+		if (!block_movable(m, start, order))
+			continue;
+		buddy_isolate(m, start, order);
+		for (uint64_t pfn = start; pfn < start + size; pfn++) {
+			struct vm_frame *f = pfn_frame(m, pfn);
+
+			if (f->refcount && migrate_frame(m, (uint32_t)pfn)) {
+				/* give back what was isolated and stop */
+				buddy_unisolate(m, start, order);
+				return -12;
+			}
+		}
+		buddy_unisolate(m, start, order);
+		return 0;
+	}
+	return -12;
+}

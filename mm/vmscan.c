@@ -1,0 +1,55 @@
+/*
+ * mm/vmscan.c - reclaim, for a machine without swap and (today) without
+ * file pages: only lazily freed anonymous pages (MADV_FREE) that are still
+ * clean can be dropped.  Finding every PTE of such a page is the reverse
+ * map's job: reclaim works page by page, never by scanning address spaces.
+ */
+#include "mm.h"
+#include "../rmap/rmap.h"
+
+static int pte_is_dirty(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
+{
+	return (*pte & PTE_DIRTY) ? 1 : 0;
+}
+
+static int unmap_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
+{
+	zap_pte(vma->mm, pte);
+	return 0;
+}
+
+/* try_to_unmap for a lazily freed page: => true if the page was freed */
+static bool discard_lazyfree(struct vm_machine *m, uint32_t pfn)
+{
+	struct vm_frame *f = pfn_frame(m, pfn);
+
+	if (rmap_walk(m, f, pte_is_dirty, NULL) || (f->flags & PG_DIRTY)) {
+		/* written since MADV_FREE: it holds data again */
+		f->flags = (f->flags & ~PG_LAZYFREE) | PG_DIRTY;
+		return false;
+	}
+	f->refcount++;                 /* hold it while its PTEs go */
+	rmap_walk(m, f, unmap_one, NULL);
+	VM_BUG_ON(f->mapcount != 0);
+	frame_put(m, pfn);
+	return true;
+}
+
+uint64_t mm_reclaim(struct vm_machine *m, uint64_t want)
+{
+	uint64_t freed = 0;
+
+	for (uint64_t pfn = 1; pfn < m->nr_frames && freed < want; pfn++) {
+		struct vm_frame *f = pfn_frame(m, pfn);
+
+		if (f->flags & PG_BUDDY) {
+			pfn += (1ULL << (f->flags >> PG_ORDER_SHIFT)) - 1;
+			continue;
+		}
+		if ((f->flags & (PG_ANON | PG_LAZYFREE)) == (PG_ANON | PG_LAZYFREE) &&
+		    f->mapcount > 0 && !(f->flags & PG_MLOCKED) &&
+		    discard_lazyfree(m, (uint32_t)pfn))
+			freed++;
+	}
+	return freed;
+}

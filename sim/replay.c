@@ -1,0 +1,549 @@
+/*
+ * sim/replay.c - runs a parsed trace on a simulation and writes the dump.
+ *
+ * Each event becomes a call into mm/ (system calls, fork/exec/exit) or the
+ * MMU (r, w, touch); its result is formatted as the spec says and checked
+ * against the line's "= result".  With --check every checker runs after
+ * every event.  When a fault cannot get memory, the OOM killer kills the
+ * process with the most resident pages (the faulting line reads
+ * "oom-killed" if that was its own process), and later lines of a killed
+ * process read "killed".
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "sim.h"
+#include "../rmap/rmap.h"
+
+_Static_assert(TR_MAP_PRIVATE == MAP_PRIVATE_ && TR_MAP_SHARED == MAP_SHARED_ &&
+	       TR_MAP_ANON == MAP_ANON_ && TR_MAP_FIXED == MAP_FIXED_ &&
+	       TR_MAP_NOREPLACE == MAP_NOREPLACE_ && TR_MAP_POPULATE == MAP_POPULATE_ &&
+	       TR_MAP_LOCKED == MAP_LOCKED_ && TR_MAP_NORESERVE == MAP_NORESERVE_,
+	       "trace and mm mmap flags agree");
+_Static_assert(TR_MREMAP_MAYMOVE == MREMAP_MAYMOVE_ && TR_MREMAP_FIXED == MREMAP_FIXED_ &&
+	       TR_MREMAP_DONTUNMAP == MREMAP_DONTUNMAP_, "mremap flags agree");
+_Static_assert((int)TR_ADV_POPULATE_WRITE == (int)MADV_POPULATE_WRITE_ &&
+	       (int)TR_ADV_REMOVE == (int)MADV_REMOVE_ && (int)TR_ADV_COLD == (int)MADV_COLD_,
+	       "advice enums agree");
+
+/* ---------------- simulations and processes ---------------- */
+
+rv_sim *rv_sim_new(const struct rv_options *opt, char *err, size_t errlen)
+{
+	rv_sim *s = calloc(1, sizeof(*s));
+	const struct rmap_ops *ops;
+	int e;
+
+	if (!s) {
+		snprintf(err, errlen, "out of host memory");
+		return NULL;
+	}
+	s->opt = *opt;
+	if (!s->opt.mem_bytes)
+		s->opt.mem_bytes = 1ULL << 30;
+	ops = rmap_find_scheme(opt->scheme);
+	if (!ops) {
+		snprintf(err, errlen, "unknown rmap scheme '%s'", opt->scheme);
+		free(s);
+		return NULL;
+	}
+	e = machine_init(&s->m, s->opt.mem_bytes, ops);
+	if (e) {
+		snprintf(err, errlen, "cannot make a machine of %llu bytes: %s",
+			 (unsigned long long)s->opt.mem_bytes,
+			 e == -22 ? "size must be 64 KiB to 16 TiB" : "out of host memory");
+		free(s);
+		return NULL;
+	}
+	s->m.fail_alloc_at = opt->fail_alloc_at;
+	return s;
+}
+
+void rv_sim_free(rv_sim *s)
+{
+	if (!s)
+		return;
+	machine_fini(&s->m);
+	free(s->procs);
+	free(s);
+}
+
+struct sim_proc *sim_proc_find(struct rv_sim *s, int pid)
+{
+	size_t lo = 0, hi = s->nprocs;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (s->procs[mid].pid == pid)
+			return &s->procs[mid];
+		if (s->procs[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static struct sim_proc *proc_add(struct rv_sim *s, int pid)
+{
+	struct sim_proc *p = sim_proc_find(s, pid);
+	size_t i;
+
+	if (p)
+		return p;
+	if (s->nprocs == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct sim_proc *n = realloc(s->procs, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		s->procs = n;
+		s->cap = cap;
+	}
+	for (i = s->nprocs; i > 0 && s->procs[i - 1].pid > pid; i--)
+		s->procs[i] = s->procs[i - 1];
+	s->procs[i] = (struct sim_proc){ .pid = pid, .state = PROC_EXITED };
+	s->nprocs++;
+	return &s->procs[i];
+}
+
+static void proc_end(struct sim_proc *p, enum proc_state st)
+{
+	if (p->mm)
+		mm_destroy(p->mm);
+	p->mm = NULL;
+	p->state = st;
+}
+
+int sim_oom_kill(struct rv_sim *s)
+{
+	struct sim_proc *victim = NULL;
+
+	for (size_t i = 0; i < s->nprocs; i++) {
+		struct sim_proc *p = &s->procs[i];
+
+		if (p->state == PROC_ALIVE && (!victim || p->mm->rss > victim->mm->rss))
+			victim = p;
+	}
+	if (!victim)
+		return 0;
+	proc_end(victim, PROC_KILLED);
+	return victim->pid;
+}
+
+bool rv_check(rv_sim *s, char *why, size_t whylen)
+{
+	bool ok = check_machine(&s->m);
+
+	if (!ok && why)
+		snprintf(why, whylen, "%s", s->m.why);
+	return ok;
+}
+
+/* ---------------- events ---------------- */
+
+static struct tr_result res(enum tr_res_type t, uint64_t v)
+{
+	return (struct tr_result){ t, v };
+}
+
+static struct tr_result res_int(int err)
+{
+	return err ? res(RES_ERR, (uint64_t)-err) : res(RES_ZERO, 0);
+}
+
+static struct tr_result res_addr(uint64_t a)
+{
+	return IS_ERR_ADDR(a) ? res(RES_ERR, -a) : res(RES_HEX, a);
+}
+
+/*
+ * A fault that could not get memory: the OOM killer picks a victim; if it
+ * is us, the line reads oom-killed; otherwise the access is retried.
+ * => true to retry
+ */
+static bool oom(struct rv_sim *s, struct sim_proc *p, struct tr_result *r)
+{
+	int victim = sim_oom_kill(s);
+
+	if (!victim || victim == p->pid) {
+		*r = res(RES_OOM, 0);
+		return false;
+	}
+	return true;
+}
+
+static struct tr_result fault_result(int f)
+{
+	return res(f == VM_FAULT_BUS ? RES_BUS : RES_SEGV, 0);
+}
+
+static struct tr_result do_access(struct rv_sim *s, struct sim_proc *p,
+				  uint64_t addr, bool write, uint64_t value)
+{
+	struct tr_result r;
+	uint64_t v = value;
+	int f;
+
+	for (;;) {
+		f = write ? mmu_store(&s->m, p->mm, addr, value)
+			  : mmu_load(&s->m, p->mm, addr, &v);
+		if (f != VM_FAULT_OOM)
+			break;
+		if (!oom(s, p, &r))
+			return r;
+	}
+	if (f != VM_FAULT_OK)
+		return fault_result(f);
+	return write ? res(RES_OK, 0) : res(RES_HEX, v);
+}
+
+/* create an address space, calling the OOM killer as needed */
+static struct tr_result new_mm(struct rv_sim *s, struct sim_proc *p,
+			       struct vm_mm *parent, struct vm_mm **out)
+{
+	struct tr_result r = res(RES_OK, 0);
+
+	for (;;) {
+		int err = 0;
+
+		if (parent)
+			err = mm_fork(parent, out);
+		else if (!(*out = mm_create(&s->m)))
+			err = -12;
+		if (!err)
+			return r;
+		if (!oom(s, p, &r))
+			return r;
+		if (parent && p->state != PROC_ALIVE)
+			return res(RES_OOM, 0);
+	}
+}
+
+static struct tr_result run_event(struct rv_sim *s, const struct tr_event *ev)
+{
+	struct sim_proc *p = NULL, *c;
+	struct vm_mm *mm = NULL;
+	struct tr_result r;
+
+	if (ev->pid) {
+		p = sim_proc_find(s, ev->pid);
+		if (ev->kind != TR_SPAWN) {
+			if (!p || p->state == PROC_KILLED)
+				return res(RES_KILLED, 0);
+			mm = p->mm;
+		}
+	}
+	switch (ev->kind) {
+	case TR_SPAWN:
+		p = proc_add(s, ev->pid);
+		if (!p)
+			return res(RES_OOM, 0);
+		r = new_mm(s, p, NULL, &p->mm);
+		if (r.type == RES_OK) {
+			p->state = PROC_ALIVE;
+			p->mm->id = p->pid;
+		}
+		return r;
+	case TR_FORK: {
+		struct vm_mm *child = NULL;
+
+		if (!proc_add(s, ev->child))
+			return res(RES_OOM, 0);
+		p = sim_proc_find(s, ev->pid);     /* proc_add may have moved it */
+		r = new_mm(s, p, p->mm, &child);
+		if (r.type == RES_OK) {
+			c = sim_proc_find(s, ev->child);
+			c->mm = child;
+			c->state = PROC_ALIVE;
+			child->id = c->pid;
+		}
+		return r;
+	}
+	case TR_EXEC:
+		mm_destroy(p->mm);
+		p->mm = NULL;
+		r = new_mm(s, p, NULL, &p->mm);
+		if (r.type == RES_OK)
+			p->mm->id = p->pid;
+		else
+			proc_end(p, PROC_KILLED);
+		return r;
+	case TR_EXIT:
+		proc_end(p, PROC_EXITED);
+		return res(RES_OK, 0);
+	case TR_MMAP:
+		return res_addr(vm_mmap(mm, ev->addr, ev->len, ev->prot, ev->flags, NULL, ev->offset));
+	case TR_MUNMAP:
+		return res_int(vm_munmap(mm, ev->addr, ev->len));
+	case TR_MPROTECT:
+		return res_int(vm_mprotect(mm, ev->addr, ev->len, ev->prot));
+	case TR_MREMAP:
+		return res_addr(vm_mremap(mm, ev->addr, ev->len, ev->new_len, ev->flags,
+					  ev->has_new_addr ? ev->new_addr : 0));
+	case TR_MADVISE:
+		return res_int(vm_madvise(mm, ev->addr, ev->len, (enum madv)ev->advice));
+	case TR_MLOCK:
+		return res_int(vm_mlock(mm, ev->addr, ev->len));
+	case TR_MUNLOCK:
+		return res_int(vm_munlock(mm, ev->addr, ev->len));
+	case TR_BRKBASE:
+		return res_int(vm_brkbase(mm, ev->addr));
+	case TR_BRK:
+		return res(RES_HEX, vm_brk(mm, ev->addr));
+	case TR_READ:
+		return do_access(s, p, ev->addr, false, 0);
+	case TR_WRITE:
+		return do_access(s, p, ev->addr, true, ev->value);
+	case TR_TOUCH: {
+		uint64_t a = ev->addr & PAGE_MASK, end = ev->addr + ev->len;
+
+		if (end < ev->addr)
+			end = UINT64_MAX;
+		for (; a < end; a += PAGE_SIZE) {
+			r = do_access(s, p, a, ev->touch_write, ev->value);
+			if (r.type != RES_OK && r.type != RES_HEX)
+				return r;
+			if (a + PAGE_SIZE < a)
+				break;
+		}
+		return res(RES_OK, 0);
+	}
+	case TR_CHECK:
+		return res(RES_OK, 0);   /* the caller runs the checkers */
+	case TR_RECLAIM:
+		return res(RES_DEC, sim_reclaim(s, ev->value));
+	case TR_COMPACT:
+		return sim_compact(s, ev->value > MAX_ORDER ? MAX_ORDER + 1 : (unsigned)ev->value)
+			? res(RES_ERR, 12) : res(RES_OK, 0);
+	default:
+		return res(RES_ERR, 38);  /* ENOSYS: rejected before running */
+	}
+}
+
+/* ---------------- what is not supported yet ---------------- */
+
+static const char *unsupported(const struct tr_event *ev)
+{
+	switch (ev->kind) {
+	case TR_FILE: return "file";
+	case TR_HOSTFILE: return "hostfile";
+	case TR_TRUNCATE: return "truncate";
+	case TR_FWRITE: return "fwrite";
+	case TR_REMAP_FILE_PAGES: return "remap_file_pages";
+	case TR_MMAP:
+		if (!(ev->flags & TR_MAP_ANON))
+			return "mmap of a file";
+		if (ev->flags & TR_MAP_SHARED)
+			return "shared anonymous memory";
+		return NULL;
+	default:
+		return NULL;
+	}
+}
+
+uint64_t sim_reclaim(struct rv_sim *s, uint64_t pages)
+{
+	return mm_reclaim(&s->m, pages);
+}
+
+int sim_compact(struct rv_sim *s, unsigned order)
+{
+	return mm_compact(&s->m, order);
+}
+
+/* ---------------- the dump ---------------- */
+
+static bool vma_is_initial_heap(const struct vm_area *v)
+{
+	return !v->file && v->start < v->mm->brk && v->end > v->mm->start_brk;
+}
+
+static int dump_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct dump_writer *w = arg;
+	struct vm_machine *m = mm->machine;
+	uint64_t pfn = pte_pfn(*pte);
+	const void *data = pfn_data(m, pfn);
+
+	if (pfn == m->zero_pfn) {
+		dump_page(w, addr, DUMP_ZERO, dump_digest(data), 0, 0);
+	} else {
+		struct vm_frame *f = pfn_frame(m, pfn);
+
+		dump_page(w, addr, (f->flags & PG_ANON) ? DUMP_ANON : DUMP_FILE,
+			  dump_digest(data), pfn, (uint64_t)f->mapcount);
+	}
+	return 0;
+}
+
+void sim_dump_state(struct rv_sim *s, struct dump_writer *w)
+{
+	for (size_t i = 0; i < s->nprocs; i++) {
+		struct sim_proc *p = &s->procs[i];
+		struct vm_area *v;
+
+		if (p->state != PROC_ALIVE)
+			continue;
+		dump_proc(w, p->pid);
+		for (v = p->mm->first; v; v = v->next) {
+			uint32_t prot = ((v->flags & VM_READ) ? TR_PROT_READ : 0) |
+					((v->flags & VM_WRITE) ? TR_PROT_WRITE : 0) |
+					((v->flags & VM_EXEC) ? TR_PROT_EXEC : 0);
+			const char *name = vma_is_initial_heap(v) ? "[heap]" : "-";
+
+			dump_vma(w, v->start, v->end, prot, v->flags & VM_MAYSHARE, 0, name);
+		}
+		for (v = p->mm->first; v; v = v->next)
+			walk_ptes(p->mm, v->start, v->end, dump_pte, w);
+	}
+}
+
+/* ---------------- replay ---------------- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int replay(rv_sim *s, const struct tr_trace *t, const char *dump_path,
+		  const char *times_path, FILE *errf)
+{
+	struct tr_result *results;
+	FILE *times = NULL;
+	int status = RV_OK;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		const char *what = unsupported(&t->ev[i]);
+
+		if (what) {
+			fprintf(errf, "%s:%u: not supported yet: %s\n", t->path, t->ev[i].line, what);
+			return RV_BADINPUT;
+		}
+	}
+	results = calloc(t->n ? t->n : 1, sizeof(*results));
+	if (!results) {
+		fprintf(errf, "revmap: out of host memory\n");
+		return RV_CHECKFAIL;
+	}
+	if (times_path && !(times = fopen(times_path, "w"))) {
+		fprintf(errf, "revmap: cannot write %s\n", times_path);
+		free(results);
+		return RV_BADINPUT;
+	}
+	for (i = 0; i < t->n; i++) {
+		const struct tr_event *ev = &t->ev[i];
+		uint64_t t0 = times ? now_ns() : 0;
+		char got[64];
+
+		results[i] = run_event(s, ev);
+		if (times)
+			fprintf(times, "%u %llu\n", ev->line, (unsigned long long)(now_ns() - t0));
+		if (ev->expect && !tr_result_matches(&results[i], ev->expect)) {
+			fprintf(errf, "%s:%u: expected %s, got %s\n", t->path, ev->line, ev->expect,
+				tr_result_format(&results[i], got, sizeof(got)));
+			status = RV_MISMATCH;
+		}
+		if ((s->opt.check || ev->kind == TR_CHECK) && !check_machine(&s->m)) {
+			fprintf(errf, "%s:%u: check failed after this line: %s\n", t->path,
+				ev->line, s->m.why);
+			status = RV_CHECKFAIL;
+			break;
+		}
+	}
+	if (times)
+		fclose(times);
+	if (dump_path && status != RV_CHECKFAIL) {
+		FILE *f = strcmp(dump_path, "-") ? fopen(dump_path, "w") : stdout;
+		struct dump_writer w;
+
+		if (!f) {
+			fprintf(errf, "revmap: cannot write %s\n", dump_path);
+			free(results);
+			return RV_BADINPUT;
+		}
+		dump_begin(&w, f);
+		for (i = 0; i < t->n; i++)
+			dump_op(&w, t->ev[i].line, &results[i]);
+		sim_dump_state(s, &w);
+		if (dump_end(&w)) {
+			fprintf(errf, "revmap: error writing %s\n", dump_path);
+			status = RV_BADINPUT;
+		}
+		if (f != stdout)
+			fclose(f);
+	}
+	free(results);
+	return status;
+}
+
+int rv_replay_file(rv_sim *s, const char *path, const char *dump_path,
+		   const char *times_path, FILE *errf)
+{
+	struct tr_trace t;
+	char err[512];
+	int status;
+
+	if (tr_parse_file(path, &t, err, sizeof(err))) {
+		fprintf(errf, "%s\n", err);
+		return RV_BADINPUT;
+	}
+	status = replay(s, &t, dump_path, times_path, errf);
+	tr_free(&t);
+	return status;
+}
+
+int rv_replay_buffer(rv_sim *s, const char *name, const char *text, size_t len,
+		     const char *dump_path, FILE *errf)
+{
+	struct tr_trace t;
+	char err[512];
+	int status;
+
+	if (tr_parse_buffer(name, text, len, &t, err, sizeof(err))) {
+		fprintf(errf, "%s\n", err);
+		return RV_BADINPUT;
+	}
+	status = replay(s, &t, dump_path, NULL, errf);
+	tr_free(&t);
+	return status;
+}
+
+void rv_get_info(struct rv_info *info)
+{
+	info->frame_bytes = sizeof(struct vm_frame);
+	info->vma_bytes = sizeof(struct vm_area);
+	info->mm_bytes = sizeof(struct vm_mm);
+	info->schemes = "linux";
+}
+
+int rv_parse_size(const char *str, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mul = 1;
+
+	if (!str || !*str || *str == '-')
+		return -1;
+	v = strtoull(str, &end, 0);
+	if (end == str)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': mul = 1ULL << 10; end++; break;
+	case 'm': case 'M': mul = 1ULL << 20; end++; break;
+	case 'g': case 'G': mul = 1ULL << 30; end++; break;
+	case 't': case 'T': mul = 1ULL << 40; end++; break;
+	default: break;
+	}
+	if (*end == 'i' || *end == 'B' || *end == 'b')
+		end += (*end == 'i' && (end[1] == 'B' || end[1] == 'b')) ? 2 : 1;
+	if (*end || (v && mul > UINT64_MAX / v))
+		return -1;
+	*out = v * mul;
+	return 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * sim/sim.h - the simulated machine around the VM core: processes, the
+ * software MMU, the replayer and the dump of the machine's state.
+ */
+#ifndef REVMAP_SIM_SIM_H
+#define REVMAP_SIM_SIM_H
+
+#include "revmap.h"
+#include "../mm/mm.h"
+#include "trace.h"
+#include "dump.h"
+
+enum proc_state { PROC_ALIVE, PROC_EXITED, PROC_KILLED };
+
+struct sim_proc {
+	int pid;                /* trace pid */
+	enum proc_state state;  /* alive, exited or OOM-killed */
+	struct vm_mm *mm;       /* its address space while alive */
+};
+
+struct rv_sim {
+	struct vm_machine m;        /* the machine */
+	struct rv_options opt;      /* how it was made */
+	struct sim_proc *procs;     /* every pid seen, sorted by pid */
+	size_t nprocs;              /* entries used */
+	size_t cap;                 /* entries allocated */
+};
+
+/* software MMU: an 8-byte load or store through the page tables, faulting
+ * into mm/ as hardware would.  => VM_FAULT_OK / SEGV / BUS / OOM */
+int mmu_load(struct vm_machine *m, struct vm_mm *mm, uint64_t addr, uint64_t *val);
+int mmu_store(struct vm_machine *m, struct vm_mm *mm, uint64_t addr, uint64_t val);
+
+struct sim_proc *sim_proc_find(struct rv_sim *s, int pid);
+/* the OOM killer: kills the live process with the most resident pages;
+ * => its pid, or 0 if there is nobody to kill */
+int sim_oom_kill(struct rv_sim *s);
+/* write the dump's proc/vma/page lines of every live process */
+void sim_dump_state(struct rv_sim *s, struct dump_writer *w);
+
+/* reclaim <pages>: frames freed; compact <order>: 0 or -ENOMEM */
+uint64_t sim_reclaim(struct rv_sim *s, uint64_t pages);
+int sim_compact(struct rv_sim *s, unsigned order);
+
+#endif
