@@ -5,6 +5,8 @@
 #   make test       the tests of one build (BUILD=dir, SAN=1 for sanitizers)
 #   make bench      the core benchmark
 #   make fuzz       the libFuzzer target, 60 s
+#   make deps       install what the build needs (Debian; apt-get as root)
+#   make run        replay the shipped example trace (and on Linux, as root)
 #
 # Sources are found by directory: a new .c file in lib/ mm/ rmap/ sim/ goes
 # into the library, tests/t_*.c become TAP programs, tests/*.t are scripts.
@@ -72,9 +74,27 @@ fuzz:
 	build-fuzz/fuzz_replay -max_total_time=$${FUZZ_SECONDS:-60} -max_len=4096 \
 	  -rss_limit_mb=3072 build-fuzz/corpus-$$$$ 2>&1 | tail -20 || exit 1
 
+# Debian packages the build and the tests need; installed only if missing.
+DEPS := build-essential clang libclang-rt-14-dev perl python3
+deps:
+	@missing=""; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root to install$$missing" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+run: all
+	$(BUILD)/revmap replay examples/tour.trace --check --dump $(BUILD)/tour.dump
+	cat $(BUILD)/tour.dump
+	@if $(BUILD)/linux-replay examples/tour.trace --dump $(BUILD)/tour.linux.dump 2>$(BUILD)/tour.linux.err; then \
+	  if cmp -s $(BUILD)/tour.dump $(BUILD)/tour.linux.dump; then echo "tour: identical to the real kernel's dump"; \
+	  else echo "tour: DIFFERS from the real kernel's dump:"; diff $(BUILD)/tour.dump $(BUILD)/tour.linux.dump | head -20; exit 1; fi; \
+	else echo "tour: the Linux tester could not run here: $$(cat $(BUILD)/tour.linux.err)"; fi
+
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all test check bench fuzz clean
+.PHONY: all test check bench fuzz clean deps run
 .SECONDARY:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
