@@ -199,7 +199,8 @@ struct vm_stats {
 	uint64_t frames_freed;       /* frames given back */
 	uint64_t ptes_copied;        /* fork */
 	uint64_t ptes_zapped;        /* unmapped PTEs */
-	uint64_t ptes_moved;         /* mremap */
+	uint64_t ptes_moved;         /* mremap: PTEs moved one by one */
+	uint64_t pmds_moved;         /* mremap: whole PTE tables moved */
 	uint64_t rmap_vmas_visited;  /* rmap walks: VMAs looked at */
 	uint64_t rmap_ptes_visited;  /* rmap walks: PTEs looked at */
 	uint64_t vma_bytes;          /* current bytes of VMA structures */

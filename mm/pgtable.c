@@ -250,88 +250,161 @@ static inline bool is_cow_mapping(uint64_t flags)
 	return (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
 }
 
-struct copy_arg {
-	struct vm_area *dst, *src;
-	int err;
-};
-
-static int copy_one(struct vm_mm *smm, uint64_t addr, pte_t *spte, void *arg)
-{
-	struct copy_arg *ca = arg;
-	struct vm_mm *dmm = ca->dst->mm;
-	struct vm_machine *m = smm->machine;
-	pte_t *dpte = pte_alloc(dmm, addr);
-	pte_t p = *spte;
-	uint64_t pfn = pte_pfn(p);
-
-	if (!dpte) {
-		ca->err = -12;
-		return 1;
-	}
-	if (pfn != m->zero_pfn) {
-		struct vm_frame *f = pfn_frame(m, pfn);
-
-		f->mapcount++;
-		f->refcount++;
-		f->flags &= ~PG_ANON_EXCL;
-		dmm->rss++;
-		if (is_cow_mapping(ca->src->flags) && pte_write(p)) {
-			*spte &= ~PTE_WRITE;
-			p &= ~PTE_WRITE;
-		}
-	}
-	*dpte = p & ~PTE_ACCESSED;
-	dmm->nr_ptes++;
-	m->stats.ptes_copied++;
-	return 0;
-}
-
+/*
+ * fork: copy the present PTEs of src into dst, one page table at a time.
+ * An anonymous page gains a mapping and a reference and stops being
+ * exclusive; in a private writable mapping both PTEs lose the write bit,
+ * so that whichever side writes first copies (or reuses) the page.
+ */
 int copy_page_range(struct vm_area *dst, struct vm_area *src)
 {
-	struct copy_arg ca = { dst, src, 0 };
+	struct vm_mm *smm = src->mm, *dmm = dst->mm;
+	struct vm_machine *m = smm->machine;
+	bool cow = is_cow_mapping(src->flags);
+	uint64_t addr = src->start, end = src->end, next, copied = 0;
 
-	walk_ptes(src->mm, src->start, src->end, copy_one, &ca);
-	return ca.err;
+	for (; addr < end; addr = next) {
+		pte_t *st = pte_table(smm, addr, &next), *dt = NULL;
+
+		if (!st) {
+			if (next <= addr || next > end)
+				next = end;
+			continue;
+		}
+		next = (addr | (PMD_SIZE - 1)) + 1;
+		if (next > end)
+			next = end;
+		for (uint64_t a = addr; a < next; a += PAGE_SIZE) {
+			pte_t *sp = &st[pt_index(a, 1)], p = *sp;
+			uint64_t pfn;
+
+			if (!pte_present(p))
+				continue;
+			if (!dt) {
+				pte_t *d = pte_alloc(dmm, a);
+
+				if (!d)
+					return -12;
+				dt = d - pt_index(a, 1);
+			}
+			pfn = pte_pfn(p);
+			if (pfn != m->zero_pfn) {
+				struct vm_frame *f = pfn_frame(m, pfn);
+
+				f->mapcount++;
+				f->refcount++;
+				f->flags &= ~PG_ANON_EXCL;
+				dmm->rss++;
+				if (cow && pte_write(p)) {
+					*sp = p & ~PTE_WRITE;
+					p &= ~PTE_WRITE;
+				}
+			}
+			dt[pt_index(a, 1)] = p & ~PTE_ACCESSED;
+			dmm->nr_ptes++;
+			copied++;
+		}
+	}
+	m->stats.ptes_copied += copied;
+	return 0;
 }
 
-struct move_arg {
-	struct vm_area *new_vma;
-	int64_t delta;       /* new_addr - old_addr */
-	bool prealloc;       /* first pass: only allocate destination tables */
-	int err;
-};
-
-static int move_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+/* the PMD-level slot (pointer to a PTE table) for addr; NULL if its
+ * upper tables are missing and alloc is false, or on -ENOMEM */
+static uint64_t *pmd_slot(struct vm_mm *mm, uint64_t addr, bool alloc)
 {
-	struct move_arg *ma = arg;
-	struct vm_mm *nmm = ma->new_vma->mm;
-	pte_t *npte = pte_alloc(nmm, addr + (uint64_t)ma->delta);
+	struct vm_machine *m = mm->machine;
+	uint64_t *t = pfn_data(m, mm->pgd);
 
-	if (!npte) {
-		ma->err = -12;
-		return 1;
+	for (int level = 4; level > 2; level--) {
+		uint64_t *slot = &t[pt_index(addr, level)];
+
+		if (!(*slot & PTE_PRESENT) && (!alloc || table_alloc(mm, slot)))
+			return NULL;
+		t = table_of(m, *slot);
 	}
-	if (ma->prealloc)
-		return 0;
-	VM_BUG_ON(!pte_none(*npte));
-	*npte = *pte;
-	*pte = 0;
-	mm->machine->stats.ptes_moved++;
-	return 0;
+	return &t[pt_index(addr, 2)];
+}
+
+/*
+ * mremap: move the PTEs of [old_addr, old_addr + len) of old_vma to
+ * new_addr in new_vma (same mm).  Work goes one extent at a time, an
+ * extent ending at a PMD boundary of either side; when both sides are
+ * PMD aligned and the extent is a whole PMD, the PTE table itself moves
+ * (one entry instead of 512, as Linux's move_normal_pmd).  Every table
+ * the destination needs is allocated in a first pass, so the move cannot
+ * fail half way.  The pages keep their frames, counts and index.
+ */
+static uint64_t extent_end(uint64_t old, uint64_t new_addr, uint64_t end)
+{
+	uint64_t e1 = (old | (PMD_SIZE - 1)) + 1;
+	uint64_t e2 = old + (((new_addr | (PMD_SIZE - 1)) + 1) - new_addr);
+
+	if (e2 < e1)
+		e1 = e2;
+	return e1 < end ? e1 : end;
+}
+
+static bool extent_has_ptes(const pte_t *t, uint64_t a, uint64_t e)
+{
+	for (; a < e; a += PAGE_SIZE)
+		if (!pte_none(t[pt_index(a, 1)]))
+			return true;
+	return false;
 }
 
 int move_page_tables(struct vm_area *old_vma, uint64_t old_addr,
 		     struct vm_area *new_vma, uint64_t new_addr, uint64_t len)
 {
-	struct move_arg ma = { new_vma, (int64_t)(new_addr - old_addr), true, 0 };
+	struct vm_mm *mm = old_vma->mm;
+	struct vm_machine *m = mm->machine;
+	uint64_t end = old_addr + len;
+	int64_t delta = (int64_t)(new_addr - old_addr);
 
-	/* allocate every destination table first, so the move cannot fail half way */
-	walk_ptes(old_vma->mm, old_addr, old_addr + len, move_one, &ma);
-	if (ma.err)
-		return ma.err;
-	ma.prealloc = false;
-	walk_ptes(old_vma->mm, old_addr, old_addr + len, move_one, &ma);
-	return ma.err;
+	for (int pass = 0; pass < 2; pass++) {
+		uint64_t a, e;
+
+		for (a = old_addr; a < end; a = e) {
+			uint64_t skip, na = a + (uint64_t)delta;
+			pte_t *ot = pte_table(mm, a, &skip), *nt;
+			uint64_t *oslot, *nslot;
+
+			e = extent_end(a, na, end);
+			if (!ot || !extent_has_ptes(ot, a, e))
+				continue;
+			if (!(a & (PMD_SIZE - 1)) && !(na & (PMD_SIZE - 1)) && e - a == PMD_SIZE) {
+				nslot = pmd_slot(mm, na, true);
+				if (!nslot)
+					return -12;
+				if (!(*nslot & PTE_PRESENT)) {
+					if (pass == 1) {
+						oslot = pmd_slot(mm, a, false);
+						*nslot = *oslot;
+						*oslot = 0;
+						m->stats.pmds_moved++;
+					}
+					continue;
+				}
+			}
+			nt = pte_alloc(mm, na);
+			if (!nt)
+				return -12;
+			if (pass == 0)
+				continue;
+			nt -= pt_index(na, 1);
+			for (; a < e; a += PAGE_SIZE, na += PAGE_SIZE) {
+				pte_t *op = &ot[pt_index(a, 1)];
+
+				if (pte_none(*op))
+					continue;
+				VM_BUG_ON(!pte_none(nt[pt_index(na, 1)]));
+				nt[pt_index(na, 1)] = *op;
+				*op = 0;
+				m->stats.ptes_moved++;
+			}
+		}
+	}
+	return 0;
 }
 
 static int protect_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
