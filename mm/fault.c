@@ -27,7 +27,7 @@ static int map_new_anon(struct vm_area *vma, uint64_t addr, pte_t *pte,
 
 	if (m->rmap->anon_prepare(vma))
 		return VM_FAULT_OOM;
-	pfn = frames_alloc(m, 0);
+	pfn = __frames_alloc(m, 0, copy_from == m->zero_pfn);
 	if (pfn == FRAME_NIL)
 		return VM_FAULT_OOM;
 	if (copy_from != m->zero_pfn)

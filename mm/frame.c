@@ -69,7 +69,7 @@ void *vm_zalloc(struct vm_machine *m, size_t size)
 	return calloc(1, size);
 }
 
-uint32_t frames_alloc(struct vm_machine *m, unsigned order)
+uint32_t __frames_alloc(struct vm_machine *m, unsigned order, bool zero)
 {
 	unsigned o;
 	uint32_t pfn;
@@ -96,9 +96,15 @@ uint32_t frames_alloc(struct vm_machine *m, unsigned order)
 		f->next = f->prev = FRAME_NIL;
 	}
 	pfn_frame(m, pfn)->refcount = 1;
-	memset(pfn_data(m, pfn), 0, PAGE_SIZE << order);
+	if (zero)
+		memset(pfn_data(m, pfn), 0, PAGE_SIZE << order);
 	m->stats.frames_alloc += 1ULL << order;
 	return pfn;
+}
+
+uint32_t frames_alloc(struct vm_machine *m, unsigned order)
+{
+	return __frames_alloc(m, order, true);
 }
 
 void frames_free(struct vm_machine *m, uint32_t pfn, unsigned order)

@@ -32,7 +32,7 @@ static int migrate_frame(struct vm_machine *m, uint32_t pfn)
 {
 	struct vm_frame *old = pfn_frame(m, pfn), *nf;
 	struct remap r = { pfn, 0, 0 };
-	uint32_t npfn = frames_alloc(m, 0);
+	uint32_t npfn = __frames_alloc(m, 0, false);
 
 	if (npfn == FRAME_NIL)
 		return -12;

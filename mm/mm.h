@@ -253,6 +253,9 @@ static inline void *pfn_data(struct vm_machine *m, uint64_t pfn)
 }
 /* => returns a zeroed, referenced (refcount 1) block of 2^order frames, or FRAME_NIL */
 uint32_t frames_alloc(struct vm_machine *m, unsigned order);
+/* the same, leaving the contents as they were when zero is false (the
+ * caller overwrites them at once, as a COW copy does) */
+uint32_t __frames_alloc(struct vm_machine *m, unsigned order, bool zero);
 void frames_free(struct vm_machine *m, uint32_t pfn, unsigned order);
 /* compaction: take a block's free frames off the lists, and give them back */
 void buddy_isolate(struct vm_machine *m, uint64_t start, unsigned order);
