@@ -101,17 +101,33 @@ static int check_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 			     mm->id, (unsigned long long)addr, (unsigned long long)pfn, f->flags, f->refcount);
 		return 1;
 	}
-	if (vma_is_anonymous(v) && !(v->flags & VM_SHARED)) {
+	{
 		uint64_t idx = v->pgoff + ((addr - v->start) >> PAGE_SHIFT);
 
-		if (!(f->flags & PG_ANON) || f->index != idx || !f->mapping) {
-			s->ok = fail(m, "page tables: pid %d %#llx: anon page pfn %llu has index %#llx, VMA says %#llx",
+		if (f->flags & PG_ANON) {
+			if ((v->flags & VM_SHARED) || f->index != idx || !f->mapping) {
+				s->ok = fail(m, "page tables: pid %d %#llx: anon page pfn %llu has index %#llx, VMA says %#llx",
+					     mm->id, (unsigned long long)addr, (unsigned long long)pfn,
+					     (unsigned long long)f->index, (unsigned long long)idx);
+				return 1;
+			}
+			if ((*pte & PTE_WRITE) && f->mapcount != 1) {
+				s->ok = fail(m, "page tables: pid %d %#llx: shared anon page writable",
+					     mm->id, (unsigned long long)addr);
+				return 1;
+			}
+		} else if (!(f->flags & PG_CACHE) || f->mapping != v->file || f->index != idx) {
+			s->ok = fail(m, "page tables: pid %d %#llx maps pfn %llu, which is not page %#llx of the VMA's file",
 				     mm->id, (unsigned long long)addr, (unsigned long long)pfn,
-				     (unsigned long long)f->index, (unsigned long long)idx);
+				     (unsigned long long)idx);
 			return 1;
-		}
-		if ((*pte & PTE_WRITE) && f->mapcount != 1) {
-			s->ok = fail(m, "page tables: pid %d %#llx: shared anon page writable",
+		} else if (idx >= file_pages(v->file)) {
+			s->ok = fail(m, "page tables: pid %d %#llx maps page %#llx of %s, beyond its end (%llu bytes)",
+				     mm->id, (unsigned long long)addr, (unsigned long long)idx,
+				     v->file->name, (unsigned long long)v->file->size);
+			return 1;
+		} else if ((*pte & PTE_WRITE) && !(v->flags & VM_SHARED)) {
+			s->ok = fail(m, "page tables: pid %d %#llx: file page writable in a private mapping",
 				     mm->id, (unsigned long long)addr);
 			return 1;
 		}
@@ -194,10 +210,11 @@ bool check_frames(struct vm_machine *m)
 			}
 			continue;
 		}
-		if (f->mapcount != s.maps[pfn] || f->refcount != f->mapcount) {
+		if (f->mapcount != s.maps[pfn] ||
+		    f->refcount != f->mapcount + ((f->flags & PG_CACHE) ? 1 : 0)) {
 			ok = fail(m, "frames: pfn %llu has mapcount %d refcount %d, but %d PTEs map it%s",
 				  (unsigned long long)pfn, f->mapcount, f->refcount, s.maps[pfn],
-				  s.maps[pfn] ? "" : " (leaked frame)");
+				  s.maps[pfn] || (f->flags & PG_CACHE) ? "" : " (leaked frame)");
 			goto out;
 		}
 	}
@@ -275,6 +292,48 @@ bool check_rmap(struct vm_machine *m)
 	return true;
 }
 
+/* every page-cache entry points at a frame that says so, and back */
+bool check_files(struct vm_machine *m)
+{
+	struct list_head *p;
+
+	list_for_each(p, &m->files) {
+		struct vm_file *file = list_entry(p, struct vm_file, node);
+		uint64_t idx = 0, n = 0;
+		uint32_t pfn;
+
+		if (!radix_check(&file->cache, m->why, sizeof(m->why)))
+			return false;
+		if (!itree_check(&file->i_mmap, m->why, sizeof(m->why)))
+			return false;
+		while (radix_next(&file->cache, idx, UINT64_MAX, &idx, &pfn)) {
+			struct vm_frame *f;
+
+			if (pfn >= m->nr_frames)
+				return fail(m, "page cache: %s page %#llx maps pfn %u beyond memory",
+					    file->name, (unsigned long long)idx, pfn);
+			f = pfn_frame(m, pfn);
+			if (!(f->flags & PG_CACHE) || f->mapping != file || f->index != idx)
+				return fail(m, "page cache: %s page %#llx: pfn %u does not point back",
+					    file->name, (unsigned long long)idx, pfn);
+			if (idx >= file_pages(file))
+				return fail(m, "page cache: %s holds page %#llx beyond its end (%llu bytes)",
+					    file->name, (unsigned long long)idx,
+					    (unsigned long long)file->size);
+			n++;
+			if (idx == UINT64_MAX)
+				break;
+			idx++;
+		}
+		if (n != file->cache.count)
+			return fail(m, "page cache: %s counts %llu pages, holds %llu", file->name,
+				    (unsigned long long)file->cache.count, (unsigned long long)n);
+		if (file->refcount <= 0)
+			return fail(m, "page cache: %s has refcount %d", file->name, file->refcount);
+	}
+	return true;
+}
+
 bool check_machine(struct vm_machine *m)
 {
 	struct list_head *p;
@@ -284,5 +343,5 @@ bool check_machine(struct vm_machine *m)
 	list_for_each(p, &m->mms)
 		if (!check_mm(list_entry(p, struct vm_mm, node)))
 			return false;
-	return check_frames(m) && check_rmap(m);
+	return check_files(m) && check_frames(m) && check_rmap(m);
 }

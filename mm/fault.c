@@ -9,6 +9,14 @@
  *        page mapped only here        -> reuse it: make the PTE writable
  *        page mapped elsewhere too    -> copy it into a new page
  *
+ * File mappings (Linux's do_read_fault, do_cow_fault, do_shared_fault):
+ *   read   -> map the page-cache page, and fault around it: the cached
+ *             pages of the aligned 64 KiB window, clipped to the VMA, the
+ *             page table and the end of the file
+ *   write, private -> a new anonymous copy of the file page
+ *   write, shared  -> the page-cache page, writable and dirty
+ *   beyond the end of the file -> SIGBUS
+ *
  * The access check is x86's: a read is allowed in any VMA that has one of
  * read, write or exec; a write needs VM_WRITE.  A fault outside any VMA,
  * or one the VMA does not allow, is SIGSEGV.
@@ -81,6 +89,101 @@ static int do_wp_page(struct vm_area *vma, uint64_t addr, pte_t *pte)
 	return map_new_anon(vma, addr, pte, pfn);
 }
 
+static inline uint64_t linear_index(const struct vm_area *vma, uint64_t addr)
+{
+	return vma->pgoff + ((addr - vma->start) >> PAGE_SHIFT);
+}
+
+/* map page-cache page pfn at addr (set_pte_range) */
+static void map_file_page(struct vm_area *vma, uint64_t addr, pte_t *pte, uint32_t pfn,
+			  bool write)
+{
+	struct vm_mm *mm = vma->mm;
+	struct vm_frame *f = pfn_frame(mm->machine, pfn);
+	pte_t p = mk_pte(vma, pfn, write);
+
+	/* a shared writable mapping maps its pages writable at once */
+	if ((vma->flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE) &&
+	    (p & PTE_PRESENT))
+		p |= PTE_WRITE;
+	if (write)
+		f->flags |= PG_DIRTY;
+	f->mapcount++;
+	f->refcount++;
+	mm->rss++;
+	mm->nr_ptes++;
+	*pte = p;
+}
+
+/*
+ * do_fault_around + filemap_map_pages: map the cached pages around addr.
+ * => true when the page at addr itself got mapped.
+ */
+static bool do_fault_around(struct vm_area *vma, uint64_t addr, pte_t *fpte)
+{
+	struct vm_file *file = vma->file;
+	uint64_t nr = FAULT_AROUND_PAGES;
+	uint64_t pgoff = linear_index(vma, addr);
+	uint64_t pte_off = (addr >> PAGE_SHIFT) & (PTRS_PER_TABLE - 1);
+	uint64_t vma_off = pgoff - vma->pgoff;
+	uint64_t from, to, first, last, idx;
+	pte_t *table = fpte - pte_off;
+	uint32_t pfn;
+	bool mapped = false;
+
+	from = pte_off & ~(nr - 1);
+	if (pte_off - (pte_off < vma_off ? pte_off : vma_off) > from)
+		from = pte_off - (pte_off < vma_off ? pte_off : vma_off);
+	to = from + nr;
+	if (to > PTRS_PER_TABLE)
+		to = PTRS_PER_TABLE;
+	if (to > pte_off + vma_pages(vma) - vma_off)
+		to = pte_off + vma_pages(vma) - vma_off;
+	to--;
+	first = pgoff + from - pte_off;
+	last = pgoff + to - pte_off;
+	if (!file_pages(file))
+		return false;
+	if (last > file_pages(file) - 1)
+		last = file_pages(file) - 1;
+	for (idx = first; idx <= last && radix_next(&file->cache, idx, last, &idx, &pfn); idx++) {
+		uint64_t a = addr + ((idx - pgoff) << PAGE_SHIFT);
+		pte_t *pte = &table[(a >> PAGE_SHIFT) & (PTRS_PER_TABLE - 1)];
+
+		if (!pte_none(*pte))
+			continue;
+		map_file_page(vma, a, pte, pfn, false);
+		if (a == addr)
+			mapped = true;
+	}
+	return mapped;
+}
+
+static int do_file_fault(struct vm_area *vma, uint64_t addr, pte_t *pte, bool write)
+{
+	uint64_t idx = linear_index(vma, addr);
+	uint32_t pfn;
+	int r;
+
+	if (!write) {
+		/* do_read_fault */
+		if (FAULT_AROUND_PAGES > 1 && do_fault_around(vma, addr, pte))
+			return VM_FAULT_OK;
+		r = file_get_page(vma->file, idx, &pfn);
+		if (r != VM_FAULT_OK)
+			return r;
+		map_file_page(vma, addr, pte, pfn, false);
+		return VM_FAULT_OK;
+	}
+	r = file_get_page(vma->file, idx, &pfn);
+	if (r != VM_FAULT_OK)
+		return r;
+	if (!(vma->flags & VM_SHARED))
+		return map_new_anon(vma, addr, pte, pfn);     /* do_cow_fault */
+	map_file_page(vma, addr, pte, pfn, true);         /* do_shared_fault */
+	return VM_FAULT_OK;
+}
+
 int handle_mm_fault(struct vm_mm *mm, uint64_t addr, bool write)
 {
 	struct vm_machine *m = mm->machine;
@@ -97,6 +200,8 @@ int handle_mm_fault(struct vm_mm *mm, uint64_t addr, bool write)
 	if (!pte)
 		return VM_FAULT_OOM;
 	if (!pte_present(*pte)) {
+		if (vma->file)
+			return do_file_fault(vma, addr, pte, write);
 		if (!write) {
 			*pte = mk_pte(vma, m->zero_pfn, false);
 			mm->nr_ptes++;
@@ -108,8 +213,15 @@ int handle_mm_fault(struct vm_mm *mm, uint64_t addr, bool write)
 	}
 	if (*pte & PTE_PROTNONE)
 		return VM_FAULT_SEGV;      /* cannot happen: the VMA check passed */
-	if (write && !pte_write(*pte))
+	if (write && !pte_write(*pte)) {
+		if (vma->flags & VM_SHARED) {
+			/* wp_page_shared: the page is the file's, just dirty it */
+			pfn_frame(m, pte_pfn(*pte))->flags |= PG_DIRTY;
+			*pte |= PTE_WRITE | PTE_DIRTY | PTE_ACCESSED;
+			return VM_FAULT_OK;
+		}
 		return do_wp_page(vma, addr, pte);
+	}
 	/* spurious: the PTE already allows the access */
 	*pte |= PTE_ACCESSED | (write ? PTE_DIRTY : 0);
 	return VM_FAULT_OK;

@@ -200,6 +200,7 @@ int machine_init(struct vm_machine *m, uint64_t mem_bytes, const struct rmap_ops
 	m->mem = mem;
 	m->nr_frames = n;
 	list_init(&m->mms);
+	list_init(&m->files);
 	m->rmap = ops ? ops : &rmap_linux_ops;
 	for (unsigned o = 0; o <= MAX_ORDER; o++)
 		m->free[o].head = FRAME_NIL;
@@ -231,6 +232,13 @@ void machine_fini(struct vm_machine *m)
 
 	list_for_each_safe(p, n, &m->mms)
 		mm_destroy(list_entry(p, struct vm_mm, node));
+	/* what is left is held by nobody but the machine's users' name tables */
+	while (!list_empty(&m->files)) {
+		struct vm_file *f = list_entry(m->files.next, struct vm_file, node);
+
+		f->refcount = 1;
+		file_put(f);
+	}
 	if (m->rmap)
 		m->rmap->fini(m);
 	if (m->mem)

@@ -74,7 +74,11 @@ static int madvise_vma(struct vm_area *vma, struct vm_area **prev, uint64_t star
 			return -22;
 		if ((vma->flags & (VM_SHARED | VM_MAYWRITE)) != (VM_SHARED | VM_MAYWRITE))
 			return -13;
-		return -22;                /* shared memory: not yet */
+		/* shmem_fallocate(PUNCH_HOLE): unmap (not the private copies),
+		 * drop the pages; the hole reads as zeroes again */
+		file_punch_hole(vma->file, vma->pgoff + ((start - vma->start) >> PAGE_SHIFT),
+				vma->pgoff + ((end - vma->start) >> PAGE_SHIFT) - 1);
+		return 0;
 	case MADV_WILLNEED_:
 		*prev = vma;
 		return 0;

@@ -25,6 +25,7 @@
 #include "../lib/rbtree.h"
 #include "../lib/interval_tree.h"
 #include "../lib/list.h"
+#include "../lib/radix.h"
 
 /* ------------------------------------------------------------------ */
 /* Sizes and address-space constants (x86-64, 4-level paging)          */
@@ -87,6 +88,7 @@ static inline bool pte_write(pte_t p) { return p & PTE_WRITE; }
 #define PG_DIRTY      0x0020u   /* contents differ from backing store */
 #define PG_LAZYFREE   0x0040u   /* MADV_FREE: clean anon page that reclaim may discard */
 #define PG_MLOCKED    0x0080u   /* mapped in a VM_LOCKED vma */
+#define PG_CACHE      0x0100u   /* in a file's page cache (mapping = vm_file) */
 #define PG_ORDER_SHIFT 24       /* buddy order, stored in flags bits 24..31 */
 
 #define FRAME_NIL     UINT32_MAX
@@ -94,8 +96,8 @@ static inline bool pte_write(pte_t p) { return p & PTE_WRITE; }
 /*
  * One per physical frame; its size is a headline figure (48 bytes).
  * Invariants: a free frame has refcount 0 and mapcount 0; a page mapped by
- * n PTEs (n > 0) has mapcount n and refcount >= n; the zero page is
- * PG_RESERVED and keeps no counts.
+ * n PTEs has mapcount n and refcount n, plus one while it is in a page
+ * cache (PG_CACHE); the zero page is PG_RESERVED and keeps no counts.
  */
 struct vm_frame {
 	uint32_t flags;       /* PG_* bits and, when PG_BUDDY, the block order */
@@ -151,11 +153,37 @@ struct vm_area {
 	struct vm_mm *mm;            /* owner */
 	uint64_t flags;              /* VM_* */
 	uint64_t pgoff;              /* page offset of start (file offset, or anon index) */
-	struct vm_file *file;        /* mapped file, NULL for anonymous memory */
+	struct vm_file *file;        /* mapped file (or shmem object), NULL for private
+				        anonymous memory; the VMA holds a reference */
+	struct itree_node shared;    /* file->i_mmap, [pgoff, pgoff + pages - 1] */
 	void *anon;                  /* scheme's anonymous identity (Linux: anon_vma); NULL
 				        until the first anonymous page */
 	struct list_head anon_chain; /* scheme's per-VMA links (Linux: anon_vma_chain list) */
 };
+
+/*
+ * A file: its size, its page cache and the VMAs that map it (i_mmap).
+ * Files made by a trace's `file` line live wholly in the page cache; a
+ * hostfile's pages are read from the host on first use; a shmem object
+ * (shared anonymous memory) starts empty and reads as zeroes.
+ */
+struct vm_file {
+	struct vm_machine *machine;  /* owner */
+	char *name;                  /* trace name, or "[shared-anon]" */
+	uint64_t size;               /* i_size in bytes */
+	struct radix_root cache;     /* page cache: page index -> pfn */
+	struct rb_root i_mmap;       /* itree of vm_area.shared, by page offset */
+	int refcount;                /* the name table's and each VMA's */
+	int host_fd;                 /* hostfile: read-only host descriptor, else -1 */
+	bool shmem;                  /* shared anonymous memory object */
+	bool writable;               /* opened for writing (not a hostfile) */
+	struct list_head node;       /* machine->files */
+};
+
+static inline uint64_t file_pages(const struct vm_file *f)
+{
+	return (f->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+}
 
 static inline uint64_t vma_pages(const struct vm_area *v)
 {
@@ -226,6 +254,7 @@ struct vm_machine {
 	uint64_t nr_free;            /* free frames, all orders */
 	uint32_t zero_pfn;           /* the shared zero page */
 	struct list_head mms;        /* every live vm_mm */
+	struct list_head files;      /* every vm_file */
 	const struct rmap_ops *rmap; /* the reverse-mapping scheme */
 	void *rmap_priv;             /* the scheme's machine-wide state */
 	struct vm_stats stats;       /* counters */
@@ -265,6 +294,44 @@ void frame_put(struct vm_machine *m, uint32_t pfn);
 /* counts an allocation of a kernel object; false when fault injection says fail */
 bool machine_may_alloc(struct vm_machine *m);
 void *vm_zalloc(struct vm_machine *m, size_t size);   /* NULL on (injected) failure */
+
+/* ------------------------------------------------------------------ */
+/* mm/filemap.c: files and the page cache                               */
+
+#define FAULT_AROUND_PAGES 16        /* 64 KiB, Linux's fault_around_bytes */
+
+/* => a new file of size bytes whose contents the spec's formula gives
+ * (seed), all in the page cache; NULL on -ENOMEM */
+struct vm_file *file_create(struct vm_machine *m, const char *name, uint64_t size,
+			    uint64_t seed, int *err);
+/* a file read on demand from host descriptor fd (taken over) */
+struct vm_file *file_create_host(struct vm_machine *m, const char *name, int fd,
+				 uint64_t size, int *err);
+/* shared anonymous memory of size bytes (shmem_zero_setup) */
+struct vm_file *file_create_shmem(struct vm_machine *m, uint64_t size);
+void file_get(struct vm_file *f);
+void file_put(struct vm_file *f);
+/* the page-cache page at index, read or allocated (zeroed) if absent;
+ * => VM_FAULT_OK with *pfn, VM_FAULT_BUS beyond the end, VM_FAULT_OOM */
+int file_get_page(struct vm_file *f, uint64_t index, uint32_t *pfn);
+/* ftruncate(2) */
+int file_truncate(struct vm_file *f, uint64_t size);
+/* pwrite(2) of 8 bytes at off (the caller checked off + 8 <= size) */
+int file_write8(struct vm_file *f, uint64_t off, uint64_t value);
+/* zap every PTE mapping file pages [first, last] in every VMA of the file;
+ * with even_cows also the private copies in private mappings */
+void unmap_mapping_range(struct vm_file *f, uint64_t first, uint64_t last, bool even_cows);
+/* punch a hole of whole pages [first, last] (MADV_REMOVE) */
+void file_punch_hole(struct vm_file *f, uint64_t first, uint64_t last);
+/* i_mmap maintenance, done by vma_link/vma_unlink/range changes */
+void file_vma_link(struct vm_area *vma);
+void file_vma_unlink(struct vm_area *vma);
+static inline void vma_set_file(struct vm_area *v, struct vm_file *f)
+{
+	v->file = f;
+	if (f)
+		file_get(f);
+}
 
 /* ------------------------------------------------------------------ */
 /* mm/pgtable.c                                                         */
@@ -400,5 +467,6 @@ bool check_free_lists(struct vm_machine *m);
 bool check_mm(struct vm_mm *mm);
 bool check_frames(struct vm_machine *m);
 bool check_rmap(struct vm_machine *m);
+bool check_files(struct vm_machine *m);
 
 #endif

@@ -85,9 +85,9 @@ static uint64_t calc_vm_prot(unsigned prot)
 	       ((prot & PROT_EXEC_) ? VM_EXEC : 0);
 }
 
-/* mmap_region for anonymous memory: the range is known and page aligned */
-static uint64_t mmap_region(struct vm_mm *mm, uint64_t addr, uint64_t len,
-			    uint64_t vm_flags, uint64_t pgoff)
+/* mmap_region: the range is known and page aligned */
+static uint64_t mmap_region(struct vm_mm *mm, struct vm_file *file, uint64_t addr,
+			    uint64_t len, uint64_t vm_flags, uint64_t pgoff)
 {
 	struct vm_area *vma;
 	uint64_t pages = len >> PAGE_SHIFT;
@@ -105,7 +105,11 @@ static uint64_t mmap_region(struct vm_mm *mm, uint64_t addr, uint64_t len,
 		if (err)
 			return VM_ERR(err);
 	}
-	vma = vma_merge_new(mm, addr, addr + len, vm_flags, NULL, pgoff, NULL, NULL, false);
+	/* shared anonymous memory gets its own shmem object: it never merges
+	 * with a neighbour at mmap time */
+	vma = NULL;
+	if (file || !(vm_flags & VM_SHARED))
+		vma = vma_merge_new(mm, addr, addr + len, vm_flags, file, pgoff, NULL, NULL, false);
 	if (!vma) {
 		vma = vma_alloc(mm);
 		if (!vma)
@@ -114,6 +118,16 @@ static uint64_t mmap_region(struct vm_mm *mm, uint64_t addr, uint64_t len,
 		vma->end = addr + len;
 		vma->flags = vm_flags;
 		vma->pgoff = pgoff;
+		if (file) {
+			vma_set_file(vma, file);
+		} else if (vm_flags & VM_SHARED) {
+			/* shmem_zero_setup */
+			vma->file = file_create_shmem(mm->machine, len);
+			if (!vma->file) {
+				vma_free(vma);
+				return VM_ERR(-12);
+			}
+		}
 		vma_link(mm, vma);
 	}
 	if (vm_flags & VM_LOCKED)
@@ -128,12 +142,8 @@ uint64_t vm_mmap(struct vm_mm *mm, uint64_t addr, uint64_t len, unsigned prot,
 
 	if (off & ~PAGE_MASK)
 		return VM_ERR(-22);
-	if (file)
-		return VM_ERR(-19);        /* files: not yet */
 	if ((flags & MAP_TYPE_FLAGS) == 0 || (flags & MAP_TYPE_FLAGS) == MAP_TYPE_FLAGS)
 		return VM_ERR(-22);
-	if (flags & MAP_SHARED_)
-		return VM_ERR(-19);        /* shared memory: not yet */
 	if (!len)
 		return VM_ERR(-22);
 	if (flags & MAP_NOREPLACE_)
@@ -143,12 +153,15 @@ uint64_t vm_mmap(struct vm_mm *mm, uint64_t addr, uint64_t len, unsigned prot,
 		if (addr && addr < MMAP_MIN_ADDR)
 			addr = PAGE_ALIGN(MMAP_MIN_ADDR);
 	}
+	pgoff = off >> PAGE_SHIFT;
 	len = PAGE_ALIGN(len);
 	if (!len)
 		return VM_ERR(-12);
+	if (pgoff + (len >> PAGE_SHIFT) < pgoff)
+		return VM_ERR(-75);
 	if (mm->map_count > MAX_MAP_COUNT)
 		return VM_ERR(-12);
-	addr = get_unmapped_area(mm, NULL, addr, len, 0, flags);
+	addr = get_unmapped_area(mm, file, addr, len, pgoff, flags);
 	if (IS_ERR_ADDR(addr))
 		return addr;
 	if ((flags & MAP_NOREPLACE_) && find_vma_intersection(mm, addr, addr + len))
@@ -156,10 +169,26 @@ uint64_t vm_mmap(struct vm_mm *mm, uint64_t addr, uint64_t len, unsigned prot,
 	vm_flags = calc_vm_prot(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
 	if (flags & MAP_LOCKED_)
 		vm_flags |= VM_LOCKED;
-	pgoff = addr >> PAGE_SHIFT;
+	if (file) {
+		/* file_mmap_ok: offsets up to MAX_LFS_FILESIZE */
+		if (len > (uint64_t)INT64_MAX || pgoff > ((uint64_t)INT64_MAX - len) >> PAGE_SHIFT)
+			return VM_ERR(-75);
+		if (flags & MAP_SHARED_) {
+			if ((prot & PROT_WRITE_) && !file->writable)
+				return VM_ERR(-13);
+			vm_flags |= VM_SHARED | VM_MAYSHARE;
+			if (!file->writable)
+				vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
+		}
+	} else if (flags & MAP_SHARED_) {
+		pgoff = 0;
+		vm_flags |= VM_SHARED | VM_MAYSHARE;
+	} else {
+		pgoff = addr >> PAGE_SHIFT;
+	}
 	if (flags & MAP_NORESERVE_)
 		vm_flags |= VM_NORESERVE;
-	ret = mmap_region(mm, addr, len, vm_flags, pgoff);
+	ret = mmap_region(mm, file, addr, len, vm_flags, pgoff);
 	if (IS_ERR_ADDR(ret))
 		return ret;
 	if ((vm_flags & VM_LOCKED) || (flags & MAP_POPULATE_))

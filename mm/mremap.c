@@ -58,7 +58,7 @@ static struct vm_area *copy_vma(struct vm_area **vmap, uint64_t addr, uint64_t l
 	n->end = addr + len;
 	n->flags = vma->flags;
 	n->pgoff = pgoff;
-	n->file = vma->file;
+	vma_set_file(n, vma->file);
 	n->anon = vma->anon;
 	if (mm->machine->rmap->clone_vma(n, vma)) {
 		vma_free(n);

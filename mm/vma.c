@@ -101,6 +101,8 @@ struct vm_area *vma_alloc(struct vm_mm *mm)
 
 void vma_free(struct vm_area *vma)
 {
+	if (vma->file)
+		file_put(vma->file);
 	vma->mm->machine->stats.vma_bytes -= sizeof(*vma);
 	vma->mm->machine->stats.nr_vmas--;
 	free(vma);
@@ -184,12 +186,16 @@ void vma_link(struct vm_mm *mm, struct vm_area *vma)
 	rb_insert_augmented(&vma->rb, &mm->vma_tree, &gap_ops);
 	gap_fix(vma->next);
 	mm->map_count++;
+	if (vma->file)
+		file_vma_link(vma);
 }
 
 void vma_unlink(struct vm_mm *mm, struct vm_area *vma)
 {
 	struct vm_area *next = vma->next;
 
+	if (vma->file)
+		file_vma_unlink(vma);
 	rb_erase_augmented(&vma->rb, &mm->vma_tree, &gap_ops);
 	if (vma->prev)
 		vma->prev->next = next;
@@ -210,9 +216,13 @@ static void vma_set_range(struct vm_area *v, uint64_t start, uint64_t end, uint6
 
 	if (anon)
 		ops->pre_update(v);
+	if (v->file)
+		file_vma_unlink(v);
 	v->start = start;
 	v->end = end;
 	v->pgoff = pgoff;
+	if (v->file)
+		file_vma_link(v);
 	if (anon)
 		ops->post_update(v);
 	vma_update_gaps(v);
@@ -230,7 +240,7 @@ static struct vm_area *vma_dup(struct vm_area *vma)
 	n->end = vma->end;
 	n->flags = vma->flags;
 	n->pgoff = vma->pgoff;
-	n->file = vma->file;
+	vma_set_file(n, vma->file);
 	n->anon = vma->anon;
 	return n;
 }

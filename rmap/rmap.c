@@ -26,11 +26,41 @@ const struct rmap_ops *rmap_find_scheme(const char *name)
 	return NULL;
 }
 
+/* file pages: every VMA of the file's i_mmap covering the page's index */
+static int rmap_walk_file(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn,
+			  void *arg)
+{
+	struct vm_file *file = f->mapping;
+	struct itree_node *it;
+
+	for (it = itree_iter_first(&file->i_mmap, f->index, f->index); it;
+	     it = itree_iter_next(it, f->index, f->index)) {
+		struct vm_area *vma = container_of(it, struct vm_area, shared);
+		uint64_t addr = vma->start + ((f->index - vma->pgoff) << PAGE_SHIFT);
+		pte_t *pte;
+		int ret;
+
+		m->stats.rmap_vmas_visited++;
+		pte = pte_lookup(vma->mm, addr);
+		if (!pte)
+			continue;
+		m->stats.rmap_ptes_visited++;
+		if (!pte_present(*pte) || pte_pfn(*pte) != frame_pfn(m, f))
+			continue;
+		ret = fn(vma, addr, pte, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int rmap_walk(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *arg)
 {
 	if (!f->mapping || f->mapcount == 0)
 		return 0;
 	if (f->flags & PG_ANON)
 		return m->rmap->walk_anon(m, f, fn, arg);
+	if (f->flags & PG_CACHE)
+		return rmap_walk_file(m, f, fn, arg);
 	return 0;
 }

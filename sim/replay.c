@@ -12,6 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "sim.h"
 #include "../rmap/rmap.h"
 
@@ -63,9 +67,40 @@ void rv_sim_free(rv_sim *s)
 {
 	if (!s)
 		return;
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (s->procs[i].mm)
+			mm_destroy(s->procs[i].mm);
+	for (size_t i = 0; i < s->nfiles; i++) {
+		file_put(s->files[i].file);
+		free(s->files[i].name);
+	}
 	machine_fini(&s->m);
+	free(s->files);
 	free(s->procs);
 	free(s);
+}
+
+static struct vm_file *sim_file_find(struct rv_sim *s, const char *name)
+{
+	for (size_t i = 0; i < s->nfiles; i++)
+		if (!strcmp(s->files[i].name, name))
+			return s->files[i].file;
+	return NULL;
+}
+
+static int sim_file_add(struct rv_sim *s, const char *name, struct vm_file *f)
+{
+	struct sim_file *n = realloc(s->files, (s->nfiles + 1) * sizeof(*n));
+
+	if (!n)
+		return -12;
+	s->files = n;
+	n[s->nfiles].name = strdup(name);
+	if (!n[s->nfiles].name)
+		return -12;
+	n[s->nfiles].file = f;
+	s->nfiles++;
+	return 0;
 }
 
 struct sim_proc *sim_proc_find(struct rv_sim *s, int pid)
@@ -221,6 +256,40 @@ static struct tr_result new_mm(struct rv_sim *s, struct sim_proc *p,
 	}
 }
 
+/* `file` and `hostfile`: a new named file */
+static struct tr_result do_file(struct rv_sim *s, const struct tr_event *ev)
+{
+	struct vm_file *f;
+	int err;
+
+	for (;;) {
+		if (ev->kind == TR_FILE) {
+			f = file_create(&s->m, ev->name, ev->len, ev->value, &err);
+		} else {
+			struct stat st;
+			int fd = s->host_fds[ev - s->cur_ev];
+
+			fstat(fd, &st);
+			f = file_create_host(&s->m, ev->name, fd, (uint64_t)st.st_size, &err);
+			if (f)
+				s->host_fds[ev - s->cur_ev] = -1;    /* the file owns it now */
+		}
+		if (f)
+			break;
+		if (!sim_oom_kill(s)) {
+			fprintf(s->errf, "%s:%u: the machine's memory (%llu frames) cannot hold file %s\n",
+				s->path, ev->line, (unsigned long long)s->m.nr_frames, ev->name);
+			s->fatal = RV_BADINPUT;
+			return res(RES_ERR, 12);
+		}
+	}
+	if (sim_file_add(s, ev->name, f)) {
+		file_put(f);
+		return res(RES_ERR, 12);
+	}
+	return res(RES_OK, 0);
+}
+
 static struct tr_result run_event(struct rv_sim *s, const struct tr_event *ev)
 {
 	struct sim_proc *p = NULL, *c;
@@ -273,8 +342,39 @@ static struct tr_result run_event(struct rv_sim *s, const struct tr_event *ev)
 	case TR_EXIT:
 		proc_end(p, PROC_EXITED);
 		return res(RES_OK, 0);
-	case TR_MMAP:
-		return res_addr(vm_mmap(mm, ev->addr, ev->len, ev->prot, ev->flags, NULL, ev->offset));
+	case TR_MMAP: {
+		struct vm_file *f = NULL;
+
+		if (!(ev->flags & TR_MAP_ANON) && !(f = sim_file_find(s, ev->name)))
+			return res(RES_ERR, 9);     /* EBADF: the parser knows every name */
+		return res_addr(vm_mmap(mm, ev->addr, ev->len, ev->prot, ev->flags, f, ev->offset));
+	}
+	case TR_FILE:
+	case TR_HOSTFILE:
+		return do_file(s, ev);
+	case TR_TRUNCATE: {
+		struct vm_file *f = sim_file_find(s, ev->name);
+
+		if (!f)
+			return res(RES_ERR, 2);
+		if (!f->writable)
+			return res(RES_ERR, 22);   /* ftruncate on a read-only descriptor */
+		return res_int(file_truncate(f, ev->len));
+	}
+	case TR_FWRITE: {
+		struct vm_file *f = sim_file_find(s, ev->name);
+		int err;
+
+		if (!f)
+			return res(RES_ERR, 2);
+		if (!f->writable)
+			return res(RES_ERR, 9);    /* EBADF: not open for writing */
+		for (;;) {
+			err = file_write8(f, ev->offset, ev->value);
+			if (err != -12 || !sim_oom_kill(s))
+				return res_int(err);
+		}
+	}
 	case TR_MUNMAP:
 		return res_int(vm_munmap(mm, ev->addr, ev->len));
 	case TR_MPROTECT:
@@ -327,17 +427,7 @@ static struct tr_result run_event(struct rv_sim *s, const struct tr_event *ev)
 static const char *unsupported(const struct tr_event *ev)
 {
 	switch (ev->kind) {
-	case TR_FILE: return "file";
-	case TR_HOSTFILE: return "hostfile";
-	case TR_TRUNCATE: return "truncate";
-	case TR_FWRITE: return "fwrite";
 	case TR_REMAP_FILE_PAGES: return "remap_file_pages";
-	case TR_MMAP:
-		if (!(ev->flags & TR_MAP_ANON))
-			return "mmap of a file";
-		if (ev->flags & TR_MAP_SHARED)
-			return "shared anonymous memory";
-		return NULL;
 	default:
 		return NULL;
 	}
@@ -372,8 +462,10 @@ static int dump_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	} else {
 		struct vm_frame *f = pfn_frame(m, pfn);
 
-		dump_page(w, addr, (f->flags & PG_ANON) ? DUMP_ANON : DUMP_FILE,
-			  dump_digest(data), pfn, (uint64_t)f->mapcount);
+		enum dump_kind kind = (f->flags & PG_ANON) ? DUMP_ANON :
+				      ((struct vm_file *)f->mapping)->shmem ? DUMP_SHMEM : DUMP_FILE;
+
+		dump_page(w, addr, kind, dump_digest(data), pfn, (uint64_t)f->mapcount);
 	}
 	return 0;
 }
@@ -391,9 +483,11 @@ void sim_dump_state(struct rv_sim *s, struct dump_writer *w)
 			uint32_t prot = ((v->flags & VM_READ) ? TR_PROT_READ : 0) |
 					((v->flags & VM_WRITE) ? TR_PROT_WRITE : 0) |
 					((v->flags & VM_EXEC) ? TR_PROT_EXEC : 0);
-			const char *name = vma_is_initial_heap(v) ? "[heap]" : "-";
+			const char *name = v->file ? v->file->name :
+					   vma_is_initial_heap(v) ? "[heap]" : "-";
 
-			dump_vma(w, v->start, v->end, prot, v->flags & VM_MAYSHARE, 0, name);
+			dump_vma(w, v->start, v->end, prot, v->flags & VM_MAYSHARE,
+				 v->file ? v->pgoff << PAGE_SHIFT : 0, name);
 		}
 		for (v = p->mm->first; v; v = v->next)
 			walk_ptes(p->mm, v->start, v->end, dump_pte, w);
@@ -410,10 +504,61 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* open every hostfile of the trace, before anything runs */
+static int open_host_files(rv_sim *s, const struct tr_trace *t, FILE *errf)
+{
+	for (size_t i = 0; i < t->n; i++)
+		s->host_fds[i] = -1;
+	for (size_t i = 0; i < t->n; i++) {
+		struct stat st;
+		int fd;
+
+		if (t->ev[i].kind != TR_HOSTFILE)
+			continue;
+		fd = open(t->ev[i].path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+			fprintf(errf, "%s:%u: cannot read host file '%s': %s\n", t->path,
+				t->ev[i].line, t->ev[i].path,
+				fd < 0 ? strerror(errno) : "not a regular file");
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		s->host_fds[i] = fd;
+	}
+	return 0;
+}
+
+static int write_dump(rv_sim *s, const struct tr_trace *t, const struct tr_result *results,
+		      const char *dump_path, FILE *errf)
+{
+	FILE *f = strcmp(dump_path, "-") ? fopen(dump_path, "w") : stdout;
+	struct dump_writer w;
+	int status = RV_OK;
+
+	if (!f) {
+		fprintf(errf, "revmap: cannot write %s: %s\n", dump_path, strerror(errno));
+		return RV_BADINPUT;
+	}
+	dump_begin(&w, f);
+	for (size_t i = 0; i < t->n; i++)
+		dump_op(&w, t->ev[i].line, &results[i]);
+	sim_dump_state(s, &w);
+	if (dump_end(&w)) {
+		fprintf(errf, "revmap: error writing %s\n", dump_path);
+		status = RV_BADINPUT;
+	}
+	if (f != stdout && fclose(f)) {
+		fprintf(errf, "revmap: error writing %s\n", dump_path);
+		status = RV_BADINPUT;
+	}
+	return status;
+}
+
 static int replay(rv_sim *s, const struct tr_trace *t, const char *dump_path,
 		  const char *times_path, FILE *errf)
 {
-	struct tr_result *results;
+	struct tr_result *results = NULL;
 	FILE *times = NULL;
 	int status = RV_OK;
 	size_t i;
@@ -427,14 +572,26 @@ static int replay(rv_sim *s, const struct tr_trace *t, const char *dump_path,
 		}
 	}
 	results = calloc(t->n ? t->n : 1, sizeof(*results));
-	if (!results) {
+	s->host_fds = malloc((t->n ? t->n : 1) * sizeof(int));
+	if (!results || !s->host_fds) {
 		fprintf(errf, "revmap: out of host memory\n");
+		free(results);
+		free(s->host_fds);
+		s->host_fds = NULL;
 		return RV_CHECKFAIL;
 	}
+	s->cur_ev = t->ev;
+	s->errf = errf;
+	s->path = t->path;
+	s->fatal = 0;
+	if (open_host_files(s, t, errf)) {
+		status = RV_BADINPUT;
+		goto out;
+	}
 	if (times_path && !(times = fopen(times_path, "w"))) {
-		fprintf(errf, "revmap: cannot write %s\n", times_path);
-		free(results);
-		return RV_BADINPUT;
+		fprintf(errf, "revmap: cannot write %s: %s\n", times_path, strerror(errno));
+		status = RV_BADINPUT;
+		goto out;
 	}
 	for (i = 0; i < t->n; i++) {
 		const struct tr_event *ev = &t->ev[i];
@@ -442,6 +599,10 @@ static int replay(rv_sim *s, const struct tr_trace *t, const char *dump_path,
 		char got[64];
 
 		results[i] = run_event(s, ev);
+		if (s->fatal) {
+			status = s->fatal;
+			goto out;
+		}
 		if (times)
 			fprintf(times, "%u %llu\n", ev->line, (unsigned long long)(now_ns() - t0));
 		if (ev->expect && !tr_result_matches(&results[i], ev->expect)) {
@@ -453,31 +614,23 @@ static int replay(rv_sim *s, const struct tr_trace *t, const char *dump_path,
 			fprintf(errf, "%s:%u: check failed after this line: %s\n", t->path,
 				ev->line, s->m.why);
 			status = RV_CHECKFAIL;
-			break;
+			goto out;
 		}
 	}
+	if (dump_path) {
+		int st = write_dump(s, t, results, dump_path, errf);
+
+		if (st)
+			status = st;
+	}
+out:
 	if (times)
 		fclose(times);
-	if (dump_path && status != RV_CHECKFAIL) {
-		FILE *f = strcmp(dump_path, "-") ? fopen(dump_path, "w") : stdout;
-		struct dump_writer w;
-
-		if (!f) {
-			fprintf(errf, "revmap: cannot write %s\n", dump_path);
-			free(results);
-			return RV_BADINPUT;
-		}
-		dump_begin(&w, f);
-		for (i = 0; i < t->n; i++)
-			dump_op(&w, t->ev[i].line, &results[i]);
-		sim_dump_state(s, &w);
-		if (dump_end(&w)) {
-			fprintf(errf, "revmap: error writing %s\n", dump_path);
-			status = RV_BADINPUT;
-		}
-		if (f != stdout)
-			fclose(f);
-	}
+	for (i = 0; i < t->n; i++)
+		if (s->host_fds[i] >= 0)
+			close(s->host_fds[i]);
+	free(s->host_fds);
+	s->host_fds = NULL;
 	free(results);
 	return status;
 }

@@ -24,6 +24,19 @@ struct rv_sim {
 	struct sim_proc *procs;     /* every pid seen, sorted by pid */
 	size_t nprocs;              /* entries used */
 	size_t cap;                 /* entries allocated */
+	struct sim_file *files;     /* the trace's file names */
+	size_t nfiles;              /* entries used */
+	int *host_fds;              /* per event: a hostfile opened before the run, or -1 */
+	const struct tr_event *cur_ev; /* the events being run (host_fds is parallel) */
+	FILE *errf;                 /* where run-time errors go */
+	const char *path;           /* the trace being run (for messages) */
+	int fatal;                  /* a run-time error stopped the replay (RV_*) */
+};
+
+/* a name given to a file by a `file` or `hostfile` line */
+struct sim_file {
+	char *name;                 /* the trace's name */
+	struct vm_file *file;       /* holds one reference */
 };
 
 /* software MMU: an 8-byte load or store through the page tables, faulting

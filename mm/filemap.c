@@ -1,0 +1,312 @@
+/*
+ * mm/filemap.c - files, their page cache, and the file side of the reverse
+ * map (i_mmap).
+ *
+ * A file's page cache maps a page index to a frame (a radix tree); a cached
+ * frame is PG_CACHE, points back at its file (mapping, index) and holds one
+ * reference for the cache besides one per PTE.  The files behave as tmpfs
+ * files do on Linux (the Linux tester keeps its files on /dev/shm): a hole
+ * (after a truncate that grew the file, or a punched hole) reads as zeroes
+ * and gets a page-cache page on first use.
+ *
+ * i_mmap is an interval tree of every VMA mapping the file, keyed by the
+ * page offsets it maps.  It serves truncate and hole punching, which must
+ * unmap a range of the file from every address space, and rmap_walk of
+ * file pages, in every scheme.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "mm.h"
+#include "../rmap/rmap.h"
+
+static void *cache_alloc(void *ctx, size_t size)
+{
+	struct vm_machine *m = ctx;
+
+	return machine_may_alloc(m) ? calloc(1, size) : NULL;
+}
+
+static struct vm_file *file_new(struct vm_machine *m, const char *name, uint64_t size)
+{
+	struct vm_file *f = vm_zalloc(m, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->name = strdup(name);
+	if (!f->name) {
+		free(f);
+		return NULL;
+	}
+	f->machine = m;
+	f->size = size;
+	f->refcount = 1;
+	f->host_fd = -1;
+	f->writable = true;
+	radix_init(&f->cache);
+	radix_set_alloc(&f->cache, cache_alloc, m);
+	list_add_tail(&f->node, &m->files);
+	return f;
+}
+
+/* add a fresh frame to the cache at index; => pfn or FRAME_NIL */
+static uint32_t cache_add(struct vm_file *f, uint64_t index, bool zero)
+{
+	struct vm_machine *m = f->machine;
+	uint32_t pfn = __frames_alloc(m, 0, zero);
+	struct vm_frame *fr;
+
+	if (pfn == FRAME_NIL)
+		return FRAME_NIL;
+	if (radix_insert(&f->cache, index, pfn)) {
+		frame_put(m, pfn);
+		return FRAME_NIL;
+	}
+	fr = pfn_frame(m, pfn);
+	fr->flags = PG_CACHE;
+	fr->mapping = f;
+	fr->index = index;
+	return pfn;
+}
+
+/* drop the cache's reference to the page at index (it must be unmapped) */
+static void cache_remove(struct vm_file *f, uint64_t index)
+{
+	uint32_t pfn = radix_delete(&f->cache, index);
+
+	if (pfn != RADIX_NONE) {
+		struct vm_frame *fr = pfn_frame(f->machine, pfn);
+
+		fr->flags &= ~PG_CACHE;
+		fr->mapping = NULL;
+		frame_put(f->machine, pfn);
+	}
+}
+
+struct vm_file *file_create(struct vm_machine *m, const char *name, uint64_t size,
+			    uint64_t seed, int *err)
+{
+	struct vm_file *f = file_new(m, name, size);
+	uint64_t words = size / 8, word = 0;
+
+	*err = -12;
+	if (!f)
+		return NULL;
+	for (uint64_t idx = 0; idx < file_pages(f); idx++) {
+		uint32_t pfn = cache_add(f, idx, false);
+		uint8_t *p;
+		uint64_t bytes = size - idx * PAGE_SIZE;
+
+		if (pfn == FRAME_NIL) {
+			file_put(f);
+			return NULL;
+		}
+		p = pfn_data(m, pfn);
+		if (bytes > PAGE_SIZE)
+			bytes = PAGE_SIZE;
+		memset(p, 0, PAGE_SIZE);
+		/* word i is seed * 0x9E3779B97F4A7C15 + i, little endian; a
+		 * last partial word keeps its first bytes */
+		for (uint64_t off = 0; off < bytes; off += 8, word++) {
+			uint64_t v = seed * 0x9E3779B97F4A7C15ULL + word;
+			uint8_t b[8];
+
+			for (int i = 0; i < 8; i++)
+				b[i] = (uint8_t)(v >> (8 * i));
+			memcpy(p + off, b, bytes - off < 8 ? bytes - off : 8);
+		}
+		pfn_frame(m, pfn)->flags |= PG_DIRTY;
+	}
+	(void)words;
+	*err = 0;
+	return f;
+}
+
+struct vm_file *file_create_host(struct vm_machine *m, const char *name, int fd,
+				 uint64_t size, int *err)
+{
+	struct vm_file *f = file_new(m, name, size);
+
+	if (!f) {
+		*err = -12;
+		return NULL;
+	}
+	f->host_fd = fd;
+	f->writable = false;
+	*err = 0;
+	return f;
+}
+
+struct vm_file *file_create_shmem(struct vm_machine *m, uint64_t size)
+{
+	struct vm_file *f = file_new(m, "[shared-anon]", size);
+
+	if (f)
+		f->shmem = true;
+	return f;
+}
+
+void file_get(struct vm_file *f)
+{
+	f->refcount++;
+}
+
+void file_put(struct vm_file *f)
+{
+	uint64_t idx;
+	uint32_t pfn;
+
+	VM_BUG_ON(f->refcount <= 0);
+	if (--f->refcount)
+		return;
+	VM_BUG_ON(!rb_empty(&f->i_mmap));
+	while (radix_next(&f->cache, 0, UINT64_MAX, &idx, &pfn))
+		cache_remove(f, idx);
+	radix_destroy(&f->cache);
+	if (f->host_fd >= 0)
+		close(f->host_fd);
+	list_del(&f->node);
+	free(f->name);
+	free(f);
+}
+
+int file_get_page(struct vm_file *f, uint64_t index, uint32_t *pfn)
+{
+	uint32_t p;
+
+	if (index >= file_pages(f))
+		return VM_FAULT_BUS;
+	p = radix_lookup(&f->cache, index);
+	if (p == RADIX_NONE) {
+		p = cache_add(f, index, true);
+		if (p == FRAME_NIL)
+			return VM_FAULT_OOM;
+		if (f->host_fd >= 0) {
+			/* read on demand; a short read leaves zeroes */
+			ssize_t n = pread(f->host_fd, pfn_data(f->machine, p), PAGE_SIZE,
+					  (off_t)(index << PAGE_SHIFT));
+
+			if (n < 0)
+				n = 0;
+			if ((uint64_t)n > f->size - (index << PAGE_SHIFT))
+				memset((uint8_t *)pfn_data(f->machine, p) + (f->size - (index << PAGE_SHIFT)),
+				       0, PAGE_SIZE - (f->size - (index << PAGE_SHIFT)));
+		}
+	}
+	*pfn = p;
+	return VM_FAULT_OK;
+}
+
+int file_write8(struct vm_file *f, uint64_t off, uint64_t value)
+{
+	uint32_t pfn;
+	uint8_t b[8];
+	int r;
+
+	if (off > f->size || f->size - off < 8)
+		return -22;
+	r = file_get_page(f, off >> PAGE_SHIFT, &pfn);
+	if (r == VM_FAULT_OOM)
+		return -12;
+	if (r != VM_FAULT_OK)
+		return -22;
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(value >> (8 * i));
+	memcpy((uint8_t *)pfn_data(f->machine, pfn) + (off & ~PAGE_MASK), b, 8);
+	pfn_frame(f->machine, pfn)->flags |= PG_DIRTY;
+	return 0;
+}
+
+/* ---------------- i_mmap ---------------- */
+
+void file_vma_link(struct vm_area *vma)
+{
+	vma->shared.start = vma->pgoff;
+	vma->shared.last = vma->pgoff + vma_pages(vma) - 1;
+	itree_insert(&vma->shared, &vma->file->i_mmap);
+}
+
+void file_vma_unlink(struct vm_area *vma)
+{
+	itree_remove(&vma->shared, &vma->file->i_mmap);
+}
+
+struct zap_file_arg {
+	bool even_cows;
+};
+
+static int zap_file_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct zap_file_arg *za = arg;
+	uint64_t pfn = pte_pfn(*pte);
+
+	if (!za->even_cows && pfn != mm->machine->zero_pfn &&
+	    (pfn_frame(mm->machine, pfn)->flags & PG_ANON))
+		return 0;            /* a private copy stays */
+	zap_pte(mm, pte);
+	return 0;
+}
+
+void unmap_mapping_range(struct vm_file *f, uint64_t first, uint64_t last, bool even_cows)
+{
+	struct zap_file_arg za = { even_cows };
+	struct itree_node *it;
+
+	for (it = itree_iter_first(&f->i_mmap, first, last); it;
+	     it = itree_iter_next(it, first, last)) {
+		struct vm_area *v = container_of(it, struct vm_area, shared);
+		uint64_t lo = first > v->pgoff ? first : v->pgoff;
+		uint64_t hi = last < it->last ? last : it->last;
+		uint64_t start = v->start + ((lo - v->pgoff) << PAGE_SHIFT);
+		uint64_t end = v->start + ((hi - v->pgoff + 1) << PAGE_SHIFT);
+
+		f->machine->stats.rmap_vmas_visited++;
+		walk_ptes(v->mm, start, end, zap_file_pte, &za);
+	}
+}
+
+/* remove cache pages [first, last]; they must be unmapped already */
+static void cache_remove_range(struct vm_file *f, uint64_t first, uint64_t last)
+{
+	uint64_t idx;
+	uint32_t pfn;
+
+	while (first <= last && radix_next(&f->cache, first, last, &idx, &pfn)) {
+		cache_remove(f, idx);
+		if (idx == UINT64_MAX)
+			break;
+		first = idx + 1;
+	}
+}
+
+/*
+ * truncate_setsize + truncate_pagecache: shrinking unmaps every page past
+ * the new end from every address space (private copies too), drops those
+ * pages from the cache and zeroes the tail of the last partial page.
+ */
+int file_truncate(struct vm_file *f, uint64_t size)
+{
+	uint64_t old = f->size;
+
+	f->size = size;
+	if (size < old) {
+		uint64_t hole = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+		uint32_t pfn;
+
+		unmap_mapping_range(f, hole, UINT64_MAX, true);
+		cache_remove_range(f, hole, UINT64_MAX);
+		if (size & ~PAGE_MASK) {
+			pfn = radix_lookup(&f->cache, size >> PAGE_SHIFT);
+			if (pfn != RADIX_NONE)
+				memset((uint8_t *)pfn_data(f->machine, pfn) + (size & ~PAGE_MASK), 0,
+				       PAGE_SIZE - (size & ~PAGE_MASK));
+		}
+	}
+	return 0;
+}
+
+void file_punch_hole(struct vm_file *f, uint64_t first, uint64_t last)
+{
+	unmap_mapping_range(f, first, last, false);
+	cache_remove_range(f, first, last);
+}
