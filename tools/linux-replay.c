@@ -613,7 +613,7 @@ static void w_loop(void)
 		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 		if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
 			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-		if (c.op != C_FORK && fd >= 0) {
+		if (c.op != C_FORK && c.op != C_MMAP && fd >= 0) {
 			close(fd);
 			fd = -1;
 		}
@@ -624,14 +624,12 @@ static void w_loop(void)
 		int sig;
 		switch (c.op) {
 		case C_MMAP: {
-			int mfd = -1;
-			if (c.path[0]) {
-				c.path[sizeof(c.path) - 1] = '\0';
-				mfd = open(c.path, O_RDWR | O_CLOEXEC);
-				if (mfd < 0) {
-					w_reply(R_RESULT, RES_ERR, (uint64_t)errno);
-					break;
-				}
+			/* a file mapping uses the controller's open file,
+			 * passed along with the command */
+			int mfd = fd;
+			if (c.path[0] && mfd < 0) {
+				w_reply(R_RESULT, RES_ERR, (uint64_t)EBADF);
+				break;
 			}
 			r = syscall(SYS_mmap, a[0], a[1], a[2], a[3], mfd, a[4]);
 			int e = errno;
@@ -744,6 +742,15 @@ struct ctl {
 	char tmpdir[64];        /* "" until made */
 	int dirfd;              /* of tmpdir, -1 until made */
 	int kpagecount, kpageflags;
+	/*
+	 * One open file description per trace file, made when the file is:
+	 * every mmap of the file, in every process, passes this descriptor,
+	 * as a program that opened the file once would.  (Two VMAs merge only
+	 * when they map the same open file; revmap has one file object per
+	 * name, and so must we.)
+	 */
+	struct { char name[256]; int fd; } files[256];
+	size_t nfiles;
 };
 
 /* The one controller: static so that a signal handler can clean up. */
@@ -1145,6 +1152,14 @@ static void make_tmpdir(void)
 	}
 }
 
+static int file_fd(const char *name)
+{
+	for (size_t i = 0; i < G.nfiles; i++)
+		if (!strcmp(G.files[i].name, name))
+			return G.files[i].fd;
+	return -1;
+}
+
 static void ev_file(const struct tr_event *ev)
 {
 	static unsigned char buf[1 << 16];
@@ -1174,7 +1189,11 @@ static void ev_file(const struct tr_event *ev)
 			    path, wr < 0 ? strerror(errno) : "short write");
 		off += n;
 	}
-	close(fd);
+	if (G.nfiles == sizeof(G.files) / sizeof(G.files[0]) || strlen(ev->name) >= sizeof(G.files[0].name))
+		die(2, "%s:%" PRIu32 ": the Linux tester supports 256 files of names below 256 bytes",
+		    G.trace_path, ev->line);
+	snprintf(G.files[G.nfiles].name, sizeof(G.files[0].name), "%s", ev->name);
+	G.files[G.nfiles++].fd = fd;
 }
 
 static struct tr_result errno_result(int rc)
@@ -1221,6 +1240,7 @@ static struct tr_result ev_worker(const struct tr_event *ev)
 {
 	struct proc *p = proc_find(ev->pid);
 	struct cmd c;
+	int pass_fd = -1;
 	uint32_t prot = (ev->prot & TR_PROT_READ ? PROT_READ : 0) |
 			(ev->prot & TR_PROT_WRITE ? PROT_WRITE : 0) |
 			(ev->prot & TR_PROT_EXEC ? PROT_EXEC : 0);
@@ -1244,8 +1264,10 @@ static struct tr_result ev_worker(const struct tr_event *ev)
 		c.a[2] = prot;
 		c.a[3] = f;
 		c.a[4] = ev->offset;
-		if (!(ev->flags & TR_MAP_ANON))
+		if (!(ev->flags & TR_MAP_ANON)) {
 			file_path(ev->name, c.path, sizeof(c.path));
+			pass_fd = file_fd(ev->name);
+		}
 		break;
 	}
 	case TR_MUNMAP:
@@ -1314,7 +1336,7 @@ static struct tr_result ev_worker(const struct tr_event *ev)
 	default:
 		die(3, "internal error: kind %s", tr_kind_name(ev->kind));
 	}
-	send_cmd(p, &c, -1);
+	send_cmd(p, &c, pass_fd);
 	struct reply r = wait_reply(p, p->fd, ev->line);
 	if (r.type != R_RESULT)
 		die(3, "%s:%" PRIu32 ": process %d: unexpected reply", G.trace_path,
