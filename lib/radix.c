@@ -240,6 +240,31 @@ uint32_t radix_lookup(const struct radix_root *r, uint64_t index)
 	return leaf->value[d];
 }
 
+/* => the old value, now replaced by value; RADIX_NONE (and no change) if
+ *    index is absent.  Never allocates, so it cannot fail. */
+uint32_t radix_replace(struct radix_root *r, uint64_t index, uint32_t value)
+{
+	void *n = r->node;
+	struct radix_leaf *leaf;
+	uint32_t old;
+	unsigned h, d;
+
+	if (!n || index > radix_maxindex(r->height) || value == RADIX_NONE)
+		return RADIX_NONE;
+	for (h = r->height; h > 1; h--) {
+		n = ((struct radix_inner *)n)->slot[radix_digit(index, h)];
+		if (!n)
+			return RADIX_NONE;
+	}
+	leaf = n;
+	d = radix_digit(index, 1);
+	if (!(leaf->present & (UINT64_C(1) << d)))
+		return RADIX_NONE;
+	old = leaf->value[d];
+	leaf->value[d] = value;
+	return old;
+}
+
 /*
  * => frees every node the removal leaves empty, bottom up, then drops top
  *    nodes while only their slot 0 is used.

@@ -71,6 +71,10 @@ uint32_t radix_lookup(const struct radix_root *r, uint64_t index);
  */
 uint32_t radix_delete(struct radix_root *r, uint64_t index);
 
+/* Replace the value at a present index; => old value, or RADIX_NONE (no
+ * change) if absent.  Never allocates. */
+uint32_t radix_replace(struct radix_root *r, uint64_t index, uint32_t value);
+
 /*
  * => returns true with *index, *value set to the first stored index in
  *    [start, last]; false (outputs untouched) if there is none or

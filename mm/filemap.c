@@ -50,6 +50,8 @@ static struct vm_file *file_new(struct vm_machine *m, const char *name, uint64_t
 }
 
 /* add a fresh frame to the cache at index; => pfn or FRAME_NIL */
+static void cache_remove(struct vm_file *f, uint64_t index);
+
 static uint32_t cache_add(struct vm_file *f, uint64_t index, bool zero)
 {
 	struct vm_machine *m = f->machine;
@@ -70,6 +72,20 @@ static uint32_t cache_add(struct vm_file *f, uint64_t index, bool zero)
 }
 
 /* drop the cache's reference to the page at index (it must be unmapped) */
+void file_drop_page(struct vm_file *f, uint64_t index)
+{
+	cache_remove(f, index);
+}
+
+/* migration: the page at index now lives in frame npfn */
+void file_replace_page(struct vm_file *f, uint64_t index, uint32_t npfn)
+{
+	uint32_t old = radix_replace(&f->cache, index, npfn);
+
+	VM_BUG_ON(old == RADIX_NONE);
+	(void)old;
+}
+
 static void cache_remove(struct vm_file *f, uint64_t index)
 {
 	uint32_t pfn = radix_delete(&f->cache, index);

@@ -3,10 +3,11 @@
  *
  * compact <order> asks for a free, aligned block of 2^order frames.  If the
  * buddy allocator has none, we pick the lowest aligned block holding only
- * free frames and movable pages (anonymous pages: not page tables, not the
- * zero page), take its free frames off the free lists, and migrate each of
- * its pages: copy it to a new frame and, through the reverse map, point
- * every PTE that mapped the old frame at the new one.  The emptied block
+ * free frames and movable pages (anonymous and page-cache pages: not page
+ * tables, not the zero page), take its free frames off the free lists, and
+ * migrate each of its pages: copy it to a new frame and, through the
+ * reverse map, point every PTE that mapped the old frame at the new one
+ * (and the page cache, for a file page).  The emptied block
  * is then one free block, which compaction frees again at once.
  */
 #include <string.h>
@@ -41,6 +42,8 @@ static int migrate_frame(struct vm_machine *m, uint32_t pfn)
 	r.new_pfn = npfn;
 	rmap_walk(m, old, remap_one, &r);
 	VM_BUG_ON(r.found != old->mapcount);
+	if (old->flags & PG_CACHE)
+		file_replace_page(old->mapping, old->index, npfn);
 	*nf = *old;
 	nf->next = nf->prev = FRAME_NIL;
 	memset(old, 0, sizeof(*old));
@@ -57,9 +60,13 @@ static bool block_movable(struct vm_machine *m, uint64_t start, unsigned order)
 			pfn += (1ULL << (f->flags >> PG_ORDER_SHIFT)) - 1;
 			continue;
 		}
-		if ((f->flags & (PG_RESERVED | PG_PGTABLE)) || !(f->flags & PG_ANON) ||
-		    f->mapcount == 0 || f->refcount != f->mapcount)
+		if (f->flags & (PG_RESERVED | PG_PGTABLE))
 			return false;
+		if ((f->flags & PG_ANON) && f->mapcount > 0 && f->refcount == f->mapcount)
+			continue;
+		if ((f->flags & PG_CACHE) && f->refcount == f->mapcount + 1)
+			continue;
+		return false;
 	}
 	return true;
 }

@@ -314,6 +314,9 @@ void file_put(struct vm_file *f);
 /* the page-cache page at index, read or allocated (zeroed) if absent;
  * => VM_FAULT_OK with *pfn, VM_FAULT_BUS beyond the end, VM_FAULT_OOM */
 int file_get_page(struct vm_file *f, uint64_t index, uint32_t *pfn);
+/* reclaim / migration of a page-cache page */
+void file_drop_page(struct vm_file *f, uint64_t index);
+void file_replace_page(struct vm_file *f, uint64_t index, uint32_t npfn);
 /* ftruncate(2) */
 int file_truncate(struct vm_file *f, uint64_t size);
 /* pwrite(2) of 8 bytes at off (the caller checked off + 8 <= size) */

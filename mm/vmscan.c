@@ -1,8 +1,10 @@
 /*
- * mm/vmscan.c - reclaim, for a machine without swap and (today) without
- * file pages: only lazily freed anonymous pages (MADV_FREE) that are still
- * clean can be dropped.  Finding every PTE of such a page is the reverse
- * map's job: reclaim works page by page, never by scanning address spaces.
+ * mm/vmscan.c - reclaim, for a machine without swap: lazily freed anonymous
+ * pages (MADV_FREE) that are still clean, and clean page-cache pages of
+ * host files (which can be read again), can be dropped; tmpfs-like trace
+ * files and shared memory cannot go anywhere without swap.  Finding every
+ * PTE of such a page is the reverse map's job: reclaim works page by page,
+ * never by scanning address spaces.
  */
 #include "mm.h"
 #include "../rmap/rmap.h"
@@ -35,6 +37,20 @@ static bool discard_lazyfree(struct vm_machine *m, uint32_t pfn)
 	return true;
 }
 
+/* a clean host-file page: unmap it everywhere, drop it from the cache */
+static bool discard_clean_file(struct vm_machine *m, uint32_t pfn)
+{
+	struct vm_frame *f = pfn_frame(m, pfn);
+	struct vm_file *file = f->mapping;
+
+	f->refcount++;
+	rmap_walk(m, f, unmap_one, NULL);
+	VM_BUG_ON(f->mapcount != 0);
+	file_drop_page(file, f->index);
+	frame_put(m, pfn);
+	return true;
+}
+
 uint64_t mm_reclaim(struct vm_machine *m, uint64_t want)
 {
 	uint64_t freed = 0;
@@ -49,6 +65,10 @@ uint64_t mm_reclaim(struct vm_machine *m, uint64_t want)
 		if ((f->flags & (PG_ANON | PG_LAZYFREE)) == (PG_ANON | PG_LAZYFREE) &&
 		    f->mapcount > 0 && !(f->flags & PG_MLOCKED) &&
 		    discard_lazyfree(m, (uint32_t)pfn))
+			freed++;
+		else if ((f->flags & (PG_CACHE | PG_DIRTY | PG_MLOCKED)) == PG_CACHE &&
+			 ((struct vm_file *)f->mapping)->host_fd >= 0 &&
+			 discard_clean_file(m, (uint32_t)pfn))
 			freed++;
 	}
 	return freed;
