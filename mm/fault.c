@@ -42,8 +42,6 @@ static int map_new_anon(struct vm_area *vma, uint64_t addr, pte_t *pte,
 		memcpy(pfn_data(m, pfn), pfn_data(m, copy_from), PAGE_SIZE);
 	f = pfn_frame(m, pfn);
 	f->flags = PG_ANON | PG_ANON_EXCL | PG_DIRTY;
-	if (vma->flags & VM_LOCKED)
-		f->flags |= PG_MLOCKED;
 	f->mapcount = 1;
 	m->rmap->page_add_new_anon(f, vma, addr);
 	if (pte_present(*pte)) {

@@ -115,6 +115,10 @@ static uint64_t move_vma(struct vrm *r)
 	if (!new_vma)
 		return VM_ERR(-12);
 	r->vma = vma;
+	/* vrm_stat_account: the new range counts now; unmapping the source
+	 * (or the new range, on failure) takes its share back */
+	if (vma->flags & VM_LOCKED)
+		mm->locked_vm += r->new_len >> PAGE_SHIFT;
 	err = move_page_tables(vma, r->addr, new_vma, r->new_addr, r->old_len);
 	if (err) {
 		/* nothing moved (destination tables are allocated first):

@@ -9,9 +9,15 @@
 #include "mm.h"
 #include "../rmap/rmap.h"
 
-static int pte_is_dirty(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
+/* a mapping that keeps the page: written since MADV_FREE (lazyfree pages
+ * only), or in an mlocked VMA (try_to_unmap_one's VM_LOCKED bail-out) */
+static int pte_blocks(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
 {
-	return (*pte & PTE_DIRTY) ? 1 : 0;
+	bool check_dirty = arg != NULL;
+
+	if (vma->flags & VM_LOCKED)
+		return 1;
+	return check_dirty && (*pte & PTE_DIRTY) ? 2 : 0;
 }
 
 static int unmap_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
@@ -25,7 +31,11 @@ static bool discard_lazyfree(struct vm_machine *m, uint32_t pfn)
 {
 	struct vm_frame *f = pfn_frame(m, pfn);
 
-	if (rmap_walk(m, f, pte_is_dirty, NULL) || (f->flags & PG_DIRTY)) {
+	int why = rmap_walk(m, f, pte_blocks, f);
+
+	if (why == 1)
+		return false;          /* mlocked */
+	if (why == 2 || (f->flags & PG_DIRTY)) {
 		/* written since MADV_FREE: it holds data again */
 		f->flags = (f->flags & ~PG_LAZYFREE) | PG_DIRTY;
 		return false;
@@ -43,6 +53,8 @@ static bool discard_clean_file(struct vm_machine *m, uint32_t pfn)
 	struct vm_frame *f = pfn_frame(m, pfn);
 	struct vm_file *file = f->mapping;
 
+	if (rmap_walk(m, f, pte_blocks, NULL))
+		return false;          /* mlocked */
 	f->refcount++;
 	rmap_walk(m, f, unmap_one, NULL);
 	VM_BUG_ON(f->mapcount != 0);
@@ -63,10 +75,9 @@ uint64_t mm_reclaim(struct vm_machine *m, uint64_t want)
 			continue;
 		}
 		if ((f->flags & (PG_ANON | PG_LAZYFREE)) == (PG_ANON | PG_LAZYFREE) &&
-		    f->mapcount > 0 && !(f->flags & PG_MLOCKED) &&
-		    discard_lazyfree(m, (uint32_t)pfn))
+		    f->mapcount > 0 && discard_lazyfree(m, (uint32_t)pfn))
 			freed++;
-		else if ((f->flags & (PG_CACHE | PG_DIRTY | PG_MLOCKED)) == PG_CACHE &&
+		else if ((f->flags & (PG_CACHE | PG_DIRTY)) == PG_CACHE &&
 			 ((struct vm_file *)f->mapping)->host_fd >= 0 &&
 			 discard_clean_file(m, (uint32_t)pfn))
 			freed++;
