@@ -1,0 +1,638 @@
+#!/usr/bin/env bash
+#
+# tests/replay.t - the revmap command line: `revmap replay` and `revmap info`.
+# TAP; run by prove.  REVMAP_BUILD names the build directory (default build).
+#
+# What is tested:
+#   - malformed traces exit 2 with "FILE:LINE: ..." and run nothing (no dump,
+#     no times file is written), for several kinds of errors;
+#   - unsupported lines exit 2 with "not supported yet";
+#   - a "= result" mismatch exits 1, names the line, and the rest still runs;
+#   - --dump writes the spec's canonical form, --times one "LINE NS" per event;
+#   - --check passes on busy traces (hand-written and, when the build has it,
+#     gentrace's), and `check` lines work;
+#   - bad --mem values are rejected with exit 2;
+#   - `revmap info` shows a frame descriptor of at most 48 bytes;
+#   - OOM: with a tiny --mem the biggest process is killed (its line reads
+#     oom-killed, its later lines killed), exit 0, checkers pass;
+#   - reclaim after madvise free, and compact.
+# Known bugs are TAP TODO tests ("not ok N - ... # TODO bug: ...").
+
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+B=${REVMAP_BUILD:-build}
+REVMAP=$(cd "$B" 2>/dev/null && pwd)/revmap
+GEN=$(pwd)/$B/gentrace
+[ -x "$GEN" ] || GEN=$(pwd)/build/gentrace
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/replay-t.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+cd "$TMP" || exit 1
+
+n=0
+why=
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() {
+	n=$((n + 1))
+	echo "not ok $n - $1"
+	printf '%s\n' "$why" | sed 's/^/#   /'
+}
+# t DESC FUNC ARGS...: one TAP line for a check function that sets $why
+t() {
+	local desc=$1
+	shift
+	why=
+	if "$@"; then ok "$desc"; else notok "$desc"; fi
+}
+# todo DESC BUG FUNC ARGS...: the same, as a TODO test for a known bug
+todo() {
+	local desc=$1 bug=$2
+	shift 2
+	why=
+	n=$((n + 1))
+	if "$@"; then
+		echo "ok $n - $desc # TODO bug: $bug"
+	else
+		echo "not ok $n - $desc # TODO bug: $bug"
+		printf '%s\n' "$why" | sed 's/^/#   /'
+	fi
+}
+
+if [ ! -x "$REVMAP" ]; then
+	echo "1..0 # SKIP no $B/revmap (run make first)"
+	exit 0
+fi
+
+# replay NAME [OPTIONS...]: runs NAME.trace, output in NAME.out / NAME.err, status in $rc
+replay() {
+	local name=$1
+	shift
+	# (in a subshell, so that bash's own "Segmentation fault" goes nowhere)
+	( "$REVMAP" replay "$name.trace" "$@" >"$name.out" 2>"$name.err"; exit $? ) 2>/dev/null
+	rc=$?
+}
+# mk NAME: the trace from stdin
+mk() { cat >"$1.trace"; }
+
+fail() { why="$*"; return 1; }
+errtext() { echo "stderr: $(head -c 600 "$1.err")"; }
+signalled() { [ "$rc" -ge 128 ] && fail "killed by signal $((rc - 128)); $(errtext "$1")"; }
+
+# ---------------------------------------------------------------- malformed
+
+# bad NAME LINE PATTERN: replay must exit 2, say "NAME.trace:LINE: " and
+# match PATTERN, and run nothing (neither the dump nor the times file appears)
+bad() {
+	local name=$1 line=$2 pat=$3
+	rm -f "$name.dump" "$name.times"
+	replay "$name" --dump "$name.dump" --times "$name.times"
+	signalled "$name" && return 1
+	[ "$rc" -eq 2 ] || { fail "exit $rc, expected 2; $(errtext "$name")"; return 1; }
+	grep -q "^$name\.trace:$line: " "$name.err" ||
+		{ fail "no '$name.trace:$line: ' message; $(errtext "$name")"; return 1; }
+	grep -q -- "$pat" "$name.err" ||
+		{ fail "message does not match '$pat'; $(errtext "$name")"; return 1; }
+	[ ! -e "$name.dump" ] || { fail "a dump was written: something ran"; return 1; }
+	[ ! -e "$name.times" ] || { fail "a times file was written: something ran"; return 1; }
+	return 0
+}
+
+mk verb <<'EOF'
+# line 1 is a comment, line 2 is blank
+
+1 spawn
+1 mmap 0x100000000000 4096 rw- private,anon,fixed
+1 frobnicate 0x100000000000
+EOF
+t "malformed: unknown verb, line numbers count comments and blanks" bad verb 5 "expected a verb"
+
+mk prot <<'EOF'
+revmap-trace 1
+1 spawn
+1 mmap 0x100000000000 4096 rwz private,anon,fixed
+EOF
+t "malformed: bad protection" bad prot 3 "protection"
+
+mk nopid <<'EOF'
+1 spawn
+2 mmap 0x100000000000 4096 rw- private,anon,fixed
+EOF
+t "malformed: pid never spawned" bad nopid 2 "live pid"
+
+mk exited <<'EOF'
+1 spawn
+1 fork 2
+2 exit
+1 w 0x100000000000
+2 r 0x100000000000
+EOF
+t "malformed: pid used after exit" bad exited 5 "live pid"
+
+mk straddle <<'EOF'
+1 spawn
+1 mmap 0x100000000000 8192 rw- private,anon,fixed
+1 w 0x100000000ffc 1
+EOF
+t "malformed: access straddling two pages" bad straddle 3 "within one 4096-byte page"
+
+mk badres <<'EOF'
+1 spawn
+1 mmap 0x100000000000 4096 rw- private,anon,fixed = maybe
+EOF
+t "malformed: '= result' that is not a result" bad badres 2 "expected a result"
+
+mk badnum <<'EOF'
+1 spawn
+1 mmap 0x10000000000g 4096 rw- private,anon,fixed
+EOF
+t "malformed: bad number" bad badnum 2 "expected"
+
+mk short <<'EOF'
+1 spawn
+1 mmap 0x100000000000 4096
+EOF
+t "malformed: missing arguments" bad short 2 "end of line"
+
+mk version <<'EOF'
+revmap-trace 2
+1 spawn
+EOF
+t "malformed: unknown trace version" bad version 1 "version 1"
+
+mk bothflags <<'EOF'
+1 spawn
+1 mmap 0 4096 rw- private,shared,anon
+EOF
+t "malformed: mmap both private and shared" bad bothflags 2 "exactly one of private or shared"
+
+mk extra <<'EOF'
+1 spawn
+1 r 0x100000000000 0x5
+EOF
+t "malformed: trailing token" bad extra 2 "expected end of line"
+
+mk late <<'EOF'
+1 spawn
+1 mmap 0x100000000000 4096 rw- private,anon,fixed
+1 w 0x100000000000 7
+1 r 0x100000000000 = 0x7
+1 madvise 0x100000000000 4096 sideways
+EOF
+t "malformed: an error on the last line still runs nothing" bad late 5 "advice"
+
+mk badspawn <<'EOF'
+1 spawn
+1 spawn
+EOF
+t "malformed: spawn of a live pid" bad badspawn 2 "not live"
+
+# ---------------------------------------------------------------- unsupported
+
+mk rfp <<'EOF'
+1 spawn
+1 mmap 0x100000000000 8192 rw- private,anon,fixed
+1 remap_file_pages 0x100000000000 8192 1
+EOF
+t "unsupported: remap_file_pages exits 2, 'not supported yet'" bad rfp 3 "not supported yet"
+
+# file, hostfile and shared mappings: newer builds run them; older ones
+# must refuse them as "not supported yet" (exit 2, the line named)
+supported_or_refused() {
+	local name=$1 line=$2
+	shift 2
+	replay "$name" --check --dump "$name.dump"
+	signalled "$name" && return 1
+	if [ "$rc" -eq 2 ]; then
+		grep -q "^$name\.trace:$line: not supported yet" "$name.err" ||
+			{ fail "exit 2 without '$name.trace:$line: not supported yet'; $(errtext "$name")"; return 1; }
+		echo "# $name: not supported yet"
+		return 0
+	fi
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext "$name")"; return 1; }
+	for pat in "$@"; do
+		grep -qx -- "$pat" "$name.dump" ||
+			{ fail "dump has no line '$pat'"; return 1; }
+	done
+}
+
+mk file <<'EOF'
+file data 8192
+1 spawn
+1 mmap 0x100000000000 8192 r-- private data 0 = 0x100000000000
+1 r 0x100000001008 = 0x201
+EOF
+t "file lines: run (word i of seed 0 is i) or 'not supported yet'" \
+	supported_or_refused file 1 "op 4 0x201"
+
+printf '\x2a\0\0\0\0\0\0\0\x2b' >host.bin
+mk hostfile <<EOF
+hostfile h $TMP/host.bin
+1 spawn
+1 mmap 0x100000000000 4096 r-- private h 0
+1 r 0x100000000000 = 0x2a
+EOF
+t "hostfile lines: run or 'not supported yet'" supported_or_refused hostfile 1 "op 4 0x2a"
+
+mk shared <<'EOF'
+1 spawn
+1 mmap 0x100000000000 4096 rw- shared,anon,fixed
+1 fork 2
+2 w 0x100000000000 0x99
+1 r 0x100000000000 = 0x99
+EOF
+t "shared anonymous mmap: runs (shared with the child) or 'not supported yet'" \
+	supported_or_refused shared 2 "op 5 0x99" \
+	"vma 0x100000000000 0x100000001000 rw-s 0x0 \[shared-anon\]"
+
+# ---------------------------------------------------------------- mismatch
+
+mk mismatch <<'EOF'
+1 spawn
+1 mmap 0x100000000000 4096 rw- private,anon,fixed = 0x100000000000
+1 w 0x100000000000 0x11
+1 r 0x100000000000 = 0x12
+1 r 0x100000000000 = 17
+1 w 0x100000000008 0x22 = ok
+EOF
+mismatch() {
+	replay mismatch --dump mismatch.dump
+	signalled mismatch && return 1
+	[ "$rc" -eq 1 ] || { fail "exit $rc, expected 1; $(errtext mismatch)"; return 1; }
+	grep -q '^mismatch\.trace:4: .*0x12.*0x11' mismatch.err ||
+		{ fail "line 4 not reported with expected and actual values; $(errtext mismatch)"; return 1; }
+	[ "$(grep -c '^mismatch\.trace:' mismatch.err)" -eq 1 ] ||
+		{ fail "numbers compare by value (17 = 0x11): only line 4 mismatches; $(errtext mismatch)"; return 1; }
+	grep -qx 'op 6 ok' mismatch.dump || { fail "the lines after the mismatch did not run"; return 1; }
+}
+t "a '= result' mismatch exits 1, names the line, runs the rest" mismatch
+
+# ---------------------------------------------------------------- dump
+
+mk dump <<'EOF'
+# a comment
+revmap-trace 1
+
+1 spawn
+1 mmap 0x100000000000 0x3000 rw- private,anon,fixed = 0x100000000000
+1 w 0x100000000000 0x2a
+1 r 0x100000001000 = 0x0
+1 fork 2   # an inline comment
+2 r 0x100000000000
+2 w 0x100000002000 0x2a
+1 mprotect 0x100000001000 0x1000 r--
+1 munmap 0x100000005000 0x1000
+1 mmap 0x100000010000 0x1000 rw- private,anon,fixed,noreplace
+1 mmap 0x100000010000 0x1000 rw- private,anon,fixed,noreplace
+2 touch 0x100000000000 0x3000 r
+EOF
+cat >dump.want <<'EOF'
+revmap-dump 1
+op 4 ok
+op 5 0x100000000000
+op 6 ok
+op 7 0x0
+op 8 ok
+op 9 0x2a
+op 10 ok
+op 11 0
+op 12 0
+op 13 0x100000010000
+op 14 -EEXIST
+op 15 ok
+proc 1
+vma 0x100000000000 0x100000001000 rw-p 0x0 -
+vma 0x100000001000 0x100000002000 r--p 0x0 -
+vma 0x100000002000 0x100000003000 rw-p 0x0 -
+vma 0x100000010000 0x100000011000 rw-p 0x0 -
+page 0x100000000000 anon 4a35831dcad5e30f f1 2
+page 0x100000001000 zero b93a0c83ce3b6325 z -
+proc 2
+vma 0x100000000000 0x100000003000 rw-p 0x0 -
+page 0x100000000000 anon 4a35831dcad5e30f f1 2
+page 0x100000001000 zero b93a0c83ce3b6325 z -
+page 0x100000002000 anon 4a35831dcad5e30f f2 1
+EOF
+dump() {
+	replay dump --dump dump.dump
+	signalled dump && return 1
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext dump)"; return 1; }
+	diff -u dump.want dump.dump >dump.diff ||
+		{ fail "dump differs from the expected one: $(head -c 1500 dump.diff)"; return 1; }
+}
+t "--dump writes the canonical form (header, op lines, proc/vma/page lines)" dump
+
+dump_stdout() {
+	replay dump --dump -
+	[ "$rc" -eq 0 ] && cmp -s dump.want dump.out ||
+		{ fail "exit $rc; --dump - differs from --dump FILE"; return 1; }
+}
+t "--dump - writes the same dump on stdout" dump_stdout
+
+dump_shape() {
+	# every line of a dump is one of the spec's five forms
+	local bad
+	bad=$(grep -vnE '^(revmap-dump 1|op [0-9]+ [^ ]+|proc [1-9][0-9]*|vma 0x[0-9a-f]+ 0x[0-9a-f]+ [r-][w-][x-][ps] 0x[0-9a-f]+ [^ ]+|page 0x[0-9a-f]+ (anon|file|shmem|zero) [0-9a-f]{16} (z|f[1-9][0-9]*) ([1-9][0-9]*|-))$' \
+		"$1" | head -3)
+	[ -z "$bad" ] || { fail "lines not in the spec's form: $bad"; return 1; }
+	grep -qE '0x0[0-9a-f]' "$1" && { fail "hex with leading zeroes"; return 1; }
+	return 0
+}
+
+# ---------------------------------------------------------------- times
+
+times_() {
+	replay dump --times dump.times
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext dump)"; return 1; }
+	local want got
+	want=$(grep '^op ' dump.want | awk '{print $2}' | tr '\n' ' ')
+	got=$(awk '{print $1}' dump.times | tr '\n' ' ')
+	[ "$want" = "$got" ] || { fail "lines '$got', expected '$want'"; return 1; }
+	grep -qvE '^[0-9]+ [0-9]+$' dump.times && { fail "not 'LINE NS': $(grep -vE '^[0-9]+ [0-9]+$' dump.times | head -2)"; return 1; }
+	return 0
+}
+t "--times writes one 'LINE NS' line per event" times_
+
+# ---------------------------------------------------------------- --check
+
+# a busy trace: processes fork, map, split, move, lock and write in a loop
+busy_trace() {
+	local A=0x100000000000
+	echo "1 spawn"
+	echo "1 brkbase 0x100040000000"
+	echo "1 mmap $A 0x100000 rw- private,anon,fixed"
+	for i in $(seq 0 7); do
+		local p=$((i + 2)) base=$((0x100000000000 + i * 0x10000))
+		echo "1 touch $(printf 0x%x $base) 0x8000 w"
+		echo "1 fork $p"
+		echo "$p touch $(printf 0x%x $((base + 0x4000))) 0x8000 w"
+		echo "$p mprotect $(printf 0x%x $((base + 0x2000))) 0x3000 r--"
+		echo "$p mremap $(printf 0x%x $base) 0x2000 0x6000 maymove"
+		echo "$p madvise $(printf 0x%x $((base + 0x6000))) 0x2000 dontfork"
+		echo "$p mlock $(printf 0x%x $((base + 0x8000))) 0x2000"
+		echo "1 mprotect $(printf 0x%x $((base + 0x1000))) 0x1000 r--"
+		echo "1 brk $(printf 0x%x $((0x100040000000 + (i + 1) * 0x3000)))"
+		echo "1 touch 0x100040000000 $(printf 0x%x $(((i + 1) * 0x3000))) w"
+		echo "1 madvise $(printf 0x%x $((base + 0x3000))) 0x1000 free"
+		echo "reclaim 4"
+		if [ $((i % 2)) -eq 1 ]; then
+			echo "$p fork $((p + 10))"
+			echo "$((p - 1)) exit"
+			echo "$((p + 10)) touch $(printf 0x%x $base) 0x10000 w"
+			echo "$((p + 10)) exec"
+			echo "$((p + 10)) mmap 0 0x3000 rw- private,anon"
+		fi
+		echo "check"
+	done
+	echo "1 munmap $A 0x40000"
+	echo "compact 2"
+}
+busy_trace | mk busy
+busy() {
+	replay busy --check --dump busy.dump
+	signalled busy && return 1
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext busy)"; return 1; }
+	[ "$(grep -c '^op ' busy.dump)" -eq "$(grep -cv '^#' busy.trace)" ] ||
+		{ fail "not one op line per event"; return 1; }
+	grep -q '^op [0-9]* \(killed\|oom-killed\)' busy.dump && { fail "something was killed"; return 1; }
+	dump_shape busy.dump
+}
+t "--check passes on a busy hand-written trace" busy
+
+gen_check() {
+	local seed bad=
+	[ -x "$GEN" ] || { echo "# no gentrace: only the hand-written trace"; return 0; }
+	for seed in 1 2 3 4 5 6 7 8; do
+		"$GEN" "$seed" --events 300 >"gen$seed.trace" 2>/dev/null ||
+			{ fail "gentrace $seed failed"; return 1; }
+		replay "gen$seed" --check --dump "gen$seed.dump"
+		signalled "gen$seed" && return 1
+		[ "$rc" -eq 0 ] || { fail "seed $seed: exit $rc; $(errtext "gen$seed")"; return 1; }
+		dump_shape "gen$seed.dump" || return 1
+	done
+	return 0
+}
+t "--check passes on gentrace's traces (seeds 1..8)" gen_check
+
+mk checklines <<'EOF'
+check
+1 spawn
+check = ok
+1 mmap 0 0x4000 rw- private,anon
+1 touch 0x1ffffffffc000 0x4000 w
+1 fork 2
+check
+2 w 0x1ffffffffc000 5
+check
+EOF
+checklines() {
+	replay checklines --dump checklines.dump
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext checklines)"; return 1; }
+	[ "$(grep -c '^op [1379] ok$' checklines.dump)" -eq 4 ] ||
+		{ fail "check lines do not read ok: $(grep '^op' checklines.dump | tr '\n' ' ')"; return 1; }
+}
+t "'check' lines run the checkers and read ok" checklines
+
+# ---------------------------------------------------------------- options
+
+badmem() {
+	local v
+	mk mem <<<'1 spawn'
+	for v in 1X 1K 0 -1 "" 12Q 1M5 60K 0x; do
+		replay mem --mem "$v"
+		signalled mem && return 1
+		[ "$rc" -eq 2 ] || { fail "--mem '$v': exit $rc, expected 2"; return 1; }
+		grep -q -- "--mem" mem.err || { fail "--mem '$v': message does not name --mem: $(errtext mem)"; return 1; }
+	done
+	"$REVMAP" replay mem.trace --mem >mem.out 2>mem.err
+	[ $? -eq 2 ] || { fail "--mem without a value is not exit 2"; return 1; }
+	for v in 64K 1M 0x100000 2G; do
+		replay mem --mem "$v"
+		[ "$rc" -eq 0 ] || { fail "--mem '$v' refused: exit $rc; $(errtext mem)"; return 1; }
+	done
+}
+t "bad --mem values are rejected with exit 2; good ones accepted" badmem
+
+misc_args() {
+	"$REVMAP" replay >o 2>e; [ $? -eq 2 ] || { fail "replay without a trace: not exit 2"; return 1; }
+	"$REVMAP" replay mem.trace --frob >o 2>e; [ $? -eq 2 ] || { fail "unknown option: not exit 2"; return 1; }
+	"$REVMAP" replay no-such.trace >o 2>e; [ $? -eq 2 ] || { fail "missing trace file: not exit 2"; return 1; }
+	grep -q 'no-such.trace' e || { fail "missing trace file not named: $(head -c 300 e)"; return 1; }
+	"$REVMAP" frobnicate >o 2>e; [ $? -eq 2 ] || { fail "unknown command: not exit 2"; return 1; }
+	return 0
+}
+t "bad arguments and missing files exit 2" misc_args
+
+info() {
+	"$REVMAP" info >info.out 2>info.err || { fail "revmap info failed"; return 1; }
+	local b
+	b=$(sed -n 's/^frame descriptor: *\([0-9][0-9]*\) bytes$/\1/p' info.out)
+	[ -n "$b" ] || { fail "no 'frame descriptor: N bytes' line: $(head -c 300 info.out)"; return 1; }
+	[ "$b" -gt 0 ] && [ "$b" -le 48 ] || { fail "frame descriptor is $b bytes, more than 48"; return 1; }
+	echo "# frame descriptor: $b bytes"
+}
+t "revmap info: frame descriptor size at most 48 bytes" info
+
+# ---------------------------------------------------------------- OOM
+
+# 1 MiB = 256 frames.  Process 2 holds 192 pages; process 1 then touches 64
+# more: memory runs out during 1's touch, the biggest process (2) is killed,
+# 1's touch completes.
+mk oom_other <<'EOF'
+1 spawn
+2 spawn
+2 mmap 0x100000000000 0xc0000 rw- private,anon,fixed
+2 touch 0x100000000000 0xc0000 w = ok
+1 mmap 0x100000000000 0x40000 rw- private,anon,fixed
+1 touch 0x100000000000 0x40000 w = ok
+2 r 0x100000000000 = killed
+2 mmap 0 4096 rw- private,anon = killed
+1 r 0x10000003f000 = 0x6
+check
+EOF
+oom_other() {
+	replay oom_other --mem 1M --check --dump oom_other.dump
+	signalled oom_other && return 1
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext oom_other)"; return 1; }
+	grep -q '^proc 2' oom_other.dump && { fail "process 2 is still in the dump"; return 1; }
+	grep -q '^proc 1$' oom_other.dump || { fail "process 1 is not in the dump"; return 1; }
+	[ "$(grep -c '^page ' oom_other.dump)" -eq 64 ] || { fail "process 1 should have 64 pages"; return 1; }
+	dump_shape oom_other.dump
+}
+t "OOM: the biggest process is killed, the faulting line completes" oom_other
+
+# One process touching more than the machine has: it is the biggest, so its
+# own line reads oom-killed; its later lines read killed; others go on.
+mk oom_self <<'EOF'
+2 spawn
+2 mmap 0x100000000000 0x4000 rw- private,anon,fixed
+2 touch 0x100000000000 0x4000 w
+1 spawn
+1 mmap 0x100000000000 0x180000 rw- private,anon,fixed,noreserve
+1 touch 0x100000000000 0x180000 w
+1 r 0x100000000000
+1 fork 3
+2 r 0x100000003000
+2 fork 4
+4 w 0x100000000000 9
+check
+EOF
+oom_self() {
+	replay oom_self --mem 1M --check --dump oom_self.dump
+	signalled oom_self && return 1
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext oom_self)"; return 1; }
+	local got
+	got=$(grep '^op ' oom_self.dump | tr '\n' ' ')
+	[ "$got" = "op 1 ok op 2 0x100000000000 op 3 ok op 4 ok op 5 0x100000000000 op 6 oom-killed op 7 killed op 8 killed op 9 0x3 op 10 ok op 11 ok op 12 ok " ] ||
+		{ fail "results: $got"; return 1; }
+	grep -q '^proc 1$' oom_self.dump && { fail "process 1 is still in the dump"; return 1; }
+	grep -q '^proc 4$' oom_self.dump || { fail "process 4 missing"; return 1; }
+	dump_shape oom_self.dump
+}
+t "OOM: the faulting process itself is killed: oom-killed, then killed" oom_self
+
+# ---------------------------------------------------------------- reclaim, compact
+
+mk reclaim <<'EOF'
+1 spawn
+1 mmap 0x100000000000 0x8000 rw- private,anon,fixed
+1 touch 0x100000000000 0x8000 w
+1 madvise 0x100000000000 0x8000 free = 0
+1 w 0x100000007000 0x77
+reclaim 100 = 7
+reclaim 100 = 0
+1 r 0x100000000000 = 0x0
+1 r 0x100000007000 = 0x77
+compact 3 = ok
+compact 10 = ok
+compact 11 = -ENOMEM
+check
+EOF
+reclaim() {
+	replay reclaim --check --dump reclaim.dump
+	signalled reclaim && return 1
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext reclaim)"; return 1; }
+	grep -qx 'page 0x100000000000 zero b93a0c83ce3b6325 z -' reclaim.dump ||
+		{ fail "the reclaimed page does not read as the zero page"; return 1; }
+}
+t "reclaim after madvise free frees the clean pages; compact 3 ok" reclaim
+
+# compaction that must move pages: fill 1 MiB, free every other page
+compact_trace() {
+	echo "1 spawn"
+	echo "1 mmap 0x100000000000 0xf0000 rw- private,anon,fixed"
+	echo "1 touch 0x100000000000 0xf0000 w"
+	for i in $(seq 0 2 239); do
+		echo "1 munmap $(printf 0x%x $((0x100000000000 + i * 4096))) 4096"
+	done
+	echo "compact 3 = ok"
+	echo "1 r 0x100000001000 = 0x3"
+	echo "1 r 0x1000000ef000 = 0x3"
+	echo "check"
+}
+compact_trace | mk compact
+compact() {
+	replay compact --mem 1M --check
+	signalled compact && return 1
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext compact)"; return 1; }
+}
+t "compact 3 migrates pages out of a fragmented 1 MiB machine" compact
+
+# ---------------------------------------------------------------- known bugs
+
+# A spawn that cannot get memory, with nobody to kill: the pid never lives,
+# and its later lines must read killed (not crash on its missing mm).
+mk spawnfail <<'EOF'
+1 spawn
+1 mmap 0x100000000000 4096 rw- private,anon,fixed
+1 w 0x100000000000 1
+EOF
+spawnfail() {
+	replay spawnfail --fail-alloc 1 --dump spawnfail.dump
+	signalled spawnfail && return 1
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext spawnfail)"; return 1; }
+	grep -qx 'op 1 oom-killed' spawnfail.dump && grep -qx 'op 2 killed' spawnfail.dump ||
+		{ fail "$(tr '\n' ' ' <spawnfail.dump)"; return 1; }
+}
+todo "a failed spawn: later lines of the pid read killed" \
+	"run_event uses the NULL mm of a pid whose spawn failed (state stays PROC_EXITED, not KILLED)" \
+	spawnfail
+
+# fork with memory exactly full: the OOM killer kills the parent (the
+# biggest); the child never lives, and its lines must not crash.
+{
+	echo "1 spawn"
+	echo "1 mmap 0x100000000000 0x100000 rw- private,anon,fixed"
+	echo "1 touch 0x100000000000 $((251 * 4096)) w"
+	echo "1 fork 2"
+	echo "2 r 0x100000000000"
+	echo "check"
+} | mk forkfail
+forkfail() {
+	replay forkfail --mem 1M --check --dump forkfail.dump
+	signalled forkfail && return 1
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext forkfail)"; return 1; }
+	grep -qx 'op 4 oom-killed' forkfail.dump && grep -qx 'op 5 killed' forkfail.dump ||
+		{ fail "$(tr '\n' ' ' <forkfail.dump)"; return 1; }
+}
+todo "a fork that OOM-kills its parent: the child's lines read killed" \
+	"the child of a failed fork stays PROC_EXITED with a NULL mm; its next line dereferences it" \
+	forkfail
+
+# exec whose new address space cannot be allocated: the OOM killer looks at
+# the execing process, alive but with no mm yet.
+mk execfail <<'EOF'
+1 spawn
+2 spawn
+2 exec
+2 mmap 0x100000000000 4096 rw- private,anon,fixed
+EOF
+execfail() {
+	replay execfail --fail-alloc 5 --dump execfail.dump
+	signalled execfail && return 1
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext execfail)"; return 1; }
+}
+todo "an exec that cannot allocate its new address space does not crash" \
+	"sim_oom_kill reads p->mm->rss of the execing process, whose mm is NULL" \
+	execfail
+
+echo "1..$n"
