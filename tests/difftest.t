@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+#
+# tests/difftest.t - the differential test: revmap against the real kernel.
+#
+# 1. Each hand-written trace tests/traces/NAME.trace that has an expected dump
+#    NAME.dump (made once with linux-replay on a real kernel, and read by hand)
+#    gives two TAP lines: revmap's dump equals NAME.dump, and linux-replay's
+#    dump on this machine's kernel equals NAME.dump.
+# 2. DIFF_SEEDS (default 200) seeds from DIFF_SEED0 (default 1): gentrace SEED
+#    makes a trace, revmap and linux-replay run it, the dumps must be equal.
+#    One TAP line per seed.
+#
+# The simulator is $REVMAP_BUILD/revmap (default build/); linux-replay and
+# gentrace always come from build/, because the Linux tester cannot run under
+# ASan.  linux-replay exits 3 when it lacks the privileges it needs (root):
+# those lines are skipped.  Without build/linux-replay every Linux-side line
+# is skipped.
+#
+# A failing seed prints the seed, the command to reproduce it and the first
+# differing lines, and keeps the trace and both dumps in
+# $REVMAP_BUILD/difftest-fail/.
+#
+# Rerun one seed:   tests/difftest.t --seed N       (same as
+#                   DIFF_SEED0=N DIFF_SEEDS=1 tests/difftest.t)
+# Parallel jobs:    DIFF_JOBS (default 1; each job is one replay pair)
+
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+B=${REVMAP_BUILD:-build}
+REVMAP=$B/revmap
+LR=build/linux-replay
+GEN=build/gentrace
+SEED0=${DIFF_SEED0:-1}
+NSEEDS=${DIFF_SEEDS:-200}
+JOBS=${DIFF_JOBS:-1}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--seed) SEED0=$2; NSEEDS=1; shift 2 ;;
+	--seed=*) SEED0=${1#--seed=}; NSEEDS=1; shift ;;
+	--seeds) NSEEDS=$2; shift 2 ;;
+	*) echo "usage: $0 [--seed N] [--seeds COUNT]" >&2; exit 2 ;;
+	esac
+done
+
+FAILDIR=$B/difftest-fail
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/difftest.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+
+# gentrace stands alone: build it if build/ does not have it (e.g. only an
+# ASan build exists).
+if [ ! -x "$GEN" ]; then
+	GEN=$TMP/gentrace
+	cc -std=c11 -D_GNU_SOURCE -O2 -Iinclude tools/gentrace.c -o "$GEN" 2>"$TMP/gen.err" ||
+		GEN=
+fi
+
+traces=()
+for t in tests/traces/*.trace; do
+	[ -f "$t" ] && [ -f "${t%.trace}.dump" ] && traces+=("$t")
+done
+
+echo "1..$(( 2 * ${#traces[@]} + NSEEDS ))"
+n=0
+
+diag() {        # print a file (or stdin) as TAP diagnostics
+	sed 's/^/# /' "$@"
+}
+
+# ---- 1. hand-written traces ----
+
+for t in "${traces[@]}"; do
+	exp=${t%.trace}.dump
+	name=${t#tests/traces/}
+
+	n=$((n + 1))
+	if [ ! -x "$REVMAP" ]; then
+		echo "not ok $n - revmap $name"
+		echo "# $REVMAP is not built"
+	else
+		"$REVMAP" replay "$t" --dump "$TMP/rv.dump" >"$TMP/rv.out" 2>&1
+		rc=$?
+		if [ $rc -eq 0 ] && cmp -s "$exp" "$TMP/rv.dump"; then
+			echo "ok $n - revmap $name"
+		else
+			echo "not ok $n - revmap $name"
+			echo "# reproduce: $REVMAP replay $t --dump /tmp/rv.dump && diff -u $exp /tmp/rv.dump"
+			echo "# revmap exit status $rc"
+			head -20 "$TMP/rv.out" | diag
+			[ -f "$TMP/rv.dump" ] && diff -u "$exp" "$TMP/rv.dump" | head -40 | diag
+		fi
+		rm -f "$TMP/rv.dump"
+	fi
+
+	n=$((n + 1))
+	if [ ! -x "$LR" ]; then
+		echo "ok $n - linux $name # SKIP $LR is not built"
+		continue
+	fi
+	"$LR" "$t" --dump "$TMP/lr.dump" >"$TMP/lr.out" 2>&1
+	rc=$?
+	if [ $rc -eq 3 ]; then
+		echo "ok $n - linux $name # SKIP needs root"
+	elif [ $rc -eq 0 ] && cmp -s "$exp" "$TMP/lr.dump"; then
+		echo "ok $n - linux $name"
+	else
+		echo "not ok $n - linux $name"
+		echo "# reproduce: $LR $t --dump /tmp/lr.dump && diff -u $exp /tmp/lr.dump"
+		echo "# linux-replay exit status $rc"
+		head -20 "$TMP/lr.out" | diag
+		[ -f "$TMP/lr.dump" ] && diff -u "$exp" "$TMP/lr.dump" | head -40 | diag
+	fi
+	rm -f "$TMP/lr.dump"
+done
+
+# ---- 2. generated traces ----
+
+# run_seed SEED: writes $TMP/res.SEED, first line "ok", "skip REASON" or
+# "fail", then diagnostics (without the "# ").
+run_seed() {
+	local s=$1 d=$TMP/s$1 res=$TMP/res.$1
+	mkdir -p "$d"
+	local repro="$GEN $s > seed-$s.trace && $LR seed-$s.trace --dump linux.dump && $REVMAP replay seed-$s.trace --dump revmap.dump && diff -u linux.dump revmap.dump"
+	local rerun="DIFF_SEED0=$s DIFF_SEEDS=1 REVMAP_BUILD=$B tests/difftest.t"
+	if [ -z "$GEN" ]; then
+		{ echo fail; echo "gentrace does not build:"; cat "$TMP/gen.err"; } >"$res.tmp"
+		mv "$res.tmp" "$res"; return
+	fi
+	if ! "$GEN" "$s" >"$d/t.trace" 2>"$d/gen.err"; then
+		{ echo fail; echo "gentrace $s failed:"; cat "$d/gen.err"; } >"$res.tmp"
+		mv "$res.tmp" "$res"; return
+	fi
+	if [ ! -x "$LR" ]; then
+		echo "skip $LR is not built" >"$res"; rm -rf "$d"; return
+	fi
+	"$LR" "$d/t.trace" --dump "$d/linux.dump" >"$d/lr.out" 2>&1
+	local lrc=$?
+	if [ $lrc -eq 3 ]; then
+		echo "skip needs root" >"$res"; rm -rf "$d"; return
+	fi
+	local rrc=127
+	if [ -x "$REVMAP" ]; then
+		"$REVMAP" replay "$d/t.trace" --dump "$d/revmap.dump" >"$d/rv.out" 2>&1
+		rrc=$?
+	else
+		echo "$REVMAP is not built" >"$d/rv.out"
+	fi
+	if [ $lrc -eq 0 ] && [ $rrc -eq 0 ] && cmp -s "$d/linux.dump" "$d/revmap.dump"; then
+		echo ok >"$res"; rm -rf "$d"; return
+	fi
+	mkdir -p "$FAILDIR"
+	cp "$d/t.trace" "$FAILDIR/seed-$s.trace"
+	[ -f "$d/linux.dump" ] && cp "$d/linux.dump" "$FAILDIR/seed-$s.linux.dump"
+	[ -f "$d/revmap.dump" ] && cp "$d/revmap.dump" "$FAILDIR/seed-$s.revmap.dump"
+	{
+		echo fail
+		echo "seed $s: the dumps of revmap and Linux differ"
+		echo "trace kept: $FAILDIR/seed-$s.trace (dumps beside it)"
+		echo "rerun: $rerun"
+		echo "reproduce: $repro"
+		if [ $lrc -ne 0 ]; then
+			echo "linux-replay exit status $lrc:"
+			head -10 "$d/lr.out"
+		fi
+		if [ $rrc -ne 0 ]; then
+			echo "revmap exit status $rrc:"
+			head -10 "$d/rv.out"
+		fi
+		if [ -f "$d/linux.dump" ] && [ -f "$d/revmap.dump" ]; then
+			echo "first differences (- linux, + revmap):"
+			diff -u --label linux --label revmap "$d/linux.dump" "$d/revmap.dump" | head -40
+		fi
+	} >"$res.tmp"
+	mv "$res.tmp" "$res"
+	rm -rf "$d"
+}
+
+report_seed() {
+	local s=$1 res=$TMP/res.$1 first
+	n=$((n + 1))
+	first=$(head -1 "$res")
+	case $first in
+	ok) echo "ok $n - seed $s" ;;
+	skip*) echo "ok $n - seed $s # SKIP ${first#skip }" ;;
+	*)
+		echo "not ok $n - seed $s"
+		tail -n +2 "$res" | diag
+		;;
+	esac
+	rm -f "$res"
+}
+
+next_report=$SEED0
+end=$((SEED0 + NSEEDS))
+running=0
+for ((s = SEED0; s < end; s++)); do
+	if [ "$JOBS" -le 1 ]; then
+		run_seed "$s"
+		report_seed "$s"
+		continue
+	fi
+	run_seed "$s" &
+	running=$((running + 1))
+	if [ $running -ge "$JOBS" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	while [ $next_report -lt $end ] && [ -f "$TMP/res.$next_report" ]; do
+		report_seed $next_report
+		next_report=$((next_report + 1))
+	done
+done
+if [ "$JOBS" -gt 1 ]; then
+	wait
+	while [ $next_report -lt $end ]; do
+		report_seed $next_report
+		next_report=$((next_report + 1))
+	done
+fi
+exit 0

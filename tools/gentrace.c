@@ -1,0 +1,1069 @@
+/*
+ * tools/gentrace.c - seeded random trace generator for the differential test.
+ *
+ *   gentrace SEED [--events N] [--procs MAX] [--model]
+ *
+ * (--model prints the model's final regions on stderr, "pid start end prot",
+ * to check the model against a dump of the real kernel.)
+ *
+ * writes on stdout a trace (../shared/spec/trace-v1.md) of anonymous private
+ * memory only: no files, no shared mappings, no simulator directives, no
+ * "= result" expectations.  The same trace is run by `revmap replay` and by
+ * the Linux tester, and their dumps are compared.
+ *
+ * The output depends only on SEED and the options (own PRNG: splitmix64).
+ *
+ * To make most events land somewhere interesting, the generator keeps a model
+ * of each live process: its mapped regions (start, end, prot, the flags that
+ * split a VMA: locked, dontfork, wipeonfork, random/sequential), and its brk
+ * base and break.  The model follows Linux closely enough to predict what
+ * each call does (placement is top-down from the window top, with the PMD
+ * alignment Linux gives hint-less anonymous maps whose length is a multiple
+ * of 2 MiB), but it does not need to be exact: when it is wrong, later events
+ * merely hit less interesting places.  What must never go wrong:
+ *
+ *   - every address range a call could touch stays inside
+ *     [WIN_LO, WIN_HI), because the Linux tester reserves everything outside
+ *     it (unmapping or growing into the reservation would break the tester);
+ *     in particular no mremap grows in place past WIN_HI, and calls that aim
+ *     at holes on purpose (mremap of a hole) never grow;
+ *   - every pid used is live (spawned or forked and not exited).
+ *
+ * A fraction of the events are wrong on purpose: unaligned addresses, zero
+ * lengths, MAP_FIXED_NOREPLACE over a mapping, mremap with flags that do not
+ * go together, madvise(MADV_REMOVE) of private memory, calls over holes.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PG      4096ull
+#define PMD     (2ull << 20)
+#define WIN_LO  0x100000000000ull
+#define WIN_HI  0x200000000000ull
+
+#define MAX_PROCS_LIMIT 64
+
+/* ---- PRNG: splitmix64 ---- */
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* uniform in [0, n); 0 when n == 0 */
+static uint64_t below(uint64_t n)
+{
+	return n ? rnd() % n : 0;
+}
+
+/* uniform in [lo, hi] */
+static uint64_t between(uint64_t lo, uint64_t hi)
+{
+	return lo + below(hi - lo + 1);
+}
+
+static bool chance(unsigned pct)
+{
+	return below(100) < pct;
+}
+
+/* ---- the model ---- */
+
+enum {
+	RF_LOCKED   = 1u << 0,      /* VM_LOCKED */
+	RF_DONTFORK = 1u << 1,      /* VM_DONTCOPY */
+	RF_WIPE     = 1u << 2,      /* VM_WIPEONFORK */
+	RF_RAND     = 1u << 3,      /* VM_RAND_READ */
+	RF_SEQ      = 1u << 4,      /* VM_SEQ_READ */
+};
+
+struct region {
+	uint64_t s, e;          /* [s, e), page aligned, inside the window */
+	unsigned prot;          /* 1 r, 2 w, 4 x */
+	unsigned fl;            /* RF_* */
+};
+
+struct proc {
+	int pid;                /* live pid */
+	struct region *r;       /* sorted, disjoint; not merged */
+	size_t n, cap;
+	bool has_base;          /* brkbase given since spawn/exec */
+	uint64_t base, brk;     /* start_brk and brk */
+};
+
+static struct proc procs[MAX_PROCS_LIMIT];
+static int nprocs;              /* live processes, procs[0..nprocs) */
+static int next_pid = 1;
+
+static uint64_t pg_up(uint64_t x)   { return (x + PG - 1) & ~(PG - 1); }
+static uint64_t pg_down(uint64_t x) { return x & ~(PG - 1); }
+
+static void reg_insert_at(struct proc *p, size_t i, struct region x)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 16;
+		p->r = realloc(p->r, p->cap * sizeof(*p->r));
+		if (!p->r) {
+			perror("gentrace");
+			exit(1);
+		}
+	}
+	memmove(&p->r[i + 1], &p->r[i], (p->n - i) * sizeof(*p->r));
+	p->r[i] = x;
+	p->n++;
+}
+
+static void reg_delete_at(struct proc *p, size_t i)
+{
+	memmove(&p->r[i], &p->r[i + 1], (p->n - i - 1) * sizeof(*p->r));
+	p->n--;
+}
+
+/* Split the region that strictly contains addr, if any. */
+static void split_at(struct proc *p, uint64_t addr)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct region *r = &p->r[i];
+		if (r->s < addr && addr < r->e) {
+			struct region right = *r;
+			right.s = addr;
+			r->e = addr;
+			reg_insert_at(p, i + 1, right);
+			return;
+		}
+	}
+}
+
+/* Remove [s, e) from the model. */
+static void carve(struct proc *p, uint64_t s, uint64_t e)
+{
+	if (s >= e)
+		return;
+	split_at(p, s);
+	split_at(p, e);
+	for (size_t i = 0; i < p->n;) {
+		if (p->r[i].s >= s && p->r[i].e <= e)
+			reg_delete_at(p, i);
+		else
+			i++;
+	}
+}
+
+static void add_region(struct proc *p, uint64_t s, uint64_t e, unsigned prot, unsigned fl)
+{
+	if (s >= e)
+		return;
+	carve(p, s, e);
+	size_t i = 0;
+	while (i < p->n && p->r[i].s < s)
+		i++;
+	reg_insert_at(p, i, (struct region){ s, e, prot, fl });
+}
+
+static struct region *region_at(struct proc *p, uint64_t addr)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->r[i].s <= addr && addr < p->r[i].e)
+			return &p->r[i];
+	return NULL;
+}
+
+static bool range_free(struct proc *p, uint64_t s, uint64_t e)
+{
+	if (s < WIN_LO || e > WIN_HI || s >= e)
+		return false;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->r[i].s < e && s < p->r[i].e)
+			return false;
+	return true;
+}
+
+/*
+ * End of the VMA (as the model guesses it: a run of touching regions with the
+ * same prot and flags) that contains addr; 0 if addr is not mapped.
+ */
+static uint64_t vma_end_guess(struct proc *p, uint64_t addr)
+{
+	size_t i;
+	for (i = 0; i < p->n; i++)
+		if (p->r[i].s <= addr && addr < p->r[i].e)
+			break;
+	if (i == p->n)
+		return 0;
+	uint64_t end = p->r[i].e;
+	while (i + 1 < p->n && p->r[i + 1].s == end && p->r[i + 1].prot == p->r[i].prot &&
+	       p->r[i + 1].fl == p->r[i].fl) {
+		i++;
+		end = p->r[i].e;
+	}
+	return end;
+}
+
+/* Highest hole of the window that holds len: its start address, or 0. */
+static uint64_t topdown_plain(struct proc *p, uint64_t len)
+{
+	uint64_t hole_end = WIN_HI;
+	for (size_t k = p->n; k-- > 0;) {
+		if (hole_end - p->r[k].e >= len && hole_end >= p->r[k].e)
+			return hole_end - len;
+		hole_end = p->r[k].s;
+	}
+	if (hole_end >= WIN_LO && hole_end - WIN_LO >= len)
+		return hole_end - len;
+	return 0;
+}
+
+/*
+ * Linux's placement of an anonymous mapping with no usable hint: top-down;
+ * a length that is a multiple of PMD_SIZE is PMD aligned when a hole of
+ * len + PMD_SIZE exists (thp_get_unmapped_area).
+ */
+static uint64_t topdown(struct proc *p, uint64_t len)
+{
+	if (len % PMD == 0) {
+		uint64_t ret = topdown_plain(p, len + PMD);
+		if (ret) {
+			if (ret % PMD == 0)
+				return ret + PMD;
+			return (ret + PMD - 1) & ~(PMD - 1);
+		}
+	}
+	return topdown_plain(p, len);
+}
+
+static struct proc *proc_new(int pid)
+{
+	struct proc *p = &procs[nprocs++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	return p;
+}
+
+static void proc_del(struct proc *p)
+{
+	free(p->r);
+	size_t i = (size_t)(p - procs);
+	memmove(&procs[i], &procs[i + 1], (size_t)(nprocs - (int)i - 1) * sizeof(*p));
+	nprocs--;
+}
+
+/* ---- output ---- */
+
+static const char *prot_str(unsigned prot)
+{
+	static const char *s[8] = { "---", "r--", "-w-", "rw-", "--x", "r-x", "-wx", "rwx" };
+	return s[prot & 7];
+}
+
+static int events_out;         /* event lines written */
+
+static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void out(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	events_out++;
+}
+
+/* ---- choosing arguments ---- */
+
+static unsigned pick_prot(void)
+{
+	uint64_t x = below(100);
+	if (x < 60) return 3;   /* rw- */
+	if (x < 75) return 1;   /* r-- */
+	if (x < 83) return 0;   /* --- */
+	if (x < 88) return 5;   /* r-x */
+	if (x < 92) return 7;   /* rwx */
+	if (x < 95) return 2;   /* -w- */
+	if (x < 97) return 4;   /* --x */
+	return 6;               /* -wx */
+}
+
+/* a length in pages: mostly 1..16, some up to 64, a few up to 512 */
+static uint64_t pick_pages(void)
+{
+	uint64_t x = below(100);
+	if (x < 70) return between(1, 16);
+	if (x < 92) return between(17, 64);
+	if (x < 98) return between(65, 511);
+	return 512;
+}
+
+static struct region *pick_region(struct proc *p)
+{
+	return p->n ? &p->r[below(p->n)] : NULL;
+}
+
+/* a page-aligned address near the top of the window, where maps land */
+static uint64_t pick_free_spot(uint64_t pages)
+{
+	uint64_t span = 2048 * PG;
+	return WIN_HI - span + below(span / PG - pages) * PG;
+}
+
+/*
+ * An interesting page-aligned address of p: inside a region, at its edges,
+ * next to it, in a hole between regions, in the heap, or anywhere.
+ */
+static uint64_t pick_addr(struct proc *p)
+{
+	struct region *r = pick_region(p);
+	uint64_t x = below(100);
+	if (!r || x >= 92) {
+		if (p->has_base && chance(40))
+			return p->base + below(8) * PG;
+		if (chance(50))
+			return pick_free_spot(1);
+		return WIN_LO + below((WIN_HI - WIN_LO) / PG) * PG;
+	}
+	if (x < 35)
+		return r->s + below((r->e - r->s) / PG) * PG;
+	if (x < 52)
+		return r->s;
+	if (x < 64)
+		return r->e;                    /* just past: a hole or the next region */
+	if (x < 74)
+		return r->e - PG;
+	if (x < 80)
+		return r->s >= WIN_LO + PG ? r->s - PG : r->s;
+	if (x < 88) {                           /* a hole between regions */
+		size_t i = (size_t)(r - p->r);
+		if (i + 1 < p->n && p->r[i + 1].s > r->e)
+			return r->e + below((p->r[i + 1].s - r->e) / PG) * PG;
+		return r->e;
+	}
+	return r->s + below((r->e - r->s) / PG + 1) * PG;
+}
+
+/* A length for a call at addr: to the region's end, across into the next, ... */
+static uint64_t pick_len(struct proc *p, uint64_t addr)
+{
+	struct region *r = region_at(p, addr);
+	uint64_t x = below(100);
+	uint64_t len;
+	if (r && x < 28) {
+		len = r->e - addr;
+	} else if (r && x < 40) {
+		size_t i = (size_t)(r - p->r);
+		len = (i + 1 < p->n ? p->r[i + 1].e : r->e) - addr;   /* across a hole or a neighbour */
+	} else if (r && x < 55) {
+		len = below((r->e - addr) / PG) * PG + PG;
+	} else if (x >= 55 && x < 57) {
+		len = 0;
+	} else {
+		len = pick_pages() * PG;
+	}
+	if (len && chance(6))
+		len = len - PG + between(1, PG - 1);    /* unaligned length */
+	return len;
+}
+
+/*
+ * Keep [addr, addr + page-rounded len) inside the window (the Linux tester
+ * refuses a range whose page-rounded end passes it, even for a hint).
+ */
+static uint64_t clamp_len(uint64_t addr, uint64_t len)
+{
+	if (addr + pg_up(len) > WIN_HI)
+		len = pg_down(WIN_HI - addr);
+	return len;
+}
+
+static uint64_t clamp_addr(uint64_t addr)
+{
+	if (addr < WIN_LO)
+		addr = WIN_LO;
+	if (addr >= WIN_HI - PG)
+		addr = WIN_HI - 2 * PG;
+	return addr;
+}
+
+/* ---- events ---- */
+
+static void ev_spawn(void)
+{
+	struct proc *p = proc_new(next_pid++);
+	out("%d spawn", p->pid);
+}
+
+static void ev_fork(struct proc *p)
+{
+	int child = next_pid++;
+	struct proc *c = proc_new(child);     /* procs[] is fixed: p stays valid */
+	c->has_base = p->has_base;
+	c->base = p->base;
+	c->brk = p->brk;
+	for (size_t i = 0; i < p->n; i++) {
+		struct region x = p->r[i];
+		if (x.fl & RF_DONTFORK)
+			continue;
+		x.fl &= ~RF_LOCKED;             /* VM_LOCKED is not inherited */
+		reg_insert_at(c, c->n, x);
+	}
+	out("%d fork %d", p->pid, child);
+}
+
+static void ev_exit(struct proc *p)
+{
+	out("%d exit", p->pid);
+	proc_del(p);
+}
+
+static void ev_exec(struct proc *p)
+{
+	out("%d exec", p->pid);
+	p->n = 0;
+	p->has_base = false;
+	p->base = p->brk = 0;
+}
+
+static void ev_mmap(struct proc *p)
+{
+	uint64_t pages = pick_pages();
+	uint64_t len = pages * PG;
+	unsigned prot = pick_prot();
+	bool fixed = false, noreplace = false;
+	uint64_t addr = 0;
+	uint64_t x = below(100);
+
+	if (x < 45) {
+		addr = 0;
+	} else if (x < 60) {
+		/* a hint: free or not, sometimes unaligned */
+		addr = chance(50) ? pick_free_spot(pages) : pick_addr(p);
+		if (chance(15))
+			addr += between(1, PG - 1);
+	} else {
+		if (chance(25))
+			noreplace = true;
+		else
+			fixed = true;
+		struct region *r = pick_region(p);
+		uint64_t y = below(100);
+		if (!r || y < 20)
+			addr = pick_free_spot(pages);
+		else if (y < 40)
+			addr = r->e;                            /* right after: merge? */
+		else if (y < 55)
+			addr = r->s >= WIN_LO + len ? r->s - len : r->s;  /* right before */
+		else if (y < 80)
+			addr = r->s + below((r->e - r->s) / PG) * PG;   /* overlapping */
+		else
+			addr = pick_addr(p);
+	}
+	if (chance(3))
+		len = 0;
+	else if (chance(5))
+		len = len - PG + between(1, PG - 1);
+	if ((fixed || noreplace) && chance(5))
+		addr += between(1, PG - 1);             /* unaligned fixed: -EINVAL */
+	if (addr) {
+		addr = clamp_addr(addr);
+		len = clamp_len(addr, len);
+	}
+	bool populate = chance(10), locked = chance(5), noreserve = chance(8);
+
+	char flags[96];
+	snprintf(flags, sizeof(flags), "private,anon%s%s%s%s%s", fixed ? ",fixed" : "",
+		 noreplace ? ",noreplace" : "", populate ? ",populate" : "",
+		 locked ? ",locked" : "", noreserve ? ",noreserve" : "");
+	out("%d mmap 0x%" PRIx64 " %" PRIu64 " %s %s", p->pid, addr, len, prot_str(prot), flags);
+
+	/* predict */
+	if (len == 0)
+		return;
+	len = pg_up(len);
+	uint64_t at;
+	if (fixed || noreplace) {
+		if (addr % PG)
+			return;
+		if (noreplace && !range_free(p, addr, addr + len))
+			return;
+		at = addr;
+	} else {
+		at = 0;
+		if (addr) {
+			uint64_t h = pg_down(addr);
+			if (range_free(p, h, h + len))
+				at = h;
+		}
+		if (!at)
+			at = addr ? topdown_plain(p, len) : topdown(p, len);
+		if (!at)
+			return;
+	}
+	add_region(p, at, at + len, prot, locked ? RF_LOCKED : 0);
+}
+
+static void ev_munmap(struct proc *p)
+{
+	uint64_t addr = pick_addr(p);
+	uint64_t len = pick_len(p, addr);
+	if (chance(4))
+		addr += between(1, PG - 1);
+	addr = clamp_addr(addr);
+	len = clamp_len(addr, len);
+	out("%d munmap 0x%" PRIx64 " %" PRIu64, p->pid, addr, len);
+	if (addr % PG || len == 0)
+		return;
+	carve(p, addr, addr + pg_up(len));
+}
+
+/* Apply fn to the mapped parts of [s, e) up to the first hole (mprotect, mlock). */
+static bool apply_until_hole(struct proc *p, uint64_t s, uint64_t e, unsigned setprot,
+			     unsigned fl_set, unsigned fl_clear, bool do_prot)
+{
+	if (!region_at(p, s))
+		return false;
+	split_at(p, s);
+	split_at(p, e);
+	uint64_t at = s;
+	for (size_t i = 0; i < p->n && at < e; i++) {
+		struct region *r = &p->r[i];
+		if (r->e <= s)
+			continue;
+		if (r->s != at)
+			return false;
+		if (do_prot)
+			r->prot = setprot;
+		r->fl = (r->fl & ~fl_clear) | fl_set;
+		at = r->e;
+	}
+	return at >= e;
+}
+
+/* Apply to every mapped part of [s, e) (madvise). */
+static void apply_all(struct proc *p, uint64_t s, uint64_t e, unsigned fl_set, unsigned fl_clear)
+{
+	split_at(p, s);
+	split_at(p, e);
+	for (size_t i = 0; i < p->n; i++) {
+		struct region *r = &p->r[i];
+		if (r->s >= s && r->e <= e)
+			r->fl = (r->fl & ~fl_clear) | fl_set;
+	}
+}
+
+static void ev_mprotect(struct proc *p)
+{
+	uint64_t addr = pick_addr(p);
+	uint64_t len = pick_len(p, addr);
+	unsigned prot = pick_prot();
+	if (chance(4))
+		addr += between(1, PG - 1);
+	addr = clamp_addr(addr);
+	len = clamp_len(addr, len);
+	out("%d mprotect 0x%" PRIx64 " %" PRIu64 " %s", p->pid, addr, len, prot_str(prot));
+	if (addr % PG || len == 0)
+		return;
+	apply_until_hole(p, addr, addr + pg_up(len), prot, 0, 0, true);
+}
+
+static const char *const advice_names[] = {
+	"normal", "random", "sequential", "willneed", "dontneed", "free", "remove",
+	"dontfork", "dofork", "wipeonfork", "keeponfork", "cold", "pageout",
+	"populate_read", "populate_write",
+};
+
+static void ev_madvise(struct proc *p)
+{
+	uint64_t addr = pick_addr(p);
+	uint64_t len = pick_len(p, addr);
+	size_t a;
+	uint64_t x = below(100);
+	/* weight the advice that changes what is mapped or what fork does */
+	if (x < 4) a = 6;               /* remove: -EINVAL on private memory */
+	else if (x < 18) a = 4;         /* dontneed */
+	else if (x < 26) a = 5;         /* free */
+	else if (x < 34) a = 7;         /* dontfork */
+	else if (x < 40) a = 8;         /* dofork */
+	else if (x < 48) a = 9;         /* wipeonfork */
+	else if (x < 53) a = 10;        /* keeponfork */
+	else if (x < 61) a = 13;        /* populate_read */
+	else if (x < 69) a = 14;        /* populate_write */
+	else if (x < 75) a = 12;        /* pageout */
+	else a = below(sizeof(advice_names) / sizeof(advice_names[0]));
+	if (chance(4))
+		addr += between(1, PG - 1);
+	addr = clamp_addr(addr);
+	len = clamp_len(addr, len);
+	out("%d madvise 0x%" PRIx64 " %" PRIu64 " %s", p->pid, addr, len, advice_names[a]);
+	if (addr % PG || len == 0)
+		return;
+	uint64_t e = addr + pg_up(len);
+	switch (a) {
+	case 0: apply_all(p, addr, e, 0, RF_RAND | RF_SEQ); break;
+	case 1: apply_all(p, addr, e, RF_RAND, RF_SEQ); break;
+	case 2: apply_all(p, addr, e, RF_SEQ, RF_RAND); break;
+	case 7: apply_all(p, addr, e, RF_DONTFORK, 0); break;
+	case 8: apply_all(p, addr, e, 0, RF_DONTFORK); break;
+	case 9: apply_all(p, addr, e, RF_WIPE, 0); break;
+	case 10: apply_all(p, addr, e, 0, RF_WIPE); break;
+	default: break;
+	}
+}
+
+static void ev_mlock(struct proc *p, bool lock)
+{
+	uint64_t addr = pick_addr(p);
+	uint64_t len = pick_len(p, addr);
+	if (chance(8))
+		addr += between(1, PG - 1);     /* mlock rounds the start down */
+	addr = clamp_addr(addr);
+	len = clamp_len(addr, len);
+	out("%d %s 0x%" PRIx64 " %" PRIu64, p->pid, lock ? "mlock" : "munlock", addr, len);
+	uint64_t s = pg_down(addr), e = pg_up(addr + len);
+	if (s == e)
+		return;
+	apply_until_hole(p, s, e, 0, lock ? RF_LOCKED : 0, lock ? 0 : RF_LOCKED, false);
+}
+
+static void ev_brkbase(struct proc *p)
+{
+	/* low in the window, far below where top-down placement lands */
+	uint64_t base = WIN_LO + between(1, 64) * 0x1000000ull + below(256) * PG;
+	out("%d brkbase 0x%" PRIx64, p->pid, base);
+	p->has_base = true;
+	p->base = p->brk = base;
+}
+
+static void ev_brk(struct proc *p)
+{
+	uint64_t x = below(100), nb;
+	if (x < 55)
+		nb = p->brk + between(1, 32) * PG;              /* grow */
+	else if (x < 65)
+		nb = p->brk + between(1, PG * 8);               /* grow, unaligned */
+	else if (x < 82)
+		nb = p->brk - (p->brk - p->base ? below(p->brk - p->base) + 1 : 0);  /* shrink */
+	else if (x < 88)
+		nb = p->base;                                   /* back to empty */
+	else if (x < 94)
+		nb = p->base - between(1, 16) * PG;             /* below base */
+	else
+		nb = 0;
+	if (nb && nb > WIN_HI - 64 * PG)
+		nb = p->brk;
+	out("%d brk 0x%" PRIx64, p->pid, nb);
+
+	/* predict (mm/mmap.c brk) */
+	if (nb < p->base)
+		return;
+	uint64_t newp = pg_up(nb), oldp = pg_up(p->brk);
+	if (newp == oldp) {
+		p->brk = nb;
+	} else if (nb <= p->brk) {
+		/* Linux shrinks only if some VMA meets [newp, oldp) */
+		bool any = false;
+		for (size_t i = 0; i < p->n; i++)
+			if (p->r[i].s < oldp && newp < p->r[i].e)
+				any = true;
+		if (any) {
+			carve(p, newp, oldp);
+			p->brk = nb;
+		}
+	} else if (range_free(p, oldp, newp + PG)) {
+		add_region(p, oldp, newp, 3, 0);
+		p->brk = nb;
+	}
+}
+
+/*
+ * mremap's move of [addr, addr+len) to to: each mapped piece keeps its
+ * offset, prot and flags; the destination is replaced only where a piece
+ * lands (Linux 6.17+ moves VMA by VMA).  dontunmap leaves the source VMAs in place,
+ * emptied and unlocked (the new VMAs keep VM_LOCKED).
+ */
+static void move_pieces(struct proc *p, uint64_t addr, uint64_t len, uint64_t to,
+			bool dontunmap)
+{
+	struct region tmp[64];
+	size_t nt = 0;
+	for (size_t i = 0; i < p->n && nt < 64; i++)
+		if (p->r[i].e > addr && p->r[i].s < addr + len) {
+			tmp[nt] = p->r[i];
+			if (tmp[nt].s < addr)
+				tmp[nt].s = addr;
+			if (tmp[nt].e > addr + len)
+				tmp[nt].e = addr + len;
+			nt++;
+		}
+	if (dontunmap)
+		apply_all(p, addr, addr + len, 0, RF_LOCKED);
+	else
+		carve(p, addr, addr + len);
+	/* each VMA is moved on its own: what the destination has where the
+	   source has holes stays mapped */
+	for (size_t i = 0; i < nt; i++)
+		add_region(p, tmp[i].s - addr + to, tmp[i].e - addr + to, tmp[i].prot, tmp[i].fl);
+}
+
+/* mremap, with the model's guess of what Linux does */
+static void ev_mremap(struct proc *p)
+{
+	struct region *r = pick_region(p);
+	uint64_t addr, old_len, new_len, new_addr = 0;
+	bool maymove = false, fixed = false, dontunmap = false, has_new = false;
+	bool may_grow = true;
+	uint64_t x = below(100);
+
+	if (!r || x >= 94) {
+		/* an unmapped or arbitrary address: never let it grow */
+		addr = r && chance(50) ? r->e : pick_addr(p);
+		old_len = pick_pages() * PG;
+		new_len = between(1, old_len / PG) * PG;
+		maymove = chance(50);
+		may_grow = false;
+	} else {
+		/* start at the region's start or inside it */
+		addr = chance(60) ? r->s : r->s + below((r->e - r->s) / PG) * PG;
+		uint64_t vend = vma_end_guess(p, addr);
+		uint64_t w = below(100);
+		if (w < 45)
+			old_len = r->e - addr;          /* surely within one VMA */
+		else if (w < 65)
+			old_len = vend - addr;          /* maybe across VMAs */
+		else
+			old_len = between(1, (r->e - addr) / PG) * PG;
+		uint64_t y = below(100);
+		if (y < 20) {                           /* shrink */
+			new_len = old_len > PG ? between(1, old_len / PG - 1) * PG : PG;
+			maymove = chance(40);
+		} else if (y < 45) {                    /* grow */
+			new_len = old_len + pick_pages() * PG;
+			maymove = chance(70);
+		} else if (y < 65) {                    /* move to a fixed place */
+			maymove = fixed = true;
+			new_len = chance(60) ? old_len : pick_pages() * PG;
+			has_new = true;
+			struct region *t = pick_region(p);
+			uint64_t z = below(100);
+			if (z < 45)
+				new_addr = pick_free_spot(new_len / PG);
+			else if (z < 80)
+				new_addr = t->s + below((t->e - t->s) / PG) * PG;  /* clobber */
+			else if (z < 90)
+				new_addr = addr + PG;           /* overlaps itself: -EINVAL */
+			else
+				new_addr = t->e;
+			if (chance(30) && new_len == old_len) {
+				/* move several VMAs (and the holes between) at once */
+				size_t i = (size_t)(region_at(p, addr) - p->r);
+				if (i + 1 < p->n) {
+					old_len = p->r[i + 1 + below(p->n - i - 1 < 3 ? p->n - i - 1 : 3)].e - addr;
+					new_len = old_len;
+					new_addr = pick_free_spot(1) - old_len;
+					if (new_addr < WIN_LO)
+						new_addr = WIN_LO + 0x10000000ull;
+					new_addr = pg_down(new_addr);
+				}
+			}
+		} else if (y < 82) {                    /* dontunmap */
+			maymove = dontunmap = true;
+			new_len = old_len;
+			if (chance(40)) {
+				fixed = chance(50);
+				has_new = true;
+				new_addr = pick_free_spot(new_len / PG);
+			}
+		} else if (y < 90) {                    /* same size, move */
+			new_len = old_len;
+			maymove = true;
+		} else {                                /* bad flags or lengths */
+			uint64_t z = below(5);
+			new_len = old_len;
+			if (z == 0) {
+				fixed = true;           /* fixed without maymove */
+				has_new = true;
+				new_addr = pick_free_spot(1);
+			} else if (z == 1) {
+				dontunmap = true;       /* dontunmap without maymove */
+			} else if (z == 2) {
+				maymove = dontunmap = true;     /* dontunmap resize */
+				new_len = old_len + PG;
+			} else if (z == 3) {
+				new_len = 0;
+				maymove = true;
+			} else {
+				addr += between(1, PG - 1);     /* unaligned */
+				maymove = true;
+			}
+			may_grow = false;
+		}
+	}
+	addr = clamp_addr(addr);
+	old_len = clamp_len(addr, old_len);
+	if (has_new) {
+		new_addr = clamp_addr(new_addr);
+		if (new_addr + new_len > WIN_HI)
+			new_addr = pg_down(WIN_HI - new_len - PG);
+		if (new_addr < WIN_LO)
+			new_addr = WIN_LO;
+	}
+	/* never grow in place past the window: Linux's tester has a reservation there */
+	if (new_len > old_len && (!may_grow || addr + new_len > WIN_HI - PG))
+		new_len = old_len;
+
+	char flags[64] = "";
+	if (maymove) strcat(flags, ",maymove");
+	if (fixed) strcat(flags, ",fixed");
+	if (dontunmap) strcat(flags, ",dontunmap");
+	const char *fs = flags[0] ? flags + 1 : "-";
+	if (has_new && (fixed || dontunmap))
+		out("%d mremap 0x%" PRIx64 " %" PRIu64 " %" PRIu64 " %s 0x%" PRIx64, p->pid, addr,
+		    old_len, new_len, fs, new_addr);
+	else
+		out("%d mremap 0x%" PRIx64 " %" PRIu64 " %" PRIu64 " %s", p->pid, addr, old_len,
+		    new_len, fs);
+
+	/* predict */
+	if ((fixed || dontunmap) && !maymove)
+		return;
+	if (dontunmap && old_len != new_len)
+		return;
+	if (addr % PG || new_len == 0)
+		return;
+	old_len = pg_up(old_len);
+	new_len = pg_up(new_len);
+	/* with fixed or dontunmap, even a mere hint must be aligned and clear
+	   of the source */
+	if ((fixed || (dontunmap && has_new)) &&
+	    (new_addr % PG || (new_addr < addr + old_len && addr < new_addr + new_len)))
+		return;
+	struct region *src = region_at(p, addr);
+	if (!src)
+		return;                                 /* -EFAULT, even to shrink */
+	unsigned prot = src->prot, fl = src->fl;
+	uint64_t vend = vma_end_guess(p, addr);
+
+	if (!fixed && !dontunmap && new_len <= old_len) {
+		/* Linux checks only that addr is mapped: the tail is unmapped
+		   across VMAs and holes alike; the same length is a no-op */
+		carve(p, addr + new_len, addr + old_len);
+		return;
+	}
+	if (fixed && !dontunmap && new_len < old_len) {
+		if (addr + new_len > vend)
+			return;                         /* -EFAULT, nothing unmapped */
+		carve(p, addr + new_len, addr + old_len);       /* shrink, then move */
+		old_len = new_len;
+	}
+	if (fixed && old_len == new_len) {
+		/* a move of one or several VMAs, the holes between them kept */
+		move_pieces(p, addr, old_len, new_addr, dontunmap);
+		return;
+	}
+	if (addr + old_len > vend)
+		return;                                 /* -EFAULT */
+	if (dontunmap) {
+		uint64_t at = 0;
+		if (has_new && range_free(p, new_addr, new_addr + new_len))
+			at = new_addr;
+		if (!at)
+			at = topdown(p, new_len);
+		if (!at)
+			return;
+		move_pieces(p, addr, old_len, at, true);
+		return;
+	}
+	if (fixed) {
+		carve(p, addr, addr + old_len);
+		carve(p, new_addr, new_addr + new_len);
+		add_region(p, new_addr, new_addr + new_len, prot, fl);
+		return;
+	}
+	if (addr + old_len == vend && range_free(p, vend, addr + new_len)) {
+		add_region(p, vend, addr + new_len, prot, fl);
+		return;
+	}
+	if (!maymove)
+		return;
+	uint64_t at = topdown(p, new_len);
+	if (!at)
+		return;
+	carve(p, addr, addr + old_len);
+	add_region(p, at, at + new_len, prot, fl);
+}
+
+/* an address to access: mostly inside a mapped page */
+static uint64_t pick_access(struct proc *p)
+{
+	struct region *r = pick_region(p);
+	if (r && chance(55))
+		return r->s + below((r->e - r->s) / PG) * PG;
+	return pick_addr(p);
+}
+
+static void ev_read(struct proc *p)
+{
+	uint64_t a = pick_access(p);
+	if (chance(80))
+		a += below(PG / 8) * 8;
+	else
+		a += below(PG - 7);
+	out("%d r 0x%" PRIx64, p->pid, clamp_addr(a));
+}
+
+static void ev_write(struct proc *p)
+{
+	uint64_t a = pick_access(p);
+	if (chance(80))
+		a += below(PG / 8) * 8;
+	else
+		a += below(PG - 7);
+	a = clamp_addr(a);
+	uint64_t x = below(100);
+	if (x < 60)
+		out("%d w 0x%" PRIx64, p->pid, a);
+	else if (x < 75)
+		out("%d w 0x%" PRIx64 " 0", p->pid, a);        /* a page of zeroes, but anon */
+	else
+		out("%d w 0x%" PRIx64 " 0x%" PRIx64, p->pid, a, rnd());
+}
+
+static void ev_touch(struct proc *p)
+{
+	uint64_t a = pick_access(p);
+	struct region *r = region_at(p, a);
+	uint64_t len;
+	if (r && chance(60))
+		len = r->e - a;
+	else if (r && chance(50))
+		len = (r->e - a) + between(1, 8) * PG;          /* runs off the end */
+	else
+		len = between(1, 32) * PG;
+	if (len > 512 * PG)
+		len = 512 * PG;
+	if (chance(5))
+		len -= between(1, PG - 1);
+	a = clamp_addr(a);
+	len = clamp_len(a, len);
+	bool w = chance(55);
+	if (w && chance(15))
+		out("%d touch 0x%" PRIx64 " %" PRIu64 " w 0x%" PRIx64, p->pid, a, len, rnd());
+	else
+		out("%d touch 0x%" PRIx64 " %" PRIu64 " %s", p->pid, a, len, w ? "w" : "r");
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: gentrace SEED [--events N] [--procs MAX] [--model]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage();
+	char *end;
+	uint64_t seed = strtoull(argv[1], &end, 0);
+	if (*end || end == argv[1])
+		return usage();
+	long nevents = -1, maxprocs = 4;
+	bool show_model = false;
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--events") && i + 1 < argc) {
+			nevents = strtol(argv[++i], &end, 0);
+			if (*end || nevents < 1)
+				return usage();
+		} else if (!strcmp(argv[i], "--model")) {
+			show_model = true;
+		} else if (!strcmp(argv[i], "--procs") && i + 1 < argc) {
+			maxprocs = strtol(argv[++i], &end, 0);
+			if (*end || maxprocs < 1 || maxprocs > MAX_PROCS_LIMIT)
+				return usage();
+		} else {
+			return usage();
+		}
+	}
+	rng_state = seed ^ 0x5eed5eed5eed5eedull;
+	/* drawn even when --events is given, so that --events K writes the first
+	   K events of the seed's full trace (a prefix, to narrow down a failure) */
+	long dflt = (long)between(50, 150);
+	if (nevents < 0)
+		nevents = dflt;
+
+	printf("# generated by gentrace %" PRIu64 " --events %ld --procs %ld\n", seed, nevents,
+	       maxprocs);
+	printf("# anonymous private memory only; compare dumps of revmap and Linux\n");
+	printf("revmap-trace 1\n");
+
+	while (events_out < nevents) {
+		if (nprocs == 0) {
+			ev_spawn();
+			continue;
+		}
+		struct proc *p = &procs[below((uint64_t)nprocs)];
+		uint64_t x = below(1000);
+		if (p->n == 0 && chance(70))
+			x = below(160);         /* an empty address space: map something */
+		if (x < 160) {
+			ev_mmap(p);
+		} else if (x < 220) {
+			ev_munmap(p);
+		} else if (x < 290) {
+			ev_mprotect(p);
+		} else if (x < 380) {
+			ev_mremap(p);
+		} else if (x < 470) {
+			ev_madvise(p);
+		} else if (x < 490) {
+			ev_mlock(p, true);
+		} else if (x < 505) {
+			ev_mlock(p, false);
+		} else if (x < 555) {
+			if (!p->has_base)
+				ev_brkbase(p);
+			else
+				ev_brk(p);
+		} else if (x < 610) {
+			if (nprocs < maxprocs)
+				ev_fork(p);
+			else
+				ev_write(p);
+		} else if (x < 625) {
+			if (nprocs > 1 || chance(20))
+				ev_exit(p);
+			else
+				ev_read(p);
+		} else if (x < 633) {
+			ev_exec(p);
+		} else if (x < 640) {
+			if (nprocs < maxprocs)
+				ev_spawn();
+			else
+				ev_read(p);
+		} else if (x < 760) {
+			ev_read(p);
+		} else if (x < 900) {
+			ev_write(p);
+		} else {
+			ev_touch(p);
+		}
+	}
+	if (show_model) {
+		/* the model's final state, as "pid start end prot", for checking it */
+		for (int i = 0; i < nprocs; i++)
+			for (size_t k = 0; k < procs[i].n; k++)
+				fprintf(stderr, "%d 0x%" PRIx64 " 0x%" PRIx64 " %s %x\n", procs[i].pid,
+					procs[i].r[k].s, procs[i].r[k].e, prot_str(procs[i].r[k].prot), procs[i].r[k].fl);
+	}
+	if (fflush(stdout) || ferror(stdout))
+		return 1;
+	return 0;
+}
