@@ -485,11 +485,12 @@ uint64_t vm_brk(struct vm_mm *mm, uint64_t brk)
 
 		if (mm->map_count > MAX_MAP_COUNT || !vm_enough_memory(mm, len >> PAGE_SHIFT))
 			return origbrk;
-		/* vma_prev_limit: the VMA just below oldbrk, if it starts at or
-		 * above start_brk */
+		/* vma_prev_limit(start_brk): the VMA just below oldbrk, if any of
+		 * it lies at or above start_brk (an mmap merged into the heap
+		 * counts) */
 		next = find_vma(mm, oldbrk);
 		brkvma = next ? next->prev : vma_last(mm);
-		if (brkvma && brkvma->start < mm->start_brk)
+		if (brkvma && brkvma->end <= mm->start_brk)
 			brkvma = NULL;
 		vma = NULL;
 		if (brkvma && brkvma->end == oldbrk)
