@@ -80,6 +80,8 @@ struct run {
 	uint64_t src, dst;         /* the region's address (and mremap target) */
 	uint64_t minflt;           /* host minor faults in the timed section (Linux: the
 				      faults measured; revmap: host faults on its arena) */
+	uint64_t rss_kib;          /* Linux: resident KiB of the helper plus its forked
+				      child (if any) at the end of the run */
 	struct vm_stats work;      /* revmap: counter deltas over the timed section */
 };
 
@@ -105,6 +107,8 @@ struct bench {
 	struct meta meta_two;      /* after fork + COW of every page: two processes */
 	long rss_self_kib;         /* ru_maxrss of this (the revmap) process */
 	long rss_linux_kib;        /* ru_maxrss of the Linux helper and its children */
+	uint64_t rss_linux_pair;   /* most KiB the helper and its child held at once */
+	double load[2];            /* 1-minute load average at start and at end */
 	char kernel[128];          /* the running kernel's release (uname -r) */
 };
 
@@ -175,6 +179,36 @@ static uint64_t k_minflt(void)
 	if (syscall(SYS_getrusage, RUSAGE_SELF, &ru))
 		return 0;
 	return (uint64_t)ru.ru_minflt;
+}
+
+/* resident KiB of a process (/proc/PID/statm, PID 0: ourselves), 0 if unknown */
+static uint64_t k_rss_kib(long pid)
+{
+	char path[64], buf[128];
+	uint64_t v[2] = { 0, 0 };
+	long n, fd;
+	int i = 0;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%ld/statm", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/statm");
+	fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+	syscall(SYS_close, fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* "size resident shared ...", in pages */
+	for (char *c = buf; *c && i < 2; c++) {
+		if (*c >= '0' && *c <= '9')
+			v[i] = v[i] * 10 + (uint64_t)(*c - '0');
+		else if (*c == ' ')
+			i++;
+	}
+	return v[1] * (PAGE_SIZE / 1024);
 }
 
 static void touch_pages(char *p, uint64_t pages, uint64_t val)
@@ -306,6 +340,7 @@ static void k_run(int op, uint64_t bytes, struct kres *res)
 	}
 	r->minflt = k_minflt() - f0;
 	r->ns = t1 - t0;
+	r->rss_kib = k_rss_kib(0) + (pid > 0 ? k_rss_kib(pid) : 0);
 out:
 	if (gate[1] >= 0) {
 		e = k_reap(gate, pid);
@@ -722,10 +757,16 @@ static void print_report(const struct bench *b, FILE *out)
 		"the frame table itself covers all %llu frames of the machine)\n",
 		sizeof(struct vm_frame), (unsigned long long)(b->mem >> PAGE_SHIFT));
 
-	fprintf(out, "\npeak host memory (ru_maxrss): revmap process %.0f MiB, "
-		"Linux helper %.0f MiB, together at most %.0f MiB\n",
-		b->rss_self_kib / 1024.0, b->rss_linux_kib / 1024.0,
-		(b->rss_self_kib + (b->rss_linux_kib > 0 ? b->rss_linux_kib : 0)) / 1024.0);
+	fprintf(out, "\npeak host memory: revmap process %.0f MiB (ru_maxrss; it holds the "
+		"populated machine memory throughout);\n"
+		"  Linux side: largest process %.0f MiB (ru_maxrss), helper + forked child "
+		"together %.0f MiB at most (statm, after the COW writes);\n"
+		"  so the run needs about %.0f MiB of free host memory\n",
+		b->rss_self_kib / 1024.0, b->rss_linux_kib / 1024.0, b->rss_linux_pair / 1024.0,
+		(b->rss_self_kib + b->rss_linux_pair) / 1024.0);
+	fprintf(out, "load average (1 min) of the host: %.2f at start, %.2f at end "
+		"(other work on the %ld CPUs makes the runs noisier)\n",
+		b->load[0], b->load[1], sysconf(_SC_NPROCESSORS_ONLN));
 }
 
 static void json_meta(FILE *f, const char *name, const struct meta *mt, bool last)
@@ -826,13 +867,28 @@ static int write_json(const struct bench *b, const char *path)
 		sizeof(struct vm_frame));
 	json_meta(f, "after_first_touch", &b->meta_one, false);
 	json_meta(f, "after_fork_cow", &b->meta_two, true);
-	fprintf(f, "  },\n  \"peak_rss_kib\": {\"revmap\": %ld, \"linux_helper\": %ld}\n}\n",
-		b->rss_self_kib, b->rss_linux_kib);
+	fprintf(f, "  },\n  \"peak_rss_kib\": {\"revmap\": %ld, \"linux_max_process\": %ld, "
+		"\"linux_helper_and_child\": %llu},\n",
+		b->rss_self_kib, b->rss_linux_kib, (unsigned long long)b->rss_linux_pair);
+	fprintf(f, "  \"loadavg_1min\": [%.2f, %.2f]\n}\n", b->load[0], b->load[1]);
 	if (ferror(f) | fclose(f)) {
 		fprintf(stderr, "revmap: bench core: error writing %s\n", path);
 		return -1;
 	}
 	return 0;
+}
+
+static double loadavg(void)
+{
+	double l = -1;
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = -1;
+		fclose(f);
+	}
+	return l;
 }
 
 /* pin this process to the highest CPU it may run on => that CPU or -1 */
@@ -892,6 +948,7 @@ int rv_bench_core(const struct rv_options *opt, uint64_t bytes, const char *json
 	b->mem = o.mem_bytes;
 	snprintf(b->kernel, sizeof(b->kernel), "%s", uname(&un) ? "(unknown)" : un.release);
 
+	b->load[0] = loadavg();
 	sigaction(SIGPIPE, &ign, &old_pipe);
 	b->cpu = pin_cpu(&old_cpus);
 	/* the helper first, while this process is still small */
@@ -929,6 +986,8 @@ int rv_bench_core(const struct rv_options *opt, uint64_t bytes, const char *json
 				mt = &b->meta_two;
 			if (helper_run(&h, op, bytes, &lr) || rv_run(s, op, bytes, &rr, mt))
 				goto out;
+			if (lr.rss_kib > b->rss_linux_pair)
+				b->rss_linux_pair = lr.rss_kib;
 			if (i >= 0) {
 				b->lx[op][i] = lr;
 				b->rv[op][i] = rr;
@@ -944,6 +1003,7 @@ out:
 	if (h.pid > 0)
 		b->rss_linux_kib = helper_stop(&h);
 	rv_sim_free(s);
+	b->load[1] = loadavg();
 	if (!status) {
 		b->rss_self_kib = getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_maxrss;
 		print_report(b, out);
