@@ -618,6 +618,31 @@ todo "a fork that OOM-kills its parent: the child's lines read killed" \
 	"the child of a failed fork stays PROC_EXITED with a NULL mm; its next line dereferences it" \
 	forkfail
 
+# a fork by a process that was OOM-killed earlier: the fork line reads
+# killed, and the child pid, live as far as the parser knows, has an old
+# (exited) entry with no mm; its lines must read killed too.
+mk killedfork <<'EOF'
+2 spawn
+2 exit
+1 spawn
+1 mmap 0x100000000000 0x100000 rw- private,anon,fixed
+1 touch 0x100000000000 0x100000 w
+1 fork 2
+2 r 0x100000000000
+check
+EOF
+killedfork() {
+	replay killedfork --mem 1M --check --dump killedfork.dump
+	signalled killedfork && return 1
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext killedfork)"; return 1; }
+	local got
+	got=$(grep '^op [5-7] ' killedfork.dump | tr '\n' ' ')
+	[ "$got" = "op 5 oom-killed op 6 killed op 7 killed " ] || { fail "results: $got"; return 1; }
+}
+todo "a fork by an OOM-killed process: the child's lines read killed" \
+	"run_event only skips PROC_KILLED pids; a reused pid left PROC_EXITED by 'exit' has a NULL mm" \
+	killedfork
+
 # exec whose new address space cannot be allocated: the OOM killer looks at
 # the execing process, alive but with no mm yet.
 mk execfail <<'EOF'

@@ -1592,6 +1592,7 @@ enum st { ST_ADDR, ST_INT, ST_FAULT, ST_VAL, ST_MM, ST_BRK_FAILED, ST_BRK };
 
 #define MAXSTEPS 128
 #define SKIP     0x5c1b5c1b5c1b5c1bULL    /* the step's process does not exist */
+#define NOVAL    0x0a1a0a1a0a1a0a1aULL    /* a load that faulted has no value */
 
 struct run {
 	struct ctx *c;
@@ -1675,7 +1676,7 @@ static void s_peek(struct run *r, int line, struct vm_mm *mm, uint64_t addr)
 	int f = mm ? peek(mm, addr, &v) : 0;
 
 	step(r, line, ST_FAULT, mm ? (uint64_t)f : SKIP);
-	step(r, line, ST_VAL, f == VM_FAULT_OK ? v : SKIP);
+	step(r, line, ST_VAL, !mm ? SKIP : f == VM_FAULT_OK ? v : NOVAL);
 }
 
 static void s_brk(struct run *r, int line, struct vm_mm *mm, uint64_t brk)
@@ -1769,7 +1770,57 @@ static void scenario(struct run *r)
 	s_destroy(r, __LINE__, &b);
 }
 
-static bool t_fault_injection(struct ctx *c)
+/*
+ * The same for files and shared memory: a file in the page cache mapped
+ * private (COW of file pages) and shared, shared anonymous memory across
+ * fork, truncate, pwrite, hole punching, reclaim and compaction of
+ * page-cache pages.
+ */
+static void scenario_files(struct run *r)
+{
+	const uint64_t F = A + 0x100000, S = A + 0x200000;
+	struct vm_mm *a, *b;
+	struct vm_file *f = NULL;
+	int err = 0;
+
+	a = s_create(r, __LINE__);
+	f = file_create(r->m, "f", 12 * P + 100, 7, &err);
+	step(r, __LINE__, ST_MM, f ? 0 : (uint64_t)(int64_t)err);
+	S_ADDR(a && f, vm_mmap(a, A, 8 * P, PROT_RW, MAP_PRIVATE_ | MAP_FIXED_, f, 0));
+	S_ADDR(a && f, vm_mmap(a, F, 8 * P, PROT_RW, MAP_SHARED_ | MAP_FIXED_, f, 4 * P));
+	S_ADDR(a, vm_mmap(a, S, 8 * P, PROT_RW, MAP_SHARED_ | MAP_ANON_ | MAP_FIXED_, NULL, 0));
+	s_peek(r, __LINE__, a, A + P);
+	s_poke(r, __LINE__, a, A + 2 * P, 0x10);          /* COW of a file page */
+	s_poke(r, __LINE__, a, F + P, 0x11);              /* into the page cache */
+	s_peek(r, __LINE__, a, A + 5 * P);                /* the same page, privately mapped */
+	s_poke(r, __LINE__, a, S, 0x12);
+	s_poke(r, __LINE__, a, S + 3 * P, 0x13);
+	b = s_fork(r, __LINE__, a);
+	s_peek(r, __LINE__, b, S);
+	s_poke(r, __LINE__, b, S + 4 * P, 0x14);
+	s_peek(r, __LINE__, a, S + 4 * P);
+	s_poke(r, __LINE__, b, A + 2 * P, 0x15);          /* COW of an anon copy */
+	s_poke(r, __LINE__, b, F + 2 * P, 0x16);
+	S_INT(b, vm_mprotect(b, F + P, 2 * P, PROT_R));
+	S_ADDR(b, vm_mremap(b, S, 8 * P, 8 * P, MREMAP_MAYMOVE_ | MREMAP_FIXED_, S + 0x100000));
+	s_peek(r, __LINE__, b, S + 0x100000);
+	S_INT(a, vm_madvise(a, S + 2 * P, 2 * P, MADV_REMOVE_));
+	S_INT(a, vm_madvise(a, A, 8 * P, MADV_DONTNEED_));
+	step(r, __LINE__, ST_INT, f ? (uint64_t)(int64_t)file_write8(f, 5 * P + 8, 0x17) : SKIP);
+	step(r, __LINE__, ST_INT, f ? (uint64_t)(int64_t)file_truncate(f, 6 * P) : SKIP);
+	s_peek(r, __LINE__, a, F + 3 * P);                /* past the end now: SIGBUS */
+	step(r, __LINE__, ST_VAL, mm_reclaim(r->m, 64));
+	step(r, __LINE__, ST_INT, (uint64_t)(int64_t)mm_compact(r->m, 3));
+	s_peek(r, __LINE__, b, F + P);
+	S_INT(b, vm_munmap(b, A, 0x400000));
+	s_destroy(r, __LINE__, &a);
+	if (f)
+		file_put(f);
+	step(r, __LINE__, ST_INT, 0);
+	s_destroy(r, __LINE__, &b);
+}
+
+static bool fault_injection(struct ctx *c, void (*scen)(struct run *r))
 {
 	struct run *ref = calloc(1, sizeof(*ref)), *r = calloc(1, sizeof(*r));
 	uint64_t allocs = 0, n, nfailed = 0;
@@ -1796,7 +1847,7 @@ static bool t_fault_injection(struct ctx *c)
 		r->m = &m;
 		r->ref = n ? ref->res : NULL;
 		m.fail_alloc_at = n;            /* 0 for the reference run */
-		scenario(r);
+		scen(r);
 		injected = n && m.nr_allocs >= n;
 		allocs = m.nr_allocs;
 		if (!r->bad && (m.nr_free + 1 != m.nr_frames || m.stats.nr_vmas ||
@@ -1826,7 +1877,7 @@ static bool t_fault_injection(struct ctx *c)
 		}
 		if (!n) {
 			*ref = *r;
-			if (allocs < 50) {
+			if (allocs < 30) {
 				ok = say(c, __LINE__, "the scenario makes only %" PRIu64 " allocations",
 					 allocs);
 				break;
@@ -1848,6 +1899,143 @@ static bool t_fault_injection(struct ctx *c)
 	free(ref);
 	free(r);
 	return ok;
+}
+
+static bool t_fault_injection(struct ctx *c)
+{
+	return fault_injection(c, scenario);
+}
+
+static bool t_fault_injection_files(struct ctx *c)
+{
+	return fault_injection(c, scenario_files);
+}
+
+/*
+ * Random operations on a few address spaces in a 64-page window, with an
+ * allocation failure injected now and then: after every operation the
+ * machine must check, locked_vm must match, and at the end everything is
+ * freed.  (The fuzzer does the same through traces, without a seed.)
+ */
+static bool t_random_ops(struct ctx *c)
+{
+	struct vm_machine *m = machine(c, 2ULL << 20);   /* 512 frames: OOM happens */
+	enum { NMM = 4, STEPS = 3000 };
+	struct vm_mm *mm[NMM] = { 0 };
+	int64_t lkdiff[NMM] = { 0 };    /* locked_vm - pages in VM_LOCKED VMAs */
+	static const enum madv adv[] = {
+		MADV_NORMAL_, MADV_RANDOM_, MADV_DONTNEED_, MADV_FREE_, MADV_DONTFORK_,
+		MADV_DOFORK_, MADV_WIPEONFORK_, MADV_KEEPONFORK_, MADV_PAGEOUT_,
+		MADV_POPULATE_READ_, MADV_POPULATE_WRITE_,
+	};
+	static const unsigned prots[] = { PROT_RW, PROT_R, 0, PROT_RW | PROT_EXEC_, PROT_WRITE_ };
+
+	EXPECT(m);
+	for (int step = 0; step < STEPS; step++) {
+		unsigned i = below(c, NMM), op = below(c, 16);
+		uint64_t a = A + below(c, 64) * P, len = (1 + below(c, 12)) * P, v;
+		struct vm_mm *x = mm[i];
+		bool dontunmap = false;
+
+		if (below(c, 40) == 0)
+			m->fail_alloc_at = m->nr_allocs + 1 + below(c, 20);
+		if (!x && op != 0)
+			op = 0;
+		switch (op) {
+		case 0:
+			if (!x) {
+				mm[i] = mm_create(m);
+				lkdiff[i] = 0;
+			} else if (below(c, 2)) {
+				mm_destroy(x);
+				mm[i] = NULL;
+			} else {
+				unsigned j = below(c, NMM);
+
+				if (!mm[j]) {
+					if (mm_fork(x, &mm[j]))
+						mm[j] = NULL;
+					lkdiff[j] = 0;
+				}
+			}
+			break;
+		case 1: case 2:
+			(void)vm_mmap(x, below(c, 8) ? a : 0, len, prots[below(c, 5)],
+				      MAP_PRIVATE_ | MAP_ANON_ | (below(c, 4) ? MAP_FIXED_ : 0) |
+				      (below(c, 8) ? 0 : MAP_POPULATE_) | (below(c, 10) ? 0 : MAP_LOCKED_),
+				      NULL, 0);
+			break;
+		case 3:
+			(void)vm_munmap(x, a, len);
+			break;
+		case 4:
+			(void)vm_mprotect(x, a, len, prots[below(c, 5)]);
+			break;
+		case 5:
+			(void)vm_mremap(x, a, len, (1 + below(c, 12)) * P,
+					below(c, 3) ? MREMAP_MAYMOVE_ : 0, 0);
+			break;
+		case 6:
+			dontunmap = !below(c, 4);
+			(void)vm_mremap(x, a, len, len, MREMAP_MAYMOVE_ | MREMAP_FIXED_ |
+					(dontunmap ? MREMAP_DONTUNMAP_ : 0), A + below(c, 64) * P);
+			break;
+		case 7:
+			(void)vm_madvise(x, a, len, adv[below(c, sizeof(adv) / sizeof(adv[0]))]);
+			break;
+		case 8:
+			if (below(c, 2))
+				(void)vm_mlock(x, a, len);
+			else
+				(void)vm_munlock(x, a, len);
+			break;
+		case 9:
+			if (!x->start_brk)
+				(void)vm_brkbase(x, A + 0x80000);
+			(void)vm_brk(x, A + 0x80000 + below(c, 16) * P);
+			break;
+		case 10:
+			(void)mm_reclaim(m, below(c, 16));
+			break;
+		case 11:
+			(void)mm_compact(m, below(c, 5));
+			break;
+		case 12: case 13:
+			(void)peek(x, a + below(c, 512) * 8, &v);
+			break;
+		default:
+			(void)poke(x, a + below(c, 512) * 8, (uint64_t)step);
+			break;
+		}
+		m->fail_alloc_at = 0;
+		if (!check_machine(m))
+			FAIL("step %d (op %u on mm %u): %s", step, op, i, m->why);
+		/*
+		 * locked_vm counts the pages of VM_LOCKED VMAs, except that a
+		 * MREMAP_DONTUNMAP move of a locked VMA adds the new range and
+		 * unlocks the old without subtracting it, as Linux does
+		 * ("because we won't unmap we don't need to touch locked_vm")
+		 */
+		for (unsigned k = 0; k < NMM; k++) {
+			int64_t d;
+
+			if (!mm[k])
+				continue;
+			d = (int64_t)(mm[k]->locked_vm - locked_pages(mm[k]));
+			if (dontunmap && k == i)
+				lkdiff[k] = d;
+			else if (d != lkdiff[k])
+				FAIL("step %d (op %u on mm %u): mm %u has locked_vm %" PRIu64 ", %" PRIu64
+				     " pages in VM_LOCKED VMAs (off by %" PRId64 ", was %" PRId64 ")",
+				     step, op, i, k, mm[k]->locked_vm, locked_pages(mm[k]), d, lkdiff[k]);
+		}
+	}
+	for (unsigned k = 0; k < NMM; k++)
+		if (mm[k])
+			mm_destroy(mm[k]);
+	CHECK_M(m);
+	ALL_FREE(m);
+	return true;
 }
 
 /* ================================================================== */
@@ -1948,6 +2136,8 @@ static const struct test tests[] = {
 	{ "mremap grows in place, moves frames, keeps index", t_mremap, NULL },
 	{ "reclaim of lazily freed pages; compaction", t_reclaim_compact, NULL },
 	{ "fault injection: every allocation of a scenario fails in turn", t_fault_injection, NULL },
+	{ "fault injection: files, page cache and shared memory", t_fault_injection_files, NULL },
+	{ "random operations with injected failures keep the machine sound", t_random_ops, NULL },
 	{ "two machines side by side stay independent", t_two_machines, NULL },
 	/* regressions: these were bugs, fixed in d9fac13 */
 	{ "mremap of a locked VMA keeps locked_vm", t_bug_mremap_locked_vm, NULL },
@@ -1969,7 +2159,8 @@ int main(int argc, char **argv)
 
 		memset(&c, 0, sizeof(c));
 		c.seed = seed;
-		c.rng = seed * 0x9e3779b97f4a7c15ULL + i;
+		c.rng = seed;
+		c.rng = rnd(&c) + i * 0x9e3779b97f4a7c15ULL;   /* distinct streams per seed */
 		ok = tests[i].fn(&c);
 		for (int k = 0; k < c.nm; k++)
 			machine_fini(&c.m[k]);
