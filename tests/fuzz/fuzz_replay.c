@@ -432,6 +432,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
+#ifndef FUZZ_STANDALONE
+#include <sys/stat.h>
+#include <errno.h>
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/*
+ * libFuzzer refuses a corpus directory that does not exist, and `make
+ * fuzz` names a fresh one (build-fuzz/corpus-PID): create the directories
+ * named on the command line (arguments that are not -flags) before
+ * libFuzzer looks at them.  An argument that names a file is left alone
+ * (libFuzzer then runs that one input).
+ */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	for (int i = 1; i < *argc; i++) {
+		const char *a = (*argv)[i];
+		struct stat st;
+
+		if (a[0] == '-' || !stat(a, &st))
+			continue;
+		if (errno == ENOENT && mkdir(a, 0777) && errno != EEXIST)
+			fprintf(stderr, "fuzz_replay: cannot create %s\n", a);
+	}
+	return 0;
+}
+#endif
+
 #ifdef FUZZ_STANDALONE
 /* replay inputs without libFuzzer: each argument is an input file */
 int main(int argc, char **argv)
