@@ -158,7 +158,7 @@ int sim_oom_kill(struct rv_sim *s)
 	for (size_t i = 0; i < s->nprocs; i++) {
 		struct sim_proc *p = &s->procs[i];
 
-		if (p->state == PROC_ALIVE && (!victim || p->mm->rss > victim->mm->rss))
+		if (p->state == PROC_ALIVE && p->mm && (!victim || p->mm->rss > victim->mm->rss))
 			victim = p;
 	}
 	if (!victim)
@@ -299,7 +299,9 @@ static struct tr_result run_event(struct rv_sim *s, const struct tr_event *ev)
 	if (ev->pid) {
 		p = sim_proc_find(s, ev->pid);
 		if (ev->kind != TR_SPAWN) {
-			if (!p || p->state == PROC_KILLED)
+			/* the parser saw to it that the pid is live; if it is not,
+			 * the OOM killer took it (or its spawn or fork failed) */
+			if (!p || p->state != PROC_ALIVE || !p->mm)
 				return res(RES_KILLED, 0);
 			mm = p->mm;
 		}
@@ -313,6 +315,9 @@ static struct tr_result run_event(struct rv_sim *s, const struct tr_event *ev)
 		if (r.type == RES_OK) {
 			p->state = PROC_ALIVE;
 			p->mm->id = p->pid;
+		} else {
+			p->mm = NULL;
+			p->state = PROC_KILLED;
 		}
 		return r;
 	case TR_FORK: {
@@ -322,22 +327,30 @@ static struct tr_result run_event(struct rv_sim *s, const struct tr_event *ev)
 			return res(RES_OOM, 0);
 		p = sim_proc_find(s, ev->pid);     /* proc_add may have moved it */
 		r = new_mm(s, p, p->mm, &child);
+		c = sim_proc_find(s, ev->child);
 		if (r.type == RES_OK) {
-			c = sim_proc_find(s, ev->child);
 			c->mm = child;
 			c->state = PROC_ALIVE;
 			child->id = c->pid;
+		} else {
+			/* the fork failed: the child never ran */
+			c->mm = NULL;
+			c->state = PROC_KILLED;
 		}
 		return r;
 	}
 	case TR_EXEC:
 		mm_destroy(p->mm);
 		p->mm = NULL;
+		p->state = PROC_EXITED;       /* the OOM killer must not pick it */
 		r = new_mm(s, p, NULL, &p->mm);
-		if (r.type == RES_OK)
+		if (r.type == RES_OK) {
+			p->state = PROC_ALIVE;
 			p->mm->id = p->pid;
-		else
-			proc_end(p, PROC_KILLED);
+		} else {
+			p->mm = NULL;
+			p->state = PROC_KILLED;
+		}
 		return r;
 	case TR_EXIT:
 		proc_end(p, PROC_EXITED);
