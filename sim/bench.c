@@ -891,21 +891,26 @@ static double loadavg(void)
 	return l;
 }
 
-/* pin this process to the highest CPU it may run on => that CPU or -1 */
+/*
+ * pin this process to the CPU it runs on now (the scheduler put it where
+ * there was room), or else to the highest one it may use
+ * => that CPU or -1
+ */
 static int pin_cpu(cpu_set_t *old)
 {
 	cpu_set_t one;
+	int c = sched_getcpu();
 
 	if (sched_getaffinity(0, sizeof(*old), old))
 		return -1;
-	for (int c = CPU_SETSIZE - 1; c >= 0; c--) {
-		if (!CPU_ISSET(c, old))
-			continue;
-		CPU_ZERO(&one);
-		CPU_SET(c, &one);
-		return sched_setaffinity(0, sizeof(one), &one) ? -1 : c;
-	}
-	return -1;
+	if (c < 0 || c >= CPU_SETSIZE || !CPU_ISSET(c, old))
+		for (c = CPU_SETSIZE - 1; c >= 0 && !CPU_ISSET(c, old); c--)
+			;
+	if (c < 0)
+		return -1;
+	CPU_ZERO(&one);
+	CPU_SET(c, &one);
+	return sched_setaffinity(0, sizeof(one), &one) ? -1 : c;
 }
 
 int rv_bench_core(const struct rv_options *opt, uint64_t bytes, const char *json_path,
