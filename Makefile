@@ -11,6 +11,7 @@
 # Sources are found by directory: a new .c file in lib/ mm/ rmap/ sim/ goes
 # into the library, tests/t_*.c become TAP programs, tests/*.t are scripts.
 
+SHELL   := /bin/bash
 BUILD   ?= build
 SAN     ?= 0
 CC      ?= cc
@@ -71,8 +72,9 @@ fuzz:
 	@mkdir -p build-fuzz
 	clang -std=c11 -D_GNU_SOURCE -O1 -g -Iinclude -DREVMAP_DEBUG=1 -DREVMAP_FUZZ=1 \
 	  -fsanitize=fuzzer,address,undefined -o build-fuzz/fuzz_replay $(FUZZ_SRC) -lm
-	build-fuzz/fuzz_replay -max_total_time=$${FUZZ_SECONDS:-60} -max_len=4096 \
-	  -rss_limit_mb=3072 build-fuzz/corpus-$$$$ 2>&1 | tail -20 || exit 1
+	@mkdir -p build-fuzz/corpus
+	set -o pipefail; build-fuzz/fuzz_replay -max_total_time=$${FUZZ_SECONDS:-60} -max_len=4096 \
+	  -rss_limit_mb=3072 -artifact_prefix=build-fuzz/ build-fuzz/corpus 2>&1 | tail -20
 
 # Debian packages the build and the tests need; installed only if missing.
 DEPS := build-essential clang libclang-rt-14-dev perl python3

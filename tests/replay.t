@@ -593,9 +593,7 @@ spawnfail() {
 	grep -qx 'op 1 oom-killed' spawnfail.dump && grep -qx 'op 2 killed' spawnfail.dump ||
 		{ fail "$(tr '\n' ' ' <spawnfail.dump)"; return 1; }
 }
-todo "a failed spawn: later lines of the pid read killed" \
-	"run_event uses the NULL mm of a pid whose spawn failed (state stays PROC_EXITED, not KILLED)" \
-	spawnfail
+t "a failed spawn: later lines of the pid read killed" spawnfail
 
 # fork with memory exactly full: the OOM killer kills the parent (the
 # biggest); the child never lives, and its lines must not crash.
@@ -614,9 +612,7 @@ forkfail() {
 	grep -qx 'op 4 oom-killed' forkfail.dump && grep -qx 'op 5 killed' forkfail.dump ||
 		{ fail "$(tr '\n' ' ' <forkfail.dump)"; return 1; }
 }
-todo "a fork that OOM-kills its parent: the child's lines read killed" \
-	"the child of a failed fork stays PROC_EXITED with a NULL mm; its next line dereferences it" \
-	forkfail
+t "a fork that OOM-kills its parent: the child's lines read killed" forkfail
 
 # a fork by a process that was OOM-killed earlier: the fork line reads
 # killed, and the child pid, live as far as the parser knows, has an old
@@ -639,9 +635,7 @@ killedfork() {
 	got=$(grep '^op [5-7] ' killedfork.dump | tr '\n' ' ')
 	[ "$got" = "op 5 oom-killed op 6 killed op 7 killed " ] || { fail "results: $got"; return 1; }
 }
-todo "a fork by an OOM-killed process: the child's lines read killed" \
-	"run_event only skips PROC_KILLED pids; a reused pid left PROC_EXITED by 'exit' has a NULL mm" \
-	killedfork
+t "a fork by an OOM-killed process: the child's lines read killed" killedfork
 
 # exec whose new address space cannot be allocated: the OOM killer looks at
 # the execing process, alive but with no mm yet.
@@ -656,8 +650,6 @@ execfail() {
 	signalled execfail && return 1
 	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext execfail)"; return 1; }
 }
-todo "an exec that cannot allocate its new address space does not crash" \
-	"sim_oom_kill reads p->mm->rss of the execing process, whose mm is NULL" \
-	execfail
+t "an exec that cannot allocate its new address space does not crash" execfail
 
 echo "1..$n"
