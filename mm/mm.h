@@ -87,7 +87,6 @@ static inline bool pte_write(pte_t p) { return p & PTE_WRITE; }
 #define PG_ANON_EXCL  0x0010u   /* PageAnonExclusive: mapped by exactly one PTE, may be reused on write */
 #define PG_DIRTY      0x0020u   /* contents differ from backing store */
 #define PG_LAZYFREE   0x0040u   /* MADV_FREE: clean anon page that reclaim may discard */
-#define PG_MLOCKED    0x0080u   /* (unused: mlock is decided through the rmap) */
 #define PG_CACHE      0x0100u   /* in a file's page cache (mapping = vm_file) */
 #define PG_ORDER_SHIFT 24       /* buddy order, stored in flags bits 24..31 */
 
