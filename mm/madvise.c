@@ -18,40 +18,39 @@
 #include "mm.h"
 #include "../rmap/rmap.h"
 
-static int free_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+/* the anonymous page pte maps, if this is its only mapping; else NULL
+ * (MADV_FREE and MADV_PAGEOUT leave shared and zero pages alone) */
+static struct vm_frame *exclusive_anon(struct vm_mm *mm, pte_t *pte)
 {
-	struct vm_machine *m = mm->machine;
 	uint64_t pfn = pte_pfn(*pte);
 	struct vm_frame *f;
 
-	if (pfn == m->zero_pfn)
-		return 0;
-	f = pfn_frame(m, pfn);
-	if (!(f->flags & PG_ANON) || f->mapcount != 1)
-		return 0;
-	f->flags &= ~PG_DIRTY;
-	f->flags |= PG_LAZYFREE;
-	*pte &= ~(PTE_DIRTY | PTE_ACCESSED);
+	if (pfn == mm->machine->zero_pfn)
+		return NULL;
+	f = pfn_frame(mm->machine, pfn);
+	return (f->flags & PG_ANON) && f->mapcount == 1 ? f : NULL;
+}
+
+static int free_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct vm_frame *f = exclusive_anon(mm, pte);
+
+	if (f) {
+		f->flags = (f->flags & ~PG_DIRTY) | PG_LAZYFREE;
+		*pte &= ~(PTE_DIRTY | PTE_ACCESSED);
+	}
 	return 0;
 }
 
 static int pageout_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
-	struct vm_machine *m = mm->machine;
-	uint64_t pfn = pte_pfn(*pte);
-	struct vm_frame *f;
+	struct vm_frame *f = exclusive_anon(mm, pte);
 
-	if (pfn == m->zero_pfn)
-		return 0;
-	f = pfn_frame(m, pfn);
-	if (!(f->flags & PG_ANON) || f->mapcount != 1)
-		return 0;
-	if (!(f->flags & PG_LAZYFREE))
+	if (!f || !(f->flags & PG_LAZYFREE))
 		return 0;                  /* no swap: an anonymous page stays */
 	if ((*pte & PTE_DIRTY) || (f->flags & PG_DIRTY)) {
 		/* written since MADV_FREE: it is data again */
-		f->flags &= ~PG_LAZYFREE;
-		f->flags |= PG_DIRTY;
+		f->flags = (f->flags & ~PG_LAZYFREE) | PG_DIRTY;
 		return 0;
 	}
 	zap_pte(mm, pte);

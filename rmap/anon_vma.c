@@ -301,27 +301,12 @@ static int lx_walk_anon(struct vm_machine *m, struct vm_frame *f,
 {
 	struct anon_vma *av = f->mapping;
 	struct itree_node *it;
+	int ret = 0;
 
-	for (it = itree_iter_first(&av->tree, f->index, f->index); it;
-	     it = itree_iter_next(it, f->index, f->index)) {
-		struct anon_vma_chain *avc = container_of(it, struct anon_vma_chain, it);
-		struct vm_area *vma = avc->vma;
-		uint64_t addr = vma->start + ((f->index - vma->pgoff) << PAGE_SHIFT);
-		pte_t *pte;
-		int ret;
-
-		m->stats.rmap_vmas_visited++;
-		pte = pte_lookup(vma->mm, addr);
-		if (!pte)
-			continue;
-		m->stats.rmap_ptes_visited++;
-		if (!pte_present(*pte) || pte_pfn(*pte) != frame_pfn(m, f))
-			continue;
-		ret = fn(vma, addr, pte, arg);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	for (it = itree_iter_first(&av->tree, f->index, f->index); it && !ret;
+	     it = itree_iter_next(it, f->index, f->index))
+		ret = rmap_one(m, f, container_of(it, struct anon_vma_chain, it)->vma, fn, arg);
+	return ret;
 }
 
 static int lx_init(struct vm_machine *m) { return 0; }

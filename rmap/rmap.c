@@ -26,32 +26,39 @@ const struct rmap_ops *rmap_find_scheme(const char *name)
 	return NULL;
 }
 
+/*
+ * The step both kinds of walk share: the address where vma would map page
+ * index of frame f; visit it if its PTE really maps f.  => fn's verdict, 0
+ * when the PTE maps something else or nothing.
+ */
+int rmap_one(struct vm_machine *m, struct vm_frame *f, struct vm_area *vma,
+	     rmap_visit_fn fn, void *arg)
+{
+	uint64_t addr = vma->start + ((f->index - vma->pgoff) << PAGE_SHIFT);
+	pte_t *pte;
+
+	m->stats.rmap_vmas_visited++;
+	pte = pte_lookup(vma->mm, addr);
+	if (!pte)
+		return 0;
+	m->stats.rmap_ptes_visited++;
+	if (!pte_present(*pte) || pte_pfn(*pte) != frame_pfn(m, f))
+		return 0;
+	return fn(vma, addr, pte, arg);
+}
+
 /* file pages: every VMA of the file's i_mmap covering the page's index */
 static int rmap_walk_file(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn,
 			  void *arg)
 {
 	struct vm_file *file = f->mapping;
 	struct itree_node *it;
+	int ret = 0;
 
-	for (it = itree_iter_first(&file->i_mmap, f->index, f->index); it;
-	     it = itree_iter_next(it, f->index, f->index)) {
-		struct vm_area *vma = container_of(it, struct vm_area, shared);
-		uint64_t addr = vma->start + ((f->index - vma->pgoff) << PAGE_SHIFT);
-		pte_t *pte;
-		int ret;
-
-		m->stats.rmap_vmas_visited++;
-		pte = pte_lookup(vma->mm, addr);
-		if (!pte)
-			continue;
-		m->stats.rmap_ptes_visited++;
-		if (!pte_present(*pte) || pte_pfn(*pte) != frame_pfn(m, f))
-			continue;
-		ret = fn(vma, addr, pte, arg);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	for (it = itree_iter_first(&file->i_mmap, f->index, f->index); it && !ret;
+	     it = itree_iter_next(it, f->index, f->index))
+		ret = rmap_one(m, f, container_of(it, struct vm_area, shared), fn, arg);
+	return ret;
 }
 
 int rmap_walk(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *arg)

@@ -55,6 +55,9 @@ struct rmap_ops {
 extern const struct rmap_ops rmap_linux_ops;     /* anon_vma + anon_vma_chain */
 
 const struct rmap_ops *rmap_find_scheme(const char *name);
+/* for schemes: visit vma's PTE for f's index if it really maps f */
+int rmap_one(struct vm_machine *m, struct vm_frame *f, struct vm_area *vma,
+	     rmap_visit_fn fn, void *arg);
 /* visit each PTE mapping frame f (pte checked to really map f) */
 int rmap_walk(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *arg);
 
