@@ -9,6 +9,10 @@
 # 2. DIFF_SEEDS (default 200) seeds from DIFF_SEED0 (default 1): gentrace SEED
 #    makes a trace, revmap and linux-replay run it, the dumps must be equal.
 #    One TAP line per seed.
+# 3. DIFF_FILE_SEEDS (default 200) seeds from DIFF_FILE_SEED0 (default 1), the
+#    same with gentrace SEED --files: traces with files (file, truncate,
+#    fwrite, file mappings private and shared) and shared anonymous memory.
+#    One TAP line per seed ("files seed N").
 #
 # The simulator is $REVMAP_BUILD/revmap (default build/); linux-replay and
 # gentrace always come from build/, because the Linux tester cannot run under
@@ -21,7 +25,9 @@
 # $REVMAP_BUILD/difftest-fail/.
 #
 # Rerun one seed:   tests/difftest.t --seed N       (same as
-#                   DIFF_SEED0=N DIFF_SEEDS=1 tests/difftest.t)
+#                   DIFF_SEED0=N DIFF_SEEDS=1 DIFF_FILE_SEEDS=0 tests/difftest.t)
+#                   tests/difftest.t --file-seed N  (same as DIFF_SEEDS=0
+#                   DIFF_FILE_SEED0=N DIFF_FILE_SEEDS=1 tests/difftest.t)
 # Parallel jobs:    DIFF_JOBS (default 1; each job is one replay pair)
 
 set -u
@@ -33,14 +39,20 @@ LR=build/linux-replay
 GEN=build/gentrace
 SEED0=${DIFF_SEED0:-1}
 NSEEDS=${DIFF_SEEDS:-200}
+FSEED0=${DIFF_FILE_SEED0:-1}
+NFSEEDS=${DIFF_FILE_SEEDS:-200}
 JOBS=${DIFF_JOBS:-1}
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--seed) SEED0=$2; NSEEDS=1; shift 2 ;;
-	--seed=*) SEED0=${1#--seed=}; NSEEDS=1; shift ;;
+	--seed) SEED0=$2; NSEEDS=1; NFSEEDS=0; shift 2 ;;
+	--seed=*) SEED0=${1#--seed=}; NSEEDS=1; NFSEEDS=0; shift ;;
 	--seeds) NSEEDS=$2; shift 2 ;;
-	*) echo "usage: $0 [--seed N] [--seeds COUNT]" >&2; exit 2 ;;
+	--file-seed) FSEED0=$2; NFSEEDS=1; NSEEDS=0; shift 2 ;;
+	--file-seed=*) FSEED0=${1#--file-seed=}; NFSEEDS=1; NSEEDS=0; shift ;;
+	--file-seeds) NFSEEDS=$2; shift 2 ;;
+	*) echo "usage: $0 [--seed N] [--seeds COUNT] [--file-seed N] [--file-seeds COUNT]" >&2
+	   exit 2 ;;
 	esac
 done
 
@@ -49,9 +61,11 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/difftest.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
 
 # gentrace stands alone: build it if build/ does not have it (e.g. only an
-# ASan build exists).
-if [ ! -x "$GEN" ]; then
+# ASan build exists) or has one older than its source.
+GEN_SHOW=$GEN           # how a failure report names it
+if [ ! -x "$GEN" ] || [ tools/gentrace.c -nt "$GEN" ]; then
 	GEN=$TMP/gentrace
+	GEN_SHOW="cc -std=c11 -D_GNU_SOURCE -O2 -Iinclude tools/gentrace.c -o /tmp/gentrace && /tmp/gentrace"
 	cc -std=c11 -D_GNU_SOURCE -O2 -Iinclude tools/gentrace.c -o "$GEN" 2>"$TMP/gen.err" ||
 		GEN=
 fi
@@ -61,7 +75,7 @@ for t in tests/traces/*.trace; do
 	[ -f "$t" ] && [ -f "${t%.trace}.dump" ] && traces+=("$t")
 done
 
-echo "1..$(( 2 * ${#traces[@]} + NSEEDS ))"
+echo "1..$(( 2 * ${#traces[@]} + NSEEDS + NFSEEDS ))"
 n=0
 
 diag() {        # print a file (or stdin) as TAP diagnostics
@@ -114,30 +128,37 @@ for t in "${traces[@]}"; do
 	rm -f "$TMP/lr.dump"
 done
 
-# ---- 2. generated traces ----
+# ---- 2. and 3. generated traces ----
 
-# run_seed SEED: writes $TMP/res.SEED, first line "ok", "skip REASON" or
-# "fail", then diagnostics (without the "# ").
+# A job is "a:SEED" (gentrace SEED) or "f:SEED" (gentrace SEED --files).
+# run_seed JOB: writes $TMP/res.JOB, first line "ok", "skip REASON" or
+# "fail", then diagnostics (without the "# "); always whole, through a
+# rename, as parallel jobs are reported as soon as the file exists.
 run_seed() {
-	local s=$1 d=$TMP/s$1 res=$TMP/res.$1
+	local job=$1 s=${1#?:} d=$TMP/s.$1 res=$TMP/res.$1
+	local opt="" name=seed-$s rerun="DIFF_SEED0=$s DIFF_SEEDS=1 DIFF_FILE_SEEDS=0"
+	if [ "${job%%:*}" = f ]; then
+		opt=" --files" name=files-seed-$s
+		rerun="DIFF_SEEDS=0 DIFF_FILE_SEED0=$s DIFF_FILE_SEEDS=1"
+	fi
 	mkdir -p "$d"
-	local repro="$GEN $s > seed-$s.trace && $LR seed-$s.trace --dump linux.dump && $REVMAP replay seed-$s.trace --dump revmap.dump && diff -u linux.dump revmap.dump"
-	local rerun="DIFF_SEED0=$s DIFF_SEEDS=1 REVMAP_BUILD=$B tests/difftest.t"
+	local repro="$GEN_SHOW $s$opt > $name.trace && $LR $name.trace --dump linux.dump && $REVMAP replay $name.trace --dump revmap.dump && diff -u linux.dump revmap.dump"
+	rerun="$rerun REVMAP_BUILD=$B tests/difftest.t"
 	if [ -z "$GEN" ]; then
 		{ echo fail; echo "gentrace does not build:"; cat "$TMP/gen.err"; } >"$res.tmp"
 		mv "$res.tmp" "$res"; return
 	fi
-	if ! "$GEN" "$s" >"$d/t.trace" 2>"$d/gen.err"; then
-		{ echo fail; echo "gentrace $s failed:"; cat "$d/gen.err"; } >"$res.tmp"
+	if ! "$GEN" "$s" $opt >"$d/t.trace" 2>"$d/gen.err"; then
+		{ echo fail; echo "gentrace $s$opt failed:"; cat "$d/gen.err"; } >"$res.tmp"
 		mv "$res.tmp" "$res"; return
 	fi
 	if [ ! -x "$LR" ]; then
-		echo "skip $LR is not built" >"$res"; rm -rf "$d"; return
+		echo "skip $LR is not built" >"$res.tmp"; mv "$res.tmp" "$res"; rm -rf "$d"; return
 	fi
 	"$LR" "$d/t.trace" --dump "$d/linux.dump" >"$d/lr.out" 2>&1
 	local lrc=$?
 	if [ $lrc -eq 3 ]; then
-		echo "skip needs root" >"$res"; rm -rf "$d"; return
+		echo "skip needs root" >"$res.tmp"; mv "$res.tmp" "$res"; rm -rf "$d"; return
 	fi
 	local rrc=127
 	if [ -x "$REVMAP" ]; then
@@ -147,16 +168,16 @@ run_seed() {
 		echo "$REVMAP is not built" >"$d/rv.out"
 	fi
 	if [ $lrc -eq 0 ] && [ $rrc -eq 0 ] && cmp -s "$d/linux.dump" "$d/revmap.dump"; then
-		echo ok >"$res"; rm -rf "$d"; return
+		echo ok >"$res.tmp"; mv "$res.tmp" "$res"; rm -rf "$d"; return
 	fi
 	mkdir -p "$FAILDIR"
-	cp "$d/t.trace" "$FAILDIR/seed-$s.trace"
-	[ -f "$d/linux.dump" ] && cp "$d/linux.dump" "$FAILDIR/seed-$s.linux.dump"
-	[ -f "$d/revmap.dump" ] && cp "$d/revmap.dump" "$FAILDIR/seed-$s.revmap.dump"
+	cp "$d/t.trace" "$FAILDIR/$name.trace"
+	[ -f "$d/linux.dump" ] && cp "$d/linux.dump" "$FAILDIR/$name.linux.dump"
+	[ -f "$d/revmap.dump" ] && cp "$d/revmap.dump" "$FAILDIR/$name.revmap.dump"
 	{
 		echo fail
-		echo "seed $s: the dumps of revmap and Linux differ"
-		echo "trace kept: $FAILDIR/seed-$s.trace (dumps beside it)"
+		echo "seed $s$opt: the dumps of revmap and Linux differ"
+		echo "trace kept: $FAILDIR/$name.trace (dumps beside it)"
 		echo "rerun: $rerun"
 		echo "reproduce: $repro"
 		if [ $lrc -ne 0 ]; then
@@ -177,44 +198,52 @@ run_seed() {
 }
 
 report_seed() {
-	local s=$1 res=$TMP/res.$1 first
+	local job=$1 res=$TMP/res.$1 first name="seed ${1#?:}"
+	[ "${job%%:*}" = f ] && name="files seed ${job#f:}"
 	n=$((n + 1))
 	first=$(head -1 "$res")
 	case $first in
-	ok) echo "ok $n - seed $s" ;;
-	skip*) echo "ok $n - seed $s # SKIP ${first#skip }" ;;
+	ok) echo "ok $n - $name" ;;
+	skip*) echo "ok $n - $name # SKIP ${first#skip }" ;;
 	*)
-		echo "not ok $n - seed $s"
+		echo "not ok $n - $name"
 		tail -n +2 "$res" | diag
 		;;
 	esac
 	rm -f "$res"
 }
 
-next_report=$SEED0
-end=$((SEED0 + NSEEDS))
+jobs=()
+for ((s = SEED0; s < SEED0 + NSEEDS; s++)); do
+	jobs+=("a:$s")
+done
+for ((s = FSEED0; s < FSEED0 + NFSEEDS; s++)); do
+	jobs+=("f:$s")
+done
+
+next_report=0
 running=0
-for ((s = SEED0; s < end; s++)); do
+for ((i = 0; i < ${#jobs[@]}; i++)); do
 	if [ "$JOBS" -le 1 ]; then
-		run_seed "$s"
-		report_seed "$s"
+		run_seed "${jobs[i]}"
+		report_seed "${jobs[i]}"
 		continue
 	fi
-	run_seed "$s" &
+	run_seed "${jobs[i]}" &
 	running=$((running + 1))
 	if [ $running -ge "$JOBS" ]; then
 		wait -n
 		running=$((running - 1))
 	fi
-	while [ $next_report -lt $end ] && [ -f "$TMP/res.$next_report" ]; do
-		report_seed $next_report
+	while [ $next_report -lt ${#jobs[@]} ] && [ -f "$TMP/res.${jobs[next_report]}" ]; do
+		report_seed "${jobs[next_report]}"
 		next_report=$((next_report + 1))
 	done
 done
 if [ "$JOBS" -gt 1 ]; then
 	wait
-	while [ $next_report -lt $end ]; do
-		report_seed $next_report
+	while [ $next_report -lt ${#jobs[@]} ]; do
+		report_seed "${jobs[next_report]}"
 		next_report=$((next_report + 1))
 	done
 fi

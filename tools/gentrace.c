@@ -1,15 +1,31 @@
 /*
  * tools/gentrace.c - seeded random trace generator for the differential test.
  *
- *   gentrace SEED [--events N] [--procs MAX] [--model]
+ *   gentrace SEED [--events N] [--procs MAX] [--files] [--model]
  *
  * (--model prints the model's final regions on stderr, "pid start end prot",
  * to check the model against a dump of the real kernel.)
  *
- * writes on stdout a trace (../shared/spec/trace-v1.md) of anonymous private
- * memory only: no files, no shared mappings, no simulator directives, no
- * "= result" expectations.  The same trace is run by `revmap replay` and by
- * the Linux tester, and their dumps are compared.
+ * writes on stdout a trace (../shared/spec/trace-v1.md) without simulator
+ * directives and without "= result" expectations.  The same trace is run by
+ * `revmap replay` and by the Linux tester, and their dumps are compared.
+ * By default the trace has anonymous private memory only (no files, no
+ * shared mappings); that output must never change for a given SEED, as
+ * failures are reported by seed.
+ *
+ * --files adds files and shared memory: two to four files at the start (a
+ * few more later), 1 to 64 pages, often not a page multiple; mmap of files,
+ * private and shared, at page-aligned offsets inside the file, partly past
+ * its end or wholly past it; shared anonymous mappings; reads, writes and
+ * touches aimed at them (mostly at pages inside the object, some past its
+ * end: SIGBUS); fwrite at 8-byte-aligned offsets inside the file; truncate
+ * shrinking (to page and non-page multiples, to 0) and growing; madvise
+ * remove/dontneed/populate (and a few others) on them; mlock, mremap (growing
+ * shared anonymous memory past its object) and, through the generic events,
+ * mprotect, munmap, fork, exit and exec mixing them with anonymous memory.
+ * The model keeps each file's size (as the trace parser does: fwrite must
+ * stay inside the file) and each shared anonymous object's size, and for
+ * each region what it maps and at which page offset.
  *
  * The output depends only on SEED and the options (own PRNG: splitmix64).
  *
@@ -31,7 +47,12 @@
  *
  * A fraction of the events are wrong on purpose: unaligned addresses, zero
  * lengths, MAP_FIXED_NOREPLACE over a mapping, mremap with flags that do not
- * go together, madvise(MADV_REMOVE) of private memory, calls over holes.
+ * go together, madvise(MADV_REMOVE) of private memory, calls over holes,
+ * (--files) unaligned file offsets, MADV_FREE of file mappings.
+ *
+ * The random draws of the default output happen in the same order whatever
+ * --files adds: the --files events live in their own functions and their
+ * own event loop, and the shared helpers draw exactly as before.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -87,10 +108,20 @@ enum {
 	RF_SEQ      = 1u << 4,      /* VM_SEQ_READ */
 };
 
+enum rkind {
+	RK_ANON = 0,            /* private anonymous memory (or the heap) */
+	RK_FILE,                /* a mapping of file files[obj] */
+	RK_SHM,                 /* shared anonymous memory, object shms[obj] */
+};
+
 struct region {
 	uint64_t s, e;          /* [s, e), page aligned, inside the window */
 	unsigned prot;          /* 1 r, 2 w, 4 x */
 	unsigned fl;            /* RF_* */
+	enum rkind kind;        /* what is mapped (--files only; else RK_ANON) */
+	bool shared;            /* MAP_SHARED (RK_FILE; RK_SHM always is) */
+	int obj;                /* RK_FILE: index in files[]; RK_SHM: in shms[] */
+	uint64_t pgoff;         /* RK_FILE, RK_SHM: page offset of s in the object */
 };
 
 struct proc {
@@ -137,6 +168,7 @@ static void split_at(struct proc *p, uint64_t addr)
 		if (r->s < addr && addr < r->e) {
 			struct region right = *r;
 			right.s = addr;
+			right.pgoff = r->pgoff + (addr - r->s) / PG;
 			r->e = addr;
 			reg_insert_at(p, i + 1, right);
 			return;
@@ -159,15 +191,35 @@ static void carve(struct proc *p, uint64_t s, uint64_t e)
 	}
 }
 
+/* Map x (replacing what was there); x.pgoff is the object's page at x.s. */
+static void add_region_r(struct proc *p, struct region x)
+{
+	if (x.s >= x.e)
+		return;
+	carve(p, x.s, x.e);
+	size_t i = 0;
+	while (i < p->n && p->r[i].s < x.s)
+		i++;
+	reg_insert_at(p, i, x);
+}
+
 static void add_region(struct proc *p, uint64_t s, uint64_t e, unsigned prot, unsigned fl)
 {
-	if (s >= e)
-		return;
-	carve(p, s, e);
-	size_t i = 0;
-	while (i < p->n && p->r[i].s < s)
-		i++;
-	reg_insert_at(p, i, (struct region){ s, e, prot, fl });
+	add_region_r(p, (struct region){ .s = s, .e = e, .prot = prot, .fl = fl });
+}
+
+/* The region that tpl's object continues into at address at (same object,
+   the page offset moved along), [at, e) with prot and fl. */
+static struct region region_like(const struct region *tpl, uint64_t tpl_s, uint64_t at,
+				 uint64_t s, uint64_t e, unsigned prot, unsigned fl)
+{
+	struct region x = *tpl;
+	x.s = s;
+	x.e = e;
+	x.prot = prot;
+	x.fl = fl;
+	x.pgoff = tpl->pgoff + (at - tpl_s) / PG;
+	return x;
 }
 
 static struct region *region_at(struct proc *p, uint64_t addr)
@@ -202,7 +254,10 @@ static uint64_t vma_end_guess(struct proc *p, uint64_t addr)
 		return 0;
 	uint64_t end = p->r[i].e;
 	while (i + 1 < p->n && p->r[i + 1].s == end && p->r[i + 1].prot == p->r[i].prot &&
-	       p->r[i + 1].fl == p->r[i].fl) {
+	       p->r[i + 1].fl == p->r[i].fl && p->r[i + 1].kind == p->r[i].kind &&
+	       (p->r[i].kind == RK_ANON ||
+		(p->r[i + 1].obj == p->r[i].obj && p->r[i + 1].shared == p->r[i].shared &&
+		 p->r[i + 1].pgoff == p->r[i].pgoff + (p->r[i].e - p->r[i].s) / PG))) {
 		i++;
 		end = p->r[i].e;
 	}
@@ -432,15 +487,17 @@ static void ev_exec(struct proc *p)
 	p->base = p->brk = 0;
 }
 
-static void ev_mmap(struct proc *p)
+/*
+ * Where an mmap of pages (len bytes) aims: 0 (the system chooses), a hint, or
+ * a fixed/noreplace address near or over what p has.
+ */
+static uint64_t mmap_where(struct proc *p, uint64_t pages, uint64_t len, bool *fixed,
+			   bool *noreplace)
 {
-	uint64_t pages = pick_pages();
-	uint64_t len = pages * PG;
-	unsigned prot = pick_prot();
-	bool fixed = false, noreplace = false;
 	uint64_t addr = 0;
 	uint64_t x = below(100);
 
+	*fixed = *noreplace = false;
 	if (x < 45) {
 		addr = 0;
 	} else if (x < 60) {
@@ -450,9 +507,9 @@ static void ev_mmap(struct proc *p)
 			addr += between(1, PG - 1);
 	} else {
 		if (chance(25))
-			noreplace = true;
+			*noreplace = true;
 		else
-			fixed = true;
+			*fixed = true;
 		struct region *r = pick_region(p);
 		uint64_t y = below(100);
 		if (!r || y < 20)
@@ -466,25 +523,18 @@ static void ev_mmap(struct proc *p)
 		else
 			addr = pick_addr(p);
 	}
-	if (chance(3))
-		len = 0;
-	else if (chance(5))
-		len = len - PG + between(1, PG - 1);
-	if ((fixed || noreplace) && chance(5))
-		addr += between(1, PG - 1);             /* unaligned fixed: -EINVAL */
-	if (addr) {
-		addr = clamp_addr(addr);
-		len = clamp_len(addr, len);
-	}
-	bool populate = chance(10), locked = chance(5), noreserve = chance(8);
+	return addr;
+}
 
-	char flags[96];
-	snprintf(flags, sizeof(flags), "private,anon%s%s%s%s%s", fixed ? ",fixed" : "",
-		 noreplace ? ",noreplace" : "", populate ? ",populate" : "",
-		 locked ? ",locked" : "", noreserve ? ",noreserve" : "");
-	out("%d mmap 0x%" PRIx64 " %" PRIu64 " %s %s", p->pid, addr, len, prot_str(prot), flags);
-
-	/* predict */
+/*
+ * The model's guess of where an mmap(addr, len) that succeeds lands, and the
+ * region it adds (tpl with its s and e set).  thp: the placement of a
+ * hint-less private anonymous map, PMD aligned for multiples of 2 MiB;
+ * files and shared anonymous memory are placed plainly (tmpfs with huge=never).
+ */
+static void mmap_predict(struct proc *p, uint64_t addr, uint64_t len, bool fixed,
+			 bool noreplace, bool thp, struct region tpl)
+{
 	if (len == 0)
 		return;
 	len = pg_up(len);
@@ -503,11 +553,43 @@ static void ev_mmap(struct proc *p)
 				at = h;
 		}
 		if (!at)
-			at = addr ? topdown_plain(p, len) : topdown(p, len);
+			at = addr || !thp ? topdown_plain(p, len) : topdown(p, len);
 		if (!at)
 			return;
 	}
-	add_region(p, at, at + len, prot, locked ? RF_LOCKED : 0);
+	tpl.s = at;
+	tpl.e = at + len;
+	add_region_r(p, tpl);
+}
+
+static void ev_mmap(struct proc *p)
+{
+	uint64_t pages = pick_pages();
+	uint64_t len = pages * PG;
+	unsigned prot = pick_prot();
+	bool fixed, noreplace;
+	uint64_t addr = mmap_where(p, pages, len, &fixed, &noreplace);
+
+	if (chance(3))
+		len = 0;
+	else if (chance(5))
+		len = len - PG + between(1, PG - 1);
+	if ((fixed || noreplace) && chance(5))
+		addr += between(1, PG - 1);             /* unaligned fixed: -EINVAL */
+	if (addr) {
+		addr = clamp_addr(addr);
+		len = clamp_len(addr, len);
+	}
+	bool populate = chance(10), locked = chance(5), noreserve = chance(8);
+
+	char flags[96];
+	snprintf(flags, sizeof(flags), "private,anon%s%s%s%s%s", fixed ? ",fixed" : "",
+		 noreplace ? ",noreplace" : "", populate ? ",populate" : "",
+		 locked ? ",locked" : "", noreserve ? ",noreserve" : "");
+	out("%d mmap 0x%" PRIx64 " %" PRIu64 " %s %s", p->pid, addr, len, prot_str(prot), flags);
+
+	mmap_predict(p, addr, len, fixed, noreplace, true,
+		     (struct region){ .prot = prot, .fl = locked ? RF_LOCKED : 0 });
 }
 
 static void ev_munmap(struct proc *p)
@@ -697,8 +779,10 @@ static void move_pieces(struct proc *p, uint64_t addr, uint64_t len, uint64_t to
 	for (size_t i = 0; i < p->n && nt < 64; i++)
 		if (p->r[i].e > addr && p->r[i].s < addr + len) {
 			tmp[nt] = p->r[i];
-			if (tmp[nt].s < addr)
+			if (tmp[nt].s < addr) {
+				tmp[nt].pgoff += (addr - tmp[nt].s) / PG;
 				tmp[nt].s = addr;
+			}
 			if (tmp[nt].e > addr + len)
 				tmp[nt].e = addr + len;
 			nt++;
@@ -709,11 +793,90 @@ static void move_pieces(struct proc *p, uint64_t addr, uint64_t len, uint64_t to
 		carve(p, addr, addr + len);
 	/* each VMA is moved on its own: what the destination has where the
 	   source has holes stays mapped */
-	for (size_t i = 0; i < nt; i++)
-		add_region(p, tmp[i].s - addr + to, tmp[i].e - addr + to, tmp[i].prot, tmp[i].fl);
+	for (size_t i = 0; i < nt; i++) {
+		struct region x = tmp[i];
+		x.s = tmp[i].s - addr + to;
+		x.e = tmp[i].e - addr + to;
+		add_region_r(p, x);
+	}
 }
 
 /* mremap, with the model's guess of what Linux does */
+/* The model's guess of what a mremap call does (printed already). */
+static void mremap_predict(struct proc *p, uint64_t addr, uint64_t old_len, uint64_t new_len,
+			   uint64_t new_addr, bool maymove, bool fixed, bool dontunmap,
+			   bool has_new)
+{
+	if ((fixed || dontunmap) && !maymove)
+		return;
+	if (dontunmap && old_len != new_len)
+		return;
+	if (addr % PG || new_len == 0)
+		return;
+	old_len = pg_up(old_len);
+	new_len = pg_up(new_len);
+	/* with fixed or dontunmap, even a mere hint must be aligned and clear
+	   of the source */
+	if ((fixed || (dontunmap && has_new)) &&
+	    (new_addr % PG || (new_addr < addr + old_len && addr < new_addr + new_len)))
+		return;
+	struct region *src = region_at(p, addr);
+	if (!src)
+		return;                                 /* -EFAULT, even to shrink */
+	unsigned prot = src->prot, fl = src->fl;
+	struct region tpl = *src;               /* src moves when the model changes */
+	bool thp = tpl.kind == RK_ANON;         /* files and shmem: placed plainly */
+	uint64_t vend = vma_end_guess(p, addr);
+
+	if (!fixed && !dontunmap && new_len <= old_len) {
+		/* Linux checks only that addr is mapped: the tail is unmapped
+		   across VMAs and holes alike; the same length is a no-op */
+		carve(p, addr + new_len, addr + old_len);
+		return;
+	}
+	if (fixed && !dontunmap && new_len < old_len) {
+		if (addr + new_len > vend)
+			return;                         /* -EFAULT, nothing unmapped */
+		carve(p, addr + new_len, addr + old_len);       /* shrink, then move */
+		old_len = new_len;
+	}
+	if (fixed && old_len == new_len) {
+		/* a move of one or several VMAs, the holes between them kept */
+		move_pieces(p, addr, old_len, new_addr, dontunmap);
+		return;
+	}
+	if (addr + old_len > vend)
+		return;                                 /* -EFAULT */
+	if (dontunmap) {
+		uint64_t at = 0;
+		if (has_new && range_free(p, new_addr, new_addr + new_len))
+			at = new_addr;
+		if (!at)
+			at = thp ? topdown(p, new_len) : topdown_plain(p, new_len);
+		if (!at)
+			return;
+		move_pieces(p, addr, old_len, at, true);
+		return;
+	}
+	if (fixed) {
+		carve(p, addr, addr + old_len);
+		carve(p, new_addr, new_addr + new_len);
+		add_region_r(p, region_like(&tpl, tpl.s, addr, new_addr, new_addr + new_len, prot, fl));
+		return;
+	}
+	if (addr + old_len == vend && range_free(p, vend, addr + new_len)) {
+		add_region_r(p, region_like(&tpl, tpl.s, vend, vend, addr + new_len, prot, fl));
+		return;
+	}
+	if (!maymove)
+		return;
+	uint64_t at = thp ? topdown(p, new_len) : topdown_plain(p, new_len);
+	if (!at)
+		return;
+	carve(p, addr, addr + old_len);
+	add_region_r(p, region_like(&tpl, tpl.s, addr, at, at + new_len, prot, fl));
+}
+
 static void ev_mremap(struct proc *p)
 {
 	struct region *r = pick_region(p);
@@ -831,73 +994,7 @@ static void ev_mremap(struct proc *p)
 		out("%d mremap 0x%" PRIx64 " %" PRIu64 " %" PRIu64 " %s", p->pid, addr, old_len,
 		    new_len, fs);
 
-	/* predict */
-	if ((fixed || dontunmap) && !maymove)
-		return;
-	if (dontunmap && old_len != new_len)
-		return;
-	if (addr % PG || new_len == 0)
-		return;
-	old_len = pg_up(old_len);
-	new_len = pg_up(new_len);
-	/* with fixed or dontunmap, even a mere hint must be aligned and clear
-	   of the source */
-	if ((fixed || (dontunmap && has_new)) &&
-	    (new_addr % PG || (new_addr < addr + old_len && addr < new_addr + new_len)))
-		return;
-	struct region *src = region_at(p, addr);
-	if (!src)
-		return;                                 /* -EFAULT, even to shrink */
-	unsigned prot = src->prot, fl = src->fl;
-	uint64_t vend = vma_end_guess(p, addr);
-
-	if (!fixed && !dontunmap && new_len <= old_len) {
-		/* Linux checks only that addr is mapped: the tail is unmapped
-		   across VMAs and holes alike; the same length is a no-op */
-		carve(p, addr + new_len, addr + old_len);
-		return;
-	}
-	if (fixed && !dontunmap && new_len < old_len) {
-		if (addr + new_len > vend)
-			return;                         /* -EFAULT, nothing unmapped */
-		carve(p, addr + new_len, addr + old_len);       /* shrink, then move */
-		old_len = new_len;
-	}
-	if (fixed && old_len == new_len) {
-		/* a move of one or several VMAs, the holes between them kept */
-		move_pieces(p, addr, old_len, new_addr, dontunmap);
-		return;
-	}
-	if (addr + old_len > vend)
-		return;                                 /* -EFAULT */
-	if (dontunmap) {
-		uint64_t at = 0;
-		if (has_new && range_free(p, new_addr, new_addr + new_len))
-			at = new_addr;
-		if (!at)
-			at = topdown(p, new_len);
-		if (!at)
-			return;
-		move_pieces(p, addr, old_len, at, true);
-		return;
-	}
-	if (fixed) {
-		carve(p, addr, addr + old_len);
-		carve(p, new_addr, new_addr + new_len);
-		add_region(p, new_addr, new_addr + new_len, prot, fl);
-		return;
-	}
-	if (addr + old_len == vend && range_free(p, vend, addr + new_len)) {
-		add_region(p, vend, addr + new_len, prot, fl);
-		return;
-	}
-	if (!maymove)
-		return;
-	uint64_t at = topdown(p, new_len);
-	if (!at)
-		return;
-	carve(p, addr, addr + old_len);
-	add_region(p, at, at + new_len, prot, fl);
+	mremap_predict(p, addr, old_len, new_len, new_addr, maymove, fixed, dontunmap, has_new);
 }
 
 /* an address to access: mostly inside a mapped page */
@@ -960,9 +1057,454 @@ static void ev_touch(struct proc *p)
 		out("%d touch 0x%" PRIx64 " %" PRIu64 " %s", p->pid, a, len, w ? "w" : "r");
 }
 
+/* ---- files and shared anonymous memory (--files) ---- */
+
+#define MAX_FILES 16
+#define MAX_SHMS  256
+
+static bool files_mode;                 /* --files */
+
+struct gfile {
+	char name[8];           /* "f0", "f1", ... */
+	uint64_t size;          /* current size in bytes, as the parser tracks it */
+};
+
+static struct gfile files[MAX_FILES];
+static int nfiles;
+static uint64_t shm_pages[MAX_SHMS];    /* size of each shared anonymous object */
+static int nshms;
+
+/* pages a file of size bytes has in its page cache range (the last partial) */
+static uint64_t size_pages(uint64_t size)
+{
+	return pg_up(size) / PG;
+}
+
+/* pages of r's object (file or shared anonymous memory) */
+static uint64_t obj_pages(const struct region *r)
+{
+	if (r->kind == RK_FILE)
+		return size_pages(files[r->obj].size);
+	if (r->kind == RK_SHM)
+		return shm_pages[r->obj];
+	return 0;
+}
+
+/* a file size: 1 to 64 pages, often not a multiple of the page, a few tiny */
+static uint64_t pick_file_size(void)
+{
+	uint64_t x = below(100);
+	if (x < 35)
+		return between(1, 16) * PG;
+	if (x < 55)
+		return between(17, 64) * PG;
+	if (x < 90)
+		return between(1, 64) * PG - between(1, PG - 1);
+	if (x < 96)
+		return between(8, PG - 1);
+	return between(1, 7);           /* too small for any fwrite */
+}
+
+static void ev_file_new(void)
+{
+	if (nfiles == MAX_FILES)
+		return;
+	struct gfile *f = &files[nfiles];
+	snprintf(f->name, sizeof(f->name), "f%d", nfiles);
+	f->size = pick_file_size();
+	nfiles++;
+	out("file %s 0x%" PRIx64 " %" PRIu64, f->name, f->size, below(1000));
+}
+
+/* the file index of a random file; makes one when there is none */
+static int pick_file(void)
+{
+	if (nfiles == 0)
+		ev_file_new();
+	return (int)below((uint64_t)nfiles);
+}
+
+static void ev_truncate(void)
+{
+	struct gfile *f = &files[pick_file()];
+	uint64_t x = below(100), ns;
+	if (x < 28)
+		ns = below(size_pages(f->size) + 1) * PG;       /* shrink to a page */
+	else if (x < 52)
+		ns = below(f->size + 1);                        /* shrink, mostly mid-page */
+	else if (x < 75)
+		ns = f->size + between(1, 16 * PG);             /* grow, anywhere */
+	else if (x < 88)
+		ns = pg_up(f->size) + below(17) * PG;           /* grow to a page */
+	else if (x < 94)
+		ns = f->size;                                   /* same size */
+	else
+		ns = 0;
+	if (ns > 80 * PG)
+		ns = 80 * PG - below(PG);
+	out("truncate %s 0x%" PRIx64, f->name, ns);
+	f->size = ns;
+}
+
+static void ev_fwrite(void)
+{
+	struct gfile *f = &files[pick_file()];
+	if (f->size < 8) {
+		ev_truncate();
+		return;
+	}
+	uint64_t words = f->size / 8, off;
+	if (chance(25) && f->size > PG)
+		off = 8 * between(pg_down(f->size - 8) / 8, words - 1);        /* the last page */
+	else
+		off = 8 * below(words);
+	if (chance(50))
+		out("fwrite %s 0x%" PRIx64, f->name, off);
+	else
+		out("fwrite %s 0x%" PRIx64 " 0x%" PRIx64, f->name, off, rnd());
+}
+
+static const char *mmap_flag_str(char *buf, size_t len, bool shared, bool anon, bool fixed,
+				 bool noreplace, bool populate, bool locked, bool noreserve)
+{
+	snprintf(buf, len, "%s%s%s%s%s%s%s", shared ? "shared" : "private", anon ? ",anon" : "",
+		 fixed ? ",fixed" : "", noreplace ? ",noreplace" : "",
+		 populate ? ",populate" : "", locked ? ",locked" : "",
+		 noreserve ? ",noreserve" : "");
+	return buf;
+}
+
+/*
+ * mmap of a file, private or shared: mostly pages inside the file, some
+ * partly past its end, some wholly past it (SIGBUS on access).
+ */
+static void ev_mmap_file(struct proc *p)
+{
+	int fi = pick_file();
+	uint64_t npg = size_pages(files[fi].size), off, pages;
+	uint64_t x = below(100);
+	if (x < 60) {                                   /* inside the file */
+		off = below(npg ? npg : 1);
+		pages = between(1, npg > off ? npg - off : 1);
+	} else if (x < 78) {                            /* partly past the end */
+		off = below(npg + 1);
+		pages = (npg > off ? npg - off : 0) + between(1, 8);
+	} else if (x < 88) {                            /* wholly past the end */
+		off = npg + below(8);
+		pages = between(1, 8);
+	} else {
+		off = below(npg + 1);
+		pages = between(1, 64);
+	}
+	if (pages > 72)
+		pages = 72;
+	unsigned prot = pick_prot();
+	bool shared = chance(45);
+	uint64_t len = pages * PG;
+	bool fixed, noreplace;
+	uint64_t addr = mmap_where(p, pages, len, &fixed, &noreplace);
+	uint64_t offb = off * PG;
+
+	if (chance(2))
+		len = 0;
+	else if (chance(5))
+		len = len - PG + between(1, PG - 1);
+	if (chance(2))
+		offb += between(1, PG - 1);             /* unaligned offset: -EINVAL */
+	if ((fixed || noreplace) && chance(4))
+		addr += between(1, PG - 1);
+	if (addr) {
+		addr = clamp_addr(addr);
+		len = clamp_len(addr, len);
+	}
+	bool populate = chance(12), locked = chance(6), noreserve = chance(5);
+	char flags[96];
+	out("%d mmap 0x%" PRIx64 " %" PRIu64 " %s %s %s 0x%" PRIx64, p->pid, addr, len,
+	    prot_str(prot), mmap_flag_str(flags, sizeof(flags), shared, false, fixed, noreplace,
+					  populate, locked, noreserve),
+	    files[fi].name, offb);
+	if (offb % PG)
+		return;
+	mmap_predict(p, addr, len, fixed, noreplace, false,
+		     (struct region){ .prot = prot, .fl = locked ? RF_LOCKED : 0,
+				      .kind = RK_FILE, .shared = shared, .obj = fi,
+				      .pgoff = off });
+}
+
+/* mmap of shared anonymous memory: a new object of the mapping's size */
+static void ev_mmap_shm(struct proc *p)
+{
+	uint64_t pages = chance(80) ? between(1, 16) : between(17, 64);
+	uint64_t len = pages * PG;
+	unsigned prot = pick_prot();
+	bool fixed, noreplace;
+	uint64_t addr = mmap_where(p, pages, len, &fixed, &noreplace);
+
+	if (chance(2))
+		len = 0;
+	else if (chance(5))
+		len = len - PG + between(1, PG - 1);
+	if ((fixed || noreplace) && chance(4))
+		addr += between(1, PG - 1);
+	if (addr) {
+		addr = clamp_addr(addr);
+		len = clamp_len(addr, len);
+	}
+	bool populate = chance(10), locked = chance(5), noreserve = chance(5);
+	char flags[96];
+	out("%d mmap 0x%" PRIx64 " %" PRIu64 " %s %s", p->pid, addr, len, prot_str(prot),
+	    mmap_flag_str(flags, sizeof(flags), true, true, fixed, noreplace, populate, locked,
+			  noreserve));
+	int o = nshms < MAX_SHMS ? nshms++ : MAX_SHMS - 1;
+	shm_pages[o] = size_pages(len);
+	mmap_predict(p, addr, len, fixed, noreplace, false,
+		     (struct region){ .prot = prot, .fl = locked ? RF_LOCKED : 0,
+				      .kind = RK_SHM, .shared = true, .obj = o });
+}
+
+/* a random region of p that maps a file or shared anonymous memory, or NULL */
+static struct region *pick_obj_region(struct proc *p)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->r[i].kind != RK_ANON)
+			k++;
+	if (!k)
+		return NULL;
+	k = below(k);
+	for (size_t i = 0; i < p->n; i++)
+		if (p->r[i].kind != RK_ANON && k-- == 0)
+			return &p->r[i];
+	return NULL;
+}
+
+/* a page of r: mostly one its object has (inside the file), else any */
+static uint64_t pick_obj_page(const struct region *r)
+{
+	uint64_t rp = (r->e - r->s) / PG, op = obj_pages(r);
+	uint64_t valid = op > r->pgoff ? op - r->pgoff : 0;
+	if (valid > rp)
+		valid = rp;
+	if (valid && chance(80))
+		return r->s + below(valid) * PG;
+	return r->s + below(rp) * PG;
+}
+
+/* reads, writes and touches of file and shared anonymous mappings */
+static void ev_obj_access(struct proc *p)
+{
+	struct region *r = pick_obj_region(p);
+	if (!r) {
+		if (chance(60))
+			ev_mmap_file(p);
+		else
+			ev_read(p);
+		return;
+	}
+	uint64_t a = pick_obj_page(r), x = below(100);
+	uint64_t e = r->e;
+	a += below(PG / 8) * 8;
+	if (x < 45) {
+		out("%d r 0x%" PRIx64, p->pid, a);
+	} else if (x < 85) {
+		if (chance(60))
+			out("%d w 0x%" PRIx64, p->pid, a);
+		else
+			out("%d w 0x%" PRIx64 " 0x%" PRIx64, p->pid, a, rnd());
+	} else {
+		a = pg_down(a);
+		uint64_t len = chance(60) ? e - a : between(1, 16) * PG;
+		len = clamp_len(a, len);
+		out("%d touch 0x%" PRIx64 " %" PRIu64 " %s", p->pid, a, len, chance(50) ? "w" : "r");
+	}
+}
+
+/* madvise of file and shared anonymous mappings: remove, dontneed, populate */
+static void ev_obj_madvise(struct proc *p)
+{
+	struct region *r = pick_obj_region(p);
+	if (!r) {
+		ev_madvise(p);
+		return;
+	}
+	uint64_t rp = (r->e - r->s) / PG, i = below(rp);
+	uint64_t addr = r->s + i * PG, len;
+	uint64_t x = below(100);
+	if (x < 45)
+		len = r->e - addr;
+	else if (x < 80)
+		len = between(1, rp - i) * PG;
+	else
+		len = pick_len(p, addr);
+	static const struct { unsigned w; size_t a; } mix[] = {
+		{ 30, 6 },      /* remove */
+		{ 24, 4 },      /* dontneed */
+		{ 12, 13 },     /* populate_read */
+		{ 12, 14 },     /* populate_write */
+		{ 5, 3 },       /* willneed */
+		{ 3, 11 },      /* cold */
+		{ 3, 12 },      /* pageout */
+		{ 3, 5 },       /* free: -EINVAL on these */
+		{ 4, 1 },       /* random */
+		{ 4, 2 },       /* sequential */
+	};
+	uint64_t y = below(100);
+	size_t a = 0;
+	for (size_t k = 0; k < sizeof(mix) / sizeof(mix[0]); k++) {
+		if (y < mix[k].w) {
+			a = mix[k].a;
+			break;
+		}
+		y -= mix[k].w;
+	}
+	len = clamp_len(addr, len);
+	out("%d madvise 0x%" PRIx64 " %" PRIu64 " %s", p->pid, addr, len, advice_names[a]);
+	if (len == 0)
+		return;
+	uint64_t e = addr + pg_up(len);
+	if (a == 1)
+		apply_all(p, addr, e, RF_RAND, RF_SEQ);
+	else if (a == 2)
+		apply_all(p, addr, e, RF_SEQ, RF_RAND);
+}
+
+/* mlock (or munlock) of part of a file or shared anonymous mapping */
+static void ev_obj_mlock(struct proc *p)
+{
+	struct region *r = pick_obj_region(p);
+	if (!r) {
+		ev_mlock(p, true);
+		return;
+	}
+	bool lock = chance(75);
+	uint64_t rp = (r->e - r->s) / PG, i = below(rp);
+	uint64_t addr = chance(50) ? r->s : r->s + i * PG;
+	uint64_t len = chance(50) ? r->e - addr : between(1, (r->e - addr) / PG) * PG;
+	out("%d %s 0x%" PRIx64 " %" PRIu64, p->pid, lock ? "mlock" : "munlock", addr, len);
+	apply_until_hole(p, addr, addr + len, 0, lock ? RF_LOCKED : 0, lock ? 0 : RF_LOCKED,
+			 false);
+}
+
+/*
+ * mremap of a file or shared anonymous mapping: grow it in place or moving
+ * (past the end of its object: SIGBUS there), shrink it, move it.
+ */
+static void ev_obj_mremap(struct proc *p)
+{
+	struct region *r = pick_obj_region(p);
+	if (!r) {
+		ev_mremap(p);
+		return;
+	}
+	uint64_t addr = chance(60) ? r->s : r->s + below((r->e - r->s) / PG) * PG;
+	uint64_t old_len = chance(70) ? r->e - addr : vma_end_guess(p, addr) - addr;
+	uint64_t new_len, new_addr = 0;
+	bool maymove = false, fixed = false, dontunmap = false, has_new = false;
+	uint64_t y = below(100);
+	if (y < 35) {
+		new_len = old_len + between(1, 8) * PG;         /* grow in place */
+		maymove = chance(30);
+	} else if (y < 60) {
+		new_len = old_len + between(1, 16) * PG;        /* grow, moving if need be */
+		maymove = true;
+	} else if (y < 75) {
+		new_len = old_len > PG ? between(1, old_len / PG - 1) * PG : PG;
+	} else if (y < 90) {
+		new_len = chance(70) ? old_len : old_len + between(1, 4) * PG;
+		maymove = fixed = has_new = true;
+		new_addr = pick_free_spot(new_len / PG);
+	} else {
+		new_len = old_len;
+		maymove = dontunmap = true;
+	}
+	if (addr + new_len > WIN_HI - PG)
+		new_len = old_len;
+	if (has_new && new_addr + new_len > WIN_HI)
+		new_addr = pg_down(WIN_HI - new_len - PG);
+	char flags[64] = "";
+	if (maymove) strcat(flags, ",maymove");
+	if (fixed) strcat(flags, ",fixed");
+	if (dontunmap) strcat(flags, ",dontunmap");
+	const char *fs = flags[0] ? flags + 1 : "-";
+	if (has_new)
+		out("%d mremap 0x%" PRIx64 " %" PRIu64 " %" PRIu64 " %s 0x%" PRIx64, p->pid, addr,
+		    old_len, new_len, fs, new_addr);
+	else
+		out("%d mremap 0x%" PRIx64 " %" PRIu64 " %" PRIu64 " %s", p->pid, addr, old_len,
+		    new_len, fs);
+	mremap_predict(p, addr, old_len, new_len, new_addr, maymove, fixed, dontunmap, has_new);
+}
+
+/* One event of a --files trace for process p. */
+static void step_files(struct proc *p, int maxprocs)
+{
+	uint64_t x = below(1000);
+	if (p->n == 0 && chance(70))
+		x = below(230);         /* an empty address space: map something */
+	if (x < 90) {
+		ev_mmap(p);
+	} else if (x < 200) {
+		ev_mmap_file(p);
+	} else if (x < 230) {
+		ev_mmap_shm(p);
+	} else if (x < 265) {
+		ev_munmap(p);
+	} else if (x < 305) {
+		ev_mprotect(p);
+	} else if (x < 340) {
+		ev_mremap(p);
+	} else if (x < 370) {
+		ev_obj_mremap(p);
+	} else if (x < 410) {
+		ev_madvise(p);
+	} else if (x < 470) {
+		ev_obj_madvise(p);
+	} else if (x < 485) {
+		ev_obj_mlock(p);
+	} else if (x < 495) {
+		ev_mlock(p, chance(60));
+	} else if (x < 510) {
+		if (!p->has_base)
+			ev_brkbase(p);
+		else
+			ev_brk(p);
+	} else if (x < 560) {
+		if (nprocs < maxprocs)
+			ev_fork(p);
+		else
+			ev_obj_access(p);
+	} else if (x < 575) {
+		if (nprocs > 1 || chance(20))
+			ev_exit(p);
+		else
+			ev_obj_access(p);
+	} else if (x < 583) {
+		ev_exec(p);
+	} else if (x < 588) {
+		if (nprocs < maxprocs)
+			ev_spawn();
+		else
+			ev_read(p);
+	} else if (x < 625) {
+		ev_fwrite();
+	} else if (x < 650) {
+		ev_truncate();
+	} else if (x < 655) {
+		ev_file_new();
+	} else if (x < 710) {
+		ev_read(p);
+	} else if (x < 760) {
+		ev_write(p);
+	} else if (x < 950) {
+		ev_obj_access(p);
+	} else {
+		ev_touch(p);
+	}
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: gentrace SEED [--events N] [--procs MAX] [--model]\n");
+	fprintf(stderr, "usage: gentrace SEED [--events N] [--procs MAX] [--files] [--model]\n");
 	return 2;
 }
 
@@ -983,6 +1525,8 @@ int main(int argc, char **argv)
 				return usage();
 		} else if (!strcmp(argv[i], "--model")) {
 			show_model = true;
+		} else if (!strcmp(argv[i], "--files")) {
+			files_mode = true;
 		} else if (!strcmp(argv[i], "--procs") && i + 1 < argc) {
 			maxprocs = strtol(argv[++i], &end, 0);
 			if (*end || maxprocs < 1 || maxprocs > MAX_PROCS_LIMIT)
@@ -998,10 +1542,25 @@ int main(int argc, char **argv)
 	if (nevents < 0)
 		nevents = dflt;
 
-	printf("# generated by gentrace %" PRIu64 " --events %ld --procs %ld\n", seed, nevents,
-	       maxprocs);
-	printf("# anonymous private memory only; compare dumps of revmap and Linux\n");
+	printf("# generated by gentrace %" PRIu64 " --events %ld --procs %ld%s\n", seed, nevents,
+	       maxprocs, files_mode ? " --files" : "");
+	if (files_mode)
+		printf("# files, shared and private anonymous memory; compare dumps of revmap and Linux\n");
+	else
+		printf("# anonymous private memory only; compare dumps of revmap and Linux\n");
 	printf("revmap-trace 1\n");
+
+	if (files_mode) {
+		for (uint64_t k = between(2, 4); k > 0 && events_out < nevents; k--)
+			ev_file_new();
+		while (events_out < nevents) {
+			if (nprocs == 0) {
+				ev_spawn();
+				continue;
+			}
+			step_files(&procs[below((uint64_t)nprocs)], (int)maxprocs);
+		}
+	}
 
 	while (events_out < nevents) {
 		if (nprocs == 0) {
@@ -1057,11 +1616,23 @@ int main(int argc, char **argv)
 		}
 	}
 	if (show_model) {
-		/* the model's final state, as "pid start end prot", for checking it */
+		/* the model's final state, as "pid start end prot flags", with
+		   --files also what is mapped ("-", a file name or shm<k>) and its
+		   byte offset, for checking it */
 		for (int i = 0; i < nprocs; i++)
-			for (size_t k = 0; k < procs[i].n; k++)
-				fprintf(stderr, "%d 0x%" PRIx64 " 0x%" PRIx64 " %s %x\n", procs[i].pid,
-					procs[i].r[k].s, procs[i].r[k].e, prot_str(procs[i].r[k].prot), procs[i].r[k].fl);
+			for (size_t k = 0; k < procs[i].n; k++) {
+				const struct region *r = &procs[i].r[k];
+				fprintf(stderr, "%d 0x%" PRIx64 " 0x%" PRIx64 " %s %x", procs[i].pid,
+					r->s, r->e, prot_str(r->prot), r->fl);
+				if (files_mode && r->kind == RK_FILE)
+					fprintf(stderr, " %s %s 0x%" PRIx64, files[r->obj].name,
+						r->shared ? "shared" : "private", (uint64_t)(r->pgoff * PG));
+				else if (files_mode && r->kind == RK_SHM)
+					fprintf(stderr, " shm%d shared 0x%" PRIx64, r->obj, (uint64_t)(r->pgoff * PG));
+				else if (files_mode)
+					fprintf(stderr, " - private 0x0");
+				fputc('\n', stderr);
+			}
 	}
 	if (fflush(stdout) || ferror(stdout))
 		return 1;
