@@ -173,6 +173,10 @@ static int do_file_fault(struct vm_area *vma, uint64_t addr, pte_t *pte, bool wr
 		map_file_page(vma, addr, pte, pfn, false);
 		return VM_FAULT_OK;
 	}
+	/* do_cow_fault prepares the anonymous identity before it reads the
+	 * file page, so the VMA has one even when the read fails (SIGBUS) */
+	if (!(vma->flags & VM_SHARED) && vma->mm->machine->rmap->anon_prepare(vma))
+		return VM_FAULT_OOM;
 	r = file_get_page(vma->file, idx, &pfn);
 	if (r != VM_FAULT_OK)
 		return r;

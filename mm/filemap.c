@@ -296,16 +296,18 @@ static void cache_remove_range(struct vm_file *f, uint64_t first, uint64_t last)
 }
 
 /*
- * truncate_setsize + truncate_pagecache: shrinking unmaps every page past
- * the new end from every address space (private copies too), drops those
- * pages from the cache and zeroes the tail of the last partial page.
+ * shmem_setattr: shrinking unmaps every page past the new end from every
+ * address space (private copies too), drops those pages from the cache and
+ * zeroes the tail of the last partial page.
  */
 int file_truncate(struct vm_file *f, uint64_t size)
 {
 	uint64_t old = f->size;
 
 	f->size = size;
-	if (size < old) {
+	/* tmpfs truncates whenever the size does not grow: a same-size
+	 * truncate zeroes the tail of the last page too */
+	if (size <= old) {
 		uint64_t hole = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
 		uint32_t pfn;
 

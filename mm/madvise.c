@@ -7,8 +7,9 @@
  *   dontneed        unmap the pages (anonymous memory reads as zero again)
  *   free            mark exclusively mapped pages lazily freeable: they
  *                   stay mapped until reclaim finds them still clean
- *   pageout         reclaim now: without swap only lazily freed, clean,
- *                   exclusively mapped pages go (the rest stay)
+ *   pageout         reclaim now the pages only this mapping maps: without
+ *                   swap, lazily freed clean anonymous pages go, page-cache
+ *                   pages are unmapped (and stay cached), the rest stay
  *   cold, willneed  LRU hints only: nothing visible without swap
  *   remove          shared file/shmem memory only (-EINVAL otherwise)
  *   populate_read / populate_write   fault the range in
@@ -42,11 +43,35 @@ static int free_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	return 0;
 }
 
+/*
+ * MADV_PAGEOUT on a machine without swap (reclaim_pages of the pages this
+ * mapping alone maps): an anonymous page cannot be written anywhere and
+ * stays, unless it is lazily freed and still clean, when it is dropped; a
+ * page-cache page is unmapped and stays in the cache (tmpfs cannot write
+ * it out either), or leaves the cache too if it is a clean host-file page.
+ */
 static int pageout_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
-	struct vm_frame *f = exclusive_anon(mm, pte);
+	struct vm_machine *m = mm->machine;
+	uint64_t pfn = pte_pfn(*pte);
+	struct vm_frame *f;
 
-	if (!f || !(f->flags & PG_LAZYFREE))
+	if (pfn == m->zero_pfn)
+		return 0;
+	f = pfn_frame(m, pfn);
+	if (f->mapcount != 1)
+		return 0;                  /* others map it: leave it alone */
+	if (f->flags & PG_CACHE) {
+		struct vm_file *file = f->mapping;
+		uint64_t index = f->index;
+		bool drop = file->host_fd >= 0 && !(f->flags & PG_DIRTY);
+
+		zap_pte(mm, pte);
+		if (drop)
+			file_drop_page(file, index);
+		return 0;
+	}
+	if (!(f->flags & PG_ANON) || !(f->flags & PG_LAZYFREE))
 		return 0;                  /* no swap: an anonymous page stays */
 	if ((*pte & PTE_DIRTY) || (f->flags & PG_DIRTY)) {
 		/* written since MADV_FREE: it is data again */
