@@ -9,6 +9,10 @@
  * (p ^ 2^k) while that buddy is a free block of the same order.
  *
  * Frame 0 is the shared zero page: reserved, never allocated or counted.
+ *
+ * A frame whose bytes are known to be zero (never handed out since the
+ * arena came fresh from the host) carries PG_ZERO, which survives on the
+ * free lists, so allocating it needs no clearing.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +36,7 @@ static void free_list_add(struct vm_machine *m, uint32_t pfn, unsigned order)
 	struct vm_frame *f = pfn_frame(m, pfn);
 	uint32_t head = m->free[order].head;
 
-	f->flags = PG_BUDDY | (order << PG_ORDER_SHIFT);
+	f->flags = (f->flags & PG_ZERO) | PG_BUDDY | (order << PG_ORDER_SHIFT);
 	f->prev = FRAME_NIL;
 	f->next = head;
 	if (head != FRAME_NIL)
@@ -52,7 +56,7 @@ static void free_list_del(struct vm_machine *m, uint32_t pfn, unsigned order)
 	if (f->next != FRAME_NIL)
 		pfn_frame(m, f->next)->prev = f->prev;
 	f->next = f->prev = FRAME_NIL;
-	f->flags = 0;
+	f->flags &= PG_ZERO;
 	m->free[order].nr--;
 }
 
@@ -92,12 +96,12 @@ uint32_t __frames_alloc(struct vm_machine *m, unsigned order, bool zero)
 	for (uint64_t i = 0; i < (1ULL << order); i++) {
 		struct vm_frame *f = pfn_frame(m, pfn + i);
 
+		if (zero && !(f->flags & PG_ZERO))
+			memset(pfn_data(m, pfn + i), 0, PAGE_SIZE);
 		memset(f, 0, sizeof(*f));
 		f->next = f->prev = FRAME_NIL;
 	}
 	pfn_frame(m, pfn)->refcount = 1;
-	if (zero)
-		memset(pfn_data(m, pfn), 0, PAGE_SIZE << order);
 	m->stats.frames_alloc += 1ULL << order;
 	return pfn;
 }
@@ -204,11 +208,16 @@ int machine_init(struct vm_machine *m, uint64_t mem_bytes, const struct rmap_ops
 	m->rmap = ops ? ops : &rmap_linux_ops;
 	for (unsigned o = 0; o <= MAX_ORDER; o++)
 		m->free[o].head = FRAME_NIL;
-	for (uint64_t i = 0; i < n; i++)
+	/* the host hands the arena over zeroed; ask for huge pages to spare
+	 * the simulator TLB misses (a hint: it may be ignored) */
+	madvise(mem, n << PAGE_SHIFT, MADV_HUGEPAGE);
+	for (uint64_t i = 0; i < n; i++) {
 		m->frames[i].next = m->frames[i].prev = FRAME_NIL;
+		m->frames[i].flags = PG_ZERO;
+	}
 	/* frame 0: the zero page */
 	m->zero_pfn = 0;
-	m->frames[0].flags = PG_RESERVED;
+	m->frames[0].flags = PG_RESERVED | PG_ZERO;
 	/* hand every other frame to the allocator in the largest aligned blocks */
 	for (uint64_t pfn = 1; pfn < n;) {
 		unsigned o = MAX_ORDER;

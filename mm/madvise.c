@@ -47,8 +47,9 @@ static int free_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
  * MADV_PAGEOUT on a machine without swap (reclaim_pages of the pages this
  * mapping alone maps): an anonymous page cannot be written anywhere and
  * stays, unless it is lazily freed and still clean, when it is dropped; a
- * page-cache page is unmapped and stays in the cache (tmpfs cannot write
- * it out either), or leaves the cache too if it is a clean host-file page.
+ * page-cache page is unmapped, then leaves the cache if it is clean (a
+ * host-file page, or a tmpfs hole page never written: both read back the
+ * same) and stays there if dirty (tmpfs cannot write it out either).
  */
 static int pageout_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
@@ -64,11 +65,10 @@ static int pageout_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	if (f->flags & PG_CACHE) {
 		struct vm_file *file = f->mapping;
 		uint64_t index = f->index;
-		bool drop = file->host_fd >= 0 && !(f->flags & PG_DIRTY);
 
 		zap_pte(mm, pte);
-		if (drop)
-			file_drop_page(file, index);
+		if (!(f->flags & PG_DIRTY))
+			file_drop_page(file, index);   /* clean: it can be read again */
 		return 0;
 	}
 	if (!(f->flags & PG_ANON) || !(f->flags & PG_LAZYFREE))

@@ -156,7 +156,8 @@ pte_t mk_pte(struct vm_area *vma, uint64_t pfn, bool write)
 void zap_pte(struct vm_mm *mm, pte_t *pte)
 {
 	struct vm_machine *m = mm->machine;
-	uint64_t pfn = pte_pfn(*pte);
+	pte_t p = *pte;
+	uint64_t pfn = pte_pfn(p);
 
 	*pte = 0;
 	mm->nr_ptes--;
@@ -165,6 +166,9 @@ void zap_pte(struct vm_mm *mm, pte_t *pte)
 		struct vm_frame *f = pfn_frame(m, pfn);
 
 		VM_BUG_ON(f->mapcount <= 0);
+		/* a store through the mapping makes the page dirty for good */
+		if (p & PTE_DIRTY)
+			f->flags |= PG_DIRTY;
 		f->mapcount--;
 		mm->rss--;
 		frame_put(m, (uint32_t)pfn);

@@ -1,8 +1,9 @@
 /*
  * mm/vmscan.c - reclaim, for a machine without swap: lazily freed anonymous
- * pages (MADV_FREE) that are still clean, and clean page-cache pages of
- * host files (which can be read again), can be dropped; tmpfs-like trace
- * files and shared memory cannot go anywhere without swap.  Finding every
+ * pages (MADV_FREE) that are still clean, and clean page-cache pages (host
+ * files, which can be read again, and tmpfs pages that were never written)
+ * can be dropped; written tmpfs pages and shared memory cannot go anywhere
+ * without swap.  Finding every
  * PTE of such a page is the reverse map's job: reclaim works page by page,
  * never by scanning address spaces.
  */
@@ -47,14 +48,19 @@ static bool discard_lazyfree(struct vm_machine *m, uint32_t pfn)
 	return true;
 }
 
-/* a clean host-file page: unmap it everywhere, drop it from the cache */
+/* a clean page-cache page (a host-file page, or a tmpfs hole page never
+ * written): unmap it everywhere, drop it from the cache */
 static bool discard_clean_file(struct vm_machine *m, uint32_t pfn)
 {
 	struct vm_frame *f = pfn_frame(m, pfn);
 	struct vm_file *file = f->mapping;
 
-	if (rmap_walk(m, f, pte_blocks, NULL))
-		return false;          /* mlocked */
+	int why = rmap_walk(m, f, pte_blocks, f);
+
+	if (why == 2)
+		f->flags |= PG_DIRTY;  /* written through a mapping */
+	if (why)
+		return false;
 	f->refcount++;
 	rmap_walk(m, f, unmap_one, NULL);
 	VM_BUG_ON(f->mapcount != 0);
@@ -78,7 +84,6 @@ uint64_t mm_reclaim(struct vm_machine *m, uint64_t want)
 		    f->mapcount > 0 && discard_lazyfree(m, (uint32_t)pfn))
 			freed++;
 		else if ((f->flags & (PG_CACHE | PG_DIRTY)) == PG_CACHE &&
-			 ((struct vm_file *)f->mapping)->host_fd >= 0 &&
 			 discard_clean_file(m, (uint32_t)pfn))
 			freed++;
 	}
