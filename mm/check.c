@@ -104,6 +104,14 @@ static int check_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	{
 		uint64_t idx = v->pgoff + ((addr - v->start) >> PAGE_SHIFT);
 
+		/* nothing, not even a private copy, is mapped past the end of a
+		 * file: a fault there is SIGBUS and truncate unmaps it all */
+		if (v->file && idx >= file_pages(v->file)) {
+			s->ok = fail(m, "page tables: pid %d %#llx maps page %#llx of %s, beyond its end (%llu bytes)",
+				     mm->id, (unsigned long long)addr, (unsigned long long)idx,
+				     v->file->name, (unsigned long long)v->file->size);
+			return 1;
+		}
 		if (f->flags & PG_ANON) {
 			if ((v->flags & VM_SHARED) || f->index != idx || !f->mapping) {
 				s->ok = fail(m, "page tables: pid %d %#llx: anon page pfn %llu has index %#llx, VMA says %#llx",
@@ -120,11 +128,6 @@ static int check_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 			s->ok = fail(m, "page tables: pid %d %#llx maps pfn %llu, which is not page %#llx of the VMA's file",
 				     mm->id, (unsigned long long)addr, (unsigned long long)pfn,
 				     (unsigned long long)idx);
-			return 1;
-		} else if (idx >= file_pages(v->file)) {
-			s->ok = fail(m, "page tables: pid %d %#llx maps page %#llx of %s, beyond its end (%llu bytes)",
-				     mm->id, (unsigned long long)addr, (unsigned long long)idx,
-				     v->file->name, (unsigned long long)v->file->size);
 			return 1;
 		} else if ((*pte & PTE_WRITE) && !(v->flags & VM_SHARED)) {
 			s->ok = fail(m, "page tables: pid %d %#llx: file page writable in a private mapping",
