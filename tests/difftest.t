@@ -192,6 +192,8 @@ run_seed() {
 			echo "first differences (- linux, + revmap):"
 			diff -u --label linux --label revmap "$d/linux.dump" "$d/revmap.dump" | head -40
 		fi
+		echo "the trace:"
+		grep -v '^#' "$d/t.trace"
 	} >"$res.tmp"
 	mv "$res.tmp" "$res"
 	rm -rf "$d"
