@@ -38,9 +38,9 @@ REVMAP=$B/revmap
 LR=build/linux-replay
 GEN=build/gentrace
 SEED0=${DIFF_SEED0:-1}
-NSEEDS=${DIFF_SEEDS:-200}
+NSEEDS=${DIFF_SEEDS:-500}
 FSEED0=${DIFF_FILE_SEED0:-1}
-NFSEEDS=${DIFF_FILE_SEEDS:-200}
+NFSEEDS=${DIFF_FILE_SEEDS:-500}
 JOBS=${DIFF_JOBS:-1}
 
 while [ $# -gt 0 ]; do
