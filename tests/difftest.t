@@ -6,10 +6,10 @@
 #    NAME.dump (made once with linux-replay on a real kernel, and read by hand)
 #    gives two TAP lines: revmap's dump equals NAME.dump, and linux-replay's
 #    dump on this machine's kernel equals NAME.dump.
-# 2. DIFF_SEEDS (default 200) seeds from DIFF_SEED0 (default 1): gentrace SEED
+# 2. DIFF_SEEDS (default 500) seeds from DIFF_SEED0 (default 1): gentrace SEED
 #    makes a trace, revmap and linux-replay run it, the dumps must be equal.
 #    One TAP line per seed.
-# 3. DIFF_FILE_SEEDS (default 200) seeds from DIFF_FILE_SEED0 (default 1), the
+# 3. DIFF_FILE_SEEDS (default 500) seeds from DIFF_FILE_SEED0 (default 1), the
 #    same with gentrace SEED --files: traces with files (file, truncate,
 #    fwrite, file mappings private and shared) and shared anonymous memory.
 #    One TAP line per seed ("files seed N").
@@ -20,8 +20,8 @@
 # those lines are skipped.  Without build/linux-replay every Linux-side line
 # is skipped.
 #
-# A failing seed prints the seed, the command to reproduce it and the first
-# differing lines, and keeps the trace and both dumps in
+# A failing seed prints the seed, the command to reproduce it, the first
+# differing lines and the trace, and keeps the trace and both dumps in
 # $REVMAP_BUILD/difftest-fail/.
 #
 # Rerun one seed:   tests/difftest.t --seed N       (same as
