@@ -3,6 +3,8 @@
  * and on the real Linux kernel of this machine, side by side in one run.
  *
  *   revmap bench core [--bytes SIZE] [--json FILE] [--mem SIZE]
+ *   (the file benchmark's process count: REVMAP_BENCH_PROCS=N, default 100,
+ *   until the CLI passes a --procs option)
  *
  * Five operations on a region of `bytes` of private anonymous memory:
  *
@@ -14,6 +16,23 @@
  *   mremap   mremap(MREMAP_MAYMOVE|MREMAP_FIXED) of the touched region to a
  *            free address of the same size
  *
+ * and the file benchmark, on a file of `bytes` wholly in the page cache (as
+ * after write(2); on Linux a tmpfs file under /dev/shm, in revmap
+ * file_create), both holding the same words (word i of the file is i):
+ *
+ *   read 1   one process maps it MAP_SHARED, PROT_READ and loads one word
+ *            per page: read faults, each mapping a 64 KiB fault-around
+ *            window (16 pages) on both sides
+ *   read N   it forks N children (fork copies no PTEs of a shared file
+ *            mapping without anonymous pages, on both sides; not timed) and
+ *            each child loads one word per page of its inherited mapping;
+ *            the children run one after another and each times its own
+ *            loads, the figure is their sum / (N x pages)
+ *   truncate ftruncate(fd, 0) / file_truncate(f, 0) while all 1 + N
+ *            processes map every page: every PTE of every process is zapped
+ *            through the i_mmap tree and the page cache is dropped; the
+ *            figure is the call's time / ((1 + N) x pages) unmapped PTEs
+ *
  * The Linux side runs in a helper process forked before the simulated
  * machine exists, so that its forks copy only the region (plus a few pages
  * of libc, stack and pipes), never the simulator's multi-gigabyte arena.  It
@@ -22,11 +41,15 @@
  * CLOCK_MONOTONIC.  A forked child parks on a pipe until the parent has read
  * its clock (for fork) or written every page (for cow), then exits; had it
  * exited at once it could, on the one CPU both share, tear its 1 GiB down
- * inside the parent's timed window.
+ * inside the parent's timed window.  The file benchmark's children park the
+ * same way after reporting their time, so that the truncate unmaps 1 + N
+ * live mappings; the file is unlinked as soon as it is created, so that
+ * nothing is left in /dev/shm whatever happens.
  *
  * The revmap side runs on its own simulation, made with the caller's
- * options, through mm/ (mm_fork, vm_mmap, vm_munmap, vm_mremap) and the
- * software MMU (mmu_store faults into mm/).
+ * options, through mm/ (mm_fork, vm_mmap, vm_munmap, vm_mremap, file_create,
+ * file_truncate) and the software MMU (mmu_store and mmu_load fault into
+ * mm/).
  *
  * Both processes are pinned to one CPU and take turns: for each repetition
  * and each operation the helper runs it on Linux, then revmap runs it, so
@@ -37,7 +60,8 @@
  * the host faults the revmap side still takes are counted and shown.
  *
  * The revmap work counts are exact (struct vm_stats deltas over the timed
- * section); the Linux minor-fault counts (getrusage) are the cross-check.
+ * section); the Linux minor-fault counts (getrusage) and, for the file,
+ * the RssShmem and VmPTE of every process are the cross-check.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -74,6 +98,42 @@ static const struct bench_desc {
 	[OP_MREMAP] = { "mremap", "mremap move",       0 },
 };
 
+/* The file benchmark: one more command for the helper, three timed phases. */
+#define OP_FILE NR_OPS
+#define DEFAULT_PROCS 100
+#define MAX_PROCS     4096
+
+enum file_phase { FP_READ1, FP_READN, FP_TRUNC, NR_FP };
+
+static const struct file_desc {
+	const char *key;           /* JSON name */
+	const char *label;         /* table name (fp_label adds the process count) */
+	const char *brief;         /* short name, for the runs */
+	const char *unit;          /* what one ns figure is per */
+} fp_desc[NR_FP] = {
+	[FP_READ1] = { "file_read_1", "read fault, 1 process", "file read 1 proc", "page" },
+	[FP_READN] = { "file_read_forked", "read fault, forked", "file read forked",
+		       "page per process" },
+	[FP_TRUNC] = { "file_truncate", "truncate unmap", "file truncate", "unmapped PTE" },
+};
+
+/* One run of the file benchmark, on either side. */
+struct frun {
+	uint64_t ns[NR_FP];        /* read 1: the reader's loads; read N: the N children's
+				      loads, summed; truncate: the one call */
+	uint64_t minflt[NR_FP];    /* Linux: minor faults (read N: the children's, summed);
+				      revmap: host faults on its arena */
+	uint64_t addr;             /* the first reader's mapping */
+	uint64_t mapped1;          /* PTEs of the first reader after its loads */
+	uint64_t mapped;           /* PTEs mapping the file in every process just before
+				      the truncate (Linux: RssShmem / 4 KiB, summed) */
+	uint64_t mapped_after;     /* the same just after the truncate (0 when it worked) */
+	uint64_t pgtable_kib;      /* page tables of every process then (Linux: VmPTE) */
+	uint64_t anon_kib;         /* Linux: RssAnon of every process then, summed */
+	struct vm_stats work[NR_FP]; /* revmap: counter deltas of each timed phase */
+	struct vm_stats fork_work; /* revmap: the N mm_fork calls (not timed) */
+};
+
 /* One timed run of one operation, on either side. */
 struct run {
 	uint64_t ns;               /* the timed section */
@@ -105,6 +165,13 @@ struct bench {
 	double lx_med[NR_OPS], rv_med[NR_OPS];  /* ns per page */
 	struct meta meta_one;      /* after first touch: one process */
 	struct meta meta_two;      /* after fork + COW of every page: two processes */
+	int procs;                 /* file benchmark: forked readers */
+	struct frun flx[REPS];     /* file benchmark, Linux runs */
+	struct frun frv[REPS];     /* file benchmark, revmap runs */
+	double flx_med[NR_FP], frv_med[NR_FP]; /* ns per fp_desc unit */
+	struct meta meta_file;     /* the file read by 1 + procs processes */
+	uint64_t lx_file_kib;      /* most KiB the Linux file run held: the tmpfs file,
+				      page tables and anonymous memory of its processes */
 	long rss_self_kib;         /* ru_maxrss of this (the revmap) process */
 	long rss_linux_kib;        /* ru_maxrss of the Linux helper and its children */
 	uint64_t rss_linux_pair;   /* most KiB the helper and its child held at once */
@@ -125,8 +192,8 @@ static uint64_t now_ns(void)
 
 /* parent -> helper */
 struct kcmd {
-	int32_t op;                /* enum bench_op */
-	int32_t pad;
+	int32_t op;                /* enum bench_op, or OP_FILE */
+	int32_t procs;             /* OP_FILE: forked readers */
 	uint64_t bytes;            /* region size */
 };
 
@@ -135,14 +202,23 @@ struct kres {
 	int32_t err;               /* 0, or the errno of the call that failed */
 	int32_t step;              /* which call failed (KS_*, for the message) */
 	struct run run;            /* the measurement */
+	struct frun frun;          /* the measurement of OP_FILE */
 };
 
 static const char *const kstep_name[] = {
 	"", "mmap", "madvise(MADV_NOHUGEPAGE)", "pipe2", "fork", "munmap", "mremap",
-	"wait4", "mremap landed elsewhere",
+	"wait4", "mremap landed elsewhere", "creating a file in /dev/shm", "unlink",
+	"write", "ftruncate", "a reading child (it died)", "reading back what was written",
+	"a reading child (it did not go to sleep)",
 };
 enum { KS_OK, KS_MMAP, KS_MADVISE, KS_PIPE, KS_FORK, KS_MUNMAP, KS_MREMAP, KS_WAIT,
-       KS_MREMAP_ADDR };
+       KS_MREMAP_ADDR, KS_OPEN, KS_UNLINK, KS_WRITE, KS_FTRUNCATE, KS_CHILD, KS_CONTENTS,
+       KS_SLEEP };
+
+static const char *op_key(int op)
+{
+	return op == OP_FILE ? "file" : ops_desc[op].key;
+}
 
 static long sys_ret(long r)
 {
@@ -353,6 +429,275 @@ out:
 		syscall(SYS_munmap, p, bytes);
 }
 
+/*
+ * The file's contents, the same on both sides: word i (8 bytes, little
+ * endian) of the file is i, as file_create makes it with seed 0.  A reader
+ * loads word 0 of every page and sums them.
+ * => the sum a reader of pages pages must find (modulo 2^64)
+ */
+static uint64_t file_sum(uint64_t pages)
+{
+	uint64_t tri = pages % 2 ? pages * ((pages - 1) / 2) : (pages / 2) * (pages - 1);
+
+	return tri * (PAGE_SIZE / 8);
+}
+
+static uint64_t read_pages(const char *p, uint64_t pages)
+{
+	uint64_t sum = 0;
+
+	for (uint64_t i = 0; i < pages; i++)
+		sum += *(const volatile uint64_t *)(p + (i << PAGE_SHIFT));
+	return sum;
+}
+
+/* a field of /proc/PID/status in KiB ("VmPTE:", "RssShmem:"), 0 if unknown */
+static uint64_t k_status_kib(long pid, const char *field)
+{
+	char path[64], buf[4096];
+	size_t flen = strlen(field);
+	uint64_t v = 0;
+	long n, fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+	syscall(SYS_close, fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	for (char *c = buf; c && *c; c = strchr(c, '\n'), c = c ? c + 1 : NULL) {
+		if (strncmp(c, field, flen))
+			continue;
+		for (c += flen; *c == ' ' || *c == '\t'; c++)
+			;
+		for (; *c >= '0' && *c <= '9'; c++)
+			v = v * 10 + (uint64_t)(*c - '0');
+		break;
+	}
+	return v;
+}
+
+/* wait until process pid sleeps (state S in /proc/PID/stat) => 0, or -1 after 5 s */
+static int k_wait_sleeping(long pid)
+{
+	char path[64], buf[512];
+	struct timespec ms = { 0, 1000000 };
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	for (int tries = 0; tries < 5000; tries++) {
+		long n, fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+		char *c;
+
+		if (fd < 0)
+			return -1;
+		n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+		syscall(SYS_close, fd);
+		if (n <= 0)
+			return -1;
+		buf[n] = 0;
+		/* "pid (comm) S ...": the state follows the last ')' */
+		c = strrchr(buf, ')');
+		if (c && c[1] == ' ' && c[2] == 'S')
+			return 0;
+		syscall(SYS_nanosleep, &ms, NULL);
+	}
+	return -1;
+}
+
+/* what a reading child reports */
+struct kchild {
+	uint64_t ns;               /* its loads */
+	uint64_t minflt;           /* its minor faults during them */
+	uint64_t sum;              /* the words it loaded, summed */
+};
+
+/*
+ * A reading child of the file benchmark: load a word of every page, report
+ * through rep, then park on gate until the parent closes it.  Never returns.
+ */
+_Noreturn static void k_file_child(const char *p, uint64_t pages, int gate[2], int rep[2])
+{
+	struct kchild c;
+	uint64_t t0, t1, f0;
+	char ch;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	syscall(SYS_close, gate[1]);
+	syscall(SYS_close, rep[0]);
+	f0 = k_minflt();
+	t0 = now_ns();
+	c.sum = read_pages(p, pages);
+	t1 = now_ns();
+	c.minflt = k_minflt() - f0;
+	c.ns = t1 - t0;
+	full_io(rep[1], &c, sizeof(c), true);
+	syscall(SYS_close, rep[1]);
+	while (syscall(SYS_read, gate[0], &ch, 1) < 0 && errno == EINTR)
+		;
+	syscall(SYS_exit_group, 0);
+	for (;;)
+		;
+}
+
+/* fill buf with the file's words [first, first + n) */
+static void file_words(uint64_t *buf, uint64_t first, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		buf[i] = first + i;
+}
+
+/*
+ * The file benchmark on Linux: a tmpfs file of bytes, read by this process
+ * and then by procs forked children, then truncated while all of them map
+ * it.  Everything it made is gone when it returns.
+ */
+static void k_file(uint64_t bytes, int procs, struct kres *res)
+{
+	enum { CHUNK = 1 << 20 };
+	uint64_t pages = bytes >> PAGE_SHIFT, want = file_sum(pages), t0, t1, f0, off;
+	struct frun *r = &res->frun;
+	int gate[2] = { -1, -1 };
+	long fd = -1, a, e, *pids = NULL;
+	uint64_t *buf = NULL;
+	char path[96], *p = NULL;
+	int nkids = 0;
+
+	memset(res, 0, sizeof(*res));
+	snprintf(path, sizeof(path), "/dev/shm/revmap-bench-%ld", (long)syscall(SYS_getpid));
+	fd = sys_ret(syscall(SYS_openat, AT_FDCWD, path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+			     0600));
+	if (fd < 0)
+		KFAIL(KS_OPEN, fd);
+	/* unlinked at once: the file lives on through fd and the mappings */
+	e = sys_ret(syscall(SYS_unlinkat, AT_FDCWD, path, 0));
+	if (e)
+		KFAIL(KS_UNLINK, e);
+
+	a = k_mmap(CHUNK, PROT_READ | PROT_WRITE);
+	if (a < 0)
+		KFAIL(KS_MMAP, a);
+	buf = (uint64_t *)a;
+	for (off = 0; off < bytes; off += CHUNK) {
+		uint64_t n = bytes - off < CHUNK ? bytes - off : CHUNK;
+
+		file_words(buf, off / 8, n / 8);
+		errno = 0;
+		if (full_io((int)fd, buf, n, true))
+			KFAIL(KS_WRITE, errno ? -errno : -EIO);
+	}
+	/* gone before the forks, which would copy its PTEs */
+	syscall(SYS_munmap, buf, (uint64_t)CHUNK);
+	buf = NULL;
+
+	a = sys_ret(syscall(SYS_mmap, 0UL, bytes, PROT_READ, MAP_SHARED, fd, 0L));
+	if (a < 0)
+		KFAIL(KS_MMAP, a);
+	p = (char *)a;
+	r->addr = (uint64_t)a;
+
+	/* read 1 */
+	f0 = k_minflt();
+	t0 = now_ns();
+	e = read_pages(p, pages) != want;
+	t1 = now_ns();
+	r->minflt[FP_READ1] = k_minflt() - f0;
+	r->ns[FP_READ1] = t1 - t0;
+	if (e)
+		KFAIL(KS_CONTENTS, -EIO);
+	r->mapped1 = k_status_kib(syscall(SYS_getpid), "RssShmem:") / (PAGE_SIZE / 1024);
+
+	/* read N: one child at a time; each parks when it has reported */
+	a = k_mmap(PAGE_ALIGN((uint64_t)procs * sizeof(long)), PROT_READ | PROT_WRITE);
+	if (a < 0)
+		KFAIL(KS_MMAP, a);
+	pids = (long *)a;
+	e = sys_ret(syscall(SYS_pipe2, gate, O_CLOEXEC));
+	if (e)
+		KFAIL(KS_PIPE, e);
+	for (nkids = 0; nkids < procs;) {
+		struct kchild c;
+		int rep[2];
+		long pid;
+
+		e = sys_ret(syscall(SYS_pipe2, rep, O_CLOEXEC));
+		if (e)
+			KFAIL(KS_PIPE, e);
+#ifdef SYS_fork
+		pid = syscall(SYS_fork);
+#else
+		pid = syscall(SYS_clone, (long)SIGCHLD, 0L, 0L, 0L, 0L);
+#endif
+		if (pid == 0)
+			k_file_child(p, pages, gate, rep);
+		e = pid < 0 ? -errno : 0;
+		syscall(SYS_close, rep[1]);
+		if (e) {
+			syscall(SYS_close, rep[0]);
+			KFAIL(KS_FORK, e);
+		}
+		pids[nkids++] = pid;
+		e = full_io(rep[0], &c, sizeof(c), false);
+		syscall(SYS_close, rep[0]);
+		if (e)
+			KFAIL(KS_CHILD, -ECHILD);
+		if (c.sum != want)
+			KFAIL(KS_CONTENTS, -EIO);
+		r->ns[FP_READN] += c.ns;
+		r->minflt[FP_READN] += c.minflt;
+	}
+
+	/* every child asleep on the gate, holding its mapping: count what the
+	 * truncate is about to unmap */
+	r->mapped = r->mapped1;
+	r->pgtable_kib = k_status_kib(syscall(SYS_getpid), "VmPTE:");
+	r->anon_kib = k_status_kib(syscall(SYS_getpid), "RssAnon:");
+	for (int i = 0; i < nkids; i++) {
+		if (k_wait_sleeping(pids[i]))
+			KFAIL(KS_SLEEP, -ETIMEDOUT);
+		r->mapped += k_status_kib(pids[i], "RssShmem:") / (PAGE_SIZE / 1024);
+		r->pgtable_kib += k_status_kib(pids[i], "VmPTE:");
+		r->anon_kib += k_status_kib(pids[i], "RssAnon:");
+	}
+
+	/* truncate */
+	f0 = k_minflt();
+	t0 = now_ns();
+	e = sys_ret(syscall(SYS_ftruncate, fd, 0L));
+	t1 = now_ns();
+	r->minflt[FP_TRUNC] = k_minflt() - f0;
+	r->ns[FP_TRUNC] = t1 - t0;
+	if (e)
+		KFAIL(KS_FTRUNCATE, e);
+	r->mapped_after = k_status_kib(syscall(SYS_getpid), "RssShmem:") / (PAGE_SIZE / 1024);
+	for (int i = 0; i < nkids; i++)
+		r->mapped_after += k_status_kib(pids[i], "RssShmem:") / (PAGE_SIZE / 1024);
+out:
+	if (gate[1] >= 0)
+		syscall(SYS_close, gate[1]);
+	if (gate[0] >= 0)
+		syscall(SYS_close, gate[0]);
+	for (int i = 0; i < nkids; i++) {
+		do
+			e = sys_ret(syscall(SYS_wait4, pids[i], NULL, 0, NULL));
+		while (e == -EINTR);
+		if (e < 0 && !res->err) {
+			res->step = KS_WAIT;
+			res->err = (int)-e;
+		}
+	}
+	if (pids)
+		syscall(SYS_munmap, pids, PAGE_ALIGN((uint64_t)procs * sizeof(long)));
+	if (p)
+		syscall(SYS_munmap, p, bytes);
+	if (buf)
+		syscall(SYS_munmap, buf, (uint64_t)CHUNK);
+	if (fd >= 0)
+		syscall(SYS_close, fd);
+}
+
 /* The helper's life: serve commands until the parent closes the pipe. */
 _Noreturn static void k_helper(int cmd_r, int res_w)
 {
@@ -362,7 +707,10 @@ _Noreturn static void k_helper(int cmd_r, int res_w)
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
 	while (!full_io(cmd_r, &c, sizeof(c), false)) {
-		k_run(c.op, c.bytes, &r);
+		if (c.op == OP_FILE)
+			k_file(c.bytes, c.procs, &r);
+		else
+			k_run(c.op, c.bytes, &r);
 		if (full_io(res_w, &r, sizeof(r), true))
 			break;
 	}
@@ -411,21 +759,39 @@ static int helper_start(struct helper *h)
 }
 
 /* => 0, or -1 with a message on stderr */
-static int helper_run(struct helper *h, int op, uint64_t bytes, struct run *out)
+static int helper_cmd(struct helper *h, int op, uint64_t bytes, int procs, struct kres *r)
 {
-	struct kcmd c = { .op = op, .bytes = bytes };
-	struct kres r;
+	struct kcmd c = { .op = op, .procs = procs, .bytes = bytes };
 
-	if (full_io(h->cmd_w, &c, sizeof(c), true) || full_io(h->res_r, &r, sizeof(r), false)) {
+	if (full_io(h->cmd_w, &c, sizeof(c), true) || full_io(h->res_r, r, sizeof(*r), false)) {
 		fprintf(stderr, "revmap: bench core: the Linux helper process died\n");
 		return -1;
 	}
-	if (r.err) {
+	if (r->err) {
 		fprintf(stderr, "revmap: bench core: Linux %s: %s failed: %s\n",
-			ops_desc[op].key, kstep_name[r.step], strerror(r.err));
+			op_key(op), kstep_name[r->step], strerror(r->err));
 		return -1;
 	}
+	return 0;
+}
+
+static int helper_run(struct helper *h, int op, uint64_t bytes, struct run *out)
+{
+	struct kres r;
+
+	if (helper_cmd(h, op, bytes, 0, &r))
+		return -1;
 	*out = r.run;
+	return 0;
+}
+
+static int helper_file(struct helper *h, uint64_t bytes, int procs, struct frun *out)
+{
+	struct kres r;
+
+	if (helper_cmd(h, OP_FILE, bytes, procs, &r))
+		return -1;
+	*out = r.frun;
 	return 0;
 }
 
@@ -607,22 +973,249 @@ out:
 	return err;
 }
 
+/* load word 0 of every page of [addr, addr + pages pages) => 0 or -1 */
+static int rv_read(struct vm_machine *m, struct vm_mm *mm, uint64_t addr, uint64_t pages,
+		   uint64_t *sum)
+{
+	uint64_t v, acc = 0;
+
+	for (uint64_t i = 0; i < pages; i++) {
+		uint64_t a = addr + (i << PAGE_SHIFT);
+		int f = mmu_load(m, mm, a, &v);
+
+		if (f != VM_FAULT_OK) {
+			fprintf(stderr, "revmap: bench core: revmap file: load at 0x%llx: %s\n",
+				(unsigned long long)a,
+				f == VM_FAULT_OOM ? "out of simulated memory" :
+				f == VM_FAULT_BUS ? "SIGBUS" : "SIGSEGV");
+			return -1;
+		}
+		acc += v;
+	}
+	*sum = acc;
+	return 0;
+}
+
+/*
+ * One run of the file benchmark on the simulation, as k_file does it on
+ * Linux.  Everything it makes is gone when it returns.  meta, if not NULL,
+ * receives the metadata just before the truncate.
+ * => 0, or -1 with a message on stderr
+ */
+static int rv_file_run(struct rv_sim *s, uint64_t bytes, int procs, struct frun *r,
+		       struct meta *meta)
+{
+	struct vm_machine *m = &s->m;
+	uint64_t pages = bytes >> PAGE_SHIFT, want = file_sum(pages), sum, t0, t1, f0, a;
+	struct vm_mm *mm = NULL, **kids;
+	struct vm_file *f;
+	struct vm_stats before;
+	int err = -1, e, nkids = 0;
+
+	memset(r, 0, sizeof(*r));
+	kids = calloc((size_t)procs, sizeof(*kids));
+	if (!kids) {
+		fprintf(stderr, "revmap: bench core: revmap file: out of host memory\n");
+		return -1;
+	}
+	/* all in the page cache, word i = i (seed 0), as after write(2) */
+	f = file_create(m, "bench-file", bytes, 0, &e);
+	if (!f) {
+		fprintf(stderr, "revmap: bench core: revmap file: file_create: %s\n", strerror(-e));
+		free(kids);
+		return -1;
+	}
+	mm = mm_create(m);
+	if (!mm) {
+		fprintf(stderr, "revmap: bench core: revmap file: mm_create failed\n");
+		goto out;
+	}
+	a = vm_mmap(mm, 0, bytes, PROT_READ_, MAP_SHARED_, f, 0);
+	if (IS_ERR_ADDR(a)) {
+		fprintf(stderr, "revmap: bench core: revmap file: mmap: %s\n", rv_err(a));
+		goto out;
+	}
+	r->addr = a;
+
+	/* read 1 */
+	before = m->stats;
+	f0 = k_minflt();
+	t0 = now_ns();
+	e = rv_read(m, mm, a, pages, &sum);
+	t1 = now_ns();
+	r->minflt[FP_READ1] = k_minflt() - f0;
+	r->ns[FP_READ1] = t1 - t0;
+	stats_sub(&r->work[FP_READ1], &m->stats, &before);
+	r->mapped1 = mm->nr_ptes;
+	if (e)
+		goto out;
+	if (sum != want) {
+		fprintf(stderr, "revmap: bench core: revmap file: read back wrong contents\n");
+		goto out;
+	}
+
+	/* read N: fork them all (not timed), then each reads in turn */
+	before = m->stats;
+	for (nkids = 0; nkids < procs; nkids++) {
+		e = mm_fork(mm, &kids[nkids]);
+		if (e) {
+			fprintf(stderr, "revmap: bench core: revmap file: fork: %s\n", strerror(-e));
+			goto out;
+		}
+	}
+	stats_sub(&r->fork_work, &m->stats, &before);
+	before = m->stats;
+	for (int i = 0; i < nkids; i++) {
+		f0 = k_minflt();
+		t0 = now_ns();
+		e = rv_read(m, kids[i], a, pages, &sum);
+		t1 = now_ns();
+		r->minflt[FP_READN] += k_minflt() - f0;
+		r->ns[FP_READN] += t1 - t0;
+		if (e)
+			goto out;
+		if (sum != want) {
+			fprintf(stderr, "revmap: bench core: revmap file: a child read back wrong "
+				"contents\n");
+			goto out;
+		}
+	}
+	stats_sub(&r->work[FP_READN], &m->stats, &before);
+	r->mapped = mm->nr_ptes;
+	r->pgtable_kib = mm->nr_pgtables * (PAGE_SIZE / 1024);
+	for (int i = 0; i < nkids; i++) {
+		r->mapped += kids[i]->nr_ptes;
+		r->pgtable_kib += kids[i]->nr_pgtables * (PAGE_SIZE / 1024);
+	}
+	if (meta)
+		meta_take(m, meta);
+
+	/* truncate */
+	before = m->stats;
+	f0 = k_minflt();
+	t0 = now_ns();
+	e = file_truncate(f, 0);
+	t1 = now_ns();
+	r->minflt[FP_TRUNC] = k_minflt() - f0;
+	r->ns[FP_TRUNC] = t1 - t0;
+	stats_sub(&r->work[FP_TRUNC], &m->stats, &before);
+	if (e) {
+		fprintf(stderr, "revmap: bench core: revmap file: truncate: %s\n", strerror(-e));
+		goto out;
+	}
+	r->mapped_after = mm->nr_ptes;
+	for (int i = 0; i < nkids; i++)
+		r->mapped_after += kids[i]->nr_ptes;
+	err = 0;
+out:
+	for (int i = 0; i < nkids; i++)
+		mm_destroy(kids[i]);
+	if (mm)
+		mm_destroy(mm);
+	file_put(f);
+	free(kids);
+	return err;
+}
+
 /* ------------------------------------------------------------------ */
 /* Driving, reporting                                                   */
 
-static double median_per_page(const struct run *runs, uint64_t pages)
+static double median(const double *x)
 {
 	double v[REPS];
 
 	for (int i = 0; i < REPS; i++) {
-		double x = (double)runs[i].ns / (double)pages;
 		int j = i;
 
-		for (; j > 0 && v[j - 1] > x; j--)
+		for (; j > 0 && v[j - 1] > x[i]; j--)
 			v[j] = v[j - 1];
-		v[j] = x;
+		v[j] = x[i];
 	}
 	return REPS % 2 ? v[REPS / 2] : (v[REPS / 2 - 1] + v[REPS / 2]) / 2;
+}
+
+static double median_per_page(const struct run *runs, uint64_t pages)
+{
+	double x[REPS];
+
+	for (int i = 0; i < REPS; i++)
+		x[i] = (double)runs[i].ns / (double)pages;
+	return median(x);
+}
+
+/* what a file-benchmark figure is divided by: pages, pages x readers, PTEs */
+static uint64_t fp_units(const struct bench *b, int ph)
+{
+	switch (ph) {
+	case FP_READ1: return b->pages;
+	case FP_READN: return (uint64_t)b->procs * b->pages;
+	default:       return (uint64_t)(b->procs + 1) * b->pages;
+	}
+}
+
+static double median_file(const struct bench *b, const struct frun *runs, int ph)
+{
+	double x[REPS];
+
+	for (int i = 0; i < REPS; i++)
+		x[i] = (double)runs[i].ns[ph] / (double)fp_units(b, ph);
+	return median(x);
+}
+
+static void fp_label(const struct bench *b, int ph, char *buf, size_t len)
+{
+	if (ph == FP_READN)
+		snprintf(buf, len, "read fault, %d forked", b->procs);
+	else if (ph == FP_TRUNC)
+		snprintf(buf, len, "truncate unmap, %d maps", b->procs + 1);
+	else
+		snprintf(buf, len, "%s", fp_desc[ph].label);
+}
+
+/*
+ * The read faults a process takes loading one word per page, in order, of
+ * a mapping of pages pages at addr whose file is wholly cached: each fault
+ * maps do_fault_around's window (FAULT_AROUND_PAGES, aligned, clipped to
+ * the VMA and the page table), so the next fault is past it.  Linux's
+ * arithmetic; revmap's must match it exactly.
+ */
+static uint64_t fault_around_faults(uint64_t addr, uint64_t pages)
+{
+	uint64_t n = 0;
+
+	for (uint64_t i = 0; i < pages; n++) {
+		uint64_t pte_off = ((addr >> PAGE_SHIFT) + i) & (PTRS_PER_TABLE - 1);
+		uint64_t from = pte_off & ~(uint64_t)(FAULT_AROUND_PAGES - 1);
+		uint64_t lo = pte_off - (pte_off < i ? pte_off : i), to;
+
+		if (lo > from)
+			from = lo;
+		to = from + FAULT_AROUND_PAGES;
+		if (to > PTRS_PER_TABLE)
+			to = PTRS_PER_TABLE;
+		if (to > pte_off + pages - i)
+			to = pte_off + pages - i;
+		i += to - pte_off;
+	}
+	return n;
+}
+
+/* is this revmap run's work what the phase must do, page for page? */
+static bool file_work_exact(const struct bench *b, int ph, const struct frun *r)
+{
+	uint64_t fa = fault_around_faults(r->addr, b->pages), maps = (uint64_t)b->procs + 1;
+	const struct vm_stats *w = &r->work[ph];
+
+	switch (ph) {
+	case FP_READ1:
+		return w->faults == fa && r->mapped1 == b->pages;
+	case FP_READN:
+		return w->faults == (uint64_t)b->procs * fa && r->fork_work.ptes_copied == 0 &&
+		       r->mapped == maps * b->pages;
+	default:
+		return w->ptes_zapped == maps * b->pages && w->rmap_vmas_visited == maps &&
+		       w->frames_freed == b->pages && r->mapped_after == 0;
+	}
 }
 
 static bool target_met(const struct bench *b, int op)
@@ -695,7 +1288,21 @@ static void print_report(const struct bench *b, FILE *out)
 			target_met(b, op) ? "yes" : "NO");
 	}
 
-	fprintf(out, "\nruns, ns/page (revmap | Linux):\n");
+	fprintf(out, "\nfile: %.0f MiB wholly cached (Linux: tmpfs in /dev/shm), mapped MAP_SHARED "
+		"PROT_READ, one word loaded per page,\nfault-around 64 KiB; by 1 process, then by "
+		"each of %d forked children in turn, then truncated to 0 under all %d (no targets)\n",
+		b->bytes / mib, b->procs, b->procs + 1);
+	fprintf(out, "%-26s %11s %10s %13s  %s\n", "operation", "revmap ns", "Linux ns",
+		"revmap/Linux", "ns per");
+	for (int ph = 0; ph < NR_FP; ph++) {
+		char l[48];
+
+		fp_label(b, ph, l, sizeof(l));
+		fprintf(out, "%-26s %11.2f %10.2f %13.2f  %s\n", l, b->frv_med[ph], b->flx_med[ph],
+			b->flx_med[ph] > 0 ? b->frv_med[ph] / b->flx_med[ph] : 0.0, fp_desc[ph].unit);
+	}
+
+	fprintf(out, "\nruns, ns/page (revmap | Linux; file rows: ns per the unit above):\n");
 	for (int op = 0; op < NR_OPS; op++) {
 		fprintf(out, "  %-18s", ops_desc[op].label);
 		for (int i = 0; i < REPS; i++)
@@ -703,6 +1310,15 @@ static void print_report(const struct bench *b, FILE *out)
 		fprintf(out, "  |");
 		for (int i = 0; i < REPS; i++)
 			fprintf(out, " %8.2f", per(b->lx[op][i].ns, b->pages));
+		fprintf(out, "\n");
+	}
+	for (int ph = 0; ph < NR_FP; ph++) {
+		fprintf(out, "  %-18s", fp_desc[ph].brief);
+		for (int i = 0; i < REPS; i++)
+			fprintf(out, " %8.2f", per(b->frv[i].ns[ph], fp_units(b, ph)));
+		fprintf(out, "  |");
+		for (int i = 0; i < REPS; i++)
+			fprintf(out, " %8.2f", per(b->flx[i].ns[ph], fp_units(b, ph)));
 		fprintf(out, "\n");
 	}
 
@@ -722,6 +1338,9 @@ static void print_report(const struct bench *b, FILE *out)
 				l->dst % PMD_SIZE ? "" : " 2M");
 		fprintf(out, "\n");
 	}
+	fprintf(out, "  %-18s revmap 0x%012llx%s   Linux 0x%012llx%s\n", "file mapping",
+		(unsigned long long)b->frv[REPS - 1].addr, b->frv[REPS - 1].addr % PMD_SIZE ? "   " : " 2M",
+		(unsigned long long)b->flx[REPS - 1].addr, b->flx[REPS - 1].addr % PMD_SIZE ? "" : " 2M");
 
 	fprintf(out, "\nwork in the timed section (revmap: exact counters of one run; "
 		"lx_minflt: Linux minor faults, one run;\n"
@@ -747,23 +1366,76 @@ static void print_report(const struct bench *b, FILE *out)
 			work_exact(op, w, b->pages) ? "" : "  (unexpected work)");
 	}
 
+	fprintf(out, "\nfile work (revmap: exact counters of one run; expect: the read faults "
+		"64 KiB fault-around must take at that\nside's address; mapped: PTEs mapping the "
+		"file after the phase, every process (Linux: RssShmem / 4 KiB);\n"
+		"read forked: the %d children summed, Linux's minor faults include a few on "
+		"each child's stack)\n", b->procs);
+	fprintf(out, "  %-26s %9s %9s %10s %9s %10s %9s %9s %9s %9s %10s %10s\n", "phase",
+		"faults", "expect", "mapped", "ptes_copy", "ptes_zap", "rmap_vmas", "frm_freed",
+		"lx_minflt", "lx_expect", "lx_mapped", "rv_hostflt");
+	for (int ph = 0; ph < NR_FP; ph++) {
+		const struct frun *r = &b->frv[REPS - 1], *l = &b->flx[REPS - 1];
+		const struct vm_stats *w = &r->work[ph];
+		uint64_t fa = fault_around_faults(r->addr, b->pages), hf = 0;
+		uint64_t la = fault_around_faults(l->addr, b->pages);
+		uint64_t exp = ph == FP_READ1 ? fa : ph == FP_READN ? (uint64_t)b->procs * fa : 0;
+		uint64_t lexp = ph == FP_READ1 ? la : ph == FP_READN ? (uint64_t)b->procs * la : 0;
+		uint64_t rm = ph == FP_READ1 ? r->mapped1 : ph == FP_READN ? r->mapped : r->mapped_after;
+		uint64_t lm = ph == FP_READ1 ? l->mapped1 : ph == FP_READN ? l->mapped : l->mapped_after;
+		char lab[48];
+
+		for (int i = 0; i < REPS; i++)
+			hf += b->frv[i].minflt[ph];
+		fp_label(b, ph, lab, sizeof(lab));
+		fprintf(out, "  %-26s %9llu %9llu %10llu %9llu %10llu %9llu %9llu %9llu %9llu %10llu %10llu%s\n",
+			lab, (unsigned long long)w->faults, (unsigned long long)exp,
+			(unsigned long long)rm,
+			(unsigned long long)(ph == FP_READN ? r->fork_work.ptes_copied : w->ptes_copied),
+			(unsigned long long)w->ptes_zapped, (unsigned long long)w->rmap_vmas_visited,
+			(unsigned long long)w->frames_freed, (unsigned long long)l->minflt[ph],
+			(unsigned long long)lexp, (unsigned long long)lm, (unsigned long long)hf,
+			file_work_exact(b, ph, r) ? "" : "  (unexpected work)");
+	}
+	fprintf(out, "  (ptes_copy of read forked: the %d mm_fork calls before it, not timed)\n",
+		b->procs);
+
 	fprintf(out, "\nrevmap metadata, bytes per mapped page (mapped = present PTEs; "
 		"struct vm_frame = %zu bytes)\n", sizeof(struct vm_frame));
 	fprintf(out, "  %-34s %9s %10s %11s %9s %9s %9s\n", "state", "mapped", "frame desc",
 		"page tables", "VMAs", "rmap", "total");
 	print_meta_row(out, "after first touch (1 process)", &b->meta_one);
 	print_meta_row(out, "after fork + COW (2 processes)", &b->meta_two);
+	{
+		char l[48];
+
+		snprintf(l, sizeof(l), "file read by %d processes", b->meta_file.mms);
+		print_meta_row(out, l, &b->meta_file);
+	}
 	fprintf(out, "  (frame desc: allocated frames, page tables included, x %zu bytes; "
 		"the frame table itself covers all %llu frames of the machine)\n",
 		sizeof(struct vm_frame), (unsigned long long)(b->mem >> PAGE_SHIFT));
 
-	fprintf(out, "\npeak host memory: revmap process %.0f MiB (ru_maxrss; it holds the "
-		"populated machine memory throughout);\n"
-		"  Linux side: largest process %.0f MiB (ru_maxrss), helper + forked child "
-		"together %.0f MiB at most (statm, after the COW writes);\n"
-		"  so the run needs about %.0f MiB of free host memory\n",
-		b->rss_self_kib / 1024.0, b->rss_linux_kib / 1024.0, b->rss_linux_pair / 1024.0,
-		(b->rss_self_kib + b->rss_linux_pair) / 1024.0);
+	{
+		const struct frun *r = &b->frv[REPS - 1], *l = &b->flx[REPS - 1];
+		uint64_t lx_peak = b->rss_linux_pair > b->lx_file_kib ? b->rss_linux_pair :
+				   b->lx_file_kib;
+
+		fprintf(out, "\nfile run, page tables of the %d processes: revmap %.1f MiB, "
+			"Linux %.1f MiB (VmPTE); the file itself %.0f MiB on each side\n",
+			b->procs + 1, r->pgtable_kib / 1024.0, l->pgtable_kib / 1024.0,
+			b->bytes / mib);
+		fprintf(out, "peak host memory: revmap process %.0f MiB (ru_maxrss; it holds the "
+			"populated machine memory throughout);\n"
+			"  Linux side: largest process %.0f MiB (ru_maxrss, shared file pages "
+			"included), helper + forked child\n"
+			"  together %.0f MiB at most (statm, after the COW writes), file run %.0f MiB "
+			"(tmpfs file + VmPTE + RssAnon\n"
+			"  of its %d processes); so the run needs about %.0f MiB of free host memory\n",
+			b->rss_self_kib / 1024.0, b->rss_linux_kib / 1024.0,
+			b->rss_linux_pair / 1024.0, b->lx_file_kib / 1024.0, b->procs + 1,
+			(b->rss_self_kib + lx_peak) / 1024.0);
+	}
 	fprintf(out, "load average (1 min) of the host: %.2f at start, %.2f at end "
 		"(other work on the %ld CPUs makes the runs noisier)\n",
 		b->load[0], b->load[1], sysconf(_SC_NPROCESSORS_ONLN));
@@ -863,13 +1535,69 @@ static int write_json(const struct bench *b, const char *path)
 			(unsigned long long)b->lx[op][REPS - 1].minflt,
 			op + 1 < NR_OPS ? "," : "");
 	}
-	fprintf(f, "  ],\n  \"metadata\": {\n    \"frame_desc_bytes\": %zu,\n",
+	fprintf(f, "  ],\n  \"file\": {\"bytes\": %llu, \"pages\": %llu, \"forked_readers\": %d, "
+		"\"mappings_truncated\": %d, \"fault_around_pages\": %d,\n"
+		"   \"linux_file\": \"tmpfs (/dev/shm), written with write(2)\", "
+		"\"prot\": \"PROT_READ\", \"flags\": \"MAP_SHARED\",\n"
+		"   \"linux_children\": \"one after another, each timing its own loads\",\n"
+		"   \"revmap_addr\": \"0x%llx\", \"linux_addr\": \"0x%llx\",\n"
+		"   \"pgtable_kib\": {\"revmap\": %llu, \"linux_vmpte\": %llu}, "
+		"\"linux_anon_kib\": %llu,\n   \"phases\": [\n",
+		(unsigned long long)b->bytes, (unsigned long long)b->pages, b->procs, b->procs + 1,
+		FAULT_AROUND_PAGES, (unsigned long long)b->frv[REPS - 1].addr,
+		(unsigned long long)b->flx[REPS - 1].addr,
+		(unsigned long long)b->frv[REPS - 1].pgtable_kib,
+		(unsigned long long)b->flx[REPS - 1].pgtable_kib,
+		(unsigned long long)b->flx[REPS - 1].anon_kib);
+	for (int ph = 0; ph < NR_FP; ph++) {
+		const struct frun *r = &b->frv[REPS - 1], *l = &b->flx[REPS - 1];
+		const struct vm_stats *w = &r->work[ph];
+		uint64_t fa = fault_around_faults(r->addr, b->pages);
+		uint64_t rm = ph == FP_READ1 ? r->mapped1 : ph == FP_READN ? r->mapped : r->mapped_after;
+		uint64_t lm = ph == FP_READ1 ? l->mapped1 : ph == FP_READN ? l->mapped : l->mapped_after;
+
+		fprintf(f, "    {\"name\": \"%s\", \"unit\": \"ns per %s, median\", \"units\": %llu, "
+			"\"revmap_ns\": %.3f, \"linux_ns\": %.3f, \"ratio\": %.4f,\n"
+			"     \"revmap_runs_ns\": [", fp_desc[ph].key, fp_desc[ph].unit,
+			(unsigned long long)fp_units(b, ph), b->frv_med[ph], b->flx_med[ph],
+			b->flx_med[ph] > 0 ? b->frv_med[ph] / b->flx_med[ph] : 0.0);
+		for (int i = 0; i < REPS; i++)
+			fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)b->frv[i].ns[ph]);
+		fprintf(f, "], \"linux_runs_ns\": [");
+		for (int i = 0; i < REPS; i++)
+			fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)b->flx[i].ns[ph]);
+		fprintf(f, "], \"revmap_host_minflt_runs\": [");
+		for (int i = 0; i < REPS; i++)
+			fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)b->frv[i].minflt[ph]);
+		fprintf(f, "],\n     \"revmap_work\": {\"faults\": %llu, \"expected_faults\": %llu, "
+			"\"mapped_after\": %llu, \"ptes_copied\": %llu, \"ptes_zapped\": %llu, "
+			"\"rmap_vmas_visited\": %llu, \"rmap_ptes_visited\": %llu, "
+			"\"frames_freed\": %llu, \"exact\": %s},\n"
+			"     \"linux_minflt\": %llu, \"linux_expected_faults\": %llu, "
+			"\"linux_mapped_after\": %llu}%s\n",
+			(unsigned long long)w->faults,
+			(unsigned long long)(ph == FP_READ1 ? fa : ph == FP_READN ?
+					     (uint64_t)b->procs * fa : 0),
+			(unsigned long long)rm,
+			(unsigned long long)(ph == FP_READN ? r->fork_work.ptes_copied : w->ptes_copied),
+			(unsigned long long)w->ptes_zapped, (unsigned long long)w->rmap_vmas_visited,
+			(unsigned long long)w->rmap_ptes_visited, (unsigned long long)w->frames_freed,
+			file_work_exact(b, ph, r) ? "true" : "false",
+			(unsigned long long)l->minflt[ph],
+			(unsigned long long)(ph == FP_READ1 ? fault_around_faults(l->addr, b->pages) :
+					     ph == FP_READN ? (uint64_t)b->procs *
+					     fault_around_faults(l->addr, b->pages) : 0),
+			(unsigned long long)lm, ph + 1 < NR_FP ? "," : "");
+	}
+	fprintf(f, "  ]},\n  \"metadata\": {\n    \"frame_desc_bytes\": %zu,\n",
 		sizeof(struct vm_frame));
 	json_meta(f, "after_first_touch", &b->meta_one, false);
-	json_meta(f, "after_fork_cow", &b->meta_two, true);
+	json_meta(f, "after_fork_cow", &b->meta_two, false);
+	json_meta(f, "file_read_by_all", &b->meta_file, true);
 	fprintf(f, "  },\n  \"peak_rss_kib\": {\"revmap\": %ld, \"linux_max_process\": %ld, "
-		"\"linux_helper_and_child\": %llu},\n",
-		b->rss_self_kib, b->rss_linux_kib, (unsigned long long)b->rss_linux_pair);
+		"\"linux_helper_and_child\": %llu, \"linux_file_run\": %llu},\n",
+		b->rss_self_kib, b->rss_linux_kib, (unsigned long long)b->rss_linux_pair,
+		(unsigned long long)b->lx_file_kib);
 	fprintf(f, "  \"loadavg_1min\": [%.2f, %.2f]\n}\n", b->load[0], b->load[1]);
 	if (ferror(f) | fclose(f)) {
 		fprintf(stderr, "revmap: bench core: error writing %s\n", path);
@@ -913,8 +1641,38 @@ static int pin_cpu(cpu_set_t *old)
 	return sched_setaffinity(0, sizeof(one), &one) ? -1 : c;
 }
 
-int rv_bench_core(const struct rv_options *opt, uint64_t bytes, const char *json_path,
-		  const char *linux_replay, FILE *out)
+/* page-table frames one address space needs to map bytes at any address:
+ * PTE tables (one more if unaligned), PMD and PUD tables, the PGD */
+static uint64_t pgtable_frames(uint64_t bytes)
+{
+	uint64_t pages = bytes >> PAGE_SHIFT;
+
+	return (pages + PTRS_PER_TABLE - 1) / PTRS_PER_TABLE + 1 +
+	       (bytes >> 30) + 2 + 2 + 1;
+}
+
+/* the file benchmark's process count: REVMAP_BENCH_PROCS, or 100 => it, or -1 */
+static int bench_procs(void)
+{
+	const char *v = getenv("REVMAP_BENCH_PROCS");
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return DEFAULT_PROCS;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n < 1 || n > MAX_PROCS) {
+		fprintf(stderr, "revmap: bench core: bad REVMAP_BENCH_PROCS '%s' (1 to %d)\n", v,
+			MAX_PROCS);
+		return -1;
+	}
+	return (int)n;
+}
+
+/* the benchmark, with procs forked readers in the file benchmark */
+static int bench_core(const struct rv_options *opt, uint64_t bytes, int procs,
+		      const char *json_path, FILE *out)
 {
 	struct rv_options o = *opt;
 	struct helper h = { .pid = -1 };
@@ -924,22 +1682,31 @@ int rv_bench_core(const struct rv_options *opt, uint64_t bytes, const char *json
 	struct utsname un;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
 	cpu_set_t old_cpus;
-	uint64_t need;
+	uint64_t need, need_cow, need_file;
 	char err[256];
 	int status = 1, e;
 
-	(void)linux_replay;    /* the Linux side is measured here, not by replay */
 	bytes = PAGE_ALIGN(bytes);
-	need = 2 * bytes + (64ULL << 20);
+	/*
+	 * The machine holds one operation at a time: the COW run two copies of
+	 * the region; the file run the file and the page tables of 1 + procs
+	 * address spaces mapping all of it.  64 MiB covers the rest.
+	 */
+	need_cow = 2 * bytes;
+	need_file = bytes + (uint64_t)(procs + 1) * pgtable_frames(bytes) * PAGE_SIZE;
+	need = (need_cow > need_file ? need_cow : need_file) + (64ULL << 20);
 	if (!o.mem_bytes)
 		o.mem_bytes = need;
 	if (o.mem_bytes < need) {
 		fprintf(stderr, "revmap: bench core: --mem %llu (%llu MiB) is too small for "
-			"--bytes %llu (%llu MiB): the COW run holds two copies of the region, so "
-			"the machine needs at least 2 x bytes + 64 MiB = %llu bytes (%llu MiB); "
-			"leave --mem out to get that\n",
+			"--bytes %llu (%llu MiB) and %d file readers: the COW run holds two copies "
+			"of the region (%llu MiB), the file run the file and the page tables of "
+			"%d address spaces (%llu MiB), so the machine needs at least the larger + "
+			"64 MiB = %llu bytes (%llu MiB); leave --mem out to get that\n",
 			(unsigned long long)o.mem_bytes, (unsigned long long)(o.mem_bytes >> 20),
-			(unsigned long long)bytes, (unsigned long long)(bytes >> 20),
+			(unsigned long long)bytes, (unsigned long long)(bytes >> 20), procs,
+			(unsigned long long)(need_cow >> 20), procs + 1,
+			(unsigned long long)(need_file >> 20),
 			(unsigned long long)need, (unsigned long long)(need >> 20));
 		return 2;
 	}
@@ -950,6 +1717,7 @@ int rv_bench_core(const struct rv_options *opt, uint64_t bytes, const char *json
 	}
 	b->bytes = bytes;
 	b->pages = bytes >> PAGE_SHIFT;
+	b->procs = procs;
 	b->mem = o.mem_bytes;
 	snprintf(b->kernel, sizeof(b->kernel), "%s", uname(&un) ? "(unknown)" : un.release);
 
@@ -998,10 +1766,29 @@ int rv_bench_core(const struct rv_options *opt, uint64_t bytes, const char *json
 				b->rv[op][i] = rr;
 			}
 		}
+		{
+			struct frun lf, rf;
+			uint64_t kib;
+
+			if (helper_file(&h, bytes, procs, &lf) ||
+			    rv_file_run(s, bytes, procs, &rf, i == REPS - 1 ? &b->meta_file : NULL))
+				goto out;
+			kib = bytes / 1024 + lf.pgtable_kib + lf.anon_kib;
+			if (kib > b->lx_file_kib)
+				b->lx_file_kib = kib;
+			if (i >= 0) {
+				b->flx[i] = lf;
+				b->frv[i] = rf;
+			}
+		}
 	}
 	for (int op = 0; op < NR_OPS; op++) {
 		b->lx_med[op] = median_per_page(b->lx[op], b->pages);
 		b->rv_med[op] = median_per_page(b->rv[op], b->pages);
+	}
+	for (int ph = 0; ph < NR_FP; ph++) {
+		b->flx_med[ph] = median_file(b, b->flx, ph);
+		b->frv_med[ph] = median_file(b, b->frv, ph);
 	}
 	status = 0;
 out:
@@ -1021,4 +1808,15 @@ out:
 	sigaction(SIGPIPE, &old_pipe, NULL);
 	free(b);
 	return status;
+}
+
+int rv_bench_core(const struct rv_options *opt, uint64_t bytes, const char *json_path,
+		  const char *linux_replay, FILE *out)
+{
+	int procs = bench_procs();
+
+	(void)linux_replay;    /* the Linux side is measured here, not by replay */
+	if (procs < 0)
+		return 2;
+	return bench_core(opt, bytes, procs, json_path, out);
 }
