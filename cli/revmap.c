@@ -4,7 +4,7 @@
  *   revmap replay TRACE [--dump FILE] [--check] [--mem SIZE] [--times FILE]
  *                       [--scheme NAME]
  *   revmap info             sizes of the metadata structures, schemes
- *   revmap bench core [--bytes SIZE] [--json FILE] [--mem SIZE]
+ *   revmap bench core [--bytes SIZE] [--json FILE] [--mem SIZE] [--procs N]
  *   revmap --version
  *
  * It uses only the public API (include/revmap.h).
@@ -19,7 +19,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: revmap replay TRACE [--dump FILE] [--check] [--mem SIZE] [--times FILE] [--scheme NAME]\n"
 		"       revmap info\n"
-		"       revmap bench core [--bytes SIZE] [--json FILE] [--mem SIZE] [--linux-replay PATH]\n"
+		"       revmap bench core [--bytes SIZE] [--json FILE] [--mem SIZE] [--procs N]\n"
 		"       revmap --version\n"
 		"SIZE takes K, M, G suffixes (default memory: 1G).\n"
 		"replay exits 0 when every '= result' matched, 1 on a mismatch, 2 on a\n"
@@ -103,7 +103,8 @@ static int cmd_bench(int argc, char **argv)
 {
 	struct rv_options opt = { 0 };
 	uint64_t bytes = 1ULL << 30;
-	const char *json = NULL, *lr = NULL;
+	const char *json = NULL;
+	uint64_t procs = 0;
 
 	if (argc < 1 || strcmp(argv[0], "core"))
 		return bad("%s", "bench takes a benchmark name: core");
@@ -116,8 +117,10 @@ static int cmd_bench(int argc, char **argv)
 
 		if (!strcmp(a, "--json"))
 			json = v;
-		else if (!strcmp(a, "--linux-replay"))
-			lr = v;
+		else if (!strcmp(a, "--procs")) {
+			if (rv_parse_size(v, &procs) || procs < 1 || procs > 4096)
+				return bad("bad --procs '%s' (1 to 4096)", v);
+		}
 		else if (!strcmp(a, "--bytes")) {
 			if (rv_parse_size(v, &bytes) || bytes < (1 << 20))
 				return bad("bad --bytes '%s'", v);
@@ -127,7 +130,7 @@ static int cmd_bench(int argc, char **argv)
 		} else
 			return bad("unknown option '%s'", a);
 	}
-	return rv_bench_core(&opt, bytes, json, lr, stdout);
+	return rv_bench_core(&opt, bytes, (int)procs, json, stdout);
 }
 
 int main(int argc, char **argv)

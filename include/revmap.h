@@ -62,8 +62,9 @@ void rv_get_info(struct rv_info *info);
 /* Parse a size like 1G, 512M, 4096 (K/M/G/T suffixes). => 0 or -1 */
 int rv_parse_size(const char *s, uint64_t *out);
 
-/* The core benchmark (revmap bench core): table on out, JSON to json_path. */
-int rv_bench_core(const struct rv_options *opt, uint64_t bytes, const char *json_path,
-		  const char *linux_replay, FILE *out);
+/* The core benchmark (revmap bench core): table on out, JSON to json_path
+ * (may be NULL); procs: the file benchmark's forked readers (0: 100). */
+int rv_bench_core(const struct rv_options *opt, uint64_t bytes, int procs,
+		  const char *json_path, FILE *out);
 
 #endif

@@ -2,9 +2,8 @@
  * sim/bench.c - the core benchmark: the same work, per 4 KiB page, in revmap
  * and on the real Linux kernel of this machine, side by side in one run.
  *
- *   revmap bench core [--bytes SIZE] [--json FILE] [--mem SIZE]
- *   (the file benchmark's process count: REVMAP_BENCH_PROCS=N, default 100,
- *   until the CLI passes a --procs option)
+ *   revmap bench core [--bytes SIZE] [--json FILE] [--mem SIZE] [--procs N]
+ *   (--procs: the file benchmark's forked readers, default 100)
  *
  * Five operations on a region of `bytes` of private anonymous memory:
  *
@@ -1651,25 +1650,6 @@ static uint64_t pgtable_frames(uint64_t bytes)
 	       (bytes >> 30) + 2 + 2 + 1;
 }
 
-/* the file benchmark's process count: REVMAP_BENCH_PROCS, or 100 => it, or -1 */
-static int bench_procs(void)
-{
-	const char *v = getenv("REVMAP_BENCH_PROCS");
-	char *end;
-	long n;
-
-	if (!v || !*v)
-		return DEFAULT_PROCS;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || *end || n < 1 || n > MAX_PROCS) {
-		fprintf(stderr, "revmap: bench core: bad REVMAP_BENCH_PROCS '%s' (1 to %d)\n", v,
-			MAX_PROCS);
-		return -1;
-	}
-	return (int)n;
-}
-
 /* the benchmark, with procs forked readers in the file benchmark */
 static int bench_core(const struct rv_options *opt, uint64_t bytes, int procs,
 		      const char *json_path, FILE *out)
@@ -1810,13 +1790,14 @@ out:
 	return status;
 }
 
-int rv_bench_core(const struct rv_options *opt, uint64_t bytes, const char *json_path,
-		  const char *linux_replay, FILE *out)
+int rv_bench_core(const struct rv_options *opt, uint64_t bytes, int procs,
+		  const char *json_path, FILE *out)
 {
-	int procs = bench_procs();
-
-	(void)linux_replay;    /* the Linux side is measured here, not by replay */
-	if (procs < 0)
+	if (!procs)
+		procs = DEFAULT_PROCS;
+	if (procs < 1 || procs > MAX_PROCS) {
+		fprintf(stderr, "revmap: bench core: --procs must be 1 to %d\n", MAX_PROCS);
 		return 2;
+	}
 	return bench_core(opt, bytes, procs, json_path, out);
 }
