@@ -166,29 +166,24 @@ static int madvise_vma(struct vm_area *vma, struct vm_area **prev, uint64_t star
 
 /* madvise_populate: -ENOMEM for a hole, -EINVAL where the VMA does not
  * allow the access, -EFAULT when a fault fails */
+/* madvise_populate: -ENOMEM for a hole, -EINVAL where the VMA does not
+ * allow the access, -EFAULT when a fault fails */
 static int madvise_populate(struct vm_mm *mm, uint64_t start, uint64_t end, bool write)
 {
 	while (start < end) {
 		struct vm_area *vma = vma_lookup(mm, start);
 		uint64_t e;
+		int err;
 
 		if (!vma)
 			return -12;
 		if (write ? !(vma->flags & VM_WRITE) : !(vma->flags & VM_READ))
 			return -22;
 		e = vma->end < end ? vma->end : end;
-		for (; start < e; start += PAGE_SIZE) {
-			pte_t *pte = pte_lookup(mm, start);
-			int r;
-
-			if (pte && pte_present(*pte) && (!write || pte_write(*pte)))
-				continue;
-			r = handle_mm_fault(mm, start, write);
-			if (r == VM_FAULT_OOM)
-				return -12;
-			if (r != VM_FAULT_OK)
-				return -14;
-		}
+		err = populate_range(vma, start, e, write);
+		if (err)
+			return err;
+		start = e;
 	}
 	return 0;
 }

@@ -382,10 +382,12 @@ struct vm_area *vma_modify_flags(struct vm_area *prev, struct vm_area *vma,
 				 uint64_t start, uint64_t end, uint64_t newflags,
 				 int *err);
 /* vma_merge_new_range for a new mapping [start,end): returns the VMA that
- * now covers it, or NULL if no merge was possible */
+ * now covers it, or NULL if no merge was possible (*err 0) or memory ran
+ * out (*err -ENOMEM, nothing changed) */
 struct vm_area *vma_merge_new(struct vm_mm *mm, uint64_t start, uint64_t end,
 			      uint64_t flags, struct vm_file *file, uint64_t pgoff,
-			      void *anon, struct vm_area *copied_from, bool just_expand);
+			      void *anon, struct vm_area *copied_from, bool just_expand,
+			      int *err);
 /* remove the VMAs entirely inside [start, end) after splitting at the
  * edges; unmaps pages and frees page tables; -ENOMEM if a split fails */
 int do_munmap(struct vm_mm *mm, uint64_t start, uint64_t len);
@@ -435,6 +437,8 @@ int vm_brkbase(struct vm_mm *mm, uint64_t addr);
 /* __mm_populate: fault in [start, start+len); ignore_errors as Linux */
 int mm_populate(struct vm_mm *mm, uint64_t start, uint64_t len, bool ignore_errors);
 int populate_vma_range(struct vm_area *vma, uint64_t start, uint64_t end);
+/* get_user_pages' per-page step over [start, end) of vma */
+int populate_range(struct vm_area *vma, uint64_t start, uint64_t end, bool write);
 uint64_t get_unmapped_area(struct vm_mm *mm, struct vm_file *file, uint64_t addr,
 			   uint64_t len, uint64_t pgoff, unsigned flags);
 bool vm_enough_memory(struct vm_mm *mm, uint64_t pages);

@@ -108,8 +108,12 @@ static uint64_t mmap_region(struct vm_mm *mm, struct vm_file *file, uint64_t add
 	/* shared anonymous memory gets its own shmem object: it never merges
 	 * with a neighbour at mmap time */
 	vma = NULL;
-	if (file || !(vm_flags & VM_SHARED))
-		vma = vma_merge_new(mm, addr, addr + len, vm_flags, file, pgoff, NULL, NULL, false);
+	if (file || !(vm_flags & VM_SHARED)) {
+		vma = vma_merge_new(mm, addr, addr + len, vm_flags, file, pgoff, NULL, NULL,
+				    false, &err);
+		if (err)
+			return VM_ERR(err);
+	}
 	if (!vma) {
 		vma = vma_alloc(mm);
 		if (!vma)
@@ -204,26 +208,27 @@ int vm_munmap(struct vm_mm *mm, uint64_t addr, uint64_t len)
 /* ---------------- populate (mm/gup.c) ---------------- */
 
 /*
- * populate_vma_page_range: fault in [start, end) of vma as get_user_pages
- * would: write faults on private writable mappings (breaking COW), read
- * faults otherwise.  => returns 0 or -EFAULT / -ENOMEM.
+ * The per-page step of get_user_pages for populating [start, end) of vma:
+ * fault in what is missing (write faults break COW); a page that is
+ * already there is touched as follow_page does with FOLL_TOUCH, made
+ * dirty by a write (so a lazily freed page holds data again).
+ * => 0, or -EFAULT when a fault fails, -ENOMEM when memory runs out.
  */
-int populate_vma_range(struct vm_area *vma, uint64_t start, uint64_t end)
+int populate_range(struct vm_area *vma, uint64_t start, uint64_t end, bool write)
 {
 	struct vm_mm *mm = vma->mm;
-	bool write;
+	struct vm_machine *m = mm->machine;
 
-	if (vma->flags & VM_LOCKONFAULT)
-		return 0;
-	if (!vma_is_accessible(vma))
-		return -14;
-	write = (vma->flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
 	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
 		pte_t *pte = pte_lookup(mm, a);
 		int r;
 
-		if (pte && pte_present(*pte) && (!write || pte_write(*pte)))
+		if (pte && pte_present(*pte) && (!write || pte_write(*pte))) {
+			*pte |= PTE_ACCESSED;
+			if (write && pte_pfn(*pte) != m->zero_pfn)
+				pfn_frame(m, pte_pfn(*pte))->flags |= PG_DIRTY;
 			continue;
+		}
 		r = handle_mm_fault(mm, a, write);
 		if (r == VM_FAULT_OOM)
 			return -12;
@@ -233,8 +238,20 @@ int populate_vma_range(struct vm_area *vma, uint64_t start, uint64_t end)
 	return 0;
 }
 
-/* the caller's "fault" check for FOLL_FORCE: populate may read a write-only
- * or exec-only private mapping, which handle_mm_fault allows anyway on x86 */
+/*
+ * populate_vma_page_range: fault in [start, end) of vma as get_user_pages
+ * would: write faults on private writable mappings (breaking COW), read
+ * faults otherwise.  => returns 0 or -EFAULT / -ENOMEM.
+ */
+int populate_vma_range(struct vm_area *vma, uint64_t start, uint64_t end)
+{
+	if (vma->flags & VM_LOCKONFAULT)
+		return 0;
+	if (!vma_is_accessible(vma))
+		return -14;
+	return populate_range(vma, start, end,
+			      (vma->flags & (VM_WRITE | VM_SHARED)) == VM_WRITE);
+}
 
 int mm_populate(struct vm_mm *mm, uint64_t start, uint64_t len, bool ignore_errors)
 {
@@ -493,9 +510,14 @@ uint64_t vm_brk(struct vm_mm *mm, uint64_t brk)
 		if (brkvma && brkvma->end <= mm->start_brk)
 			brkvma = NULL;
 		vma = NULL;
-		if (brkvma && brkvma->end == oldbrk)
+		if (brkvma && brkvma->end == oldbrk) {
+			int err;
+
 			vma = vma_merge_new(mm, oldbrk, newbrk, flags, NULL,
-					    oldbrk >> PAGE_SHIFT, NULL, NULL, true);
+					    oldbrk >> PAGE_SHIFT, NULL, NULL, true, &err);
+			if (err)
+				return origbrk;
+		}
 		if (!vma) {
 			vma = vma_alloc(mm);
 			if (!vma)

@@ -39,13 +39,16 @@ static struct vm_area *copy_vma(struct vm_area **vmap, uint64_t addr, uint64_t l
 	struct vm_area *vma = *vmap, *n;
 	struct vm_mm *mm = vma->mm;
 	uint64_t vma_start = vma->start;
+	int err;
 
 	/* an anonymous VMA with no pages yet takes its new address as pgoff,
 	 * to merge more easily */
 	if (vma_is_anonymous(vma) && !vma->anon)
 		pgoff = addr >> PAGE_SHIFT;
 	n = vma_merge_new(mm, addr, addr + len, vma->flags, vma->file, pgoff,
-			  vma->anon, vma, false);
+			  vma->anon, vma, false, &err);
+	if (err)
+		return NULL;
 	if (n) {
 		if (vma_start >= n->start && vma_start < n->end)
 			*vmap = n;      /* the source merged into the copy */
@@ -223,12 +226,13 @@ static uint64_t expand(struct vrm *r)
 
 	if (vma->end - r->addr == r->old_len && vma_expandable(vma, r->delta)) {
 		struct vm_area *v;
+		int e;
 
 		if ((vma->flags & VM_ACCOUNT) && !vm_enough_memory(r->mm, r->delta >> PAGE_SHIFT))
 			return VM_ERR(-12);
 		/* vma_merge_extend: the growth merges into vma (and maybe next) */
 		v = vma_merge_new(r->mm, vma->end, vma->end + r->delta, vma->flags, vma->file,
-				  vma->pgoff + vma_pages(vma), vma->anon, NULL, false);
+				  vma->pgoff + vma_pages(vma), vma->anon, NULL, false, &e);
 		if (!v)
 			return VM_ERR(-12);
 		if (v->flags & VM_LOCKED)

@@ -466,7 +466,8 @@ struct vm_area *vma_modify_flags(struct vm_area *prev, struct vm_area *vma,
  */
 struct vm_area *vma_merge_new(struct vm_mm *mm, uint64_t start, uint64_t end,
 			      uint64_t flags, struct vm_file *file, uint64_t pgoff,
-			      void *anon, struct vm_area *copied_from, bool just_expand)
+			      void *anon, struct vm_area *copied_from, bool just_expand,
+			      int *err)
 {
 	struct vm_area *next = find_vma(mm, start);
 	struct vm_area *prev = next ? next->prev : NULL;
@@ -476,8 +477,9 @@ struct vm_area *vma_merge_new(struct vm_mm *mm, uint64_t start, uint64_t end,
 		.just_expand = just_expand,
 	};
 	struct vm_area *target = NULL;
-	bool left, right, remove_next;
+	bool left, right, remove_next, had_anon;
 
+	*err = 0;
 	if (!next)
 		prev = vma_last(mm);     /* the range is above every VMA */
 	g.prev = prev;
@@ -498,11 +500,16 @@ struct vm_area *vma_merge_new(struct vm_mm *mm, uint64_t start, uint64_t end,
 	}
 	if (!target)
 		return NULL;
+	/* vma_expand: the target takes the anon identity of what it swallows
+	 * (or of the VMA being copied); out of memory undoes that and fails */
+	had_anon = target->anon != NULL;
 	remove_next = next && target != next && g.end == next->end;
-	if (remove_next && dup_anon(target, next))
+	if ((remove_next && (*err = dup_anon(target, next))) ||
+	    (copied_from && (*err = dup_anon(target, copied_from)))) {
+		if (!had_anon && target->anon)
+			mm->machine->rmap->unlink_vma(target);
 		return NULL;
-	if (copied_from && dup_anon(target, copied_from))
-		return NULL;
+	}
 	if (remove_next)
 		merge_remove(next);
 	vma_set_range(target, g.start, g.end, g.pgoff);
