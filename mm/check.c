@@ -119,9 +119,10 @@ static int check_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 					     (unsigned long long)f->index, (unsigned long long)idx);
 				return 1;
 			}
-			if ((*pte & PTE_WRITE) && f->mapcount != 1) {
-				s->ok = fail(m, "page tables: pid %d %#llx: shared anon page writable",
-					     mm->id, (unsigned long long)addr);
+			if (((*pte & PTE_WRITE) || (f->flags & PG_ANON_EXCL)) && f->mapcount != 1) {
+				s->ok = fail(m, "page tables: pid %d %#llx: anon page mapped %d times is %s",
+					     mm->id, (unsigned long long)addr, f->mapcount,
+					     (*pte & PTE_WRITE) ? "writable" : "marked exclusive");
 				return 1;
 			}
 		} else if (!(f->flags & PG_CACHE) || f->mapping != v->file || f->index != idx) {
@@ -168,12 +169,28 @@ static bool check_mm_tables(struct vm_mm *mm, struct pt_state *s)
 	return true;
 }
 
+/*
+ * The VMA tree, and each VMA's place in its file's i_mmap and in the
+ * scheme's links.  (locked_vm is not checked against the VM_LOCKED VMAs:
+ * like Linux's, it is off after a MREMAP_DONTUNMAP move of a locked VMA,
+ * which unlocks the old range without subtracting it.)
+ */
 bool check_mm(struct vm_mm *mm)
 {
 	struct vm_machine *m = mm->machine;
+	struct vm_area *v;
 
 	if (!vma_check_tree(mm, m->why, sizeof(m->why)))
 		return false;
+	for (v = mm->first; v; v = v->next) {
+		if (v->file && (v->shared.start != v->pgoff ||
+				v->shared.last != v->pgoff + vma_pages(v) - 1))
+			return fail(m, "i_mmap: [%#llx,%#llx) of %s is keyed by a stale range",
+				    (unsigned long long)v->start, (unsigned long long)v->end,
+				    v->file->name);
+		if (!m->rmap->check_vma(v, m->why, sizeof(m->why)))
+			return false;
+	}
 	return true;
 }
 

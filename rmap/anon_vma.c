@@ -309,6 +309,34 @@ static int lx_walk_anon(struct vm_machine *m, struct vm_frame *f,
 	return ret;
 }
 
+/* every link of the chain is keyed by the VMA's current range, points back
+ * at it, and the VMA's own anon_vma is one of the chain's */
+static bool lx_check_vma(const struct vm_area *vma, char *why, size_t len)
+{
+	const struct list_head *p;
+	bool own = !vma->anon;
+
+	list_for_each(p, &vma->anon_chain) {
+		const struct anon_vma_chain *avc =
+			list_entry(p, struct anon_vma_chain, same_vma);
+
+		if (avc->vma != vma || avc->it.start != vma->pgoff ||
+		    avc->it.last != vma->pgoff + vma_pages(vma) - 1) {
+			snprintf(why, len, "rmap: an anon_vma_chain of [%#llx,%#llx) is stale",
+				 (unsigned long long)vma->start, (unsigned long long)vma->end);
+			return false;
+		}
+		if (avc->av == vma->anon)
+			own = true;
+	}
+	if (!own) {
+		snprintf(why, len, "rmap: [%#llx,%#llx)'s anon_vma is not on its chain",
+			 (unsigned long long)vma->start, (unsigned long long)vma->end);
+		return false;
+	}
+	return true;
+}
+
 static int lx_init(struct vm_machine *m) { return 0; }
 static void lx_fini(struct vm_machine *m) { }
 
@@ -325,5 +353,6 @@ const struct rmap_ops rmap_linux_ops = {
 	.pre_update = lx_pre_update,
 	.post_update = lx_post_update,
 	.is_fork_child = lx_is_fork_child,
+	.check_vma = lx_check_vma,
 	.walk_anon = lx_walk_anon,
 };

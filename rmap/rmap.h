@@ -47,6 +47,8 @@ struct rmap_ops {
 	void (*post_update)(struct vm_area *vma);
 	/* vma shares anonymous pages with its fork ancestors (merge rule) */
 	bool (*is_fork_child)(const struct vm_area *vma);
+	/* the scheme's links of vma agree with its range (checker) */
+	bool (*check_vma)(const struct vm_area *vma, char *why, size_t len);
 	/* visit every (vma, addr) whose PTE may map anonymous frame f */
 	int (*walk_anon)(struct vm_machine *m, struct vm_frame *f,
 			 rmap_visit_fn fn, void *arg);
