@@ -2047,6 +2047,48 @@ static bool t_random_ops(struct ctx *c)
  * the same pfns may be handed out in both, but contents, counts and free
  * lists stay each machine's own.
  */
+/*
+ * The checkers catch stale rmap keys: a VMA whose pgoff moved without its
+ * i_mmap node and its anon_vma_chain links being re-keyed must fail
+ * check_machine, and pass again once put back.
+ *
+ *   A         A+4P
+ *   |file, private, one COW page|    i_mmap node + anon_vma_chain
+ */
+static bool t_check_stale_rmap_keys(struct ctx *c)
+{
+	struct vm_machine *m = machine(c, MEM);
+	struct vm_file *f;
+	struct vm_mm *mm;
+	struct vm_area *v;
+	int err;
+
+	EXPECT(m);
+	f = file_create(m, "k", 4 * P, 3, &err);
+	EXPECT(f && !err);
+	mm = mm_create(m);
+	EXPECT(mm);
+	OK_ADDR(vm_mmap(mm, A, 4 * P, PROT_RW, MAP_PRIVATE_ | MAP_FIXED_, f, 0), A);
+	EXPECT_EQ(poke(mm, A + P, 0x55), VM_FAULT_OK);   /* COW: anon identity */
+	CHECK_M(m);
+	v = vma_lookup(mm, A);
+	EXPECT(v && v->anon && v->file == f);
+	/* i_mmap only */
+	v->shared.last++;
+	EXPECT(!check_machine(m));
+	v->shared.last--;
+	CHECK_M(m);
+	/* pgoff moved behind the back of both trees */
+	v->pgoff++;
+	EXPECT(!check_machine(m));
+	v->pgoff--;
+	CHECK_M(m);
+	mm_destroy(mm);
+	file_put(f);
+	CHECK_M(m);
+	return true;
+}
+
 static bool t_two_machines(struct ctx *c)
 {
 	struct vm_machine *m1 = machine(c, MEM), *m2 = machine(c, 4ULL << 20);
@@ -2139,6 +2181,7 @@ static const struct test tests[] = {
 	{ "fault injection: files, page cache and shared memory", t_fault_injection_files, NULL },
 	{ "random operations with injected failures keep the machine sound", t_random_ops, NULL },
 	{ "two machines side by side stay independent", t_two_machines, NULL },
+	{ "checkers catch stale i_mmap and anon_vma_chain keys", t_check_stale_rmap_keys, NULL },
 	/* regressions: these were bugs, fixed in d9fac13 */
 	{ "mremap of a locked VMA keeps locked_vm", t_bug_mremap_locked_vm, NULL },
 	{ "reclaim keeps lazily freed pages that were mlocked later", t_bug_reclaim_mlocked, NULL },
