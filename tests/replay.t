@@ -652,4 +652,47 @@ execfail() {
 }
 t "an exec that cannot allocate its new address space does not crash" execfail
 
+# ---------------------------------------------------------------- hostfile
+
+# a host file is read on demand and never written: reads through a mapping
+# see its bytes, a private write copies, a shared writable mapping, fwrite
+# and truncate are refused, and the host file is unchanged afterwards
+printf 'ABCDEFGH%4088s12345678' x > host.bin
+cp host.bin host.orig
+mk hostfile <<EOF
+hostfile h $PWD/host.bin
+1 spawn
+1 mmap 0x100000000000 0x3000 r-- private h 0 = 0x100000000000
+1 r 0x100000000000 = 0x4847464544434241
+1 r 0x100000001000 = 0x3837363534333231
+1 mmap 0x100000100000 0x2000 rw- private h 0 = 0x100000100000
+1 w 0x100000100000 0x1111 = ok
+1 r 0x100000100000 = 0x1111
+1 r 0x100000000000 = 0x4847464544434241
+1 mmap 0x100000200000 0x1000 rw- shared h 0 = -EACCES
+1 mmap 0x100000200000 0x1000 r-- shared h 0 = 0x100000200000
+1 mprotect 0x100000200000 0x1000 rw- = -EACCES
+1 r 0x100000002000 = bus
+fwrite h 0 = -EBADF
+truncate h 0 = -EINVAL
+check
+EOF
+hostfile() {
+	replay hostfile --check --dump hostfile.dump
+	signalled hostfile && return 1
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext hostfile)"; return 1; }
+	cmp -s host.bin host.orig || { fail "the host file changed"; return 1; }
+	grep -q '^vma 0x100000000000 0x100000003000 r--p 0x0 h$' hostfile.dump ||
+		{ fail "no vma line for h: $(grep ^vma hostfile.dump | tr '\n' ' ')"; return 1; }
+}
+t "hostfile: read on demand, private writes copy, never written back" hostfile
+
+mk nohost <<'EOF'
+revmap-trace 1
+1 spawn
+hostfile h /nonexistent/revmap-test-file
+1 mmap 0 0x1000 r-- private h 0
+EOF
+t "hostfile: a path that cannot be read rejects the trace at its line" bad nohost 3 "cannot read host file"
+
 echo "1..$n"
