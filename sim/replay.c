@@ -4,10 +4,11 @@
  * Each event becomes a call into mm/ (system calls, fork/exec/exit) or the
  * MMU (r, w, touch); its result is formatted as the spec says and checked
  * against the line's "= result".  With --check every checker runs after
- * every event.  When a fault cannot get memory, the OOM killer kills the
- * process with the most resident pages (the faulting line reads
- * "oom-killed" if that was its own process), and later lines of a killed
- * process read "killed".
+ * every event.  When a fault cannot get memory, reclaim runs first (lazily
+ * freed and clean page-cache pages can go without swap); if it frees
+ * nothing, the OOM killer kills the process with the most resident pages
+ * (the faulting line reads "oom-killed" if that was its own process), and
+ * later lines of a killed process read "killed".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,16 @@ static void proc_end(struct sim_proc *p, enum proc_state st)
 	p->state = st;
 }
 
+/*
+ * An allocation failed: before the OOM killer, reclaim what can go without
+ * swap (as the page allocator's direct reclaim would), a batch of
+ * SWAP_CLUSTER_MAX frames.  => true if anything was freed (try again).
+ */
+bool sim_direct_reclaim(struct rv_sim *s)
+{
+	return mm_reclaim(&s->m, 32) > 0;
+}
+
 int sim_oom_kill(struct rv_sim *s)
 {
 	struct sim_proc *victim = NULL;
@@ -194,13 +205,17 @@ static struct tr_result res_addr(uint64_t a)
 }
 
 /*
- * A fault that could not get memory: the OOM killer picks a victim; if it
- * is us, the line reads oom-killed; otherwise the access is retried.
- * => true to retry
+ * A fault that could not get memory: reclaim first; if nothing could go,
+ * the OOM killer picks a victim; if it is us, the line reads oom-killed;
+ * otherwise the access is retried.  => true to retry
  */
 static bool oom(struct rv_sim *s, struct sim_proc *p, struct tr_result *r)
 {
-	int victim = sim_oom_kill(s);
+	int victim;
+
+	if (sim_direct_reclaim(s))
+		return true;
+	victim = sim_oom_kill(s);
 
 	if (!victim || victim == p->pid) {
 		*r = res(RES_OOM, 0);
@@ -276,7 +291,7 @@ static struct tr_result do_file(struct rv_sim *s, const struct tr_event *ev)
 		}
 		if (f)
 			break;
-		if (!sim_oom_kill(s)) {
+		if (!sim_direct_reclaim(s) && !sim_oom_kill(s)) {
 			fprintf(s->errf, "%s:%u: the machine's memory (%llu frames) cannot hold file %s\n",
 				s->path, ev->line, (unsigned long long)s->m.nr_frames, ev->name);
 			s->fatal = RV_BADINPUT;
@@ -384,7 +399,7 @@ static struct tr_result run_event(struct rv_sim *s, const struct tr_event *ev)
 			return res(RES_ERR, 9);    /* EBADF: not open for writing */
 		for (;;) {
 			err = file_write8(f, ev->offset, ev->value);
-			if (err != -12 || !sim_oom_kill(s))
+			if (err != -12 || (!sim_direct_reclaim(s) && !sim_oom_kill(s)))
 				return res_int(err);
 		}
 	}

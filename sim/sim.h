@@ -45,6 +45,8 @@ int mmu_load(struct vm_machine *m, struct vm_mm *mm, uint64_t addr, uint64_t *va
 int mmu_store(struct vm_machine *m, struct vm_mm *mm, uint64_t addr, uint64_t val);
 
 struct sim_proc *sim_proc_find(struct rv_sim *s, int pid);
+/* reclaim before killing: => true if it freed frames */
+bool sim_direct_reclaim(struct rv_sim *s);
 /* the OOM killer: kills the live process with the most resident pages;
  * => its pid, or 0 if there is nobody to kill */
 int sim_oom_kill(struct rv_sim *s);

@@ -652,6 +652,28 @@ execfail() {
 }
 t "an exec that cannot allocate its new address space does not crash" execfail
 
+# reclaim before the OOM killer: lazily freed pages go first, nobody dies
+mk oomreclaim <<'EOF'
+1 spawn
+1 mmap 0x100000000000 0x80000 rw- private,anon
+1 touch 0x100000000000 0x80000 w
+1 madvise 0x100000000000 0x80000 free
+2 spawn
+2 mmap 0x100000000000 0x80000 rw- private,anon
+2 touch 0x100000000000 0x80000 w = ok
+1 r 0x100000000000 = 0
+2 r 0x100000000000 = 7
+check
+EOF
+oomreclaim() {
+	replay oomreclaim --mem 1M --check --dump oomreclaim.dump
+	signalled oomreclaim && return 1
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext oomreclaim)"; return 1; }
+	grep -q 'killed' oomreclaim.dump && { fail "something was killed"; return 1; }
+	return 0
+}
+t "OOM: reclaim of lazily freed pages comes before the OOM killer" oomreclaim
+
 # ---------------------------------------------------------------- hostfile
 
 # a host file is read on demand and never written: reads through a mapping
