@@ -186,21 +186,26 @@ static int do_file_fault(struct vm_area *vma, uint64_t addr, pte_t *pte, bool wr
 	return VM_FAULT_OK;
 }
 
-int handle_mm_fault(struct vm_mm *mm, uint64_t addr, bool write)
+/*
+ * The fault handler proper, for a VMA the caller found: => VM_FAULT_*, and
+ * on VM_FAULT_OK *ptep points at the PTE of addr (so that the caller need
+ * not walk the tables again).
+ */
+int __handle_mm_fault(struct vm_area *vma, uint64_t addr, bool write, pte_t **ptep)
 {
+	struct vm_mm *mm = vma->mm;
 	struct vm_machine *m = mm->machine;
-	struct vm_area *vma = vma_lookup(mm, addr);
 	pte_t *pte;
+	int r = VM_FAULT_OK;
 
 	m->stats.faults++;
-	if (!vma)
-		return VM_FAULT_SEGV;
 	if (write ? !(vma->flags & VM_WRITE) : !vma_is_accessible(vma))
 		return VM_FAULT_SEGV;
 	addr &= PAGE_MASK;
 	pte = pte_alloc(mm, addr);
 	if (!pte)
 		return VM_FAULT_OOM;
+	*ptep = pte;
 	if (!pte_present(*pte)) {
 		if (vma->file)
 			return do_file_fault(vma, addr, pte, write);
@@ -226,5 +231,17 @@ int handle_mm_fault(struct vm_mm *mm, uint64_t addr, bool write)
 	}
 	/* spurious: the PTE already allows the access */
 	*pte |= PTE_ACCESSED | (write ? PTE_DIRTY : 0);
-	return VM_FAULT_OK;
+	return r;
+}
+
+int handle_mm_fault(struct vm_mm *mm, uint64_t addr, bool write)
+{
+	struct vm_area *vma = vma_lookup(mm, addr);
+	pte_t *pte;
+
+	if (!vma) {
+		mm->machine->stats.faults++;
+		return VM_FAULT_SEGV;
+	}
+	return __handle_mm_fault(vma, addr, write, &pte);
 }

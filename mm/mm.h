@@ -452,6 +452,8 @@ bool vm_enough_memory(struct vm_mm *mm, uint64_t pages);
 #define VM_FAULT_OOM    3
 
 int handle_mm_fault(struct vm_mm *mm, uint64_t addr, bool write);
+/* the same for a VMA the caller holds; *ptep gets addr's PTE on success */
+int __handle_mm_fault(struct vm_area *vma, uint64_t addr, bool write, pte_t **ptep);
 
 /* mm/vmscan.c, mm/migrate.c */
 uint64_t mm_reclaim(struct vm_machine *m, uint64_t pages);

@@ -229,7 +229,7 @@ int populate_range(struct vm_area *vma, uint64_t start, uint64_t end, bool write
 				pfn_frame(m, pte_pfn(*pte))->flags |= PG_DIRTY;
 			continue;
 		}
-		r = handle_mm_fault(mm, a, write);
+		r = __handle_mm_fault(vma, a, write, &pte);
 		if (r == VM_FAULT_OOM)
 			return -12;
 		if (r != VM_FAULT_OK)

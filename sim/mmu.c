@@ -12,8 +12,10 @@
 static int mmu_access(struct vm_machine *m, struct vm_mm *mm, uint64_t addr,
 		      bool write, uint64_t *val)
 {
+	pte_t *pte = pte_lookup(mm, addr);
+
 	for (int tries = 0; tries < 3; tries++) {
-		pte_t *pte = pte_lookup(mm, addr);
+		struct vm_area *vma;
 		int r;
 
 		if (pte && (*pte & PTE_PRESENT) && (!write || (*pte & PTE_WRITE))) {
@@ -26,7 +28,13 @@ static int mmu_access(struct vm_machine *m, struct vm_mm *mm, uint64_t addr,
 				memcpy(val, p, 8);
 			return VM_FAULT_OK;
 		}
-		r = handle_mm_fault(mm, addr, write);
+		/* a page fault: the handler hands back the PTE it settled */
+		vma = vma_lookup(mm, addr);
+		if (!vma) {
+			m->stats.faults++;
+			return VM_FAULT_SEGV;
+		}
+		r = __handle_mm_fault(vma, addr, write, &pte);
 		if (r != VM_FAULT_OK)
 			return r;
 	}
