@@ -10,10 +10,16 @@
  * unchanged on failure unless their comment says otherwise (Linux applies
  * mprotect, mlock and madvise partly before failing on a hole; so do we).
  *
- * Locking (for when threads come; everything is single-threaded today):
- *   machine->lock (not yet present) guards the buddy free lists;
- *   mm->mmap_lock guards an mm's VMA tree and page tables;
- *   see rmap/rmap.h for the anon_vma and i_mmap locks and the lock order.
+ * Locking (for when threads come; everything is single-threaded today, and
+ * the locks are not there yet, but every field says which one guards it):
+ *   [zone lock]   the buddy free lists (one per machine);
+ *   [mmap_lock]   an mm's VMA tree and its VMAs' fields (write to change);
+ *   [ptl]         page-table entries (one per mm, split per table later);
+ *   [i_mmap_lock] a file's i_mmap tree; [i_pages lock] its page cache;
+ *   [i_rwsem]     a file's size (truncate);
+ *   [frame lock]  a frame's flags and identity (Linux's folio lock);
+ *   [atomic]      counts changed with atomic operations, no lock;
+ *   see rmap/rmap.h for the scheme's locks and the lock order.
  */
 #ifndef REVMAP_MM_MM_H
 #define REVMAP_MM_MM_H
@@ -100,15 +106,18 @@ static inline bool pte_write(pte_t p) { return p & PTE_WRITE; }
  * cache (PG_CACHE); the zero page is PG_RESERVED and keeps no counts.
  */
 struct vm_frame {
-	uint32_t flags;       /* PG_* bits and, when PG_BUDDY, the block order */
-	int32_t refcount;     /* references: one per mapping PTE, one per table use */
-	int32_t mapcount;     /* PTEs that map this frame, in every mm */
-	uint32_t next;        /* buddy free list / LRU: next pfn or FRAME_NIL */
-	uint32_t prev;        /* buddy free list / LRU: previous pfn or FRAME_NIL */
+	uint32_t flags;       /* PG_* bits and, when PG_BUDDY, the block order [frame lock] */
+	int32_t refcount;     /* references: one per PTE, one per use as a table or in a
+				 page cache [atomic] */
+	int32_t mapcount;     /* PTEs that map this frame, in every mm [atomic] */
+	uint32_t next;        /* buddy free list / LRU: next pfn or FRAME_NIL [zone lock] */
+	uint32_t prev;        /* buddy free list / LRU: previous pfn or FRAME_NIL [zone lock] */
 	uint32_t pad;         /* reserved for the swap slot (later) */
-	void *mapping;        /* anon: the rmap scheme's anon object; file: its vm_file */
-	uint64_t index;       /* page offset within mapping (anon: linear page index) */
-	uint64_t rmap;        /* the rmap scheme's per-frame word */
+	void *mapping;        /* anon: the rmap scheme's anon object; file: its vm_file
+				 [frame lock; stable while mapped] */
+	uint64_t index;       /* page offset within mapping (anon: linear page index)
+				 [frame lock] */
+	uint64_t rmap;        /* the rmap scheme's per-frame word [the scheme's lock] */
 };
 
 /* ------------------------------------------------------------------ */
@@ -144,21 +153,24 @@ struct vm_file;
  * pgoff + ((a - start) >> PAGE_SHIFT), preserved by mremap.
  */
 struct vm_area {
-	uint64_t start;              /* first address */
-	uint64_t end;                /* one past the last address */
+	uint64_t start;              /* first address [mmap_lock + rmap locks to change] */
+	uint64_t end;                /* one past the last address [as start] */
 	struct vm_area *prev;        /* previous VMA of the mm in address order, or NULL */
 	struct vm_area *next;        /* next VMA of the mm in address order, or NULL */
 	struct rb_node rb;           /* mm->vma_tree, keyed by start */
 	uint64_t gap_max;            /* largest gap before any VMA of this rb subtree */
 	struct vm_mm *mm;            /* owner */
-	uint64_t flags;              /* VM_* */
-	uint64_t pgoff;              /* page offset of start (file offset, or anon index) */
+	uint64_t flags;              /* VM_* [mmap_lock] */
+	uint64_t pgoff;              /* page offset of start (file offset, or anon index)
+				        [as start: it keys i_mmap and the anon links] */
 	struct vm_file *file;        /* mapped file (or shmem object), NULL for private
 				        anonymous memory; the VMA holds a reference */
-	struct itree_node shared;    /* file->i_mmap, [pgoff, pgoff + pages - 1] */
+	struct itree_node shared;    /* file->i_mmap, [pgoff, pgoff + pages - 1] [i_mmap_lock] */
 	void *anon;                  /* scheme's anonymous identity (Linux: anon_vma); NULL
-				        until the first anonymous page */
-	struct list_head anon_chain; /* scheme's per-VMA links (Linux: anon_vma_chain list) */
+				        until the first anonymous page [mmap_lock + the
+				        scheme's lock to set] */
+	struct list_head anon_chain; /* scheme's per-VMA links (Linux: anon_vma_chain list)
+				        [mmap_lock] */
 };
 
 /*
@@ -170,9 +182,9 @@ struct vm_area {
 struct vm_file {
 	struct vm_machine *machine;  /* owner */
 	char *name;                  /* trace name, or "[shared-anon]" */
-	uint64_t size;               /* i_size in bytes */
-	struct radix_root cache;     /* page cache: page index -> pfn */
-	struct rb_root i_mmap;       /* itree of vm_area.shared, by page offset */
+	uint64_t size;               /* i_size in bytes [i_rwsem] */
+	struct radix_root cache;     /* page cache: page index -> pfn [i_pages lock] */
+	struct rb_root i_mmap;       /* itree of vm_area.shared, by page offset [i_mmap_lock] */
 	int refcount;                /* the name table's and each VMA's */
 	int host_fd;                 /* hostfile: read-only host descriptor, else -1 */
 	bool shmem;                  /* shared anonymous memory object */
@@ -200,10 +212,10 @@ static inline bool vma_is_accessible(const struct vm_area *v)
 
 struct vm_mm {
 	struct vm_machine *machine;  /* owner */
-	struct rb_root vma_tree;     /* VMAs by start; augmented by gap_max */
+	struct rb_root vma_tree;     /* VMAs by start; augmented by gap_max [mmap_lock] */
 	struct vm_area *first;       /* lowest VMA, or NULL */
 	int map_count;               /* number of VMAs */
-	uint32_t pgd;                /* pfn of the top-level page table */
+	uint32_t pgd;                /* pfn of the top-level page table (tables: [ptl]) */
 	uint64_t start_brk;          /* heap start (brkbase) */
 	uint64_t brk;                /* current break (as brk(2) returned it) */
 	uint64_t rss;                /* present anonymous pages (excluding zero page) */
