@@ -7,16 +7,20 @@
  * Anonymous pages are found through the scheme (struct rmap_ops); file pages
  * through the file's i_mmap interval tree, the same in every scheme.
  *
- * Lock order (for when threads come; today everything is single-threaded):
+ * Lock order (for when threads come; today everything is single-threaded;
+ * the tags are those of the fields in mm/mm.h):
  *
- *   mm->mmap_lock
- *     `-- file->i_mmap_lock            (file pages: i_mmap tree)
- *     `-- anon_vma->root->lock         (Linux scheme: one lock per anon_vma tree)
- *           `-- page-table lock        (per mm today)
- *                 `-- frame lock bits  (refcount/mapcount are atomic)
+ *   file->i_rwsem                      (truncate)
+ *     `-- mm->mmap_lock
+ *           `-- file->i_mmap_lock          (file pages: i_mmap tree)
+ *           `-- anon_vma->root->lock       (Linux scheme: one lock per anon_vma tree)
+ *                 `-- frame lock           (Linux's folio lock)
+ *                       `-- page-table lock (ptl)
+ *                             `-- file->i_pages lock, zone lock
  *
  * mmap_lock guards vma->anon and vma->anon_chain; the root anon_vma lock
- * guards every anon_vma's interval tree and counters in that family.
+ * guards every anon_vma's interval tree and counters in that family.  An
+ * rmap walk takes i_mmap_lock or the root anon_vma lock, then each ptl.
  */
 #ifndef REVMAP_RMAP_RMAP_H
 #define REVMAP_RMAP_RMAP_H
