@@ -10,13 +10,15 @@
  * Lock order (for when threads come; today everything is single-threaded;
  * the tags are those of the fields in mm/mm.h):
  *
- *   file->i_rwsem                      (truncate)
+ *   file->i_rwsem                        (truncate, fwrite)
  *     `-- mm->mmap_lock
- *           `-- file->i_mmap_lock          (file pages: i_mmap tree)
- *           `-- anon_vma->root->lock       (Linux scheme: one lock per anon_vma tree)
- *                 `-- frame lock           (Linux's folio lock)
+ *           `-- frame lock                 (Linux's folio lock)
+ *                 `-- file->i_mmap_lock    (file pages: i_mmap tree)
+ *                 `-- anon_vma->root->lock (Linux scheme: one per fork family)
  *                       `-- page-table lock (ptl)
  *                             `-- file->i_pages lock, zone lock
+ *
+ * (the order of Linux's mm/rmap.c, without the locks revmap has no use for)
  *
  * mmap_lock guards vma->anon and vma->anon_chain; the root anon_vma lock
  * guards every anon_vma's interval tree and counters in that family.  An
