@@ -438,6 +438,7 @@ enum madv {
 uint64_t vm_mmap(struct vm_mm *mm, uint64_t addr, uint64_t len, unsigned prot,
 		 unsigned flags, struct vm_file *file, uint64_t off);
 int vm_munmap(struct vm_mm *mm, uint64_t addr, uint64_t len);
+int vm_remap_file_pages(struct vm_mm *mm, uint64_t start, uint64_t size, uint64_t pgoff);
 int vm_mprotect(struct vm_mm *mm, uint64_t addr, uint64_t len, unsigned prot);
 uint64_t vm_mremap(struct vm_mm *mm, uint64_t addr, uint64_t old_len,
 		   uint64_t new_len, unsigned flags, uint64_t new_addr);

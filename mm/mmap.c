@@ -139,13 +139,12 @@ static uint64_t mmap_region(struct vm_mm *mm, struct vm_file *file, uint64_t add
 	return addr;
 }
 
-uint64_t vm_mmap(struct vm_mm *mm, uint64_t addr, uint64_t len, unsigned prot,
-		 unsigned flags, struct vm_file *file, uint64_t off)
+/* do_mmap: the offset in pages */
+static uint64_t do_mmap(struct vm_mm *mm, uint64_t addr, uint64_t len, unsigned prot,
+			unsigned flags, struct vm_file *file, uint64_t pgoff)
 {
-	uint64_t vm_flags, pgoff, ret;
+	uint64_t vm_flags, ret;
 
-	if (off & ~PAGE_MASK)
-		return VM_ERR(-22);
 	if ((flags & MAP_TYPE_FLAGS) == 0 || (flags & MAP_TYPE_FLAGS) == MAP_TYPE_FLAGS)
 		return VM_ERR(-22);
 	if (!len)
@@ -157,7 +156,6 @@ uint64_t vm_mmap(struct vm_mm *mm, uint64_t addr, uint64_t len, unsigned prot,
 		if (addr && addr < MMAP_MIN_ADDR)
 			addr = PAGE_ALIGN(MMAP_MIN_ADDR);
 	}
-	pgoff = off >> PAGE_SHIFT;
 	len = PAGE_ALIGN(len);
 	if (!len)
 		return VM_ERR(-12);
@@ -198,6 +196,48 @@ uint64_t vm_mmap(struct vm_mm *mm, uint64_t addr, uint64_t len, unsigned prot,
 	if ((vm_flags & VM_LOCKED) || (flags & MAP_POPULATE_))
 		mm_populate(mm, ret, len, true);
 	return ret;
+}
+
+uint64_t vm_mmap(struct vm_mm *mm, uint64_t addr, uint64_t len, unsigned prot,
+		 unsigned flags, struct vm_file *file, uint64_t off)
+{
+	if (off & ~PAGE_MASK)
+		return VM_ERR(-22);
+	return do_mmap(mm, addr, len, prot, flags, file, off >> PAGE_SHIFT);
+}
+
+/*
+ * remap_file_pages(2), which Linux has emulated since 4.0 by mapping the
+ * range again, MAP_SHARED|MAP_FIXED|MAP_POPULATE, from the same file at the
+ * new page offset (nonlinear VMAs are gone): the range must lie in shared
+ * mappings of one file with the same flags, without holes.
+ */
+int vm_remap_file_pages(struct vm_mm *mm, uint64_t start, uint64_t size, uint64_t pgoff)
+{
+	struct vm_area *vma, *v;
+	unsigned prot = 0, flags = MAP_SHARED_ | MAP_FIXED_ | MAP_POPULATE_;
+	uint64_t ret;
+
+	start &= PAGE_MASK;
+	size &= PAGE_MASK;
+	if (start + size <= start)
+		return -22;
+	if (pgoff + (size >> PAGE_SHIFT) < pgoff)
+		return -22;
+	vma = vma_lookup(mm, start);
+	if (!vma || !(vma->flags & VM_SHARED))
+		return -22;
+	for (v = vma; start + size > v->end; v = v->next)
+		if (!v->next || v->next->start != v->end || v->next->file != vma->file ||
+		    v->next->flags != vma->flags)
+			return -22;
+	prot |= (vma->flags & VM_READ) ? PROT_READ_ : 0;
+	prot |= (vma->flags & VM_WRITE) ? PROT_WRITE_ : 0;
+	prot |= (vma->flags & VM_EXEC) ? PROT_EXEC_ : 0;
+	if (vma->flags & VM_LOCKED)
+		flags |= MAP_LOCKED_;
+	ret = do_mmap(mm, start, size, prot, flags, vma->file, pgoff);
+	return IS_ERR_ADDR(ret) ? (int)(int64_t)ret : 0;
 }
 
 int vm_munmap(struct vm_mm *mm, uint64_t addr, uint64_t len)

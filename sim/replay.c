@@ -416,6 +416,8 @@ static struct tr_result run_event(struct rv_sim *s, const struct tr_event *ev)
 		return res_int(vm_mlock(mm, ev->addr, ev->len));
 	case TR_MUNLOCK:
 		return res_int(vm_munlock(mm, ev->addr, ev->len));
+	case TR_REMAP_FILE_PAGES:
+		return res_int(vm_remap_file_pages(mm, ev->addr, ev->len, ev->offset));
 	case TR_BRKBASE:
 		return res_int(vm_brkbase(mm, ev->addr));
 	case TR_BRK:
@@ -447,17 +449,6 @@ static struct tr_result run_event(struct rv_sim *s, const struct tr_event *ev)
 			? res(RES_ERR, 12) : res(RES_OK, 0);
 	default:
 		return res(RES_ERR, 38);  /* ENOSYS: rejected before running */
-	}
-}
-
-/* ---------------- what is not supported yet ---------------- */
-
-static const char *unsupported(const struct tr_event *ev)
-{
-	switch (ev->kind) {
-	case TR_REMAP_FILE_PAGES: return "remap_file_pages";
-	default:
-		return NULL;
 	}
 }
 
@@ -591,14 +582,6 @@ static int replay(rv_sim *s, const struct tr_trace *t, const char *dump_path,
 	int status = RV_OK;
 	size_t i;
 
-	for (i = 0; i < t->n; i++) {
-		const char *what = unsupported(&t->ev[i]);
-
-		if (what) {
-			fprintf(errf, "%s:%u: not supported yet: %s\n", t->path, t->ev[i].line, what);
-			return RV_BADINPUT;
-		}
-	}
 	results = calloc(t->n ? t->n : 1, sizeof(*results));
 	s->host_fds = malloc((t->n ? t->n : 1) * sizeof(int));
 	if (!results || !s->host_fds) {

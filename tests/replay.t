@@ -6,7 +6,7 @@
 # What is tested:
 #   - malformed traces exit 2 with "FILE:LINE: ..." and run nothing (no dump,
 #     no times file is written), for several kinds of errors;
-#   - unsupported lines exit 2 with "not supported yet";
+#   - every line kind of the spec runs (remap_file_pages included);
 #   - a "= result" mismatch exits 1, names the line, and the rest still runs;
 #   - --dump writes the spec's canonical form, --times one "LINE NS" per event;
 #   - --check passes on busy traces (hand-written and, when the build has it,
@@ -186,28 +186,28 @@ mk badspawn <<'EOF'
 EOF
 t "malformed: spawn of a live pid" bad badspawn 2 "not live"
 
-# ---------------------------------------------------------------- unsupported
+# ---------------------------------------------------------------- remap_file_pages
 
+# on private memory remap_file_pages is -EINVAL (it needs a shared mapping)
 mk rfp <<'EOF'
 1 spawn
 1 mmap 0x100000000000 8192 rw- private,anon,fixed
-1 remap_file_pages 0x100000000000 8192 1
+1 remap_file_pages 0x100000000000 8192 1 = -EINVAL
+check
 EOF
-t "unsupported: remap_file_pages exits 2, 'not supported yet'" bad rfp 3 "not supported yet"
+rfp() {
+	replay rfp --check
+	signalled rfp && return 1
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext rfp)"; return 1; }
+}
+t "remap_file_pages of private memory is -EINVAL" rfp
 
-# file, hostfile and shared mappings: newer builds run them; older ones
-# must refuse them as "not supported yet" (exit 2, the line named)
-supported_or_refused() {
+# file and shared mappings run, and the dump says what they did
+runs_and_dumps() {
 	local name=$1 line=$2
 	shift 2
 	replay "$name" --check --dump "$name.dump"
 	signalled "$name" && return 1
-	if [ "$rc" -eq 2 ]; then
-		grep -q "^$name\.trace:$line: not supported yet" "$name.err" ||
-			{ fail "exit 2 without '$name.trace:$line: not supported yet'; $(errtext "$name")"; return 1; }
-		echo "# $name: not supported yet"
-		return 0
-	fi
 	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext "$name")"; return 1; }
 	for pat in "$@"; do
 		grep -qx -- "$pat" "$name.dump" ||
@@ -221,8 +221,8 @@ file data 8192
 1 mmap 0x100000000000 8192 r-- private data 0 = 0x100000000000
 1 r 0x100000001008 = 0x201
 EOF
-t "file lines: run (word i of seed 0 is i) or 'not supported yet'" \
-	supported_or_refused file 1 "op 4 0x201"
+t "file lines run (word i of seed 0 is i)" \
+	runs_and_dumps file 1 "op 4 0x201"
 
 printf '\x2a\0\0\0\0\0\0\0\x2b' >host.bin
 mk hostfile <<EOF
@@ -231,7 +231,7 @@ hostfile h $TMP/host.bin
 1 mmap 0x100000000000 4096 r-- private h 0
 1 r 0x100000000000 = 0x2a
 EOF
-t "hostfile lines: run or 'not supported yet'" supported_or_refused hostfile 1 "op 4 0x2a"
+t "hostfile lines run" runs_and_dumps hostfile 1 "op 4 0x2a"
 
 mk shared <<'EOF'
 1 spawn
@@ -240,8 +240,8 @@ mk shared <<'EOF'
 2 w 0x100000000000 0x99
 1 r 0x100000000000 = 0x99
 EOF
-t "shared anonymous mmap: runs (shared with the child) or 'not supported yet'" \
-	supported_or_refused shared 2 "op 5 0x99" \
+t "shared anonymous mmap runs (shared with the child)" \
+	runs_and_dumps shared 2 "op 5 0x99" \
 	"vma 0x100000000000 0x100000001000 rw-s 0x0 \[shared-anon\]"
 
 # ---------------------------------------------------------------- mismatch
