@@ -215,6 +215,7 @@ uint64_t vm_mmap(struct vm_mm *mm, uint64_t addr, uint64_t len, unsigned prot,
 int vm_remap_file_pages(struct vm_mm *mm, uint64_t start, uint64_t size, uint64_t pgoff)
 {
 	struct vm_area *vma, *v;
+	struct vm_file *file;
 	unsigned prot = 0, flags = MAP_SHARED_ | MAP_FIXED_ | MAP_POPULATE_;
 	uint64_t ret;
 
@@ -236,7 +237,12 @@ int vm_remap_file_pages(struct vm_mm *mm, uint64_t start, uint64_t size, uint64_
 	prot |= (vma->flags & VM_EXEC) ? PROT_EXEC_ : 0;
 	if (vma->flags & VM_LOCKED)
 		flags |= MAP_LOCKED_;
-	ret = do_mmap(mm, start, size, prot, flags, vma->file, pgoff);
+	/* the mapping about to be replaced may hold the last reference to its
+	 * file (a shmem object): hold one across the mmap, as get_file() does */
+	file = vma->file;
+	file_get(file);
+	ret = do_mmap(mm, start, size, prot, flags, file, pgoff);
+	file_put(file);
 	return IS_ERR_ADDR(ret) ? (int)(int64_t)ret : 0;
 }
 

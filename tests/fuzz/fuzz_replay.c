@@ -5,7 +5,8 @@
  * The input is decoded into events (it is not parsed as text, except in one
  * mode below), so that almost every input is a valid trace that does
  * something: a few pids (spawn/fork/exec/exit, only where the parser allows
- * them), mmap/munmap/mprotect/mremap/madvise/mlock/munlock/brkbase/brk with
+ * them), mmap/munmap/mprotect/mremap/madvise/mlock/munlock/brkbase/brk/
+ * remap_file_pages with
  * addresses mostly inside a 64-page window so that operations collide,
  * r/w/touch, files (file, truncate, fwrite, private and shared file
  * mappings), shared anonymous memory, and the directives check, reclaim and
@@ -269,7 +270,10 @@ static void pid_event(struct gen *g, int pid, unsigned op)
 		break;
 	case 8:
 		b = byte(&g->in);
-		if (b & 1)
+		if (b & 4)
+			put(o, "%d remap_file_pages %#llx %#llx %u\n", pid, (unsigned long long)addr(g),
+			    (unsigned long long)(((b >> 3) & 7) + 1) * PG, byte(&g->in) % 24);
+		else if (b & 1)
 			put(o, "%d brkbase %#llx\n", pid, (unsigned long long)(WIN + 0x100000 +
 			    (b & 0x30) * PG));
 		else
