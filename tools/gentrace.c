@@ -1435,6 +1435,28 @@ static void ev_obj_mremap(struct proc *p)
 	mremap_predict(p, addr, old_len, new_len, new_addr, maymove, fixed, dontunmap, has_new);
 }
 
+/*
+ * remap_file_pages on a file or shared anonymous mapping (Linux 6.x maps
+ * the range again at the new page offset): mostly inside one shared
+ * mapping, sometimes on a private one or past its end (-EINVAL).  The
+ * model is not updated: the pages stay mapped, only their offsets change,
+ * and later events need not know.
+ */
+static void ev_obj_rfp(struct proc *p)
+{
+	struct region *r = pick_obj_region(p);
+	if (!r) {
+		ev_obj_access(p);
+		return;
+	}
+	uint64_t rp = (r->e - r->s) / PG, i = below(rp);
+	uint64_t addr = r->s + i * PG;
+	uint64_t len = chance(85) ? between(1, rp - i) * PG : between(1, 8) * PG;
+	len = clamp_len(addr, len);
+	out("%d remap_file_pages 0x%" PRIx64 " %" PRIu64 " %" PRIu64, p->pid, addr, len,
+	    below(r->pgoff + rp + 4));
+}
+
 /* One event of a --files trace for process p. */
 static void step_files(struct proc *p, int maxprocs)
 {
@@ -1457,8 +1479,10 @@ static void step_files(struct proc *p, int maxprocs)
 		ev_obj_mremap(p);
 	} else if (x < 410) {
 		ev_madvise(p);
-	} else if (x < 470) {
+	} else if (x < 460) {
 		ev_obj_madvise(p);
+	} else if (x < 470) {
+		ev_obj_rfp(p);
 	} else if (x < 485) {
 		ev_obj_mlock(p);
 	} else if (x < 495) {
