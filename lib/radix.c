@@ -220,48 +220,41 @@ fail:
 	return err;
 }
 
-uint32_t radix_lookup(const struct radix_root *r, uint64_t index)
+/* the leaf holding index, if index is present; NULL otherwise */
+static struct radix_leaf *radix_find(const struct radix_root *r, uint64_t index)
 {
-	const void *n = r->node;
-	const struct radix_leaf *leaf;
-	unsigned h, d;
+	void *n = r->node;
+	struct radix_leaf *leaf;
 
 	if (!n || index > radix_maxindex(r->height))
-		return RADIX_NONE;
-	for (h = r->height; h > 1; h--) {
-		n = ((const struct radix_inner *)n)->slot[radix_digit(index, h)];
+		return NULL;
+	for (unsigned h = r->height; h > 1; h--) {
+		n = ((struct radix_inner *)n)->slot[radix_digit(index, h)];
 		if (!n)
-			return RADIX_NONE;
+			return NULL;
 	}
 	leaf = n;
-	d = radix_digit(index, 1);
-	if (!(leaf->present & (UINT64_C(1) << d)))
-		return RADIX_NONE;
-	return leaf->value[d];
+	return (leaf->present & (UINT64_C(1) << radix_digit(index, 1))) ? leaf : NULL;
+}
+
+uint32_t radix_lookup(const struct radix_root *r, uint64_t index)
+{
+	const struct radix_leaf *leaf = radix_find(r, index);
+
+	return leaf ? leaf->value[radix_digit(index, 1)] : RADIX_NONE;
 }
 
 /* => the old value, now replaced by value; RADIX_NONE (and no change) if
  *    index is absent.  Never allocates, so it cannot fail. */
 uint32_t radix_replace(struct radix_root *r, uint64_t index, uint32_t value)
 {
-	void *n = r->node;
-	struct radix_leaf *leaf;
+	struct radix_leaf *leaf = radix_find(r, index);
 	uint32_t old;
-	unsigned h, d;
 
-	if (!n || index > radix_maxindex(r->height) || value == RADIX_NONE)
+	if (!leaf || value == RADIX_NONE)
 		return RADIX_NONE;
-	for (h = r->height; h > 1; h--) {
-		n = ((struct radix_inner *)n)->slot[radix_digit(index, h)];
-		if (!n)
-			return RADIX_NONE;
-	}
-	leaf = n;
-	d = radix_digit(index, 1);
-	if (!(leaf->present & (UINT64_C(1) << d)))
-		return RADIX_NONE;
-	old = leaf->value[d];
-	leaf->value[d] = value;
+	old = leaf->value[radix_digit(index, 1)];
+	leaf->value[radix_digit(index, 1)] = value;
 	return old;
 }
 

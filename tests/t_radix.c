@@ -573,6 +573,15 @@ static bool test_by_hand(struct ctx *c)
 	EXPECT(inner >= 64 * sizeof(void *) && inner <= 64 * sizeof(void *) + 16,
 	       "an inner node takes %zu bytes", inner);
 	EXPECT(radix_check(&r, w, sizeof(w)), "height 2: %s", w);
+	/* replace: in place, no allocation, absent indexes untouched */
+	EXPECT(radix_replace(&r, 64, 641) == 640 && radix_lookup(&r, 64) == 641 &&
+	       hk.calls == 3, "replace 64");
+	EXPECT(radix_replace(&r, 65, 1) == RADIX_NONE && radix_lookup(&r, 65) == RADIX_NONE,
+	       "replace of an absent index stored something");
+	EXPECT(radix_replace(&r, 64, RADIX_NONE) == RADIX_NONE && radix_lookup(&r, 64) == 641,
+	       "replace with RADIX_NONE changed the value");
+	EXPECT(radix_replace(&r, 64, 640) == 641, "replace back");
+	EXPECT(radix_check(&r, w, sizeof(w)) && r.count == 3, "after replace: %s", w);
 
 	calls = hk.calls;
 	EXPECT(radix_insert(&r, UINT64_MAX, 99) == 0, "insert UINT64_MAX");
