@@ -256,26 +256,35 @@ static uint64_t k_minflt(void)
 	return (uint64_t)ru.ru_minflt;
 }
 
+/* read a small /proc file whole into buf (NUL-terminated); => false if it
+ * cannot be read */
+static bool read_proc(const char *path, char *buf, size_t len)
+{
+	long n, fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	n = syscall(SYS_read, fd, buf, len - 1);
+	syscall(SYS_close, fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	return true;
+}
+
 /* resident KiB of a process (/proc/PID/statm, PID 0: ourselves), 0 if unknown */
 static uint64_t k_rss_kib(long pid)
 {
 	char path[64], buf[128];
 	uint64_t v[2] = { 0, 0 };
-	long n, fd;
 	int i = 0;
 
 	if (pid)
 		snprintf(path, sizeof(path), "/proc/%ld/statm", pid);
 	else
 		snprintf(path, sizeof(path), "/proc/self/statm");
-	fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (!read_proc(path, buf, sizeof(buf)))
 		return 0;
-	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
-	syscall(SYS_close, fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
 	/* "size resident shared ...", in pages */
 	for (char *c = buf; *c && i < 2; c++) {
 		if (*c >= '0' && *c <= '9')
@@ -456,17 +465,10 @@ static uint64_t k_status_kib(long pid, const char *field)
 	char path[64], buf[4096];
 	size_t flen = strlen(field);
 	uint64_t v = 0;
-	long n, fd;
 
 	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
-	fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (!read_proc(path, buf, sizeof(buf)))
 		return 0;
-	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
-	syscall(SYS_close, fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
 	for (char *c = buf; c && *c; c = strchr(c, '\n'), c = c ? c + 1 : NULL) {
 		if (strncmp(c, field, flen))
 			continue;
@@ -487,16 +489,10 @@ static int k_wait_sleeping(long pid)
 
 	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
 	for (int tries = 0; tries < 5000; tries++) {
-		long n, fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 		char *c;
 
-		if (fd < 0)
+		if (!read_proc(path, buf, sizeof(buf)))
 			return -1;
-		n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
-		syscall(SYS_close, fd);
-		if (n <= 0)
-			return -1;
-		buf[n] = 0;
 		/* "pid (comm) S ...": the state follows the last ')' */
 		c = strrchr(buf, ')');
 		if (c && c[1] == ' ' && c[2] == 'S')
