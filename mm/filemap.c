@@ -198,38 +198,54 @@ int file_get_page(struct vm_file *f, uint64_t index, uint32_t *pfn)
 		if (p == FRAME_NIL)
 			return VM_FAULT_OOM;
 		if (f->host_fd >= 0) {
-			/* read on demand; a short read leaves zeroes */
+			/* read on demand; a short read leaves zeroes, and
+			 * nothing past i_size shows (the host file may have grown) */
+			uint64_t valid = f->size - (index << PAGE_SHIFT);
 			ssize_t n = pread(f->host_fd, pfn_data(f->machine, p), PAGE_SIZE,
 					  (off_t)(index << PAGE_SHIFT));
 
-			if (n < 0)
-				n = 0;
-			if ((uint64_t)n > f->size - (index << PAGE_SHIFT))
-				memset((uint8_t *)pfn_data(f->machine, p) + (f->size - (index << PAGE_SHIFT)),
-				       0, PAGE_SIZE - (f->size - (index << PAGE_SHIFT)));
+			if (n > 0 && (uint64_t)n > valid)
+				memset(frame_bytes(f->machine, p, valid, PAGE_SIZE - valid), 0,
+				       PAGE_SIZE - valid);
 		}
 	}
 	*pfn = p;
 	return VM_FAULT_OK;
 }
 
+/*
+ * pwrite(2) of 8 bytes through the page cache (shmem_file_write_iter): the
+ * bytes may straddle two pages, and each page is found, or allocated in a
+ * hole, before anything is copied, so that a failure writes nothing.
+ */
 int file_write8(struct vm_file *f, uint64_t off, uint64_t value)
 {
-	uint32_t pfn;
+	struct vm_machine *m = f->machine;
+	uint64_t first = off >> PAGE_SHIFT, last = (off + 7) >> PAGE_SHIFT;
+	uint32_t pfn[2];
 	uint8_t b[8];
-	int r;
+	unsigned done = 0;
 
 	if (off > f->size || f->size - off < 8)
 		return -22;
-	r = file_get_page(f, off >> PAGE_SHIFT, &pfn);
-	if (r == VM_FAULT_OOM)
-		return -12;
-	if (r != VM_FAULT_OK)
-		return -22;
+	for (uint64_t idx = first; idx <= last; idx++) {
+		int r = file_get_page(f, idx, &pfn[idx - first]);
+
+		if (r == VM_FAULT_OOM)
+			return -12;
+		if (r != VM_FAULT_OK)
+			return -22;
+	}
 	for (int i = 0; i < 8; i++)
 		b[i] = (uint8_t)(value >> (8 * i));
-	memcpy((uint8_t *)pfn_data(f->machine, pfn) + (off & ~PAGE_MASK), b, 8);
-	pfn_frame(f->machine, pfn)->flags |= PG_DIRTY;
+	for (uint64_t idx = first; idx <= last; idx++) {
+		uint64_t in = (off + done) & ~PAGE_MASK;
+		unsigned n = (unsigned)(PAGE_SIZE - in < 8 - done ? PAGE_SIZE - in : 8 - done);
+
+		memcpy(frame_bytes(m, pfn[idx - first], in, n), b + done, n);
+		pfn_frame(m, pfn[idx - first])->flags |= PG_DIRTY;
+		done += n;
+	}
 	return 0;
 }
 
@@ -316,8 +332,9 @@ int file_truncate(struct vm_file *f, uint64_t size)
 		if (size & ~PAGE_MASK) {
 			pfn = radix_lookup(&f->cache, size >> PAGE_SHIFT);
 			if (pfn != RADIX_NONE)
-				memset((uint8_t *)pfn_data(f->machine, pfn) + (size & ~PAGE_MASK), 0,
-				       PAGE_SIZE - (size & ~PAGE_MASK));
+				memset(frame_bytes(f->machine, pfn, size & ~PAGE_MASK,
+						   PAGE_SIZE - (size & ~PAGE_MASK)),
+				       0, PAGE_SIZE - (size & ~PAGE_MASK));
 		}
 	}
 	return 0;

@@ -292,6 +292,18 @@ static inline void *pfn_data(struct vm_machine *m, uint64_t pfn)
 {
 	return m->mem + (pfn << PAGE_SHIFT);
 }
+/*
+ * The bytes [off, off + len) of frame pfn, for a copy that is not a whole
+ * page.  The frames lie side by side in one host arena, so a copy that ran
+ * past the end of its page would silently land in the next frame, where no
+ * sanitizer can see it: debug builds stop here instead.
+ */
+static inline uint8_t *frame_bytes(struct vm_machine *m, uint64_t pfn, uint64_t off,
+				   uint64_t len)
+{
+	VM_BUG_ON(pfn >= m->nr_frames || off > PAGE_SIZE || len > PAGE_SIZE - off);
+	return m->mem + (pfn << PAGE_SHIFT) + off;
+}
 /* => returns a zeroed, referenced (refcount 1) block of 2^order frames, or FRAME_NIL */
 uint32_t frames_alloc(struct vm_machine *m, unsigned order);
 /* the same, leaving the contents as they were when zero is false (the

@@ -19,7 +19,7 @@ static int mmu_access(struct vm_machine *m, struct vm_mm *mm, uint64_t addr,
 		int r;
 
 		if (pte && (*pte & PTE_PRESENT) && (!write || (*pte & PTE_WRITE))) {
-			uint8_t *p = (uint8_t *)pfn_data(m, pte_pfn(*pte)) + (addr & ~PAGE_MASK);
+			uint8_t *p = frame_bytes(m, pte_pfn(*pte), addr & ~PAGE_MASK, 8);
 
 			*pte |= PTE_ACCESSED | (write ? PTE_DIRTY : 0);
 			if (write)
