@@ -60,7 +60,20 @@ static int cmd_replay(int argc, char **argv)
 		const char *a = argv[i];
 
 		if (!strcmp(a, "--check")) {
-			opt.check = true;
+			opt.check = RV_CHECK_EVENT;
+		} else if (!strcmp(a, "--check=full")) {
+			opt.check = RV_CHECK_FULL;
+		} else if (!strncmp(a, "--pkeys=", 8) || !strcmp(a, "--pkeys")) {
+			const char *v = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : "");
+
+			if (!strcmp(v, "on"))
+				opt.pkeys = RV_PKEYS_ON;
+			else if (!strcmp(v, "off"))
+				opt.pkeys = RV_PKEYS_OFF;
+			else if (!strcmp(v, "host"))
+				opt.pkeys = RV_PKEYS_HOST;
+			else
+				return bad("--pkeys takes on, off or host, not '%s'", v);
 		} else if (!strcmp(a, "--dump") || !strcmp(a, "--times") ||
 			   !strcmp(a, "--mem") || !strcmp(a, "--scheme") ||
 			   !strcmp(a, "--fail-alloc")) {

@@ -19,13 +19,29 @@
 
 typedef struct rv_sim rv_sim;
 
+/* How much checking a replay does (rv_options.check). */
+#define RV_CHECK_OFF    0   /* only at `check` lines */
+#define RV_CHECK_EVENT  1   /* after each event, what it changed; the whole
+			       machine at `check` lines and at the end */
+#define RV_CHECK_FULL   2   /* the whole machine after every event */
+
+/* Whether the simulated CPU has x86 protection keys (rv_options.pkeys);
+ * with them, Linux makes PROT_EXEC-only memory unreadable. */
+#define RV_PKEYS_HOST   0   /* as the CPU revmap runs on (CPUID OSPKE) */
+#define RV_PKEYS_ON     1
+#define RV_PKEYS_OFF    2
+
 /* Options of a simulation. */
 struct rv_options {
 	uint64_t mem_bytes;       /* machine memory (default 1 GiB) */
 	const char *scheme;       /* rmap scheme name (NULL: "linux") */
-	bool check;               /* run every checker after every event */
+	int check;                /* RV_CHECK_* */
+	int pkeys;                /* RV_PKEYS_* */
 	uint64_t fail_alloc_at;   /* fault injection: this allocation fails (0: never) */
 };
+
+/* => whether this host's CPU and kernel use protection keys (OSPKE) */
+bool rv_host_pkeys(void);
 
 /* => returns a new simulation, or NULL with a message in err */
 rv_sim *rv_sim_new(const struct rv_options *opt, char *err, size_t errlen);

@@ -82,7 +82,8 @@ static int check_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 		return 1;
 	}
 	if (!vma_is_accessible(v) != !!(*pte & PTE_PROTNONE) ||
-	    ((*pte & PTE_WRITE) && !(v->flags & VM_WRITE))) {
+	    ((*pte & PTE_WRITE) && !(v->flags & VM_WRITE)) ||
+	    !!(*pte & PTE_PKEY_MASK) != (vma_is_accessible(v) && vma_pkey_exec_only(v, m->pkeys))) {
 		s->ok = fail(m, "page tables: pid %d %#llx: PTE %#llx disagrees with VMA protection",
 			     mm->id, (unsigned long long)addr, (unsigned long long)*pte);
 		return 1;

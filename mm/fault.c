@@ -19,7 +19,9 @@
  *
  * The access check is x86's: a read is allowed in any VMA that has one of
  * read, write or exec; a write needs VM_WRITE.  A fault outside any VMA,
- * or one the VMA does not allow, is SIGSEGV.
+ * or one the VMA does not allow, is SIGSEGV.  With protection keys, memory
+ * that is exec-only refuses every data access (access_error's
+ * arch_vma_access_permitted), even where no page is mapped yet.
  */
 #include <string.h>
 #include "mm.h"
@@ -200,6 +202,8 @@ int __handle_mm_fault(struct vm_area *vma, uint64_t addr, bool write, pte_t **pt
 
 	m->stats.faults++;
 	if (write ? !(vma->flags & VM_WRITE) : !vma_is_accessible(vma))
+		return VM_FAULT_SEGV;
+	if (vma_pkey_exec_only(vma, m->pkeys))
 		return VM_FAULT_SEGV;
 	addr &= PAGE_MASK;
 	pte = pte_alloc(mm, addr);

@@ -75,6 +75,9 @@ typedef uint64_t pte_t;
 #define PTE_DIRTY     (1ULL << 6)
 #define PTE_PROTNONE  (1ULL << 8)   /* Linux's _PAGE_PROTNONE: mapped, but no access */
 #define PTE_PFN_MASK  0x000ffffffffff000ULL
+#define PTE_PKEY_SHIFT 59           /* x86 protection key, bits 59..62 */
+#define PTE_PKEY_MASK (0xfULL << PTE_PKEY_SHIFT)
+#define PKEY_EXEC_ONLY 1            /* the key Linux gives PROT_EXEC-only memory */
 
 static inline bool pte_none(pte_t p) { return p == 0; }
 /* "present" as Linux (and pagemap) mean it: mapped, even if PROT_NONE */
@@ -206,6 +209,20 @@ static inline bool vma_is_accessible(const struct vm_area *v)
 {
 	return v->flags & VM_ACCESS_FLAGS;
 }
+/*
+ * x86 protection keys.  On a CPU with them (OSPKE), Linux gives memory
+ * mapped or mprotected PROT_EXEC alone an execute-only key (the mm's first,
+ * key 1; arch_override_mprotect_pkey) that the thread's PKRU denies, so
+ * that data accesses fault: a load is SIGSEGV, get_user_pages is -EFAULT.
+ * Without the keys, x86 lets any mapping with one of r, w or x be read.
+ * The key is a function of the protection (only pkey_mprotect, which
+ * traces cannot call, sets another), so it needs no VMA flag bits; PTEs
+ * carry it as the hardware wants (PTE_PKEY_MASK).
+ */
+static inline bool vma_pkey_exec_only(const struct vm_area *v, bool pkeys)
+{
+	return pkeys && (v->flags & VM_ACCESS_FLAGS) == VM_EXEC;
+}
 
 /* ------------------------------------------------------------------ */
 /* Address spaces                                                       */
@@ -270,6 +287,7 @@ struct vm_machine {
 	const struct rmap_ops *rmap; /* the reverse-mapping scheme */
 	void *rmap_priv;             /* the scheme's machine-wide state */
 	struct vm_stats stats;       /* counters */
+	bool pkeys;                  /* the CPU has protection keys (see vma_pkey_exec_only) */
 	uint64_t fail_alloc_at;      /* fault injection: this allocation fails (0: never) */
 	uint64_t nr_allocs;          /* allocation attempts so far (frames and objects) */
 	char why[256];               /* last checker failure */

@@ -293,7 +293,9 @@ int populate_vma_range(struct vm_area *vma, uint64_t start, uint64_t end)
 {
 	if (vma->flags & VM_LOCKONFAULT)
 		return 0;
-	if (!vma_is_accessible(vma))
+	/* check_vma_flags: FOLL_FORCE lets an accessible VMA be read, but
+	 * gup is a data access, which an execute-only key refuses */
+	if (!vma_is_accessible(vma) || vma_pkey_exec_only(vma, vma->mm->machine->pkeys))
 		return -14;
 	return populate_range(vma, start, end,
 			      (vma->flags & (VM_WRITE | VM_SHARED)) == VM_WRITE);

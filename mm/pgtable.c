@@ -140,13 +140,20 @@ int walk_ptes(struct vm_mm *mm, uint64_t start, uint64_t end, pte_visit_fn fn, v
 	return 0;
 }
 
+/* the protection-key bits of a PTE in vma */
+static pte_t pte_pkey(const struct vm_area *vma)
+{
+	return vma_pkey_exec_only(vma, vma->mm->machine->pkeys) ?
+	       (pte_t)PKEY_EXEC_ONLY << PTE_PKEY_SHIFT : 0;
+}
+
 pte_t mk_pte(struct vm_area *vma, uint64_t pfn, bool write)
 {
 	pte_t p = (pfn << PAGE_SHIFT) | PTE_USER | PTE_ACCESSED;
 
 	if (!vma_is_accessible(vma))
 		return p | PTE_PROTNONE;
-	p |= PTE_PRESENT;
+	p |= PTE_PRESENT | pte_pkey(vma);
 	if (write)
 		p |= PTE_WRITE | PTE_DIRTY;
 	return p;
@@ -430,7 +437,7 @@ static int protect_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 		 * page is exclusively ours (can_change_pte_writable) */
 		w = (vma->flags & VM_SHARED) || (f->flags & PG_ANON_EXCL);
 	}
-	*pte = keep | PTE_PRESENT | (w ? PTE_WRITE : 0);
+	*pte = keep | PTE_PRESENT | pte_pkey(vma) | (w ? PTE_WRITE : 0);
 	return 0;
 }
 

@@ -2,9 +2,10 @@
  * sim/mmu.c - the software MMU.
  *
  * A load or store walks the four-level page tables as the hardware would:
- * it succeeds when the PTE is present (and writable, for a store), setting
- * the accessed and dirty bits; otherwise it raises a page fault into mm/
- * and retries.  An access never straddles a page (the trace parser checks).
+ * it succeeds when the PTE is present (and writable, for a store) and its
+ * protection key allows data access (PKRU denies every key but 0, as
+ * Linux sets it up), setting the accessed and dirty bits; otherwise it
+ * raises a page fault into mm/ and retries.  An access never straddles a page (the trace parser checks).
  */
 #include <string.h>
 #include "sim.h"
@@ -18,7 +19,8 @@ static int mmu_access(struct vm_machine *m, struct vm_mm *mm, uint64_t addr,
 		struct vm_area *vma;
 		int r;
 
-		if (pte && (*pte & PTE_PRESENT) && (!write || (*pte & PTE_WRITE))) {
+		if (pte && (*pte & PTE_PRESENT) && !(*pte & PTE_PKEY_MASK) &&
+		    (!write || (*pte & PTE_WRITE))) {
 			uint8_t *p = frame_bytes(m, pte_pfn(*pte), addr & ~PAGE_MASK, 8);
 
 			*pte |= PTE_ACCESSED | (write ? PTE_DIRTY : 0);

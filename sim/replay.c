@@ -17,6 +17,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include "sim.h"
 #include "../rmap/rmap.h"
 
@@ -32,6 +35,18 @@ _Static_assert((int)TR_ADV_POPULATE_WRITE == (int)MADV_POPULATE_WRITE_ &&
 	       "advice enums agree");
 
 /* ---------------- simulations and processes ---------------- */
+
+bool rv_host_pkeys(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned a, b, c, d;
+
+	/* CPUID.(EAX=7,ECX=0):ECX bit 4, OSPKE: the OS enabled protection keys */
+	if (__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return c & (1u << 4);
+#endif
+	return false;
+}
 
 rv_sim *rv_sim_new(const struct rv_options *opt, char *err, size_t errlen)
 {
@@ -61,6 +76,7 @@ rv_sim *rv_sim_new(const struct rv_options *opt, char *err, size_t errlen)
 		return NULL;
 	}
 	s->m.fail_alloc_at = opt->fail_alloc_at;
+	s->m.pkeys = opt->pkeys == RV_PKEYS_ON || (opt->pkeys == RV_PKEYS_HOST && rv_host_pkeys());
 	return s;
 }
 

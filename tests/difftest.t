@@ -14,6 +14,11 @@
 #    fwrite, file mappings private and shared) and shared anonymous memory.
 #    One TAP line per seed ("files seed N").
 #
+# A hand-written trace whose comments say "# needs: pkeys" depends on x86
+# protection keys (exec-only memory): revmap replays it with --pkeys=on, and
+# the kernel side is skipped on a CPU without them (no ospke in cpuinfo).
+# Generated traces run with revmap's default, which follows the host CPU.
+#
 # The simulator is $REVMAP_BUILD/revmap (default build/); linux-replay and
 # gentrace always come from build/, because the Linux tester cannot run under
 # ASan.  linux-replay exits 3 when it lacks the privileges it needs (root):
@@ -84,22 +89,29 @@ diag() {        # print a file (or stdin) as TAP diagnostics
 
 # ---- 1. hand-written traces ----
 
+host_pkeys=no
+grep -qw ospke /proc/cpuinfo 2>/dev/null && host_pkeys=yes
+
 for t in "${traces[@]}"; do
 	exp=${t%.trace}.dump
 	name=${t#tests/traces/}
+	ropt=() needs_pkeys=no
+	if grep -q '^# needs: pkeys' "$t"; then
+		ropt=(--pkeys=on) needs_pkeys=yes
+	fi
 
 	n=$((n + 1))
 	if [ ! -x "$REVMAP" ]; then
 		echo "not ok $n - revmap $name"
 		echo "# $REVMAP is not built"
 	else
-		"$REVMAP" replay "$t" --dump "$TMP/rv.dump" >"$TMP/rv.out" 2>&1
+		"$REVMAP" replay "$t" "${ropt[@]}" --dump "$TMP/rv.dump" >"$TMP/rv.out" 2>&1
 		rc=$?
 		if [ $rc -eq 0 ] && cmp -s "$exp" "$TMP/rv.dump"; then
 			echo "ok $n - revmap $name"
 		else
 			echo "not ok $n - revmap $name"
-			echo "# reproduce: $REVMAP replay $t --dump /tmp/rv.dump && diff -u $exp /tmp/rv.dump"
+			echo "# reproduce: $REVMAP replay $t ${ropt[*]} --dump /tmp/rv.dump && diff -u $exp /tmp/rv.dump"
 			echo "# revmap exit status $rc"
 			head -20 "$TMP/rv.out" | diag
 			[ -f "$TMP/rv.dump" ] && diff -u "$exp" "$TMP/rv.dump" | head -40 | diag
@@ -110,6 +122,10 @@ for t in "${traces[@]}"; do
 	n=$((n + 1))
 	if [ ! -x "$LR" ]; then
 		echo "ok $n - linux $name # SKIP $LR is not built"
+		continue
+	fi
+	if [ $needs_pkeys = yes ] && [ $host_pkeys = no ]; then
+		echo "ok $n - linux $name # SKIP this CPU has no protection keys"
 		continue
 	fi
 	"$LR" "$t" --dump "$TMP/lr.dump" >"$TMP/lr.out" 2>&1

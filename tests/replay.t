@@ -717,4 +717,26 @@ hostfile h /nonexistent/revmap-test-file
 EOF
 t "hostfile: a path that cannot be read rejects the trace at its line" bad nohost 3 "cannot read host file"
 
+mk pkeys <<'EOF'
+revmap-trace 1
+1 spawn
+1 mmap 0x100000000000 0x2000 --x private,anon
+1 r 0x100000000000
+EOF
+pkeys() {
+	local v want
+	for v in on off host; do
+		replay pkeys --pkeys "$v" --check --dump pkeys.$v.dump
+		[ "$rc" -eq 0 ] || { fail "--pkeys $v: exit $rc; $(errtext pkeys)"; return 1; }
+	done
+	grep -qx 'op 4 segv' pkeys.on.dump || { fail "--pkeys on: an exec-only read is not segv"; return 1; }
+	grep -qx 'op 4 0x0' pkeys.off.dump || { fail "--pkeys off: an exec-only read does not read 0"; return 1; }
+	want=off
+	grep -qw ospke /proc/cpuinfo 2>/dev/null && want=on
+	cmp -s pkeys.host.dump pkeys.$want.dump || { fail "--pkeys host does not follow this CPU ($want)"; return 1; }
+	replay pkeys --pkeys=sometimes
+	[ "$rc" -eq 2 ] && grep -q -- '--pkeys' pkeys.err || { fail "a bad --pkeys value: exit $rc; $(errtext pkeys)"; return 1; }
+}
+t "--pkeys on/off/host: exec-only memory refuses reads exactly with protection keys" pkeys
+
 echo "1..$n"

@@ -385,7 +385,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct rv_options opt = { .mem_bytes = 8ULL << 20, .check = true };
+	struct rv_options opt = { .mem_bytes = 8ULL << 20, .check = RV_CHECK_FULL };
 	struct gen g = { .in = { data, size } };
 	unsigned mode = byte(&g.in);
 	bool raw = (mode & 3) == 3;
