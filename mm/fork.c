@@ -76,7 +76,7 @@ int mm_fork(struct vm_mm *parent, struct vm_mm **childp)
 		n->end = v->end;
 		n->flags = v->flags & ~VM_LOCKED_MASK;
 		n->pgoff = v->pgoff;
-		vma_set_file(n, v->file);
+		vma_set_file(n, v->file, v->file_open);
 		if (v->flags & VM_WIPEONFORK) {
 			n->anon = NULL;
 		} else {

@@ -168,6 +168,8 @@ struct vm_area {
 				        [as start: it keys i_mmap and the anon links] */
 	struct vm_file *file;        /* mapped file (or shmem object), NULL for private
 				        anonymous memory; the VMA holds a reference */
+	uint32_t file_open;          /* which open(2) of file it maps (Linux's struct
+				        file): VMAs of one file merge only within one */
 	struct itree_node shared;    /* file->i_mmap, [pgoff, pgoff + pages - 1] [i_mmap_lock] */
 	void *anon;                  /* scheme's anonymous identity (Linux: anon_vma); NULL
 				        until the first anonymous page [mmap_lock + the
@@ -189,6 +191,8 @@ struct vm_file {
 	struct radix_root cache;     /* page cache: page index -> pfn [i_pages lock] */
 	struct rb_root i_mmap;       /* itree of vm_area.shared, by page offset [i_mmap_lock] */
 	int refcount;                /* the name table's and each VMA's */
+	uint32_t opens;              /* open file descriptions made so far (see
+				        vm_area.file_open) */
 	int host_fd;                 /* hostfile: read-only host descriptor, else -1 */
 	bool shmem;                  /* shared anonymous memory object */
 	bool writable;               /* opened for writing (not a hostfile) */
@@ -371,11 +375,27 @@ void file_punch_hole(struct vm_file *f, uint64_t first, uint64_t last);
 /* i_mmap maintenance, done by vma_link/vma_unlink/range changes */
 void file_vma_link(struct vm_area *vma);
 void file_vma_unlink(struct vm_area *vma);
-static inline void vma_set_file(struct vm_area *v, struct vm_file *f)
+/* v maps f through open file description open (0 for none) */
+static inline void vma_set_file(struct vm_area *v, struct vm_file *f, uint32_t open)
 {
 	v->file = f;
+	v->file_open = open;
 	if (f)
 		file_get(f);
+}
+/*
+ * A trace's mmap line opens its file anew (as a program that calls open(2),
+ * mmap(2) and close(2) for each mapping): the new open file description.
+ */
+static inline uint32_t file_open_new(struct vm_file *f)
+{
+	return ++f->opens;
+}
+/* Linux's vma->vm_file == other->vm_file: the same file, opened once */
+static inline bool vma_same_file(const struct vm_area *v, const struct vm_file *f,
+				 uint32_t open)
+{
+	return v->file == f && v->file_open == open;
 }
 
 /* ------------------------------------------------------------------ */
@@ -427,7 +447,8 @@ struct vm_area *vma_modify_flags(struct vm_area *prev, struct vm_area *vma,
  * now covers it, or NULL if no merge was possible (*err 0) or memory ran
  * out (*err -ENOMEM, nothing changed) */
 struct vm_area *vma_merge_new(struct vm_mm *mm, uint64_t start, uint64_t end,
-			      uint64_t flags, struct vm_file *file, uint64_t pgoff,
+			      uint64_t flags, struct vm_file *file, uint32_t file_open,
+			      uint64_t pgoff,
 			      void *anon, struct vm_area *copied_from, bool just_expand,
 			      int *err);
 /* remove the VMAs entirely inside [start, end) after splitting at the

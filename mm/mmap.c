@@ -85,9 +85,10 @@ static uint64_t calc_vm_prot(unsigned prot)
 	       ((prot & PROT_EXEC_) ? VM_EXEC : 0);
 }
 
-/* mmap_region: the range is known and page aligned */
-static uint64_t mmap_region(struct vm_mm *mm, struct vm_file *file, uint64_t addr,
-			    uint64_t len, uint64_t vm_flags, uint64_t pgoff)
+/* mmap_region: the range is known and page aligned; file_open is the
+ * open file description file is mapped through */
+static uint64_t mmap_region(struct vm_mm *mm, struct vm_file *file, uint32_t file_open,
+			    uint64_t addr, uint64_t len, uint64_t vm_flags, uint64_t pgoff)
 {
 	struct vm_area *vma;
 	uint64_t pages = len >> PAGE_SHIFT;
@@ -109,8 +110,8 @@ static uint64_t mmap_region(struct vm_mm *mm, struct vm_file *file, uint64_t add
 	 * with a neighbour at mmap time */
 	vma = NULL;
 	if (file || !(vm_flags & VM_SHARED)) {
-		vma = vma_merge_new(mm, addr, addr + len, vm_flags, file, pgoff, NULL, NULL,
-				    false, &err);
+		vma = vma_merge_new(mm, addr, addr + len, vm_flags, file, file_open, pgoff,
+				    NULL, NULL, false, &err);
 		if (err)
 			return VM_ERR(err);
 	}
@@ -123,7 +124,7 @@ static uint64_t mmap_region(struct vm_mm *mm, struct vm_file *file, uint64_t add
 		vma->flags = vm_flags;
 		vma->pgoff = pgoff;
 		if (file) {
-			vma_set_file(vma, file);
+			vma_set_file(vma, file, file_open);
 		} else if (vm_flags & VM_SHARED) {
 			/* shmem_zero_setup */
 			vma->file = file_create_shmem(mm->machine, len);
@@ -131,6 +132,7 @@ static uint64_t mmap_region(struct vm_mm *mm, struct vm_file *file, uint64_t add
 				vma_free(vma);
 				return VM_ERR(-12);
 			}
+			vma->file_open = file_open_new(vma->file);
 		}
 		vma_link(mm, vma);
 	}
@@ -139,9 +141,11 @@ static uint64_t mmap_region(struct vm_mm *mm, struct vm_file *file, uint64_t add
 	return addr;
 }
 
-/* do_mmap: the offset in pages */
+/* do_mmap: the offset in pages; file_open as for mmap_region, 0 to open
+ * the file anew */
 static uint64_t do_mmap(struct vm_mm *mm, uint64_t addr, uint64_t len, unsigned prot,
-			unsigned flags, struct vm_file *file, uint64_t pgoff)
+			unsigned flags, struct vm_file *file, uint32_t file_open,
+			uint64_t pgoff)
 {
 	uint64_t vm_flags, ret;
 
@@ -190,7 +194,9 @@ static uint64_t do_mmap(struct vm_mm *mm, uint64_t addr, uint64_t len, unsigned 
 	}
 	if (flags & MAP_NORESERVE_)
 		vm_flags |= VM_NORESERVE;
-	ret = mmap_region(mm, file, addr, len, vm_flags, pgoff);
+	if (file && !file_open)
+		file_open = file_open_new(file);
+	ret = mmap_region(mm, file, file_open, addr, len, vm_flags, pgoff);
 	if (IS_ERR_ADDR(ret))
 		return ret;
 	if ((vm_flags & VM_LOCKED) || (flags & MAP_POPULATE_))
@@ -203,14 +209,16 @@ uint64_t vm_mmap(struct vm_mm *mm, uint64_t addr, uint64_t len, unsigned prot,
 {
 	if (off & ~PAGE_MASK)
 		return VM_ERR(-22);
-	return do_mmap(mm, addr, len, prot, flags, file, off >> PAGE_SHIFT);
+	return do_mmap(mm, addr, len, prot, flags, file, 0, off >> PAGE_SHIFT);
 }
 
 /*
  * remap_file_pages(2), which Linux has emulated since 4.0 by mapping the
  * range again, MAP_SHARED|MAP_FIXED|MAP_POPULATE, from the same file at the
  * new page offset (nonlinear VMAs are gone): the range must lie in shared
- * mappings of one file with the same flags, without holes.
+ * mappings of one file with the same flags, without holes.  The mapping is
+ * made through the VMA's own open file (vma->vm_file), so it may merge
+ * with the rest of it.
  */
 int vm_remap_file_pages(struct vm_mm *mm, uint64_t start, uint64_t size, uint64_t pgoff)
 {
@@ -229,7 +237,8 @@ int vm_remap_file_pages(struct vm_mm *mm, uint64_t start, uint64_t size, uint64_
 	if (!vma || !(vma->flags & VM_SHARED))
 		return -22;
 	for (v = vma; start + size > v->end; v = v->next)
-		if (!v->next || v->next->start != v->end || v->next->file != vma->file ||
+		if (!v->next || v->next->start != v->end ||
+		    !vma_same_file(v->next, vma->file, vma->file_open) ||
 		    v->next->flags != vma->flags)
 			return -22;
 	prot |= (vma->flags & VM_READ) ? PROT_READ_ : 0;
@@ -241,7 +250,7 @@ int vm_remap_file_pages(struct vm_mm *mm, uint64_t start, uint64_t size, uint64_
 	 * file (a shmem object): hold one across the mmap, as get_file() does */
 	file = vma->file;
 	file_get(file);
-	ret = do_mmap(mm, start, size, prot, flags, file, pgoff);
+	ret = do_mmap(mm, start, size, prot, flags, file, vma->file_open, pgoff);
 	file_put(file);
 	return IS_ERR_ADDR(ret) ? (int)(int64_t)ret : 0;
 }
@@ -561,7 +570,7 @@ uint64_t vm_brk(struct vm_mm *mm, uint64_t brk)
 		if (brkvma && brkvma->end == oldbrk) {
 			int err;
 
-			vma = vma_merge_new(mm, oldbrk, newbrk, flags, NULL,
+			vma = vma_merge_new(mm, oldbrk, newbrk, flags, NULL, 0,
 					    oldbrk >> PAGE_SHIFT, NULL, NULL, true, &err);
 			if (err)
 				return origbrk;

@@ -45,7 +45,7 @@ static struct vm_area *copy_vma(struct vm_area **vmap, uint64_t addr, uint64_t l
 	 * to merge more easily */
 	if (vma_is_anonymous(vma) && !vma->anon)
 		pgoff = addr >> PAGE_SHIFT;
-	n = vma_merge_new(mm, addr, addr + len, vma->flags, vma->file, pgoff,
+	n = vma_merge_new(mm, addr, addr + len, vma->flags, vma->file, vma->file_open, pgoff,
 			  vma->anon, vma, false, &err);
 	if (err)
 		return NULL;
@@ -61,7 +61,7 @@ static struct vm_area *copy_vma(struct vm_area **vmap, uint64_t addr, uint64_t l
 	n->end = addr + len;
 	n->flags = vma->flags;
 	n->pgoff = pgoff;
-	vma_set_file(n, vma->file);
+	vma_set_file(n, vma->file, vma->file_open);
 	n->anon = vma->anon;
 	if (mm->machine->rmap->clone_vma(n, vma)) {
 		vma_free(n);
@@ -232,7 +232,7 @@ static uint64_t expand(struct vrm *r)
 			return VM_ERR(-12);
 		/* vma_merge_extend: the growth merges into vma (and maybe next) */
 		v = vma_merge_new(r->mm, vma->end, vma->end + r->delta, vma->flags, vma->file,
-				  vma->pgoff + vma_pages(vma), vma->anon, NULL, false, &e);
+				  vma->file_open, vma->pgoff + vma_pages(vma), vma->anon, NULL, false, &e);
 		if (!v)
 			return VM_ERR(-12);
 		if (v->flags & VM_LOCKED)

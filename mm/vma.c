@@ -240,7 +240,7 @@ static struct vm_area *vma_dup(struct vm_area *vma)
 	n->end = vma->end;
 	n->flags = vma->flags;
 	n->pgoff = vma->pgoff;
-	vma_set_file(n, vma->file);
+	vma_set_file(n, vma->file, vma->file_open);
 	n->anon = vma->anon;
 	return n;
 }
@@ -291,6 +291,7 @@ struct vmg {
 	uint64_t start, end, pgoff;  /* the range and its page offset */
 	uint64_t flags;              /* its flags */
 	struct vm_file *file;        /* its file */
+	uint32_t file_open;          /* and the open of it (vm_area.file_open) */
 	void *anon;                  /* its anonymous identity */
 	bool just_expand;            /* brk: only try to expand prev */
 };
@@ -302,7 +303,7 @@ static bool fork_child(struct vm_machine *m, const struct vm_area *v)
 
 static bool is_mergeable_vma(const struct vmg *g, const struct vm_area *tgt)
 {
-	return tgt->flags == g->flags && tgt->file == g->file;
+	return tgt->flags == g->flags && vma_same_file(tgt, g->file, g->file_open);
 }
 
 static bool is_mergeable_anon(const struct vmg *g, const struct vm_area *tgt)
@@ -437,7 +438,8 @@ struct vm_area *vma_modify_flags(struct vm_area *prev, struct vm_area *vma,
 		.mm = vma->mm, .prev = prev, .middle = vma,
 		.start = start, .end = end,
 		.pgoff = vma->pgoff + ((start - vma->start) >> PAGE_SHIFT),
-		.flags = newflags, .file = vma->file, .anon = vma->anon,
+		.flags = newflags, .file = vma->file, .file_open = vma->file_open,
+		.anon = vma->anon,
 	};
 	struct vm_area *merged;
 
@@ -465,7 +467,8 @@ struct vm_area *vma_modify_flags(struct vm_area *prev, struct vm_area *vma,
  * free) tries to extend prev and/or next instead of getting its own VMA.
  */
 struct vm_area *vma_merge_new(struct vm_mm *mm, uint64_t start, uint64_t end,
-			      uint64_t flags, struct vm_file *file, uint64_t pgoff,
+			      uint64_t flags, struct vm_file *file, uint32_t file_open,
+			      uint64_t pgoff,
 			      void *anon, struct vm_area *copied_from, bool just_expand,
 			      int *err)
 {
@@ -473,7 +476,7 @@ struct vm_area *vma_merge_new(struct vm_mm *mm, uint64_t start, uint64_t end,
 	struct vm_area *prev = next ? next->prev : NULL;
 	struct vmg g = {
 		.mm = mm, .start = start, .end = end, .pgoff = pgoff, .flags = flags,
-		.file = file, .anon = anon, .copied_from = copied_from,
+		.file = file, .file_open = file_open, .anon = anon, .copied_from = copied_from,
 		.just_expand = just_expand,
 	};
 	struct vm_area *target = NULL;

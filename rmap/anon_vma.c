@@ -112,7 +112,7 @@ static void avc_link(struct vm_area *vma, struct anon_vma_chain *avc,
  */
 static bool anon_compatible(const struct vm_area *a, const struct vm_area *b)
 {
-	return a->end == b->start && a->file == b->file &&
+	return a->end == b->start && vma_same_file(a, b->file, b->file_open) &&
 	       !((a->flags ^ b->flags) & ~VM_ACCESS_FLAGS) &&
 	       b->pgoff == a->pgoff + vma_pages(a);
 }

@@ -47,7 +47,9 @@
  * Files (`file`, `truncate`, `fwrite`) are regular files on tmpfs in a
  * private directory /dev/shm/linux-replay.<pid>.XXXXXX, made and written by
  * the controller and removed at the end (or by the next run, if this one was
- * SIGKILLed); a worker opens one O_RDWR to mmap it.
+ * SIGKILLed); each mmap line opens the file anew, O_RDWR (so that only VMAs
+ * of one mmap line can merge, as revmap's vm_area.file_open), and the
+ * worker maps and closes that descriptor.
  *
  * All processes run on one CPU (per-CPU LRU batches would make MADV_COLD,
  * MADV_PAGEOUT and COW reuse timing-dependent) with THP disabled.
@@ -742,15 +744,6 @@ struct ctl {
 	char tmpdir[64];        /* "" until made */
 	int dirfd;              /* of tmpdir, -1 until made */
 	int kpagecount, kpageflags;
-	/*
-	 * One open file description per trace file, made when the file is:
-	 * every mmap of the file, in every process, passes this descriptor,
-	 * as a program that opened the file once would.  (Two VMAs merge only
-	 * when they map the same open file; revmap has one file object per
-	 * name, and so must we.)
-	 */
-	struct { char name[256]; int fd; } files[256];
-	size_t nfiles;
 };
 
 /* The one controller: static so that a signal handler can clean up. */
@@ -1152,12 +1145,16 @@ static void make_tmpdir(void)
 	}
 }
 
-static int file_fd(const char *name)
+/*
+ * Each mmap line of a file opens it anew, as a program that calls open(2),
+ * mmap(2) and close(2) for each mapping (the trace format's meaning, and
+ * revmap's vm_area.file_open): two VMAs merge only when they map the same
+ * open file description, so mappings of one file made by different mmap
+ * lines never merge.  => a new descriptor, or -1 with errno.
+ */
+static int file_open_for_mmap(const char *name)
 {
-	for (size_t i = 0; i < G.nfiles; i++)
-		if (!strcmp(G.files[i].name, name))
-			return G.files[i].fd;
-	return -1;
+	return openat(G.dirfd, name, O_RDWR | O_CLOEXEC);
 }
 
 static void ev_file(const struct tr_event *ev)
@@ -1189,11 +1186,7 @@ static void ev_file(const struct tr_event *ev)
 			    path, wr < 0 ? strerror(errno) : "short write");
 		off += n;
 	}
-	if (G.nfiles == sizeof(G.files) / sizeof(G.files[0]) || strlen(ev->name) >= sizeof(G.files[0].name))
-		die(2, "%s:%" PRIu32 ": the Linux tester supports 256 files of names below 256 bytes",
-		    G.trace_path, ev->line);
-	snprintf(G.files[G.nfiles].name, sizeof(G.files[0].name), "%s", ev->name);
-	G.files[G.nfiles++].fd = fd;
+	close(fd);
 }
 
 static struct tr_result errno_result(int rc)
@@ -1266,7 +1259,10 @@ static struct tr_result ev_worker(const struct tr_event *ev)
 		c.a[4] = ev->offset;
 		if (!(ev->flags & TR_MAP_ANON)) {
 			file_path(ev->name, c.path, sizeof(c.path));
-			pass_fd = file_fd(ev->name);
+			pass_fd = file_open_for_mmap(ev->name);
+			if (pass_fd < 0)
+				die(3, "%s:%" PRIu32 ": cannot open %s: %s", G.trace_path, ev->line,
+				    c.path, strerror(errno));
 		}
 		break;
 	}
@@ -1337,6 +1333,8 @@ static struct tr_result ev_worker(const struct tr_event *ev)
 		die(3, "internal error: kind %s", tr_kind_name(ev->kind));
 	}
 	send_cmd(p, &c, pass_fd);
+	if (pass_fd >= 0)
+		close(pass_fd);
 	struct reply r = wait_reply(p, p->fd, ev->line);
 	if (r.type != R_RESULT)
 		die(3, "%s:%" PRIu32 ": process %d: unexpected reply", G.trace_path,
