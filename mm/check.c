@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdarg.h>
+#include <sys/mman.h>
 #include "mm.h"
 #include "../rmap/rmap.h"
 
@@ -53,8 +54,13 @@ bool check_free_lists(struct vm_machine *m)
 				    (unsigned long long)n, (unsigned long long)m->free[o].nr);
 		total += n << o;
 	}
+	if (m->defer_lo > m->defer_hi || m->defer_hi > m->nr_frames ||
+	    (m->defer_lo < m->defer_hi && (m->defer_lo | m->defer_hi) & ((1ULL << MAX_ORDER) - 1)))
+		return fail(m, "free lists: bad deferred range [%llu, %llu)",
+			    (unsigned long long)m->defer_lo, (unsigned long long)m->defer_hi);
+	total += m->defer_hi - m->defer_lo;
 	if (total != m->nr_free)
-		return fail(m, "free lists: %llu free frames on the lists, nr_free says %llu",
+		return fail(m, "free lists: %llu free frames on the lists and deferred, nr_free says %llu",
 			    (unsigned long long)total, (unsigned long long)m->nr_free);
 	return true;
 }
@@ -202,8 +208,11 @@ bool check_frames(struct vm_machine *m)
 	uint64_t pgtables = 0, used = 0;
 	bool ok = true;
 
-	s.maps = calloc(m->nr_frames, sizeof(*s.maps));
-	if (!s.maps)
+	/* one count per frame, but the host backs only the pages of it that
+	 * mapped frames touch (a 1 TiB machine needs no 1 GiB table) */
+	s.maps = mmap(NULL, m->nr_frames * sizeof(*s.maps), PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (s.maps == MAP_FAILED)
 		return fail(m, "frames: cannot allocate the checker's table");
 	list_for_each(p, &m->mms) {
 		struct vm_mm *mm = list_entry(p, struct vm_mm, node);
@@ -214,7 +223,7 @@ bool check_frames(struct vm_machine *m)
 		}
 		pgtables += mm->nr_pgtables;
 	}
-	for (uint64_t pfn = 1; pfn < m->nr_frames; pfn++) {
+	for (uint64_t pfn = 1; (pfn = pfn_skip_deferred(m, pfn)) < m->nr_frames; pfn++) {
 		struct vm_frame *f = pfn_frame(m, pfn);
 
 		if (f->flags & PG_BUDDY) {
@@ -250,7 +259,7 @@ bool check_frames(struct vm_machine *m)
 		goto out;
 	}
 out:
-	free(s.maps);
+	munmap(s.maps, m->nr_frames * sizeof(*s.maps));
 	return ok;
 }
 

@@ -13,9 +13,24 @@
  * A frame whose bytes are known to be zero (never handed out since the
  * arena came fresh from the host) carries PG_ZERO, which survives on the
  * free lists, so allocating it needs no clearing.
+ *
+ * Deferred initialisation (Linux's deferred struct page init).  The arena
+ * and the frame table are host mappings that cost nothing until touched,
+ * so a machine of 1 TiB starts at once and costs the host what the trace
+ * uses.  For that, the whole MAX_ORDER blocks [defer_lo, defer_hi) are
+ * free but on no list, their descriptors never written (they read as
+ * zeroes); when no list can serve a request, defer_grow() writes the
+ * descriptors of the highest of them and puts it on free[MAX_ORDER].  That
+ * is the order an eager start hands blocks out in (it pushes every block
+ * onto its list in ascending order, so the highest comes off first, after
+ * any block freed since), so physical placement, and with it everything
+ * that scans frames in order (reclaim, compaction), is the same as if
+ * every descriptor had been written at the start.  Scans of the frame
+ * table jump over the deferred range (pfn_skip_deferred).
  */
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
 #include <sys/mman.h>
 #include "mm.h"
 #include "../rmap/rmap.h"
@@ -73,6 +88,55 @@ void *vm_zalloc(struct vm_machine *m, size_t size)
 	return calloc(1, size);
 }
 
+/*
+ * The host must back the frames we are about to hand out: ask it (its
+ * MemAvailable) every 64 MiB of growth, and keep 256 MiB in hand.  A host
+ * that runs short is the user's problem, not the simulated machine's: the
+ * replay stops with an error rather than OOM-killing simulated processes.
+ */
+#define HOST_CHECK_FRAMES  (64ULL << (20 - PAGE_SHIFT))
+#define HOST_RESERVE_BYTES (256ULL << 20)
+
+static bool host_has_room(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	uint64_t kb = UINT64_MAX;
+
+	if (!f)
+		return true;            /* cannot tell: carry on */
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %" SCNu64 " kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb == UINT64_MAX || kb * 1024 > HOST_RESERVE_BYTES + (HOST_CHECK_FRAMES << PAGE_SHIFT);
+}
+
+/* write the descriptors of the highest deferred block and free it onto
+ * free[MAX_ORDER]; => false when none is left (or the host has no room) */
+static bool defer_grow(struct vm_machine *m)
+{
+	uint64_t start;
+
+	if (m->defer_hi <= m->defer_lo)
+		return false;
+	start = m->defer_hi - (1ULL << MAX_ORDER);
+	if (m->nr_frames - start >= m->host_check_at) {
+		if (!host_has_room()) {
+			m->host_exhausted = true;
+			return false;
+		}
+		m->host_check_at += HOST_CHECK_FRAMES;
+	}
+	for (uint64_t pfn = start; pfn < m->defer_hi; pfn++) {
+		m->frames[pfn].next = m->frames[pfn].prev = FRAME_NIL;
+		m->frames[pfn].flags = PG_ZERO;
+	}
+	m->defer_hi = start;
+	free_list_add(m, (uint32_t)start, MAX_ORDER);
+	return true;
+}
+
 uint32_t __frames_alloc(struct vm_machine *m, unsigned order, bool zero)
 {
 	unsigned o;
@@ -83,8 +147,11 @@ uint32_t __frames_alloc(struct vm_machine *m, unsigned order, bool zero)
 	for (o = order; o <= MAX_ORDER; o++)
 		if (m->free[o].head != FRAME_NIL)
 			break;
-	if (o > MAX_ORDER)
-		return FRAME_NIL;
+	if (o > MAX_ORDER) {
+		if (!defer_grow(m))
+			return FRAME_NIL;
+		o = MAX_ORDER;
+	}
 	pfn = m->free[o].head;
 	free_list_del(m, pfn, o);
 	/* split: give back the upper halves */
@@ -184,24 +251,64 @@ void frame_put(struct vm_machine *m, uint32_t pfn)
 		frames_free(m, pfn, 0);
 }
 
+/*
+ * Write every deferred descriptor now and put the blocks on the list in
+ * ascending order, leaving the lists exactly as an eager start leaves them
+ * (for tests, and for benchmarks that touch all of memory anyway).
+ */
+void frames_init_deferred(struct vm_machine *m)
+{
+	for (uint64_t start = m->defer_lo; start < m->defer_hi; start += 1ULL << MAX_ORDER) {
+		for (uint64_t pfn = start; pfn < start + (1ULL << MAX_ORDER); pfn++) {
+			m->frames[pfn].next = m->frames[pfn].prev = FRAME_NIL;
+			m->frames[pfn].flags = PG_ZERO;
+		}
+		free_list_add(m, (uint32_t)start, MAX_ORDER);
+	}
+	m->defer_lo = m->defer_hi = m->nr_frames;
+}
+
+/* the unaligned pieces [pfn, end) at either end of memory go on the lists
+ * at once, each in the largest aligned blocks that fit */
+static void free_range_now(struct vm_machine *m, uint64_t pfn, uint64_t end)
+{
+	while (pfn < end) {
+		unsigned o = MAX_ORDER;
+
+		while (o && ((pfn & ((1ULL << o) - 1)) || pfn + (1ULL << o) > end))
+			o--;
+		for (uint64_t i = pfn; i < pfn + (1ULL << o); i++) {
+			m->frames[i].next = m->frames[i].prev = FRAME_NIL;
+			m->frames[i].flags = PG_ZERO;
+		}
+		free_list_add(m, (uint32_t)pfn, o);
+		pfn += 1ULL << o;
+	}
+}
+
 int machine_init(struct vm_machine *m, uint64_t mem_bytes, const struct rmap_ops *ops)
 {
-	uint64_t n = mem_bytes >> PAGE_SHIFT;
-	void *mem;
+	uint64_t n = mem_bytes >> PAGE_SHIFT, block = 1ULL << MAX_ORDER;
+	size_t table = 0;
+	void *mem, *frames;
 
 	memset(m, 0, sizeof(*m));
 	if (n < 16 || n > (1ULL << 32) - 1)
 		return -22;
+	/* both cost the host nothing until touched (MAP_NORESERVE) */
 	mem = mmap(NULL, n << PAGE_SHIFT, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (mem == MAP_FAILED)
 		return -12;
-	m->frames = calloc(n, sizeof(struct vm_frame));
-	if (!m->frames) {
+	table = n * sizeof(struct vm_frame);
+	frames = mmap(NULL, table, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (frames == MAP_FAILED) {
 		munmap(mem, n << PAGE_SHIFT);
 		return -12;
 	}
 	m->mem = mem;
+	m->frames = frames;
 	m->nr_frames = n;
 	list_init(&m->mms);
 	list_init(&m->files);
@@ -211,23 +318,22 @@ int machine_init(struct vm_machine *m, uint64_t mem_bytes, const struct rmap_ops
 	/* the host hands the arena over zeroed; ask for huge pages to spare
 	 * the simulator TLB misses (a hint: it may be ignored) */
 	madvise(mem, n << PAGE_SHIFT, MADV_HUGEPAGE);
-	for (uint64_t i = 0; i < n; i++) {
-		m->frames[i].next = m->frames[i].prev = FRAME_NIL;
-		m->frames[i].flags = PG_ZERO;
-	}
 	/* frame 0: the zero page */
 	m->zero_pfn = 0;
+	m->frames[0].next = m->frames[0].prev = FRAME_NIL;
 	m->frames[0].flags = PG_RESERVED | PG_ZERO;
-	/* hand every other frame to the allocator in the largest aligned blocks */
-	for (uint64_t pfn = 1; pfn < n;) {
-		unsigned o = MAX_ORDER;
-
-		while (o && ((pfn & ((1ULL << o) - 1)) || pfn + (1ULL << o) > n))
-			o--;
-		m->nr_free += 1ULL << o;
-		free_list_add(m, (uint32_t)pfn, o);
-		pfn += 1ULL << o;
+	/* every other frame is free: the whole MAX_ORDER blocks above the
+	 * first are deferred, the pieces below and above them go on the lists
+	 * now, in ascending order as an eager start would */
+	m->defer_lo = m->defer_hi = n;
+	if (n >= 2 * block) {
+		m->defer_lo = block;
+		m->defer_hi = n & ~(block - 1);
 	}
+	free_range_now(m, 1, m->defer_lo);
+	free_range_now(m, m->defer_hi, n);
+	m->nr_free = n - 1;
+	m->host_check_at = HOST_CHECK_FRAMES;
 	if (m->rmap->init(m)) {
 		machine_fini(m);
 		return -12;
@@ -252,7 +358,8 @@ void machine_fini(struct vm_machine *m)
 		m->rmap->fini(m);
 	if (m->mem)
 		munmap(m->mem, m->nr_frames << PAGE_SHIFT);
-	free(m->frames);
+	if (m->frames)
+		munmap(m->frames, m->nr_frames * sizeof(struct vm_frame));
 	m->mem = NULL;
 	m->frames = NULL;
 }

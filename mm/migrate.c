@@ -80,6 +80,8 @@ int mm_compact(struct vm_machine *m, unsigned order)
 	for (unsigned o = order; o <= MAX_ORDER; o++)
 		if (m->free[o].nr)
 			return 0;
+	if (m->defer_hi > m->defer_lo)
+		return 0;                 /* a deferred MAX_ORDER block is free */
 	for (uint64_t start = 0; start + size <= m->nr_frames; start += size) {
 		if (!block_movable(m, start, order))
 			continue;

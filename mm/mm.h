@@ -284,7 +284,11 @@ struct vm_machine {
 	uint64_t nr_frames;          /* frames in the machine */
 	struct vm_frame *frames;     /* the frame table */
 	struct free_area free[MAX_ORDER + 1]; /* buddy free lists */
-	uint64_t nr_free;            /* free frames, all orders */
+	uint64_t nr_free;            /* free frames, all orders, deferred ones included */
+	uint64_t defer_lo, defer_hi; /* [lo, hi): whole MAX_ORDER blocks, free, whose
+				        descriptors are not written yet (mm/frame.c) */
+	uint64_t host_check_at;      /* grow past this pfn count: ask the host again */
+	bool host_exhausted;         /* the host had no memory for more frames */
 	uint32_t zero_pfn;           /* the shared zero page */
 	struct list_head mms;        /* every live vm_mm */
 	struct list_head files;      /* every vm_file */
@@ -305,6 +309,12 @@ void machine_fini(struct vm_machine *m);
 static inline struct vm_frame *pfn_frame(struct vm_machine *m, uint64_t pfn)
 {
 	return &m->frames[pfn];
+}
+/* the first pfn at or after pfn whose descriptor is written: scans of the
+ * frame table jump over the deferred blocks, which are all free */
+static inline uint64_t pfn_skip_deferred(const struct vm_machine *m, uint64_t pfn)
+{
+	return pfn >= m->defer_lo && pfn < m->defer_hi ? m->defer_hi : pfn;
 }
 static inline uint64_t frame_pfn(struct vm_machine *m, const struct vm_frame *f)
 {
@@ -332,6 +342,8 @@ uint32_t frames_alloc(struct vm_machine *m, unsigned order);
  * caller overwrites them at once, as a COW copy does) */
 uint32_t __frames_alloc(struct vm_machine *m, unsigned order, bool zero);
 void frames_free(struct vm_machine *m, uint32_t pfn, unsigned order);
+/* initialise every deferred frame now (see mm/frame.c) */
+void frames_init_deferred(struct vm_machine *m);
 /* compaction: take a block's free frames off the lists, and give them back */
 void buddy_isolate(struct vm_machine *m, uint64_t start, unsigned order);
 void buddy_unisolate(struct vm_machine *m, uint64_t start, unsigned order);

@@ -73,7 +73,8 @@ uint64_t mm_reclaim(struct vm_machine *m, uint64_t want)
 {
 	uint64_t freed = 0;
 
-	for (uint64_t pfn = 1; pfn < m->nr_frames && freed < want; pfn++) {
+	for (uint64_t pfn = 1; (pfn = pfn_skip_deferred(m, pfn)) < m->nr_frames && freed < want;
+	     pfn++) {
 		struct vm_frame *f = pfn_frame(m, pfn);
 
 		if (f->flags & PG_BUDDY) {

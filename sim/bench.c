@@ -1717,10 +1717,13 @@ static int bench_core(const struct rv_options *opt, uint64_t bytes, int procs,
 	 * Make the host back the whole simulated memory now: its page faults on
 	 * the arena are the simulator's cost, not the modelled VM's, and they
 	 * would land in whichever run first uses a frame.  Contents stay zero.
+	 * For the same reason every frame descriptor is written now rather than
+	 * as the allocator first needs it (deferred init, mm/frame.c).
 	 */
 #ifdef MADV_POPULATE_WRITE
 	madvise(s->m.mem, s->m.nr_frames << PAGE_SHIFT, MADV_POPULATE_WRITE);
 #endif
+	frames_init_deferred(&s->m);
 
 	for (int rep = 0; rep < WARMUP + REPS; rep++) {
 		int i = rep - WARMUP;

@@ -188,8 +188,8 @@ int sim_oom_kill(struct rv_sim *s)
 		if (p->state == PROC_ALIVE && p->mm && (!victim || p->mm->rss > victim->mm->rss))
 			victim = p;
 	}
-	if (!victim)
-		return 0;
+	if (!victim || s->m.host_exhausted)
+		return 0;               /* the host, not the machine, is short */
 	proc_end(victim, PROC_KILLED);
 	return victim->pid;
 }
@@ -626,6 +626,14 @@ static int replay(rv_sim *s, const struct tr_trace *t, const char *dump_path,
 		char got[64];
 
 		results[i] = run_event(s, ev);
+		if (s->m.host_exhausted) {
+			fprintf(errf, "revmap: %s:%u: the host has no memory left to back the "
+				"simulated machine (%llu MiB of its frames in use); use a smaller --mem "
+				"or a bigger host\n", t->path, ev->line,
+				(unsigned long long)((s->m.nr_frames - s->m.nr_free) >> (20 - PAGE_SHIFT)));
+			status = RV_BADINPUT;
+			goto out;
+		}
 		if (s->fatal) {
 			status = s->fatal;
 			goto out;

@@ -218,19 +218,25 @@ struct freecount {
 	uint64_t total;
 };
 
+/* free blocks of an order, the deferred MAX_ORDER blocks included */
+static uint64_t free_blocks(struct vm_machine *m, unsigned o)
+{
+	return m->free[o].nr + (o == MAX_ORDER ? (m->defer_hi - m->defer_lo) >> MAX_ORDER : 0);
+}
+
 static void freecount(struct vm_machine *m, struct freecount *f)
 {
 	for (unsigned o = 0; o <= MAX_ORDER; o++)
-		f->nr[o] = m->free[o].nr;
+		f->nr[o] = free_blocks(m, o);
 	f->total = m->nr_free;
 }
 
 static bool same_free(struct ctx *c, int line, struct vm_machine *m, const struct freecount *f)
 {
 	for (unsigned o = 0; o <= MAX_ORDER; o++)
-		if (m->free[o].nr != f->nr[o])
+		if (free_blocks(m, o) != f->nr[o])
 			return say(c, line, "order %u has %" PRIu64 " free blocks, expected %" PRIu64,
-				   o, m->free[o].nr, f->nr[o]);
+				   o, free_blocks(m, o), f->nr[o]);
 	if (m->nr_free != f->total)
 		return say(c, line, "nr_free %" PRIu64 ", expected %" PRIu64, m->nr_free, f->total);
 	return true;
@@ -259,10 +265,21 @@ static bool block_zeroed(struct vm_machine *m, uint32_t pfn, unsigned order)
 /* Buddy allocator                                                      */
 /* ================================================================== */
 
+/* a machine whose every frame descriptor is written, as at an eager start */
+static struct vm_machine *eager_machine(struct ctx *c, uint64_t bytes)
+{
+	struct vm_machine *m = machine(c, bytes);
+
+	if (m)
+		frames_init_deferred(m);
+	return m;
+}
+
 /*
  * On an 8 MiB machine (2048 frames, frame 0 the zero page) the initial
  * free blocks are pfn 1 (order 0), 2 (1), 4 (2), ..., 512 (9), 1024 (10):
- * one block of every order.
+ * one block of every order.  At the start the order-10 block is deferred
+ * (on no list, its descriptors unwritten); written, it is on the list.
  */
 static bool t_buddy_initial(struct ctx *c)
 {
@@ -271,6 +288,16 @@ static bool t_buddy_initial(struct ctx *c)
 	EXPECT(m);
 	EXPECT_EQ(m->nr_frames, 2048);
 	EXPECT_EQ(m->nr_free, 2047);
+	EXPECT_EQ(m->defer_lo, 1024);
+	EXPECT_EQ(m->defer_hi, 2048);
+	EXPECT_EQ(m->free[MAX_ORDER].nr, 0);
+	for (unsigned o = 0; o < MAX_ORDER; o++) {
+		EXPECT_EQ(m->free[o].nr, 1);
+		EXPECT_EQ(m->free[o].head, 1u << o);
+	}
+	CHECK_M(m);
+	frames_init_deferred(m);
+	EXPECT_EQ(m->defer_lo, m->defer_hi);
 	for (unsigned o = 0; o <= MAX_ORDER; o++) {
 		EXPECT_EQ(m->free[o].nr, 1);
 		EXPECT_EQ(m->free[o].head, 1u << o);
@@ -280,11 +307,101 @@ static bool t_buddy_initial(struct ctx *c)
 	return true;
 }
 
+/*
+ * Deferred initialisation changes nothing an allocation can see: a
+ * machine started lazily and one whose descriptors were all written hand
+ * out the same frames for the same random sequence of allocations and
+ * frees, exhaustion included; and the lazy one writes descriptors one
+ * MAX_ORDER block at a time, only when the lists run dry.
+ */
+static bool t_buddy_deferred(struct ctx *c)
+{
+	struct vm_machine *lazy = machine(c, 16ULL << 20), *eager = eager_machine(c, 16ULL << 20);
+	struct blk { uint32_t pfn; unsigned order; } *live;
+	size_t nlive = 0;
+	uint64_t block = 1ULL << MAX_ORDER;
+
+	EXPECT(lazy && eager);
+	live = malloc(lazy->nr_frames * sizeof(*live));
+	EXPECT(live);
+	EXPECT_EQ(lazy->defer_hi - lazy->defer_lo, 3 * block);
+	/* the first MAX_ORDER request takes the highest block, in both */
+	EXPECT_EQ(frames_alloc(lazy, MAX_ORDER), lazy->nr_frames - block);
+	EXPECT_EQ(frames_alloc(eager, MAX_ORDER), lazy->nr_frames - block);
+	EXPECT_EQ(lazy->defer_hi - lazy->defer_lo, 2 * block);
+	frames_free(lazy, (uint32_t)(lazy->nr_frames - block), MAX_ORDER);
+	frames_free(eager, (uint32_t)(lazy->nr_frames - block), MAX_ORDER);
+	for (int step = 0; step < 6000; step++) {
+		if (nlive && (below(c, 100) < 40 || lazy->nr_free < 64)) {
+			size_t i = below(c, (unsigned)nlive);
+
+			frames_free(lazy, live[i].pfn, live[i].order);
+			frames_free(eager, live[i].pfn, live[i].order);
+			live[i] = live[--nlive];
+		} else {
+			unsigned o = below(c, 100) < 90 ? 0 : below(c, MAX_ORDER + 1);
+			uint32_t p = frames_alloc(lazy, o), q = frames_alloc(eager, o);
+
+			if (p != q) {
+				free(live);
+				FAIL("step %d: order %u: the lazy machine gave %u, the eager one %u",
+				     step, o, p, q);
+			}
+			if (p != FRAME_NIL)
+				live[nlive++] = (struct blk){ p, o };
+		}
+		if (!check_free_lists(lazy)) {
+			free(live);
+			FAIL("step %d: %s", step, lazy->why);
+		}
+	}
+	while (nlive) {
+		nlive--;
+		frames_free(lazy, live[nlive].pfn, live[nlive].order);
+		frames_free(eager, live[nlive].pfn, live[nlive].order);
+	}
+	free(live);
+	CHECK_M(lazy);
+	CHECK_M(eager);
+	return true;
+}
+
+/*
+ * A machine of 1 TiB starts without writing its 268 million descriptors.
+ * 2048 pages (8 MiB) and their 7 page tables (4 PTE tables, a PMD, a PUD
+ * and the PGD) need 2055 frames: the 1023 below the first whole block,
+ * then exactly two deferred blocks get written.  The checkers skip the
+ * deferred range.
+ */
+static bool t_buddy_huge_lazy(struct ctx *c)
+{
+	struct vm_machine *m = machine(c, 1ULL << 40);
+	uint64_t base = 0x100000000000ULL, hi;
+	struct vm_mm *mm;
+
+	EXPECT(m);
+	EXPECT_EQ(m->nr_free, m->nr_frames - 1);
+	hi = m->defer_hi;
+	EXPECT_EQ(hi, m->nr_frames);
+	mm = mm_create(m);
+	EXPECT(mm);
+	EXPECT_EQ(vm_mmap(mm, base, 2048 * PAGE_SIZE, PROT_READ_ | PROT_WRITE_,
+			  MAP_PRIVATE_ | MAP_ANON_, NULL, 0), base);
+	for (uint64_t i = 0; i < 2048; i++)
+		EXPECT_EQ(poke(mm, base + i * PAGE_SIZE, i), VM_FAULT_OK);
+	EXPECT_EQ(m->nr_frames - 1 - m->nr_free, 2055);
+	EXPECT_EQ(hi - m->defer_hi, 2 << MAX_ORDER);
+	CHECK_M(m);
+	mm_destroy(mm);
+	CHECK_M(m);
+	return true;
+}
+
 /* one block of each order 0..10: aligned, disjoint, zeroed; freeing
  * everything gives the initial free lists back */
 static bool t_buddy_orders(struct ctx *c)
 {
-	struct vm_machine *m = machine(c, 32ULL << 20);   /* room for all orders at once */
+	struct vm_machine *m = eager_machine(c, 32ULL << 20);   /* room for all orders at once */
 	struct freecount init;
 	uint32_t pfn[MAX_ORDER + 1];
 	uint8_t *owner;
@@ -358,7 +475,7 @@ static bool t_buddy_orders(struct ctx *c)
  * coalesces buddies back into the block they came from */
 static bool t_buddy_split_coalesce(struct ctx *c)
 {
-	struct vm_machine *m = machine(c, MEM);
+	struct vm_machine *m = eager_machine(c, MEM);
 	struct freecount init;
 	uint32_t lo[MAX_ORDER], p;
 
@@ -416,7 +533,7 @@ static bool t_buddy_split_coalesce(struct ctx *c)
 /* running out: FRAME_NIL, nothing touched; and giving everything back */
 static bool t_buddy_exhaust(struct ctx *c)
 {
-	struct vm_machine *m = machine(c, MEM);
+	struct vm_machine *m = eager_machine(c, MEM);
 	struct freecount init, now;
 	uint32_t *got;
 	uint64_t n = 0;
@@ -2157,6 +2274,8 @@ struct test {
 
 static const struct test tests[] = {
 	{ "buddy: initial free lists", t_buddy_initial, NULL },
+	{ "buddy: a lazy start hands out the same frames as an eager one", t_buddy_deferred, NULL },
+	{ "buddy: a 1 TiB machine starts lazily", t_buddy_huge_lazy, NULL },
 	{ "buddy: orders 0..10 aligned, disjoint, zeroed; freeing restores the lists", t_buddy_orders, NULL },
 	{ "buddy: split files upper halves, free coalesces", t_buddy_split_coalesce, NULL },
 	{ "buddy: exhaustion returns FRAME_NIL cleanly", t_buddy_exhaust, NULL },
