@@ -69,19 +69,22 @@ static uint64_t mix(uint64_t x)
 	return x;
 }
 
-/* => returns the canonical number of raw, assigning the next one if new;
- *    0 if the map cannot grow (then w->err is ENOMEM). */
-static uint64_t frame_number(struct dump_writer *w, uint64_t raw)
+/* => the slot of raw in the map, growing it first if need be; an empty
+ *    slot (vals 0) if raw is new; SIZE_MAX if the map cannot grow (then
+ *    w->err is ENOMEM) */
+static size_t frame_slot(struct dump_writer *w, uint64_t raw)
 {
 	if ((w->used + 1) * 2 > w->cap) {
 		size_t ncap = w->cap ? w->cap * 2 : 1024;
 		uint64_t *k = calloc(ncap, sizeof(*k));
 		uint64_t *v = calloc(ncap, sizeof(*v));
-		if (!k || !v) {
+		uint64_t *d = calloc(ncap, sizeof(*d));
+		if (!k || !v || !d) {
 			free(k);
 			free(v);
+			free(d);
 			w->err = ENOMEM;
-			return 0;
+			return SIZE_MAX;
 		}
 		for (size_t i = 0; i < w->cap; i++) {
 			if (!w->vals[i])
@@ -91,44 +94,85 @@ static uint64_t frame_number(struct dump_writer *w, uint64_t raw)
 				j = (j + 1) & (ncap - 1);
 			k[j] = w->keys[i];
 			v[j] = w->vals[i];
+			d[j] = w->digests[i];
 		}
 		free(w->keys);
 		free(w->vals);
+		free(w->digests);
 		w->keys = k;
 		w->vals = v;
+		w->digests = d;
 		w->cap = ncap;
 	}
 	size_t m = w->cap - 1;
 	size_t i = mix(raw) & m;
-	while (w->vals[i]) {
-		if (w->keys[i] == raw)
-			return w->vals[i];
+	while (w->vals[i] && w->keys[i] != raw)
 		i = (i + 1) & m;
-	}
+	return i;
+}
+
+/* a new frame takes the next canonical number in slot i */
+static void frame_number_new(struct dump_writer *w, size_t i, uint64_t raw, uint64_t digest)
+{
 	w->keys[i] = raw;
 	w->vals[i] = w->next++;
+	w->digests[i] = digest;
 	w->used++;
-	return w->vals[i];
+}
+
+static const char *const kinds[] = {
+	[DUMP_ANON] = "anon", [DUMP_FILE] = "file",
+	[DUMP_SHMEM] = "shmem", [DUMP_ZERO] = "zero",
+};
+
+static void page_line(struct dump_writer *w, uint64_t vaddr, enum dump_kind kind,
+		      uint64_t digest, uint64_t number, uint64_t mapcount)
+{
+	const char *k = (unsigned)kind <= DUMP_ZERO ? kinds[kind] : "?";
+
+	if (kind == DUMP_ZERO)
+		out(w, "page 0x%" PRIx64 " %s %016" PRIx64 " z -\n", vaddr, k, digest);
+	else
+		out(w, "page 0x%" PRIx64 " %s %016" PRIx64 " f%" PRIu64 " %" PRIu64 "\n",
+		    vaddr, k, digest, number, mapcount);
 }
 
 void dump_page(struct dump_writer *w, uint64_t vaddr, enum dump_kind kind,
 	       uint64_t digest, uint64_t raw_frame, uint64_t mapcount)
 {
-	static const char *const kinds[] = {
-		[DUMP_ANON] = "anon", [DUMP_FILE] = "file",
-		[DUMP_SHMEM] = "shmem", [DUMP_ZERO] = "zero",
-	};
-	const char *k = (unsigned)kind <= DUMP_ZERO ? kinds[kind] : "?";
+	size_t i;
 
 	if (kind == DUMP_ZERO) {
-		out(w, "page 0x%" PRIx64 " %s %016" PRIx64 " z -\n", vaddr, k, digest);
+		page_line(w, vaddr, kind, digest, 0, 0);
 		return;
 	}
-	uint64_t fn = frame_number(w, raw_frame);
-	if (!fn)
+	i = frame_slot(w, raw_frame);
+	if (i == SIZE_MAX)
 		return;
-	out(w, "page 0x%" PRIx64 " %s %016" PRIx64 " f%" PRIu64 " %" PRIu64 "\n",
-	    vaddr, k, digest, fn, mapcount);
+	if (!w->vals[i])
+		frame_number_new(w, i, raw_frame, digest);
+	page_line(w, vaddr, kind, digest, w->vals[i], mapcount);
+}
+
+void dump_page_data(struct dump_writer *w, uint64_t vaddr, enum dump_kind kind,
+		    const void *data, uint64_t raw_frame, uint64_t mapcount)
+{
+	size_t i;
+
+	if (kind == DUMP_ZERO) {
+		if (!w->zero_hashed) {
+			w->zero_digest = dump_digest(data);
+			w->zero_hashed = true;
+		}
+		page_line(w, vaddr, kind, w->zero_digest, 0, 0);
+		return;
+	}
+	i = frame_slot(w, raw_frame);
+	if (i == SIZE_MAX)
+		return;
+	if (!w->vals[i])
+		frame_number_new(w, i, raw_frame, dump_digest(data));
+	page_line(w, vaddr, kind, w->digests[i], w->vals[i], mapcount);
 }
 
 int dump_end(struct dump_writer *w)
@@ -139,7 +183,8 @@ int dump_end(struct dump_writer *w)
 		w->err = EIO;
 	free(w->keys);
 	free(w->vals);
-	w->keys = w->vals = NULL;
+	free(w->digests);
+	w->keys = w->vals = w->digests = NULL;
 	w->cap = w->used = 0;
 	return w->err ? -w->err : 0;
 }

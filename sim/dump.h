@@ -5,7 +5,9 @@
  *
  * Frames are numbered canonically: a raw frame id (a PFN, whatever the
  * source) not seen before gets the next number f1, f2, ...; the zero page is
- * `z` and its map count `-`.
+ * `z` and its map count `-`.  The writer remembers each frame's digest with
+ * its number, so that a frame mapped by ten thousand processes is hashed
+ * once per dump, not once per line.
  */
 #ifndef REVMAP_SIM_DUMP_H
 #define REVMAP_SIM_DUMP_H
@@ -18,10 +20,13 @@ enum dump_kind { DUMP_ANON, DUMP_FILE, DUMP_SHMEM, DUMP_ZERO };
 
 struct dump_writer {
 	FILE *f;                /* output */
-	uint64_t *keys;         /* open-addressing map raw id -> canonical */
-	uint64_t *vals;
+	uint64_t *keys;         /* open-addressing map raw id -> canonical number */
+	uint64_t *vals;         /* the number (0: empty slot) */
+	uint64_t *digests;      /* the frame's digest, when hashed here */
 	size_t cap, used;
 	uint64_t next;          /* next canonical frame number */
+	uint64_t zero_digest;   /* the zero page's digest, once hashed */
+	bool zero_hashed;       /* zero_digest is set */
 	int err;                /* a write failed (errno) */
 };
 
@@ -34,6 +39,10 @@ void dump_vma(struct dump_writer *w, uint64_t start, uint64_t end, uint32_t prot
 /* raw_frame ignored for DUMP_ZERO; digest from dump_digest() */
 void dump_page(struct dump_writer *w, uint64_t vaddr, enum dump_kind kind,
 	       uint64_t digest, uint64_t raw_frame, uint64_t mapcount);
+/* the same for a page whose 4096 bytes are at data: hashed only the first
+ * time its frame (or the zero page) appears in this dump */
+void dump_page_data(struct dump_writer *w, uint64_t vaddr, enum dump_kind kind,
+		    const void *data, uint64_t raw_frame, uint64_t mapcount);
 /* flushes; returns 0 or -errno if any write failed */
 int dump_end(struct dump_writer *w);
 

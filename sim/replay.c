@@ -493,14 +493,14 @@ static int dump_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	const void *data = pfn_data(m, pfn);
 
 	if (pfn == m->zero_pfn) {
-		dump_page(w, addr, DUMP_ZERO, dump_digest(data), 0, 0);
+		dump_page_data(w, addr, DUMP_ZERO, data, 0, 0);
 	} else {
 		struct vm_frame *f = pfn_frame(m, pfn);
 
 		enum dump_kind kind = (f->flags & PG_ANON) ? DUMP_ANON :
 				      ((struct vm_file *)f->mapping)->shmem ? DUMP_SHMEM : DUMP_FILE;
 
-		dump_page(w, addr, kind, dump_digest(data), pfn, (uint64_t)f->mapcount);
+		dump_page_data(w, addr, kind, data, pfn, (uint64_t)f->mapcount);
 	}
 	return 0;
 }

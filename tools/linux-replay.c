@@ -1768,8 +1768,8 @@ static void dump_process(struct dump_writer *w, struct proc *p)
 					else
 						kind = v[i].shmem ? DUMP_SHMEM : DUMP_FILE;
 					uint64_t count = kind == DUMP_ZERO ? 0 : kpage_get(&kcount, pfn);
-					dump_page(w, va + j * PAGE, kind,
-						  dump_digest(run_buf + j * PAGE), pfn, count);
+					dump_page_data(w, va + j * PAGE, kind,
+						       run_buf + j * PAGE, pfn, count);
 				}
 				k += r;
 			}
