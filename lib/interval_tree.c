@@ -212,6 +212,35 @@ static bool itree_check_subtree(const struct rb_node *rb, uint64_t *max,
 	return true;
 }
 
+bool itree_check_path(const struct rb_root *root, const struct itree_node *node,
+		      char *why, size_t whylen)
+{
+	if (!rb_check_path(root, &node->rb, why, whylen))
+		return false;
+	for (const struct rb_node *rb = &node->rb; rb; rb = rb_parent(rb)) {
+		const struct itree_node *n = itn(rb);
+
+		if (n->last < n->start)
+			return itree_check_fail(why, whylen, "node %p: last %llu below start %llu",
+						(const void *)n, (unsigned long long)n->last,
+						(unsigned long long)n->start);
+		if ((rb->left && itn(rb->left)->start > n->start) ||
+		    (rb->right && itn(rb->right)->start < n->start))
+			return itree_check_fail(why, whylen,
+						"node %p [%llu, %llu]: a child is out of key order",
+						(const void *)n, (unsigned long long)n->start,
+						(unsigned long long)n->last);
+		if (n->subtree_last != itree_compute(n))
+			return itree_check_fail(why, whylen,
+						"node %p [%llu, %llu]: subtree_last %llu, should be %llu",
+						(const void *)n, (unsigned long long)n->start,
+						(unsigned long long)n->last,
+						(unsigned long long)n->subtree_last,
+						(unsigned long long)itree_compute(n));
+	}
+	return true;
+}
+
 /* rb_check first: the recursion below then runs on a sound, shallow tree. */
 bool itree_check(const struct rb_root *root, char *why, size_t whylen)
 {

@@ -30,5 +30,10 @@ struct itree_node *itree_iter_next(const struct itree_node *node,
 
 /* Red-black properties plus every subtree_last and key order. */
 bool itree_check(const struct rb_root *root, char *why, size_t whylen);
+/* Local checker, O(depth): node hangs in root's tree (rb_check_path), and
+ * it and every ancestor carry the right subtree_last and sit in key order
+ * with their children. */
+bool itree_check_path(const struct rb_root *root, const struct itree_node *node,
+		      char *why, size_t whylen);
 
 #endif

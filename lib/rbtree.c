@@ -586,6 +586,43 @@ static int rb_check_subtree(const struct rb_node *n,
 	return lh + (rb_is_black(n) ? 1 : 0);
 }
 
+bool rb_check_path(const struct rb_root *root, const struct rb_node *node,
+		   char *why, size_t whylen)
+{
+	const struct rb_node *n = node;
+
+	for (int depth = 0; n; depth++) {
+		const struct rb_node *p = rb_parent(n);
+
+		if (depth > RB_CHECK_MAX_DEPTH)
+			return rb_check_fail(why, whylen, "node %p: parent chain longer than %d",
+					     (const void *)node, RB_CHECK_MAX_DEPTH) > 0;
+		if (n->parent_color & 2)
+			return rb_check_fail(why, whylen, "node %p: stray bit 1 in parent_color",
+					     (const void *)n) > 0;
+		if (!p) {
+			if (root->node != n)
+				return rb_check_fail(why, whylen,
+						     "node %p: its top ancestor %p is not the root %p",
+						     (const void *)node, (const void *)n,
+						     (const void *)root->node) > 0;
+			if (!rb_is_black(n))
+				return rb_check_fail(why, whylen, "root %p is red (property 2)",
+						     (const void *)n) > 0;
+			return true;
+		}
+		if (p->left != n && p->right != n)
+			return rb_check_fail(why, whylen, "node %p: its parent %p does not hold it",
+					     (const void *)n, (const void *)p) > 0;
+		if (!rb_is_black(n) && !rb_is_black(p))
+			return rb_check_fail(why, whylen,
+					     "red node %p has a red parent (property 3)",
+					     (const void *)n) > 0;
+		n = p;
+	}
+	return rb_check_fail(why, whylen, "a NULL node") > 0;
+}
+
 bool rb_check(const struct rb_root *root, char *why, size_t whylen)
 {
 	if (root->node && !rb_is_black(root->node)) {

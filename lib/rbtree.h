@@ -117,4 +117,13 @@ struct rb_node *rb_prev(const struct rb_node *node);
  */
 bool rb_check(const struct rb_root *root, char *why, size_t whylen);
 
+/*
+ * Local checker, O(depth): node hangs in root's tree (its parent chain ends
+ * at root->node, each parent has it as a child), no red node on that path
+ * has a red parent, and no stray bits.  Cannot see black heights: what it
+ * misses, rb_check finds.
+ */
+bool rb_check_path(const struct rb_root *root, const struct rb_node *node,
+		   char *why, size_t whylen);
+
 #endif

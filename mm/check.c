@@ -73,78 +73,85 @@ struct pt_state {
 	bool ok;
 };
 
+/*
+ * One present PTE of mm at addr, in VMA v, against everything it may be
+ * checked against alone: the VMA's protection (and protection key), a
+ * frame that is a user page, the page's identity (the VMA's file page, or
+ * an anonymous page of the right index), nothing past the end of a file.
+ * => true if sound; *counts is set when the PTE maps a counted page (not
+ *    the zero page).
+ */
+static bool pte_sound(struct vm_machine *m, struct vm_mm *mm, struct vm_area *v,
+		      uint64_t addr, pte_t pte, bool *counts)
+{
+	uint64_t pfn = pte_pfn(pte), idx;
+	struct vm_frame *f;
+
+	*counts = false;
+	if (pfn >= m->nr_frames)
+		return fail(m, "page tables: pid %d %#llx maps pfn %llu beyond memory", mm->id,
+			    (unsigned long long)addr, (unsigned long long)pfn);
+	if (!vma_is_accessible(v) != !!(pte & PTE_PROTNONE) ||
+	    ((pte & PTE_WRITE) && !(v->flags & VM_WRITE)) ||
+	    !!(pte & PTE_PKEY_MASK) != (vma_is_accessible(v) && vma_pkey_exec_only(v, m->pkeys)))
+		return fail(m, "page tables: pid %d %#llx: PTE %#llx disagrees with VMA protection",
+			    mm->id, (unsigned long long)addr, (unsigned long long)pte);
+	if (pfn == m->zero_pfn) {
+		if (pte & PTE_WRITE)
+			return fail(m, "page tables: pid %d %#llx maps the zero page writable",
+				    mm->id, (unsigned long long)addr);
+		return true;
+	}
+	if (pfn >= m->defer_lo && pfn < m->defer_hi)
+		return fail(m, "page tables: pid %d %#llx maps pfn %llu, which was never handed out",
+			    mm->id, (unsigned long long)addr, (unsigned long long)pfn);
+	f = pfn_frame(m, pfn);
+	if (f->flags & (PG_BUDDY | PG_PGTABLE | PG_RESERVED) || f->refcount <= 0)
+		return fail(m, "page tables: pid %d %#llx maps pfn %llu that is not a user page (flags %#x ref %d)",
+			    mm->id, (unsigned long long)addr, (unsigned long long)pfn, f->flags,
+			    f->refcount);
+	idx = v->pgoff + ((addr - v->start) >> PAGE_SHIFT);
+	/* nothing, not even a private copy, is mapped past the end of a file:
+	 * a fault there is SIGBUS and truncate unmaps it all */
+	if (v->file && idx >= file_pages(v->file))
+		return fail(m, "page tables: pid %d %#llx maps page %#llx of %s, beyond its end (%llu bytes)",
+			    mm->id, (unsigned long long)addr, (unsigned long long)idx,
+			    v->file->name, (unsigned long long)v->file->size);
+	if (f->flags & PG_ANON) {
+		if ((v->flags & VM_SHARED) || f->index != idx || !f->mapping)
+			return fail(m, "page tables: pid %d %#llx: anon page pfn %llu has index %#llx, VMA says %#llx",
+				    mm->id, (unsigned long long)addr, (unsigned long long)pfn,
+				    (unsigned long long)f->index, (unsigned long long)idx);
+		if (((pte & PTE_WRITE) || (f->flags & PG_ANON_EXCL)) && f->mapcount != 1)
+			return fail(m, "page tables: pid %d %#llx: anon page mapped %d times is %s",
+				    mm->id, (unsigned long long)addr, f->mapcount,
+				    (pte & PTE_WRITE) ? "writable" : "marked exclusive");
+	} else if (!(f->flags & PG_CACHE) || f->mapping != v->file || f->index != idx) {
+		return fail(m, "page tables: pid %d %#llx maps pfn %llu, which is not page %#llx of the VMA's file",
+			    mm->id, (unsigned long long)addr, (unsigned long long)pfn,
+			    (unsigned long long)idx);
+	} else if ((pte & PTE_WRITE) && !(v->flags & VM_SHARED)) {
+		return fail(m, "page tables: pid %d %#llx: file page writable in a private mapping",
+			    mm->id, (unsigned long long)addr);
+	}
+	*counts = true;
+	return true;
+}
+
 static int check_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
 	struct pt_state *s = arg;
-	struct vm_machine *m = s->m;
-	struct vm_area *v = s->vma;
-	uint64_t pfn = pte_pfn(*pte);
-	struct vm_frame *f;
+	bool counts;
 
 	s->ptes++;
-	if (pfn >= m->nr_frames) {
-		s->ok = fail(m, "page tables: pid %d %#llx maps pfn %llu beyond memory", mm->id,
-			     (unsigned long long)addr, (unsigned long long)pfn);
+	if (!pte_sound(s->m, mm, s->vma, addr, *pte, &counts)) {
+		s->ok = false;
 		return 1;
 	}
-	if (!vma_is_accessible(v) != !!(*pte & PTE_PROTNONE) ||
-	    ((*pte & PTE_WRITE) && !(v->flags & VM_WRITE)) ||
-	    !!(*pte & PTE_PKEY_MASK) != (vma_is_accessible(v) && vma_pkey_exec_only(v, m->pkeys))) {
-		s->ok = fail(m, "page tables: pid %d %#llx: PTE %#llx disagrees with VMA protection",
-			     mm->id, (unsigned long long)addr, (unsigned long long)*pte);
-		return 1;
+	if (counts) {
+		s->rss++;
+		s->maps[pte_pfn(*pte)]++;
 	}
-	if (pfn == m->zero_pfn) {
-		if (*pte & PTE_WRITE) {
-			s->ok = fail(m, "page tables: pid %d %#llx maps the zero page writable",
-				     mm->id, (unsigned long long)addr);
-			return 1;
-		}
-		return 0;
-	}
-	f = pfn_frame(m, pfn);
-	if (f->flags & (PG_BUDDY | PG_PGTABLE | PG_RESERVED) || f->refcount <= 0) {
-		s->ok = fail(m, "page tables: pid %d %#llx maps pfn %llu that is not a user page (flags %#x ref %d)",
-			     mm->id, (unsigned long long)addr, (unsigned long long)pfn, f->flags, f->refcount);
-		return 1;
-	}
-	{
-		uint64_t idx = v->pgoff + ((addr - v->start) >> PAGE_SHIFT);
-
-		/* nothing, not even a private copy, is mapped past the end of a
-		 * file: a fault there is SIGBUS and truncate unmaps it all */
-		if (v->file && idx >= file_pages(v->file)) {
-			s->ok = fail(m, "page tables: pid %d %#llx maps page %#llx of %s, beyond its end (%llu bytes)",
-				     mm->id, (unsigned long long)addr, (unsigned long long)idx,
-				     v->file->name, (unsigned long long)v->file->size);
-			return 1;
-		}
-		if (f->flags & PG_ANON) {
-			if ((v->flags & VM_SHARED) || f->index != idx || !f->mapping) {
-				s->ok = fail(m, "page tables: pid %d %#llx: anon page pfn %llu has index %#llx, VMA says %#llx",
-					     mm->id, (unsigned long long)addr, (unsigned long long)pfn,
-					     (unsigned long long)f->index, (unsigned long long)idx);
-				return 1;
-			}
-			if (((*pte & PTE_WRITE) || (f->flags & PG_ANON_EXCL)) && f->mapcount != 1) {
-				s->ok = fail(m, "page tables: pid %d %#llx: anon page mapped %d times is %s",
-					     mm->id, (unsigned long long)addr, f->mapcount,
-					     (*pte & PTE_WRITE) ? "writable" : "marked exclusive");
-				return 1;
-			}
-		} else if (!(f->flags & PG_CACHE) || f->mapping != v->file || f->index != idx) {
-			s->ok = fail(m, "page tables: pid %d %#llx maps pfn %llu, which is not page %#llx of the VMA's file",
-				     mm->id, (unsigned long long)addr, (unsigned long long)pfn,
-				     (unsigned long long)idx);
-			return 1;
-		} else if ((*pte & PTE_WRITE) && !(v->flags & VM_SHARED)) {
-			s->ok = fail(m, "page tables: pid %d %#llx: file page writable in a private mapping",
-				     mm->id, (unsigned long long)addr);
-			return 1;
-		}
-	}
-	s->rss++;
-	s->maps[pfn]++;
 	return 0;
 }
 
@@ -182,6 +189,21 @@ static bool check_mm_tables(struct vm_mm *mm, struct pt_state *s)
  * like Linux's, it is off after a MREMAP_DONTUNMAP move of a locked VMA,
  * which unlocks the old range without subtracting it.)
  */
+/* a VMA's place in its file's i_mmap (keys; with local, its path in the
+ * tree too) and in the scheme's links */
+static bool vma_links_sound(struct vm_machine *m, struct vm_area *v, bool local)
+{
+	if (v->file && (v->shared.start != v->pgoff ||
+			v->shared.last != v->pgoff + vma_pages(v) - 1))
+		return fail(m, "i_mmap: [%#llx,%#llx) of %s is keyed by a stale range",
+			    (unsigned long long)v->start, (unsigned long long)v->end,
+			    v->file->name);
+	if (local && v->file && !itree_check_path(&v->file->i_mmap, &v->shared, m->why,
+						  sizeof(m->why)))
+		return false;
+	return m->rmap->check_vma(v, m->why, sizeof(m->why));
+}
+
 bool check_mm(struct vm_mm *mm)
 {
 	struct vm_machine *m = mm->machine;
@@ -189,15 +211,9 @@ bool check_mm(struct vm_mm *mm)
 
 	if (!vma_check_tree(mm, m->why, sizeof(m->why)))
 		return false;
-	for (v = mm->first; v; v = v->next) {
-		if (v->file && (v->shared.start != v->pgoff ||
-				v->shared.last != v->pgoff + vma_pages(v) - 1))
-			return fail(m, "i_mmap: [%#llx,%#llx) of %s is keyed by a stale range",
-				    (unsigned long long)v->start, (unsigned long long)v->end,
-				    v->file->name);
-		if (!m->rmap->check_vma(v, m->why, sizeof(m->why)))
+	for (v = mm->first; v; v = v->next)
+		if (!vma_links_sound(m, v, false))
 			return false;
-	}
 	return true;
 }
 
@@ -239,6 +255,11 @@ bool check_frames(struct vm_machine *m)
 				goto out;
 			}
 			continue;
+		}
+		if (f->refcount <= 0) {
+			ok = fail(m, "frames: pfn %llu has refcount %d but lies in no free block",
+				  (unsigned long long)pfn, f->refcount);
+			goto out;
 		}
 		if (f->mapcount != s.maps[pfn] ||
 		    f->refcount != f->mapcount + ((f->flags & PG_CACHE) ? 1 : 0)) {
@@ -374,4 +395,506 @@ bool check_machine(struct vm_machine *m)
 		if (!check_mm(list_entry(p, struct vm_mm, node)))
 			return false;
 	return check_files(m) && check_frames(m) && check_rmap(m);
+}
+
+/* ---------------- checking what changed ---------------- */
+
+/*
+ * For --check: after each event, check what the event changed rather than
+ * the whole machine, so that checking costs in proportion to the work.
+ * mm/ notes (check_note_*) every address range whose VMAs or PTEs it
+ * changed, per mm; every frame whose counts, identity or freedom changed;
+ * every file it truncated.  check_changes then checks:
+ *
+ *   - in each changed range, every VMA meeting it and its two neighbours,
+ *     locally (vma_check_local: range, list, tree path, gaps; the file's
+ *     i_mmap path and keys; the scheme's links), and every present PTE
+ *     against its VMA (pte_sound, as the whole-machine check does);
+ *   - each frame noted or mapped by one of those PTEs, once: its counts;
+ *     free, it lies in a listed free block; in a page cache, the cache
+ *     points back at it; mapped, one rmap walk of it finds exactly
+ *     mapcount distinct PTEs, each really mapping it, among them every
+ *     PTE of the changed ranges that maps it;
+ *   - each truncated file: no page cached, and nothing mapped, past its end.
+ *
+ * What a local view cannot see (red-black heights, the counters rss,
+ * nr_ptes, nr_pgtables and map_count, leaked page tables, whole free
+ * lists) the whole-machine check sees, at `check` lines and at the end.
+ * If a note cannot be kept (the host is out of memory), the next check is
+ * a whole-machine one.
+ */
+
+/* a present PTE: seen in a changed range, or found by a frame's rmap walk */
+struct cq_pte {
+	uint64_t pfn;              /* the frame it maps */
+	struct vm_mm *mm;          /* where */
+	uint64_t addr;
+};
+
+struct vm_checkq {
+	uint64_t *frames;          /* pfns noted since the last check */
+	size_t nframes, cap_frames;
+	struct vm_mm **mms;        /* mms with changed ranges (nr_changed > 0) */
+	size_t nmms, cap_mms;
+	struct vm_file **files;    /* files truncated (f->changed) */
+	size_t nfiles, cap_files;
+	struct cq_pte *seen;       /* scratch: the present PTEs of the changed ranges */
+	size_t nseen, cap_seen;
+	struct cq_slot {           /* scratch: a set of what one frame's rmap walk
+				      found, open addressing, current when gen is */
+		struct vm_mm *mm;
+		uint64_t addr;
+		uint32_t gen;
+	} *found;
+	size_t cap_found;          /* slots, a power of two */
+	size_t nfound;             /* PTEs the current walk found */
+	uint32_t gen;              /* the current walk's generation */
+	bool lost;                 /* a note was lost: check the whole machine */
+};
+
+/* make room for one more element; => false (nothing changed) if the host
+ * has no memory */
+static bool cq_room(void **arr, size_t n, size_t *cap, size_t size)
+{
+	size_t ncap;
+	void *a;
+
+	if (n < *cap)
+		return true;
+	ncap = *cap ? *cap * 2 : 64;
+	a = realloc(*arr, ncap * size);
+	if (!a)
+		return false;
+	*arr = a;
+	*cap = ncap;
+	return true;
+}
+#define CQ_PUSH(cq, arr, n, cap, val)						\
+	do {									\
+		void *a_ = (cq)->arr;						\
+		if (!cq_room(&a_, (cq)->n, &(cq)->cap, sizeof(*(cq)->arr))) {	\
+			(cq)->lost = true;					\
+			break;							\
+		}								\
+		(cq)->arr = a_;							\
+		(cq)->arr[(cq)->n++] = (val);					\
+	} while (0)
+
+int check_changes_start(struct vm_machine *m)
+{
+	if (!m->cq)
+		m->cq = calloc(1, sizeof(*m->cq));
+	return m->cq ? 0 : -12;
+}
+
+static void cq_reset(struct vm_machine *m, struct vm_checkq *cq)
+{
+	for (size_t i = 0; i < cq->nframes; i++)
+		pfn_frame(m, cq->frames[i])->flags &= ~PG_CHECKQ;
+	for (size_t i = 0; i < cq->nmms; i++)
+		cq->mms[i]->nr_changed = 0;
+	for (size_t i = 0; i < cq->nfiles; i++)
+		cq->files[i]->changed = false;
+	cq->nframes = cq->nmms = cq->nfiles = cq->nseen = 0;
+	cq->lost = false;
+}
+
+void check_changes_stop(struct vm_machine *m)
+{
+	struct vm_checkq *cq = m->cq;
+
+	if (!cq)
+		return;
+	cq_reset(m, cq);
+	free(cq->frames);
+	free(cq->mms);
+	free(cq->files);
+	free(cq->seen);
+	free(cq->found);
+	free(cq);
+	m->cq = NULL;
+}
+
+/* merge the ranges of mm that overlap or touch */
+static void ranges_merge(struct vm_mm *mm)
+{
+	for (unsigned i = 0; i < mm->nr_changed; i++)
+		for (unsigned j = i + 1; j < mm->nr_changed;) {
+			struct vm_range *a = &mm->changed[i], *b = &mm->changed[j];
+
+			if (b->start <= a->end && b->end >= a->start) {
+				a->start = b->start < a->start ? b->start : a->start;
+				a->end = b->end > a->end ? b->end : a->end;
+				*b = mm->changed[--mm->nr_changed];
+				j = i + 1;
+			} else {
+				j++;
+			}
+		}
+}
+
+void __check_note_range(struct vm_mm *mm, uint64_t start, uint64_t end)
+{
+	struct vm_checkq *cq = mm->machine->cq;
+	const unsigned max = sizeof(mm->changed) / sizeof(mm->changed[0]);
+	uint64_t best_growth = UINT64_MAX;
+	unsigned best = 0;
+
+	if (start >= end)
+		return;
+	if (!mm->nr_changed) {
+		CQ_PUSH(cq, mms, nmms, cap_mms, mm);
+		if (cq->lost)
+			return;
+	}
+	for (unsigned i = 0; i < mm->nr_changed; i++) {
+		struct vm_range *r = &mm->changed[i];
+
+		if (start <= r->end && end >= r->start) {
+			r->start = start < r->start ? start : r->start;
+			r->end = end > r->end ? end : r->end;
+			ranges_merge(mm);
+			return;
+		}
+	}
+	if (mm->nr_changed < max) {
+		mm->changed[mm->nr_changed++] = (struct vm_range){ start, end };
+		return;
+	}
+	/* all taken: widen the range that grows least */
+	for (unsigned i = 0; i < max; i++) {
+		struct vm_range *r = &mm->changed[i];
+		uint64_t lo = start < r->start ? start : r->start;
+		uint64_t hi = end > r->end ? end : r->end;
+		uint64_t growth = (hi - lo) - (r->end - r->start);
+
+		if (growth < best_growth) {
+			best_growth = growth;
+			best = i;
+		}
+	}
+	if (start < mm->changed[best].start)
+		mm->changed[best].start = start;
+	if (end > mm->changed[best].end)
+		mm->changed[best].end = end;
+	ranges_merge(mm);
+}
+
+void __check_note_frame(struct vm_machine *m, uint64_t pfn)
+{
+	struct vm_checkq *cq = m->cq;
+
+	CQ_PUSH(cq, frames, nframes, cap_frames, pfn);
+	if (!cq->lost)
+		pfn_frame(m, pfn)->flags |= PG_CHECKQ;
+}
+
+void __check_note_file(struct vm_file *f)
+{
+	struct vm_checkq *cq = f->machine->cq;
+
+	CQ_PUSH(cq, files, nfiles, cap_files, f);
+	if (!cq->lost)
+		f->changed = true;
+}
+
+void check_forget_mm(struct vm_mm *mm)
+{
+	struct vm_checkq *cq = mm->machine->cq;
+
+	if (!cq || !mm->nr_changed)
+		return;
+	for (size_t i = 0; i < cq->nmms; i++)
+		if (cq->mms[i] == mm) {
+			cq->mms[i] = cq->mms[--cq->nmms];
+			break;
+		}
+	mm->nr_changed = 0;
+}
+
+void check_forget_file(struct vm_file *f)
+{
+	struct vm_checkq *cq = f->machine->cq;
+
+	if (!cq || !f->changed)
+		return;
+	for (size_t i = 0; i < cq->nfiles; i++)
+		if (cq->files[i] == f) {
+			cq->files[i] = cq->files[--cq->nfiles];
+			break;
+		}
+	f->changed = false;
+}
+
+struct cq_walk {
+	struct vm_machine *m;
+	struct vm_checkq *cq;
+	struct vm_area *vma;       /* the VMA holding the last PTE seen */
+	bool ok;
+};
+
+static int cq_seen_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct cq_walk *w = arg;
+	bool counts;
+
+	if (!w->vma || addr >= w->vma->end)
+		w->vma = find_vma(mm, addr);
+	if (!w->vma || w->vma->start > addr) {
+		w->ok = fail(w->m, "page tables: pid %d maps %#llx outside any VMA", mm->id,
+			     (unsigned long long)addr);
+		return 1;
+	}
+	if (!pte_sound(w->m, mm, w->vma, addr, *pte, &counts)) {
+		w->ok = false;
+		return 1;
+	}
+	if (counts)
+		CQ_PUSH(w->cq, seen, nseen, cap_seen, ((struct cq_pte){ pte_pfn(*pte), mm, addr }));
+	return 0;
+}
+
+/* the VMAs meeting each changed range of each mm, their neighbours, and
+ * the PTEs of the ranges (into cq->seen) */
+static bool check_changed_mms(struct vm_machine *m, struct vm_checkq *cq)
+{
+	for (size_t i = 0; i < cq->nmms; i++) {
+		struct vm_mm *mm = cq->mms[i];
+
+		for (unsigned j = 0; j < mm->nr_changed; j++) {
+			struct vm_range r = mm->changed[j];
+			struct vm_area *v = find_vma(mm, r.start);
+			struct cq_walk w = { m, cq, NULL, true };
+
+			v = v ? (v->prev ? v->prev : v) : vma_last(mm);
+			for (; v; v = v->next) {
+				if (!vma_check_local(v, m->why, sizeof(m->why)) ||
+				    !vma_links_sound(m, v, true))
+					return false;
+				if (v->start >= r.end)
+					break;   /* the neighbour after the range */
+			}
+			walk_ptes(mm, r.start, r.end, cq_seen_pte, &w);
+			if (!w.ok)
+				return false;
+		}
+	}
+	return true;
+}
+
+static int cq_any_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	return 1;
+}
+
+/* a truncated file: nothing cached or mapped past its end */
+static bool check_changed_files(struct vm_machine *m, struct vm_checkq *cq)
+{
+	for (size_t i = 0; i < cq->nfiles; i++) {
+		struct vm_file *f = cq->files[i];
+		uint64_t eof = file_pages(f), idx;
+		uint32_t pfn;
+		struct itree_node *it;
+
+		if (radix_next(&f->cache, eof, UINT64_MAX, &idx, &pfn))
+			return fail(m, "page cache: %s holds page %#llx beyond its end (%llu bytes)",
+				    f->name, (unsigned long long)idx, (unsigned long long)f->size);
+		for (it = itree_iter_first(&f->i_mmap, eof, UINT64_MAX); it;
+		     it = itree_iter_next(it, eof, UINT64_MAX)) {
+			struct vm_area *v = container_of(it, struct vm_area, shared);
+			uint64_t from = v->pgoff >= eof ? v->start
+					: v->start + ((eof - v->pgoff) << PAGE_SHIFT);
+
+			if (walk_ptes(v->mm, from, v->end, cq_any_pte, NULL))
+				return fail(m, "truncate: pid %d maps a page of %s past its end (%llu bytes) in [%#llx,%#llx)",
+					    v->mm->id, f->name, (unsigned long long)f->size,
+					    (unsigned long long)from, (unsigned long long)v->end);
+		}
+	}
+	return true;
+}
+
+static int cq_cmp_pte(const void *a, const void *b)
+{
+	const struct cq_pte *x = a, *y = b;
+
+	if (x->pfn != y->pfn)
+		return x->pfn < y->pfn ? -1 : 1;
+	if (x->mm != y->mm)
+		return (uintptr_t)x->mm < (uintptr_t)y->mm ? -1 : 1;
+	return (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+static int cq_cmp_pfn(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return (*x > *y) - (*x < *y);
+}
+
+static size_t cq_hash(const struct vm_mm *mm, uint64_t addr, size_t mask)
+{
+	uint64_t x = (uint64_t)(uintptr_t)mm ^ (addr * 0x9e3779b97f4a7c15ULL);
+
+	x ^= x >> 29;
+	return (size_t)(x * 0xbf58476d1ce4e5b9ULL >> 17) & mask;
+}
+
+/* the slot of (mm, addr) in the found set: its own, or the empty one
+ * where it would go */
+static struct cq_slot *cq_slot(struct vm_checkq *cq, const struct vm_mm *mm, uint64_t addr)
+{
+	size_t mask = cq->cap_found - 1, i = cq_hash(mm, addr, mask);
+
+	while (cq->found[i].gen == cq->gen && (cq->found[i].mm != mm || cq->found[i].addr != addr))
+		i = (i + 1) & mask;
+	return &cq->found[i];
+}
+
+/* a new, empty found set with room for n entries at half load */
+static bool cq_found_reset(struct vm_checkq *cq, size_t n)
+{
+	cq->nfound = 0;
+	if (++cq->gen == 0 || cq->cap_found < 2 * n + 2) {
+		size_t cap = cq->cap_found ? cq->cap_found : 64;
+		struct cq_slot *t;
+
+		while (cap < 2 * n + 2)
+			cap *= 2;
+		t = calloc(cap, sizeof(*t));
+		if (!t)
+			return false;
+		free(cq->found);
+		cq->found = t;
+		cq->cap_found = cap;
+		cq->gen = 1;
+	}
+	return true;
+}
+
+/* the rmap visitor: what it is shown must map the frame, once */
+struct cq_find {
+	struct vm_machine *m;
+	struct vm_checkq *cq;
+	uint64_t pfn;
+	bool ok;
+};
+
+static int cq_found(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct cq_find *w = arg;
+	struct vm_checkq *cq = w->cq;
+	struct cq_slot *s;
+
+	if (pte_pfn(*pte) != w->pfn) {
+		w->ok = fail(w->m, "rmap: the %s walk of pfn %llu returns pid %d %#llx, which does not map it",
+			     w->m->rmap->name, (unsigned long long)w->pfn, vma->mm->id,
+			     (unsigned long long)addr);
+		return 1;
+	}
+	if (++cq->nfound * 2 > cq->cap_found) {
+		w->ok = fail(w->m, "rmap: the %s walk of pfn %llu returns more PTEs than its mapcount",
+			     w->m->rmap->name, (unsigned long long)w->pfn);
+		return 1;
+	}
+	s = cq_slot(cq, vma->mm, addr);
+	if (s->gen == cq->gen) {
+		w->ok = fail(w->m, "rmap: the %s walk of pfn %llu returns pid %d %#llx twice",
+			     w->m->rmap->name, (unsigned long long)w->pfn, vma->mm->id,
+			     (unsigned long long)addr);
+		return 1;
+	}
+	*s = (struct cq_slot){ vma->mm, addr, cq->gen };
+	return 0;
+}
+
+/*
+ * One frame, and the PTEs of the changed ranges that map it
+ * (seen[0..nseen)).
+ */
+static bool check_changed_frame(struct vm_machine *m, struct vm_checkq *cq, uint64_t pfn,
+				const struct cq_pte *seen, size_t nseen)
+{
+	struct vm_frame *f = pfn_frame(m, pfn);
+	struct cq_find w = { m, cq, pfn, true };
+
+	if (f->flags & PG_PGTABLE)
+		return true;               /* became a page table: the full check's */
+	if (f->refcount == 0) {
+		if (f->mapcount || (f->flags & (PG_ANON | PG_CACHE)))
+			return fail(m, "frames: free pfn %llu has mapcount %d flags %#x",
+				    (unsigned long long)pfn, f->mapcount, f->flags);
+		return buddy_check_free(m, pfn, m->why, sizeof(m->why));
+	}
+	if (f->flags & (PG_BUDDY | PG_RESERVED) ||
+	    f->refcount != f->mapcount + ((f->flags & PG_CACHE) ? 1 : 0) ||
+	    !(f->flags & (PG_ANON | PG_CACHE)) || !f->mapping)
+		return fail(m, "frames: pfn %llu has mapcount %d refcount %d flags %#x%s",
+			    (unsigned long long)pfn, f->mapcount, f->refcount, f->flags,
+			    f->mapcount || (f->flags & PG_CACHE) ? "" : " (leaked frame)");
+	if (f->flags & PG_CACHE) {
+		struct vm_file *file = f->mapping;
+
+		if (f->index >= file_pages(file) || radix_lookup(&file->cache, f->index) != pfn)
+			return fail(m, "page cache: pfn %llu says it is page %#llx of %s, which does not hold it",
+				    (unsigned long long)pfn, (unsigned long long)f->index, file->name);
+	}
+	if (!cq_found_reset(cq, (size_t)f->mapcount)) {
+		cq->lost = true;
+		return true;               /* the whole machine is checked instead */
+	}
+	rmap_walk(m, f, cq_found, &w);
+	if (!w.ok)
+		return false;
+	if (cq->nfound != (size_t)f->mapcount)
+		return fail(m, "rmap: the %s walk of pfn %llu finds %zu PTEs, its mapcount is %d",
+			    m->rmap->name, (unsigned long long)pfn, cq->nfound, f->mapcount);
+	/* every PTE of the changed ranges that maps it is among them */
+	for (size_t j = 0; j < nseen; j++)
+		if (cq_slot(cq, seen[j].mm, seen[j].addr)->gen != cq->gen)
+			return fail(m, "rmap: the %s walk of pfn %llu does not find pid %d %#llx",
+				    m->rmap->name, (unsigned long long)pfn, seen[j].mm->id,
+				    (unsigned long long)seen[j].addr);
+	return true;
+}
+
+/* every frame noted or seen, once */
+static bool check_changed_frames(struct vm_machine *m, struct vm_checkq *cq)
+{
+	size_t i = 0, s = 0;
+
+	qsort(cq->seen, cq->nseen, sizeof(*cq->seen), cq_cmp_pte);
+	qsort(cq->frames, cq->nframes, sizeof(*cq->frames), cq_cmp_pfn);
+	while (i < cq->nframes || s < cq->nseen) {
+		uint64_t pfn = i < cq->nframes && (s == cq->nseen || cq->frames[i] <= cq->seen[s].pfn)
+			       ? cq->frames[i] : cq->seen[s].pfn;
+		size_t s0 = s;
+
+		while (i < cq->nframes && cq->frames[i] == pfn)
+			i++;
+		while (s < cq->nseen && cq->seen[s].pfn == pfn)
+			s++;
+		if (!check_changed_frame(m, cq, pfn, cq->seen + s0, s - s0))
+			return false;
+		if (cq->lost)
+			return true;
+	}
+	return true;
+}
+
+bool check_changes(struct vm_machine *m)
+{
+	struct vm_checkq *cq = m->cq;
+	struct vm_stats saved = m->stats;
+	bool ok;
+
+	if (!cq)
+		return check_machine(m);
+	ok = cq->lost || (check_changed_mms(m, cq) && check_changed_files(m, cq) &&
+			  check_changed_frames(m, cq));
+	if (ok && cq->lost)
+		ok = check_machine(m);
+	m->stats = saved;          /* checking is not work to count */
+	cq_reset(m, cq);
+	return ok;
 }

@@ -46,10 +46,12 @@ static int map_new_anon(struct vm_area *vma, uint64_t addr, pte_t *pte,
 	f->flags = PG_ANON | PG_ANON_EXCL | PG_DIRTY;
 	f->mapcount = 1;
 	m->rmap->page_add_new_anon(f, vma, addr);
+	check_note_pte(mm, addr);
 	if (pte_present(*pte)) {
 		/* replace the old mapping (COW): it loses one map and one ref */
 		uint64_t old = pte_pfn(*pte);
 
+		check_note_frame(m, old);
 		if (old != m->zero_pfn) {
 			pfn_frame(m, old)->mapcount--;
 			frame_put(m, (uint32_t)old);
@@ -82,6 +84,7 @@ static int do_wp_page(struct vm_area *vma, uint64_t addr, pte_t *pte)
 			m->rmap->page_move_anon(f, vma);
 		f->flags |= PG_ANON_EXCL | PG_DIRTY;
 		*pte |= PTE_WRITE | PTE_DIRTY | PTE_ACCESSED;
+		check_note_pte(vma->mm, addr);
 		m->stats.cow_reuses++;
 		return VM_FAULT_OK;
 	}
@@ -113,6 +116,7 @@ static void map_file_page(struct vm_area *vma, uint64_t addr, pte_t *pte, uint32
 	mm->rss++;
 	mm->nr_ptes++;
 	*pte = p;
+	check_note_pte(mm, addr);
 }
 
 /*
@@ -216,6 +220,7 @@ int __handle_mm_fault(struct vm_area *vma, uint64_t addr, bool write, pte_t **pt
 		if (!write) {
 			*pte = mk_pte(vma, m->zero_pfn, false);
 			mm->nr_ptes++;
+			check_note_pte(mm, addr);
 			m->stats.zero_faults++;
 			return VM_FAULT_OK;
 		}
@@ -229,6 +234,7 @@ int __handle_mm_fault(struct vm_area *vma, uint64_t addr, bool write, pte_t **pt
 			/* wp_page_shared: the page is the file's, just dirty it */
 			pfn_frame(m, pte_pfn(*pte))->flags |= PG_DIRTY;
 			*pte |= PTE_WRITE | PTE_DIRTY | PTE_ACCESSED;
+			check_note_pte(mm, addr);
 			return VM_FAULT_OK;
 		}
 		return do_wp_page(vma, addr, pte);

@@ -68,6 +68,7 @@ static uint32_t cache_add(struct vm_file *f, uint64_t index, bool zero)
 	fr->flags = PG_CACHE;
 	fr->mapping = f;
 	fr->index = index;
+	check_note_frame(m, pfn);
 	return pfn;
 }
 
@@ -93,6 +94,7 @@ static void cache_remove(struct vm_file *f, uint64_t index)
 	if (pfn != RADIX_NONE) {
 		struct vm_frame *fr = pfn_frame(f->machine, pfn);
 
+		check_note_frame(f->machine, pfn);
 		fr->flags &= ~PG_CACHE;
 		fr->mapping = NULL;
 		frame_put(f->machine, pfn);
@@ -176,6 +178,7 @@ void file_put(struct vm_file *f)
 	if (--f->refcount)
 		return;
 	VM_BUG_ON(!rb_empty(&f->i_mmap));
+	check_forget_file(f);
 	while (radix_next(&f->cache, 0, UINT64_MAX, &idx, &pfn))
 		cache_remove(f, idx);
 	radix_destroy(&f->cache);
@@ -275,7 +278,7 @@ static int zap_file_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	if (!za->even_cows && pfn != mm->machine->zero_pfn &&
 	    (pfn_frame(mm->machine, pfn)->flags & PG_ANON))
 		return 0;            /* a private copy stays */
-	zap_pte(mm, pte);
+	zap_pte(mm, addr, pte);
 	return 0;
 }
 
@@ -320,6 +323,7 @@ int file_truncate(struct vm_file *f, uint64_t size)
 {
 	uint64_t old = f->size;
 
+	check_note_file(f);
 	f->size = size;
 	/* tmpfs truncates whenever the size does not grow: a same-size
 	 * truncate zeroes the tail of the last page too */

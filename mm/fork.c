@@ -46,6 +46,7 @@ static void exit_mmap(struct vm_mm *mm)
 void mm_destroy(struct vm_mm *mm)
 {
 	exit_mmap(mm);
+	check_forget_mm(mm);
 	pgd_free(mm);
 	list_del(&mm->node);
 	free(mm);

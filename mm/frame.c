@@ -240,6 +240,38 @@ void buddy_unisolate(struct vm_machine *m, uint64_t start, unsigned order)
 	}
 }
 
+/*
+ * A frame nobody references lies in a free block whose head is on its
+ * order's list (seen through its neighbours' links), or is deferred.
+ * => true if so, else why says what is wrong.  O(MAX_ORDER).
+ */
+bool buddy_check_free(struct vm_machine *m, uint64_t pfn, char *why, size_t len)
+{
+	if (pfn >= m->defer_lo && pfn < m->defer_hi)
+		return true;
+	for (unsigned o = 0; o <= MAX_ORDER; o++) {
+		uint64_t head = pfn & ~((1ULL << o) - 1);
+		struct vm_frame *h = pfn_frame(m, head);
+
+		if (!(h->flags & PG_BUDDY) || frame_order(h) != o)
+			continue;
+		if ((h->prev == FRAME_NIL ? m->free[o].head != head
+					  : h->prev >= m->nr_frames ||
+					    pfn_frame(m, h->prev)->next != head) ||
+		    (h->next != FRAME_NIL && (h->next >= m->nr_frames ||
+					      pfn_frame(m, h->next)->prev != head))) {
+			snprintf(why, len, "free lists: block %llu (order %u) holding free pfn %llu "
+				 "is not linked into its list", (unsigned long long)head, o,
+				 (unsigned long long)pfn);
+			return false;
+		}
+		return true;
+	}
+	snprintf(why, len, "frames: pfn %llu has no references but lies in no free block",
+		 (unsigned long long)pfn);
+	return false;
+}
+
 void frame_put(struct vm_machine *m, uint32_t pfn)
 {
 	struct vm_frame *f = pfn_frame(m, pfn);
@@ -345,6 +377,7 @@ void machine_fini(struct vm_machine *m)
 {
 	struct list_head *p, *n;
 
+	check_changes_stop(m);
 	list_for_each_safe(p, n, &m->mms)
 		mm_destroy(list_entry(p, struct vm_mm, node));
 	/* what is left is held by nobody but the machine's users' name tables */

@@ -39,6 +39,7 @@ static int free_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	if (f) {
 		f->flags = (f->flags & ~PG_DIRTY) | PG_LAZYFREE;
 		*pte &= ~(PTE_DIRTY | PTE_ACCESSED);
+		check_note_pte(mm, addr);
 	}
 	return 0;
 }
@@ -66,7 +67,7 @@ static int pageout_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 		struct vm_file *file = f->mapping;
 		uint64_t index = f->index;
 
-		zap_pte(mm, pte);
+		zap_pte(mm, addr, pte);
 		if (!(f->flags & PG_DIRTY))
 			file_drop_page(file, index);   /* clean: it can be read again */
 		return 0;
@@ -78,7 +79,7 @@ static int pageout_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 		f->flags = (f->flags & ~PG_LAZYFREE) | PG_DIRTY;
 		return 0;
 	}
-	zap_pte(mm, pte);
+	zap_pte(mm, addr, pte);
 	return 0;
 }
 

@@ -24,6 +24,7 @@ static int remap_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
 	struct remap *r = arg;
 
 	*pte = (*pte & ~PTE_PFN_MASK) | (r->new_pfn << PAGE_SHIFT);
+	check_note_pte(vma->mm, addr);
 	r->found++;
 	return 0;
 }
@@ -37,6 +38,7 @@ static int migrate_frame(struct vm_machine *m, uint32_t pfn)
 
 	if (npfn == FRAME_NIL)
 		return -12;
+	check_note_frame(m, pfn);
 	nf = pfn_frame(m, npfn);
 	memcpy(pfn_data(m, npfn), pfn_data(m, pfn), PAGE_SIZE);
 	r.new_pfn = npfn;
@@ -45,7 +47,9 @@ static int migrate_frame(struct vm_machine *m, uint32_t pfn)
 	if (old->flags & PG_CACHE)
 		file_replace_page(old->mapping, old->index, npfn);
 	*nf = *old;
+	nf->flags &= ~PG_CHECKQ;
 	nf->next = nf->prev = FRAME_NIL;
+	check_note_frame(m, npfn);
 	memset(old, 0, sizeof(*old));
 	old->next = old->prev = FRAME_NIL;
 	return 0;

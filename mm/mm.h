@@ -98,6 +98,7 @@ static inline bool pte_write(pte_t p) { return p & PTE_WRITE; }
 #define PG_LAZYFREE   0x0040u   /* MADV_FREE: clean anon page that reclaim may discard */
 #define PG_CACHE      0x0100u   /* in a file's page cache (mapping = vm_file) */
 #define PG_ZERO       0x0200u   /* free, and its bytes are known to be zero */
+#define PG_CHECKQ     0x0400u   /* on the change queue of --check (mm/check.c) */
 #define PG_ORDER_SHIFT 24       /* buddy order, stored in flags bits 24..31 */
 
 #define FRAME_NIL     UINT32_MAX
@@ -196,6 +197,7 @@ struct vm_file {
 	int host_fd;                 /* hostfile: read-only host descriptor, else -1 */
 	bool shmem;                  /* shared anonymous memory object */
 	bool writable;               /* opened for writing (not a hostfile) */
+	bool changed;                /* --check: truncated since the last check */
 	struct list_head node;       /* machine->files */
 };
 
@@ -231,6 +233,10 @@ static inline bool vma_pkey_exec_only(const struct vm_area *v, bool pkeys)
 /* ------------------------------------------------------------------ */
 /* Address spaces                                                       */
 
+struct vm_range {
+	uint64_t start, end;         /* [start, end) */
+};
+
 struct vm_mm {
 	struct vm_machine *machine;  /* owner */
 	struct rb_root vma_tree;     /* VMAs by start; augmented by gap_max [mmap_lock] */
@@ -245,6 +251,9 @@ struct vm_mm {
 	uint64_t locked_vm;          /* pages in VM_LOCKED VMAs */
 	struct list_head node;       /* machine->mms */
 	int id;                      /* the owner's pid, for messages */
+	uint8_t nr_changed;          /* --check: ranges in changed[] (0: not queued) */
+	struct vm_range changed[4];  /* --check: address ranges whose VMAs or PTEs changed
+				        since the last check (mm/check.c) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -296,6 +305,8 @@ struct vm_machine {
 	void *rmap_priv;             /* the scheme's machine-wide state */
 	struct vm_stats stats;       /* counters */
 	bool pkeys;                  /* the CPU has protection keys (see vma_pkey_exec_only) */
+	struct vm_checkq *cq;        /* --check: what changed since the last check, or
+				        NULL when nobody checks changes (mm/check.c) */
 	uint64_t fail_alloc_at;      /* fault injection: this allocation fails (0: never) */
 	uint64_t nr_allocs;          /* allocation attempts so far (frames and objects) */
 	char why[256];               /* last checker failure */
@@ -347,6 +358,8 @@ void frames_init_deferred(struct vm_machine *m);
 /* compaction: take a block's free frames off the lists, and give them back */
 void buddy_isolate(struct vm_machine *m, uint64_t start, unsigned order);
 void buddy_unisolate(struct vm_machine *m, uint64_t start, unsigned order);
+/* a frame with no references is in a listed free block (checker) */
+bool buddy_check_free(struct vm_machine *m, uint64_t pfn, char *why, size_t len);
 /* drop a reference to a user page; frees it when the last one goes */
 void frame_put(struct vm_machine *m, uint32_t pfn);
 /* counts an allocation of a kernel object; false when fault injection says fail */
@@ -417,8 +430,8 @@ int pgd_alloc(struct vm_mm *mm);
 void pgd_free(struct vm_mm *mm);
 pte_t *pte_lookup(struct vm_mm *mm, uint64_t addr);          /* NULL if no table */
 pte_t *pte_alloc(struct vm_mm *mm, uint64_t addr);           /* NULL: -ENOMEM */
-/* remove one present PTE: its page loses a mapping and a reference */
-void zap_pte(struct vm_mm *mm, pte_t *pte);
+/* remove the present PTE of addr: its page loses a mapping and a reference */
+void zap_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte);
 /* remove every PTE in [start, end) of vma, dropping page references */
 void zap_range(struct vm_area *vma, uint64_t start, uint64_t end);
 /* free page tables covering only [floor, ceiling), within [start, end) */
@@ -467,6 +480,7 @@ struct vm_area *vma_merge_new(struct vm_mm *mm, uint64_t start, uint64_t end,
  * edges; unmaps pages and frees page tables; -ENOMEM if a split fails */
 int do_munmap(struct vm_mm *mm, uint64_t start, uint64_t len);
 bool vma_check_tree(struct vm_mm *mm, char *why, size_t len);
+bool vma_check_local(struct vm_area *v, char *why, size_t len);
 void vma_remove_free(struct vm_area *vma);                  /* unlink rmap + free */
 uint64_t unmapped_area_topdown(struct vm_mm *mm, uint64_t len, uint64_t low, uint64_t high);
 uint64_t unmapped_area(struct vm_mm *mm, uint64_t len, uint64_t low, uint64_t high);
@@ -553,5 +567,41 @@ bool check_mm(struct vm_mm *mm);
 bool check_frames(struct vm_machine *m);
 bool check_rmap(struct vm_machine *m);
 bool check_files(struct vm_machine *m);
+
+/*
+ * Checking what changed.  Between two calls of check_changes, mm/ notes
+ * every address range whose VMAs or PTEs it changed, every frame whose
+ * counts or identity changed, and every file it truncated; check_changes
+ * then checks exactly those (each frame's rmap walked once) and forgets
+ * them.  The notes cost a test of m->cq when nobody checks.
+ */
+int check_changes_start(struct vm_machine *m);      /* 0 or -ENOMEM */
+void check_changes_stop(struct vm_machine *m);
+bool check_changes(struct vm_machine *m);
+void __check_note_range(struct vm_mm *mm, uint64_t start, uint64_t end);
+void __check_note_frame(struct vm_machine *m, uint64_t pfn);
+void __check_note_file(struct vm_file *f);
+void check_forget_mm(struct vm_mm *mm);             /* mm is going away */
+void check_forget_file(struct vm_file *f);          /* f is going away */
+static inline void check_note_range(struct vm_mm *mm, uint64_t start, uint64_t end)
+{
+	if (mm->machine->cq)
+		__check_note_range(mm, start, end);
+}
+static inline void check_note_pte(struct vm_mm *mm, uint64_t addr)
+{
+	if (mm->machine->cq)
+		__check_note_range(mm, addr & PAGE_MASK, (addr & PAGE_MASK) + PAGE_SIZE);
+}
+static inline void check_note_frame(struct vm_machine *m, uint64_t pfn)
+{
+	if (m->cq && pfn != m->zero_pfn && !(m->frames[pfn].flags & PG_CHECKQ))
+		__check_note_frame(m, pfn);
+}
+static inline void check_note_file(struct vm_file *f)
+{
+	if (f->machine->cq && !f->changed)
+		__check_note_file(f);
+}
 
 #endif

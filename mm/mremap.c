@@ -137,6 +137,7 @@ static uint64_t move_vma(struct vrm *r)
 		uint64_t start = r->addr, end = r->addr + r->old_len;
 
 		vma->flags &= ~VM_LOCKED_MASK;
+		check_note_range(vma->mm, vma->start, vma->end);
 		if (new_vma != vma && start == vma->start && end == vma->end)
 			mm->machine->rmap->unlink_vma(vma);
 	} else {

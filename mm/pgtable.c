@@ -160,12 +160,14 @@ pte_t mk_pte(struct vm_area *vma, uint64_t pfn, bool write)
 }
 
 /* remove one present PTE: the page loses a mapping and a reference */
-void zap_pte(struct vm_mm *mm, pte_t *pte)
+void zap_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte)
 {
 	struct vm_machine *m = mm->machine;
 	pte_t p = *pte;
 	uint64_t pfn = pte_pfn(p);
 
+	check_note_pte(mm, addr);
+	check_note_frame(m, pfn);
 	*pte = 0;
 	mm->nr_ptes--;
 	m->stats.ptes_zapped++;
@@ -184,7 +186,7 @@ void zap_pte(struct vm_mm *mm, pte_t *pte)
 
 static int zap_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
-	zap_pte(mm, pte);
+	zap_pte(mm, addr, pte);
 	return 0;
 }
 
@@ -309,6 +311,7 @@ int copy_page_range(struct vm_area *dst, struct vm_area *src)
 				if (cow && pte_write(p)) {
 					*sp = p & ~PTE_WRITE;
 					p &= ~PTE_WRITE;
+					check_note_pte(smm, a);
 				}
 			}
 			dt[pt_index(a, 1)] = p & ~PTE_ACCESSED;
@@ -372,6 +375,8 @@ int move_page_tables(struct vm_area *old_vma, uint64_t old_addr,
 	uint64_t end = old_addr + len;
 	int64_t delta = (int64_t)(new_addr - old_addr);
 
+	check_note_range(mm, old_addr, end);
+	check_note_range(mm, new_addr, new_addr + len);
 	for (int pass = 0; pass < 2; pass++) {
 		uint64_t a, e;
 
@@ -443,5 +448,6 @@ static int protect_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 
 void change_protection(struct vm_area *vma, uint64_t start, uint64_t end)
 {
+	check_note_range(vma->mm, start, end);
 	walk_ptes(vma->mm, start, end, protect_one, vma);
 }

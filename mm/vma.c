@@ -188,12 +188,14 @@ void vma_link(struct vm_mm *mm, struct vm_area *vma)
 	mm->map_count++;
 	if (vma->file)
 		file_vma_link(vma);
+	check_note_range(mm, vma->start, vma->end);
 }
 
 void vma_unlink(struct vm_mm *mm, struct vm_area *vma)
 {
 	struct vm_area *next = vma->next;
 
+	check_note_range(mm, vma->start, vma->end);
 	if (vma->file)
 		file_vma_unlink(vma);
 	rb_erase_augmented(&vma->rb, &mm->vma_tree, &gap_ops);
@@ -214,6 +216,8 @@ static void vma_set_range(struct vm_area *v, uint64_t start, uint64_t end, uint6
 	const struct rmap_ops *ops = v->mm->machine->rmap;
 	bool anon = !list_empty(&v->anon_chain);
 
+	check_note_range(v->mm, v->start, v->end);
+	check_note_range(v->mm, start, end);
 	if (anon)
 		ops->pre_update(v);
 	if (v->file)
@@ -446,6 +450,7 @@ struct vm_area *vma_modify_flags(struct vm_area *prev, struct vm_area *vma,
 	/* prev is the VMA before start: vma itself when start is inside it */
 	if (g.prev == vma)
 		g.prev = NULL;
+	check_note_range(vma->mm, start, end);      /* its flags change */
 	merged = merge_existing(&g, err);
 	if (merged || *err)
 		return merged;
@@ -659,6 +664,53 @@ uint64_t unmapped_area(struct vm_mm *mm, uint64_t len, uint64_t low, uint64_t hi
 }
 
 /* ---------------- checking ---------------- */
+
+/*
+ * One VMA and what links it, in O(log n): its range, its list neighbours,
+ * its place in the tree (the lookup of its start finds it; rb_check_path),
+ * and the gap augmentation of it and of every ancestor.  What a local view
+ * cannot see (black heights, map_count) vma_check_tree sees.
+ */
+bool vma_check_local(struct vm_area *v, char *why, size_t len)
+{
+	struct vm_mm *mm = v->mm;
+
+	if (v->start >= v->end || (v->start | v->end) & ~PAGE_MASK ||
+	    v->end > TASK_SIZE + PAGE_SIZE) {
+		snprintf(why, len, "vma tree: bad range [%#llx,%#llx)",
+			 (unsigned long long)v->start, (unsigned long long)v->end);
+		return false;
+	}
+	if ((v->prev ? v->prev->next != v || v->prev->end > v->start || v->prev->mm != mm
+		     : mm->first != v) ||
+	    (v->next && (v->next->prev != v || v->next->start < v->end || v->next->mm != mm))) {
+		snprintf(why, len, "vma tree: [%#llx,%#llx) has bad list links or overlaps a neighbour",
+			 (unsigned long long)v->start, (unsigned long long)v->end);
+		return false;
+	}
+	if (find_vma(mm, v->start) != v || !rb_check_path(&mm->vma_tree, &v->rb, why, len)) {
+		if (find_vma(mm, v->start) != v)
+			snprintf(why, len, "vma tree: [%#llx,%#llx) is not found at its start",
+				 (unsigned long long)v->start, (unsigned long long)v->end);
+		return false;
+	}
+	for (struct rb_node *n = &v->rb; n; n = rb_parent(n)) {
+		struct vm_area *a = rb_vma(n);
+
+		if (a->gap_max != gap_compute(a)) {
+			snprintf(why, len, "vma tree: vma [%#llx,%#llx) has gap_max %#llx, expected %#llx",
+				 (unsigned long long)a->start, (unsigned long long)a->end,
+				 (unsigned long long)a->gap_max, (unsigned long long)gap_compute(a));
+			return false;
+		}
+	}
+	if (!v->anon != list_empty(&v->anon_chain) && v->anon) {
+		snprintf(why, len, "vma tree: [%#llx,%#llx) has anon identity but no chain",
+			 (unsigned long long)v->start, (unsigned long long)v->end);
+		return false;
+	}
+	return true;
+}
 
 static bool check_subtree(struct vm_mm *mm, struct rb_node *n, char *why, size_t len)
 {

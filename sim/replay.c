@@ -75,6 +75,12 @@ rv_sim *rv_sim_new(const struct rv_options *opt, char *err, size_t errlen)
 		free(s);
 		return NULL;
 	}
+	if (s->opt.check == RV_CHECK_EVENT && check_changes_start(&s->m)) {
+		snprintf(err, errlen, "out of host memory");
+		machine_fini(&s->m);
+		free(s);
+		return NULL;
+	}
 	s->m.fail_alloc_at = opt->fail_alloc_at;
 	s->m.pkeys = opt->pkeys == RV_PKEYS_ON || (opt->pkeys == RV_PKEYS_HOST && rv_host_pkeys());
 	return s;
@@ -590,6 +596,19 @@ static int write_dump(rv_sim *s, const struct tr_trace *t, const struct tr_resul
 	return status;
 }
 
+/*
+ * The checks after an event: with --check, what the event changed
+ * (check_changes); with --check=full, and at `check` lines, everything.
+ */
+static bool check_event(rv_sim *s, const struct tr_event *ev)
+{
+	if (s->opt.check == RV_CHECK_EVENT && !check_changes(&s->m))
+		return false;
+	if (s->opt.check == RV_CHECK_FULL || ev->kind == TR_CHECK)
+		return check_machine(&s->m);
+	return true;
+}
+
 static int replay(rv_sim *s, const struct tr_trace *t, const char *dump_path,
 		  const char *times_path, FILE *errf)
 {
@@ -645,12 +664,17 @@ static int replay(rv_sim *s, const struct tr_trace *t, const char *dump_path,
 				tr_result_format(&results[i], got, sizeof(got)));
 			status = RV_MISMATCH;
 		}
-		if ((s->opt.check || ev->kind == TR_CHECK) && !check_machine(&s->m)) {
+		if (!check_event(s, ev)) {
 			fprintf(errf, "%s:%u: check failed after this line: %s\n", t->path,
 				ev->line, s->m.why);
 			status = RV_CHECKFAIL;
 			goto out;
 		}
+	}
+	if (s->opt.check != RV_CHECK_OFF && !check_machine(&s->m)) {
+		fprintf(errf, "%s: check failed at the end of the trace: %s\n", t->path, s->m.why);
+		status = RV_CHECKFAIL;
+		goto out;
 	}
 	if (dump_path) {
 		int st = write_dump(s, t, results, dump_path, errf);

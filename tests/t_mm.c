@@ -2048,6 +2048,7 @@ static bool t_random_ops(struct ctx *c)
 	static const unsigned prots[] = { PROT_RW, PROT_R, 0, PROT_RW | PROT_EXEC_, PROT_WRITE_ };
 
 	EXPECT(m);
+	OK0(check_changes_start(m));
 	for (int step = 0; step < STEPS; step++) {
 		unsigned i = below(c, NMM), op = below(c, 16);
 		uint64_t a = A + below(c, 64) * P, len = (1 + below(c, 12)) * P, v;
@@ -2125,6 +2126,10 @@ static bool t_random_ops(struct ctx *c)
 			break;
 		}
 		m->fail_alloc_at = 0;
+		/* the change checker first: it must pass wherever the whole
+		 * check passes, failed calls and all */
+		if (!check_changes(m))
+			FAIL("step %d (op %u on mm %u): check_changes: %s", step, op, i, m->why);
 		if (!check_machine(m))
 			FAIL("step %d (op %u on mm %u): %s", step, op, i, m->why);
 		/*
@@ -2203,6 +2208,140 @@ static bool t_check_stale_rmap_keys(struct ctx *c)
 	mm_destroy(mm);
 	file_put(f);
 	CHECK_M(m);
+	return true;
+}
+
+#define CHECK_CHANGES(m) do {							\
+	if (!check_changes(m))							\
+		FAIL("check_changes: %s", (m)->why);				\
+} while (0)
+/* the change checker must fail now; the whole-machine one too */
+#define CAUGHT(m, what) do {							\
+	if (check_changes(m))							\
+		FAIL("check_changes missed %s", what);				\
+	if (check_machine(m))							\
+		FAIL("check_machine missed %s", what);				\
+} while (0)
+
+/*
+ * check_changes checks what the operations since the last check changed,
+ * and catches what they broke there: each corruption below is made where
+ * an operation just worked (as a bug in it would leave it), and must be
+ * caught; one made where nothing changed is left to check_machine.
+ *
+ *      A        A+4P       A+8P            A+64P
+ *      |  anon  |  anon     |   file k ...  |
+ */
+static bool t_check_changes(struct ctx *c)
+{
+	struct vm_machine *m = machine(c, MEM);
+	struct vm_mm *mm, *child;
+	struct vm_file *f;
+	struct vm_frame *fr;
+	struct vm_area *v;
+	pte_t *pte, saved;
+	int err;
+
+	EXPECT(m);
+	OK0(check_changes_start(m));
+	f = file_create(m, "k", 16 * P, 3, &err);
+	EXPECT(f && !err);
+	mm = mm_create(m);
+	EXPECT(mm);
+	OK_ADDR(vm_mmap(mm, A, 8 * P, PROT_RW, PRIV_FIXED, NULL, 0), A);
+	OK_ADDR(vm_mmap(mm, A + 8 * P, 16 * P, PROT_RW, MAP_SHARED_ | MAP_FIXED_, f, 0), A + 8 * P);
+	for (int i = 0; i < 8; i++)
+		EXPECT_EQ(poke(mm, A + i * P, (uint64_t)i), VM_FAULT_OK);
+	CHECK_CHANGES(m);
+	EXPECT(check_changes(m));                   /* nothing changed: nothing to fail */
+
+	/* a fault that miscounts the page it maps */
+	EXPECT_EQ(poke(mm, A + 8 * P, 1), VM_FAULT_OK);
+	fr = frame_at(mm, A + 8 * P);
+	fr->mapcount++;
+	CAUGHT(m, "a mapcount one too high");
+	fr->mapcount--;
+	CHECK_M(m);
+	CHECK_CHANGES(m);
+
+	/* fork, then a PTE the child's copy wrote behind the rmap's back:
+	 * it maps the parent's page at another index */
+	OK0(mm_fork(mm, &child));
+	pte = pte_lookup(child, A + 2 * P);
+	saved = *pte;
+	*pte = (*pte & ~PTE_PFN_MASK) | (pfn_at(mm, A + 3 * P) << PAGE_SHIFT);
+	CAUGHT(m, "a PTE mapping the wrong page");
+	*pte = saved;
+	CHECK_M(m);
+	CHECK_CHANGES(m);
+
+	/* a COW that forgets to take the old page's mapping away */
+	EXPECT_EQ(poke(child, A + 5 * P, 0x55), VM_FAULT_OK);
+	fr = frame_at(mm, A + 5 * P);
+	fr->mapcount++;
+	fr->refcount++;
+	CAUGHT(m, "a mapping left counted after COW");
+	fr->mapcount--;
+	fr->refcount--;
+	CHECK_M(m);
+	CHECK_CHANGES(m);
+
+	/* munmap that leaves the VMA tree's gaps stale */
+	OK0(vm_munmap(child, A + 6 * P, P));
+	v = vma_lookup(child, A + 7 * P);
+	EXPECT(v);
+	v->gap_max += P;
+	CAUGHT(m, "a stale gap");
+	v->gap_max -= P;
+	CHECK_M(m);
+	CHECK_CHANGES(m);
+
+	/* munmap that frees a page but leaves it off the free lists */
+	OK0(vm_munmap(child, A, P));
+	OK0(vm_munmap(mm, A, P));
+	{
+		uint32_t p = frames_alloc(m, 0);        /* a page nobody will free */
+
+		EXPECT(p != FRAME_NIL);
+		pfn_frame(m, p)->refcount = 0;          /* "freed" without its list */
+		check_note_frame(m, p);
+		CAUGHT(m, "a free frame on no list");
+		pfn_frame(m, p)->refcount = 1;
+		frame_put(m, p);
+	}
+	CHECK_M(m);
+	CHECK_CHANGES(m);
+
+	/* truncate that forgets a mapping past the new end */
+	OK0(file_truncate(f, 4 * P));
+	EXPECT_EQ(poke(mm, A + 9 * P, 2), VM_FAULT_OK);
+	pte = pte_lookup(mm, A + 8 * P + 4 * P);
+	EXPECT(pte && pte_none(*pte));
+	*pte = pte_at(mm, A + 9 * P);               /* page 1 again, at page 4 */
+	pfn_frame(m, pte_pfn(*pte))->mapcount++;
+	pfn_frame(m, pte_pfn(*pte))->refcount++;
+	mm->nr_ptes++;
+	mm->rss++;
+	check_note_file(f);
+	CAUGHT(m, "a page mapped past the end of a truncated file");
+	zap_pte(mm, A + 12 * P, pte);
+	CHECK_M(m);
+	CHECK_CHANGES(m);
+
+	/* a corruption where nothing changed is the whole check's business */
+	fr = frame_at(mm, A + 3 * P);
+	fr->mapcount++;
+	EXPECT(check_changes(m));
+	EXPECT(!check_machine(m));
+	fr->mapcount--;
+	CHECK_M(m);
+
+	mm_destroy(child);
+	mm_destroy(mm);
+	file_put(f);
+	CHECK_CHANGES(m);
+	CHECK_M(m);
+	check_changes_stop(m);
 	return true;
 }
 
@@ -2301,6 +2440,7 @@ static const struct test tests[] = {
 	{ "random operations with injected failures keep the machine sound", t_random_ops, NULL },
 	{ "two machines side by side stay independent", t_two_machines, NULL },
 	{ "checkers catch stale i_mmap and anon_vma_chain keys", t_check_stale_rmap_keys, NULL },
+	{ "check_changes catches what an operation broke where it worked", t_check_changes, NULL },
 	/* regressions: these were bugs, fixed in d9fac13 */
 	{ "mremap of a locked VMA keeps locked_vm", t_bug_mremap_locked_vm, NULL },
 	{ "reclaim keeps lazily freed pages that were mlocked later", t_bug_reclaim_mlocked, NULL },
