@@ -882,6 +882,9 @@ static bool test_itree_fixed(struct ctx *c)
  *  - every node's parent link pointed elsewhere;
  *  - every node's augmented value (size, subtree_last) off by one;
  *  - two neighbours with different starts swapped (key order).
+ * The path checkers (rb_check_path, itree_check_path: O(depth), what
+ * revmap's per-event check uses) must pass on every node of the sound
+ * trees, and catch a bad parent link or subtree_last on the node's path.
  */
 static bool test_checkers_catch(struct ctx *c)
 {
@@ -914,7 +917,11 @@ static bool test_checkers_catch(struct ctx *c)
 		rb->parent_color = (uintptr_t)rb | (saved & 1);	/* parent */
 		tries++;
 		caught += !rb_check(&root, why, sizeof why);
+		tries++;
+		caught += !rb_check_path(&root, rb, why, sizeof why);
 		rb->parent_color = saved;
+		if (!rb_check_path(&root, rb, c->why, WHYLEN))
+			goto out_fail;
 
 		tn(rb)->size++;			/* augmented size */
 		tries++;
@@ -928,7 +935,11 @@ static bool test_checkers_catch(struct ctx *c)
 		it->subtree_last++;		/* augmented subtree_last */
 		tries++;
 		caught += !itree_check(&iroot, why, sizeof why);
+		tries++;
+		caught += !itree_check_path(&iroot, it, why, sizeof why);
 		it->subtree_last--;
+		if (!itree_check_path(&iroot, it, c->why, WHYLEN))
+			goto out_fail;
 
 		if (nx) {			/* key order */
 			struct itree_node *b = rb_entry(nx, struct itree_node, rb);
