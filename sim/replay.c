@@ -196,6 +196,12 @@ int sim_oom_kill(struct rv_sim *s)
 	}
 	if (!victim || s->m.host_exhausted)
 		return 0;               /* the host, not the machine, is short */
+	if (s->errf)
+		fprintf(s->errf, "revmap: %s:%u: Out of memory: Killed process %d, "
+			"rss %llu pages (%llukB), pgtables %llukB\n", s->path, s->line, victim->pid,
+			(unsigned long long)victim->mm->rss,
+			(unsigned long long)victim->mm->rss * (PAGE_SIZE >> 10),
+			(unsigned long long)victim->mm->nr_pgtables * (PAGE_SIZE >> 10));
 	proc_end(victim, PROC_KILLED);
 	return victim->pid;
 }
@@ -644,6 +650,7 @@ static int replay(rv_sim *s, const struct tr_trace *t, const char *dump_path,
 		uint64_t t0 = times ? now_ns() : 0;
 		char got[64];
 
+		s->line = ev->line;
 		results[i] = run_event(s, ev);
 		if (s->m.host_exhausted) {
 			fprintf(errf, "revmap: %s:%u: the host has no memory left to back the "

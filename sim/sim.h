@@ -28,6 +28,7 @@ struct rv_sim {
 	size_t nfiles;              /* entries used */
 	int *host_fds;              /* per event: a hostfile opened before the run, or -1 */
 	const struct tr_event *cur_ev; /* the events being run (host_fds is parallel) */
+	unsigned line;              /* the line of the event being run (for messages) */
 	FILE *errf;                 /* where run-time errors go */
 	const char *path;           /* the trace being run (for messages) */
 	int fatal;                  /* a run-time error stopped the replay (RV_*) */
@@ -47,8 +48,9 @@ int mmu_store(struct vm_machine *m, struct vm_mm *mm, uint64_t addr, uint64_t va
 struct sim_proc *sim_proc_find(struct rv_sim *s, int pid);
 /* reclaim before killing: => true if it freed frames */
 bool sim_direct_reclaim(struct rv_sim *s);
-/* the OOM killer: kills the live process with the most resident pages;
- * => its pid, or 0 if there is nobody to kill */
+/* the OOM killer: kills the live process with the most resident pages and
+ * says so on errf, as the kernel logs it; => its pid, or 0 if there is
+ * nobody to kill */
 int sim_oom_kill(struct rv_sim *s);
 /* write the dump's proc/vma/page lines of every live process */
 void sim_dump_state(struct rv_sim *s, struct dump_writer *w);

@@ -496,9 +496,12 @@ oom_other() {
 	grep -q '^proc 2' oom_other.dump && { fail "process 2 is still in the dump"; return 1; }
 	grep -q '^proc 1$' oom_other.dump || { fail "process 1 is not in the dump"; return 1; }
 	[ "$(grep -c '^page ' oom_other.dump)" -eq 64 ] || { fail "process 1 should have 64 pages"; return 1; }
+	[ "$(grep -c 'Out of memory' oom_other.err)" -eq 1 ] &&
+	grep -q '^revmap: oom_other.trace:6: Out of memory: Killed process 2, rss 192 pages (768kB)' oom_other.err ||
+		{ fail "no kernel-like OOM line for pid 2 at line 6: $(errtext oom_other)"; return 1; }
 	dump_shape oom_other.dump
 }
-t "OOM: the biggest process is killed, the faulting line completes" oom_other
+t "OOM: the biggest process is killed (and stderr says so), the faulting line completes" oom_other
 
 # One process touching more than the machine has: it is the biggest, so its
 # own line reads oom-killed; its later lines read killed; others go on.
