@@ -119,8 +119,21 @@ static int cmd_bench(int argc, char **argv)
 	const char *json = NULL;
 	uint64_t procs = 0;
 
+	if (argc >= 1 && !strcmp(argv[0], "scale")) {
+		bool full = false;
+
+		for (int i = 1; i < argc; i++) {
+			if (!strcmp(argv[i], "--full"))
+				full = true;
+			else if (!strcmp(argv[i], "--json") && i + 1 < argc)
+				json = argv[++i];
+			else
+				return bad("unknown or incomplete option '%s'", argv[i]);
+		}
+		return rv_bench_scale(&opt, full, json, stdout);
+	}
 	if (argc < 1 || strcmp(argv[0], "core"))
-		return bad("%s", "bench takes a benchmark name: core");
+		return bad("%s", "bench takes a benchmark name: core or scale");
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 

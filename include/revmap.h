@@ -83,4 +83,8 @@ int rv_parse_size(const char *s, uint64_t *out);
 int rv_bench_core(const struct rv_options *opt, uint64_t bytes, int procs,
 		  const char *json_path, FILE *out);
 
+/* The scaling benchmark (revmap bench scale): what --check, --dump and a
+ * 1 TiB machine cost; full adds --check=full on the 250-child trace. */
+int rv_bench_scale(const struct rv_options *opt, bool full, const char *json_path, FILE *out);
+
 #endif

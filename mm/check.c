@@ -284,63 +284,165 @@ out:
 	return ok;
 }
 
-struct rmap_find {
-	struct vm_mm *mm;
-	uint64_t addr;
-	bool found;
+/*
+ * The set of PTEs one rmap walk of a frame found, to see that it finds
+ * each at most once, and every PTE it must: open addressing on (mm, addr);
+ * a slot is in the set when its generation is the current one, so that
+ * emptying the set costs nothing.
+ */
+struct found_set {
+	struct found_slot {
+		struct vm_mm *mm;
+		uint64_t addr;
+		uint32_t gen;
+	} *slot;
+	size_t cap;                /* slots, a power of two */
+	size_t n;                  /* PTEs the current walk found */
+	uint32_t gen;              /* the current walk's generation */
 };
 
-static int rmap_found(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
+static size_t found_hash(const struct vm_mm *mm, uint64_t addr, size_t mask)
 {
-	struct rmap_find *rf = arg;
+	uint64_t x = (uint64_t)(uintptr_t)mm ^ (addr * 0x9e3779b97f4a7c15ULL);
 
-	if (vma->mm == rf->mm && addr == rf->addr) {
-		rf->found = true;
-		return 1;
-	}
-	return 0;
+	x ^= x >> 29;
+	return (size_t)(x * 0xbf58476d1ce4e5b9ULL >> 17) & mask;
 }
 
-struct rmap_state {
+/* the slot of (mm, addr): its own, or the empty one where it would go */
+static struct found_slot *found_slot(struct found_set *fs, const struct vm_mm *mm,
+				     uint64_t addr)
+{
+	size_t mask = fs->cap - 1, i = found_hash(mm, addr, mask);
+
+	while (fs->slot[i].gen == fs->gen && (fs->slot[i].mm != mm || fs->slot[i].addr != addr))
+		i = (i + 1) & mask;
+	return &fs->slot[i];
+}
+
+/* empty the set, with room for n entries at half load; => false if the
+ * host has no memory */
+static bool found_reset(struct found_set *fs, size_t n)
+{
+	fs->n = 0;
+	if (++fs->gen == 0 || fs->cap < 2 * n + 2) {
+		size_t cap = fs->cap ? fs->cap : 64;
+		struct found_slot *t;
+
+		while (cap < 2 * n + 2)
+			cap *= 2;
+		t = calloc(cap, sizeof(*t));
+		if (!t)
+			return false;
+		free(fs->slot);
+		fs->slot = t;
+		fs->cap = cap;
+		fs->gen = 1;
+	}
+	return true;
+}
+
+struct found_walk {
 	struct vm_machine *m;
+	struct found_set *fs;
+	uint64_t pfn;
 	bool ok;
 };
 
-static int rmap_check_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+/* the rmap visitor: what it is shown must map the frame, once */
+static int found_pte(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
 {
-	struct rmap_state *s = arg;
-	struct vm_machine *m = s->m;
-	uint64_t pfn = pte_pfn(*pte);
-	struct rmap_find rf = { mm, addr, false };
-	struct vm_stats saved = m->stats;
+	struct found_walk *w = arg;
+	struct found_set *fs = w->fs;
+	struct found_slot *s;
 
-	if (pfn == m->zero_pfn)
-		return 0;
-	rmap_walk(m, pfn_frame(m, pfn), rmap_found, &rf);
-	m->stats = saved;            /* checking is not work to count */
-	if (!rf.found) {
-		s->ok = fail(m, "rmap: the %s walk of pfn %llu does not find pid %d %#llx",
-			     m->rmap->name, (unsigned long long)pfn, mm->id, (unsigned long long)addr);
+	if (pte_pfn(*pte) != w->pfn) {
+		w->ok = fail(w->m, "rmap: the %s walk of pfn %llu returns pid %d %#llx, which does not map it",
+			     w->m->rmap->name, (unsigned long long)w->pfn, vma->mm->id,
+			     (unsigned long long)addr);
 		return 1;
 	}
+	if (++fs->n * 2 > fs->cap) {
+		w->ok = fail(w->m, "rmap: the %s walk of pfn %llu returns more PTEs than its mapcount",
+			     w->m->rmap->name, (unsigned long long)w->pfn);
+		return 1;
+	}
+	s = found_slot(fs, vma->mm, addr);
+	if (s->gen == fs->gen) {
+		w->ok = fail(w->m, "rmap: the %s walk of pfn %llu returns pid %d %#llx twice",
+			     w->m->rmap->name, (unsigned long long)w->pfn, vma->mm->id,
+			     (unsigned long long)addr);
+		return 1;
+	}
+	*s = (struct found_slot){ vma->mm, addr, fs->gen };
 	return 0;
 }
 
+/* a PTE the walk of its frame must find */
+struct cq_pte {
+	uint64_t pfn;              /* the frame it maps */
+	struct vm_mm *mm;          /* where */
+	uint64_t addr;
+};
+
+/*
+ * One rmap walk of mapped frame pfn: it finds exactly mapcount distinct
+ * PTEs, each mapping the frame, among them must[0..nmust).  With the
+ * mapcount checked against the page tables, that is completeness.
+ * => true if so; *lost when the host had no memory for the set.
+ */
+static bool frame_walk_sound(struct vm_machine *m, struct found_set *fs, uint64_t pfn,
+			     const struct cq_pte *must, size_t nmust, bool *lost)
+{
+	struct vm_frame *f = pfn_frame(m, pfn);
+	struct found_walk w = { m, fs, pfn, true };
+	struct vm_stats saved = m->stats;
+
+	if (!found_reset(fs, (size_t)f->mapcount)) {
+		*lost = true;
+		return true;
+	}
+	rmap_walk(m, f, found_pte, &w);
+	m->stats = saved;          /* checking is not work to count */
+	if (!w.ok)
+		return false;
+	if (fs->n != (size_t)f->mapcount)
+		return fail(m, "rmap: the %s walk of pfn %llu finds %zu PTEs, its mapcount is %d",
+			    m->rmap->name, (unsigned long long)pfn, fs->n, f->mapcount);
+	for (size_t j = 0; j < nmust; j++)
+		if (found_slot(fs, must[j].mm, must[j].addr)->gen != fs->gen)
+			return fail(m, "rmap: the %s walk of pfn %llu does not find pid %d %#llx",
+				    m->rmap->name, (unsigned long long)pfn, must[j].mm->id,
+				    (unsigned long long)must[j].addr);
+	return true;
+}
+
+/*
+ * rmap completeness over the whole machine, with the page-table scan of
+ * check_frames as the oracle: check_frames has seen that each frame's
+ * mapcount is the number of PTEs that map it, so a walk that finds
+ * mapcount distinct PTEs, each mapping the frame, finds them all.  Each
+ * frame is walked once: the work is the number of PTEs, not its square.
+ */
 bool check_rmap(struct vm_machine *m)
 {
-	struct rmap_state s = { m, true };
-	struct list_head *p;
+	struct found_set fs = { 0 };
+	bool ok = true, lost = false;
 
-	list_for_each(p, &m->mms) {
-		struct vm_mm *mm = list_entry(p, struct vm_mm, node);
-		struct vm_area *v;
+	for (uint64_t pfn = 1; ok && (pfn = pfn_skip_deferred(m, pfn)) < m->nr_frames; pfn++) {
+		struct vm_frame *f = pfn_frame(m, pfn);
 
-		for (v = mm->first; v && s.ok; v = v->next)
-			walk_ptes(mm, v->start, v->end, rmap_check_pte, &s);
-		if (!s.ok)
-			return false;
+		if (f->flags & PG_BUDDY) {
+			pfn += (1ULL << (f->flags >> PG_ORDER_SHIFT)) - 1;
+			continue;
+		}
+		if (f->mapcount > 0 && !(f->flags & (PG_PGTABLE | PG_RESERVED)))
+			ok = frame_walk_sound(m, &fs, pfn, NULL, 0, &lost);
+		if (lost)
+			ok = fail(m, "rmap: out of host memory for the checker");
 	}
-	return true;
+	free(fs.slot);
+	return ok;
 }
 
 /* every page-cache entry points at a frame that says so, and back */
@@ -424,13 +526,6 @@ bool check_machine(struct vm_machine *m)
  * a whole-machine one.
  */
 
-/* a present PTE: seen in a changed range, or found by a frame's rmap walk */
-struct cq_pte {
-	uint64_t pfn;              /* the frame it maps */
-	struct vm_mm *mm;          /* where */
-	uint64_t addr;
-};
-
 struct vm_checkq {
 	uint64_t *frames;          /* pfns noted since the last check */
 	size_t nframes, cap_frames;
@@ -440,15 +535,7 @@ struct vm_checkq {
 	size_t nfiles, cap_files;
 	struct cq_pte *seen;       /* scratch: the present PTEs of the changed ranges */
 	size_t nseen, cap_seen;
-	struct cq_slot {           /* scratch: a set of what one frame's rmap walk
-				      found, open addressing, current when gen is */
-		struct vm_mm *mm;
-		uint64_t addr;
-		uint32_t gen;
-	} *found;
-	size_t cap_found;          /* slots, a power of two */
-	size_t nfound;             /* PTEs the current walk found */
-	uint32_t gen;              /* the current walk's generation */
+	struct found_set found;    /* scratch: what one frame's rmap walk found */
 	bool lost;                 /* a note was lost: check the whole machine */
 };
 
@@ -510,7 +597,7 @@ void check_changes_stop(struct vm_machine *m)
 	free(cq->mms);
 	free(cq->files);
 	free(cq->seen);
-	free(cq->found);
+	free(cq->found.slot);
 	free(cq);
 	m->cq = NULL;
 }
@@ -732,82 +819,6 @@ static int cq_cmp_pfn(const void *a, const void *b)
 	return (*x > *y) - (*x < *y);
 }
 
-static size_t cq_hash(const struct vm_mm *mm, uint64_t addr, size_t mask)
-{
-	uint64_t x = (uint64_t)(uintptr_t)mm ^ (addr * 0x9e3779b97f4a7c15ULL);
-
-	x ^= x >> 29;
-	return (size_t)(x * 0xbf58476d1ce4e5b9ULL >> 17) & mask;
-}
-
-/* the slot of (mm, addr) in the found set: its own, or the empty one
- * where it would go */
-static struct cq_slot *cq_slot(struct vm_checkq *cq, const struct vm_mm *mm, uint64_t addr)
-{
-	size_t mask = cq->cap_found - 1, i = cq_hash(mm, addr, mask);
-
-	while (cq->found[i].gen == cq->gen && (cq->found[i].mm != mm || cq->found[i].addr != addr))
-		i = (i + 1) & mask;
-	return &cq->found[i];
-}
-
-/* a new, empty found set with room for n entries at half load */
-static bool cq_found_reset(struct vm_checkq *cq, size_t n)
-{
-	cq->nfound = 0;
-	if (++cq->gen == 0 || cq->cap_found < 2 * n + 2) {
-		size_t cap = cq->cap_found ? cq->cap_found : 64;
-		struct cq_slot *t;
-
-		while (cap < 2 * n + 2)
-			cap *= 2;
-		t = calloc(cap, sizeof(*t));
-		if (!t)
-			return false;
-		free(cq->found);
-		cq->found = t;
-		cq->cap_found = cap;
-		cq->gen = 1;
-	}
-	return true;
-}
-
-/* the rmap visitor: what it is shown must map the frame, once */
-struct cq_find {
-	struct vm_machine *m;
-	struct vm_checkq *cq;
-	uint64_t pfn;
-	bool ok;
-};
-
-static int cq_found(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
-{
-	struct cq_find *w = arg;
-	struct vm_checkq *cq = w->cq;
-	struct cq_slot *s;
-
-	if (pte_pfn(*pte) != w->pfn) {
-		w->ok = fail(w->m, "rmap: the %s walk of pfn %llu returns pid %d %#llx, which does not map it",
-			     w->m->rmap->name, (unsigned long long)w->pfn, vma->mm->id,
-			     (unsigned long long)addr);
-		return 1;
-	}
-	if (++cq->nfound * 2 > cq->cap_found) {
-		w->ok = fail(w->m, "rmap: the %s walk of pfn %llu returns more PTEs than its mapcount",
-			     w->m->rmap->name, (unsigned long long)w->pfn);
-		return 1;
-	}
-	s = cq_slot(cq, vma->mm, addr);
-	if (s->gen == cq->gen) {
-		w->ok = fail(w->m, "rmap: the %s walk of pfn %llu returns pid %d %#llx twice",
-			     w->m->rmap->name, (unsigned long long)w->pfn, vma->mm->id,
-			     (unsigned long long)addr);
-		return 1;
-	}
-	*s = (struct cq_slot){ vma->mm, addr, cq->gen };
-	return 0;
-}
-
 /*
  * One frame, and the PTEs of the changed ranges that map it
  * (seen[0..nseen)).
@@ -816,7 +827,6 @@ static bool check_changed_frame(struct vm_machine *m, struct vm_checkq *cq, uint
 				const struct cq_pte *seen, size_t nseen)
 {
 	struct vm_frame *f = pfn_frame(m, pfn);
-	struct cq_find w = { m, cq, pfn, true };
 
 	if (f->flags & PG_PGTABLE)
 		return true;               /* became a page table: the full check's */
@@ -839,23 +849,7 @@ static bool check_changed_frame(struct vm_machine *m, struct vm_checkq *cq, uint
 			return fail(m, "page cache: pfn %llu says it is page %#llx of %s, which does not hold it",
 				    (unsigned long long)pfn, (unsigned long long)f->index, file->name);
 	}
-	if (!cq_found_reset(cq, (size_t)f->mapcount)) {
-		cq->lost = true;
-		return true;               /* the whole machine is checked instead */
-	}
-	rmap_walk(m, f, cq_found, &w);
-	if (!w.ok)
-		return false;
-	if (cq->nfound != (size_t)f->mapcount)
-		return fail(m, "rmap: the %s walk of pfn %llu finds %zu PTEs, its mapcount is %d",
-			    m->rmap->name, (unsigned long long)pfn, cq->nfound, f->mapcount);
-	/* every PTE of the changed ranges that maps it is among them */
-	for (size_t j = 0; j < nseen; j++)
-		if (cq_slot(cq, seen[j].mm, seen[j].addr)->gen != cq->gen)
-			return fail(m, "rmap: the %s walk of pfn %llu does not find pid %d %#llx",
-				    m->rmap->name, (unsigned long long)pfn, seen[j].mm->id,
-				    (unsigned long long)seen[j].addr);
-	return true;
+	return frame_walk_sound(m, &cq->found, pfn, seen, nseen, &cq->lost);
 }
 
 /* every frame noted or seen, once */

@@ -87,12 +87,21 @@ static pte_t *pte_table(struct vm_mm *mm, uint64_t addr, uint64_t *skip)
 	return t;
 }
 
+/* the rmap walk's hot path: the same descent as pte_table, unrolled */
 pte_t *pte_lookup(struct vm_mm *mm, uint64_t addr)
 {
-	uint64_t skip;
-	pte_t *t = pte_table(mm, addr, &skip);
+	uint8_t *mem = mm->machine->mem;
+	uint64_t e = ((uint64_t *)(mem + ((uint64_t)mm->pgd << PAGE_SHIFT)))[(addr >> 39) & 511];
 
-	return t ? &t[pt_index(addr, 1)] : NULL;
+	if (!(e & PTE_PRESENT))
+		return NULL;
+	e = ((uint64_t *)(mem + (e & PTE_PFN_MASK)))[(addr >> 30) & 511];
+	if (!(e & PTE_PRESENT))
+		return NULL;
+	e = ((uint64_t *)(mem + (e & PTE_PFN_MASK)))[(addr >> 21) & 511];
+	if (!(e & PTE_PRESENT))
+		return NULL;
+	return &((pte_t *)(mem + (e & PTE_PFN_MASK)))[(addr >> PAGE_SHIFT) & 511];
 }
 
 pte_t *pte_alloc(struct vm_mm *mm, uint64_t addr)

@@ -160,7 +160,7 @@ void dump_page_data(struct dump_writer *w, uint64_t vaddr, enum dump_kind kind,
 	size_t i;
 
 	if (kind == DUMP_ZERO) {
-		if (!w->zero_hashed) {
+		if (!w->zero_hashed && !w->print_only) {
 			w->zero_digest = dump_digest(data);
 			w->zero_hashed = true;
 		}
@@ -171,7 +171,7 @@ void dump_page_data(struct dump_writer *w, uint64_t vaddr, enum dump_kind kind,
 	if (i == SIZE_MAX)
 		return;
 	if (!w->vals[i])
-		frame_number_new(w, i, raw_frame, dump_digest(data));
+		frame_number_new(w, i, raw_frame, w->print_only ? 0 : dump_digest(data));
 	page_line(w, vaddr, kind, w->digests[i], w->vals[i], mapcount);
 }
 

@@ -27,6 +27,8 @@ struct dump_writer {
 	uint64_t next;          /* next canonical frame number */
 	uint64_t zero_digest;   /* the zero page's digest, once hashed */
 	bool zero_hashed;       /* zero_digest is set */
+	bool print_only;        /* benchmarks: dump_page_data writes digest 0 and hashes
+				   nothing, to time the printing alone */
 	int err;                /* a write failed (errno) */
 };
 
