@@ -167,8 +167,6 @@ static int madvise_vma(struct vm_area *vma, struct vm_area **prev, uint64_t star
 
 /* madvise_populate: -ENOMEM for a hole, -EINVAL where the VMA does not
  * allow the access, -EFAULT when a fault fails */
-/* madvise_populate: -ENOMEM for a hole, -EINVAL where the VMA does not
- * allow the access, -EFAULT when a fault fails */
 static int madvise_populate(struct vm_mm *mm, uint64_t start, uint64_t end, bool write)
 {
 	while (start < end) {
