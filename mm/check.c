@@ -1,11 +1,16 @@
 /*
- * mm/check.c - whole-structure checkers.
+ * mm/check.c - the checkers: whole-structure ones, and one for what changed.
  *
  * Each returns true when the structure is sound, and otherwise writes into
  * m->why what is wrong, naming the structure ("free lists: ...", "page
- * tables: ...", "frames: ...", "rmap: ...").  They recompute everything
- * from scratch (the brute-force page-table scan is the oracle), so they are
- * slow and meant for --check, `check` lines, tests and the fuzzer.
+ * tables: ...", "frames: ...", "rmap: ...").  The whole-machine checkers
+ * (check_machine) recompute everything from scratch, with the brute-force
+ * page-table scan as the oracle; their cost is the size of the machine,
+ * and they run at `check` lines, at the end of a checked replay, after
+ * every event with --check=full, and in tests and the fuzzer.
+ * check_changes (at the end of this file) checks what the operations since
+ * its last call changed, at a cost in proportion to that: --check runs it
+ * after every event.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -183,12 +188,6 @@ static bool check_mm_tables(struct vm_mm *mm, struct pt_state *s)
 	return true;
 }
 
-/*
- * The VMA tree, and each VMA's place in its file's i_mmap and in the
- * scheme's links.  (locked_vm is not checked against the VM_LOCKED VMAs:
- * like Linux's, it is off after a MREMAP_DONTUNMAP move of a locked VMA,
- * which unlocks the old range without subtracting it.)
- */
 /* a VMA's place in its file's i_mmap (keys; with local, its path in the
  * tree too) and in the scheme's links */
 static bool vma_links_sound(struct vm_machine *m, struct vm_area *v, bool local)
@@ -204,6 +203,12 @@ static bool vma_links_sound(struct vm_machine *m, struct vm_area *v, bool local)
 	return m->rmap->check_vma(v, m->why, sizeof(m->why));
 }
 
+/*
+ * The VMA tree, and each VMA's place in its file's i_mmap and in the
+ * scheme's links.  (locked_vm is not checked against the VM_LOCKED VMAs:
+ * like Linux's, it is off after a MREMAP_DONTUNMAP move of a locked VMA,
+ * which unlocks the old range without subtracting it.)
+ */
 bool check_mm(struct vm_mm *mm)
 {
 	struct vm_machine *m = mm->machine;
