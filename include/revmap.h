@@ -54,8 +54,9 @@ void rv_sim_free(rv_sim *s);
 #define RV_CHECKFAIL 3   /* a checker found the state inconsistent */
 
 /*
- * Run a trace file.  dump_path / times_path may be NULL.  Messages
- * ("FILE:LINE: ...") go to errf.
+ * Run a trace file; trace_path "-" reads standard input (named "<stdin>" in
+ * messages).  dump_path / times_path may be NULL; dump_path "-" writes the
+ * dump on standard output.  Messages ("FILE:LINE: ...") go to errf.
  */
 int rv_replay_file(rv_sim *s, const char *trace_path, const char *dump_path,
 		   const char *times_path, FILE *errf);

@@ -9,6 +9,8 @@
 #   - every line kind of the spec runs (remap_file_pages included);
 #   - a "= result" mismatch exits 1, names the line, and the rest still runs;
 #   - --dump writes the spec's canonical form, --times one "LINE NS" per event;
+#   - `replay -` reads the trace from stdin: the same dump, messages name
+#     <stdin>;
 #   - --check passes on busy traces (hand-written and, when the build has it,
 #     gentrace's), and `check` lines work;
 #   - bad --mem values are rejected with exit 2;
@@ -327,6 +329,31 @@ dump_stdout() {
 		{ fail "exit $rc; --dump - differs from --dump FILE"; return 1; }
 }
 t "--dump - writes the same dump on stdout" dump_stdout
+
+# `replay -` reads the trace from standard input: the same dump and times
+# as from the file, and messages name it <stdin>
+dump_stdin() {
+	"$REVMAP" replay - --dump dump.stdin.dump --times dump.stdin.times <dump.trace 2>dump.stdin.err
+	rc=$?
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(head -c 300 dump.stdin.err)"; return 1; }
+	cmp -s dump.want dump.stdin.dump || { fail "the dump from stdin differs from the file's"; return 1; }
+	[ "$(awk '{print $1}' dump.stdin.times | tr '\n' ' ')" = "$(grep '^op ' dump.want | awk '{print $2}' | tr '\n' ' ')" ] ||
+		{ fail "--times with stdin: $(head -c 200 dump.stdin.times)"; return 1; }
+	"$REVMAP" replay - --dump - <dump.trace >dump.stdin.out 2>dump.stdin.err
+	rc=$?
+	[ "$rc" -eq 0 ] && cmp -s dump.want dump.stdin.out ||
+		{ fail "replay - --dump -: exit $rc, or the dump differs"; return 1; }
+	printf '1 spawn\n# two\n1 frobnicate\n' | "$REVMAP" replay - --dump x.dump >/dev/null 2>stdin.err
+	rc=$?
+	[ "$rc" -eq 2 ] || { fail "a bad line on stdin: exit $rc, expected 2"; return 1; }
+	grep -q '<stdin>:3: expected a verb' stdin.err || { fail "message does not name <stdin>:3: $(head -c 300 stdin.err)"; return 1; }
+	[ ! -e x.dump ] || { fail "a dump was written for a bad trace on stdin"; return 1; }
+	printf '1 spawn\n1 mmap 0 4096 rw- private,anon = 0x1000\n' | "$REVMAP" replay - >/dev/null 2>stdin.err
+	rc=$?
+	[ "$rc" -eq 1 ] && grep -q '<stdin>:2: expected 0x1000, got 0x1ffffffff000' stdin.err ||
+		{ fail "a mismatch on stdin: exit $rc, $(head -c 300 stdin.err)"; return 1; }
+}
+t "replay - reads the trace from stdin (--dump, --times, messages name <stdin>)" dump_stdin
 
 dump_shape() {
 	# every line of a dump is one of the spec's five forms
