@@ -56,7 +56,9 @@ void rv_sim_free(rv_sim *s);
 /*
  * Run a trace file; trace_path "-" reads standard input (named "<stdin>" in
  * messages).  dump_path / times_path may be NULL; dump_path "-" writes the
- * dump on standard output.  Messages ("FILE:LINE: ...") go to errf.
+ * dump on standard output.  Messages go to errf, each one line that starts
+ * with "revmap: "; those about a line of the trace go on with "FILE:LINE: "
+ * ("revmap: t.trace:3: expected 0x0, got segv").
  */
 int rv_replay_file(rv_sim *s, const char *trace_path, const char *dump_path,
 		   const char *times_path, FILE *errf);

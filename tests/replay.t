@@ -4,7 +4,7 @@
 # TAP; run by prove.  REVMAP_BUILD names the build directory (default build).
 #
 # What is tested:
-#   - malformed traces exit 2 with "FILE:LINE: ..." and run nothing (no dump,
+#   - malformed traces exit 2 with "revmap: FILE:LINE: ..." and run nothing (no dump,
 #     no times file is written), for several kinds of errors;
 #   - every line kind of the spec runs (remap_file_pages included);
 #   - a "= result" mismatch exits 1, names the line, and the rest still runs;
@@ -82,7 +82,7 @@ signalled() { [ "$rc" -ge 128 ] && fail "killed by signal $((rc - 128)); $(errte
 
 # ---------------------------------------------------------------- malformed
 
-# bad NAME LINE PATTERN: replay must exit 2, say "NAME.trace:LINE: " and
+# bad NAME LINE PATTERN: replay must exit 2, say "revmap: NAME.trace:LINE: " and
 # match PATTERN, and run nothing (neither the dump nor the times file appears)
 bad() {
 	local name=$1 line=$2 pat=$3
@@ -90,8 +90,8 @@ bad() {
 	replay "$name" --dump "$name.dump" --times "$name.times"
 	signalled "$name" && return 1
 	[ "$rc" -eq 2 ] || { fail "exit $rc, expected 2; $(errtext "$name")"; return 1; }
-	grep -q "^$name\.trace:$line: " "$name.err" ||
-		{ fail "no '$name.trace:$line: ' message; $(errtext "$name")"; return 1; }
+	grep -q "^revmap: $name\.trace:$line: " "$name.err" ||
+		{ fail "no 'revmap: $name.trace:$line: ' message; $(errtext "$name")"; return 1; }
 	grep -q -- "$pat" "$name.err" ||
 		{ fail "message does not match '$pat'; $(errtext "$name")"; return 1; }
 	[ ! -e "$name.dump" ] || { fail "a dump was written: something ran"; return 1; }
@@ -260,9 +260,9 @@ mismatch() {
 	replay mismatch --dump mismatch.dump
 	signalled mismatch && return 1
 	[ "$rc" -eq 1 ] || { fail "exit $rc, expected 1; $(errtext mismatch)"; return 1; }
-	grep -q '^mismatch\.trace:4: .*0x12.*0x11' mismatch.err ||
+	grep -q '^revmap: mismatch\.trace:4: expected 0x12, got 0x11$' mismatch.err ||
 		{ fail "line 4 not reported with expected and actual values; $(errtext mismatch)"; return 1; }
-	[ "$(grep -c '^mismatch\.trace:' mismatch.err)" -eq 1 ] ||
+	[ "$(grep -c '^revmap: mismatch\.trace:' mismatch.err)" -eq 1 ] ||
 		{ fail "numbers compare by value (17 = 0x11): only line 4 mismatches; $(errtext mismatch)"; return 1; }
 	grep -qx 'op 6 ok' mismatch.dump || { fail "the lines after the mismatch did not run"; return 1; }
 }
@@ -346,11 +346,11 @@ dump_stdin() {
 	printf '1 spawn\n# two\n1 frobnicate\n' | "$REVMAP" replay - --dump x.dump >/dev/null 2>stdin.err
 	rc=$?
 	[ "$rc" -eq 2 ] || { fail "a bad line on stdin: exit $rc, expected 2"; return 1; }
-	grep -q '<stdin>:3: expected a verb' stdin.err || { fail "message does not name <stdin>:3: $(head -c 300 stdin.err)"; return 1; }
+	grep -q '^revmap: <stdin>:3: expected a verb' stdin.err || { fail "message does not name <stdin>:3: $(head -c 300 stdin.err)"; return 1; }
 	[ ! -e x.dump ] || { fail "a dump was written for a bad trace on stdin"; return 1; }
 	printf '1 spawn\n1 mmap 0 4096 rw- private,anon = 0x1000\n' | "$REVMAP" replay - >/dev/null 2>stdin.err
 	rc=$?
-	[ "$rc" -eq 1 ] && grep -q '<stdin>:2: expected 0x1000, got 0x1ffffffff000' stdin.err ||
+	[ "$rc" -eq 1 ] && grep -qx 'revmap: <stdin>:2: expected 0x1000, got 0x1ffffffff000' stdin.err ||
 		{ fail "a mismatch on stdin: exit $rc, $(head -c 300 stdin.err)"; return 1; }
 }
 t "replay - reads the trace from stdin (--dump, --times, messages name <stdin>)" dump_stdin
