@@ -34,7 +34,7 @@ typedef struct rv_sim rv_sim;
 /* Options of a simulation. */
 struct rv_options {
 	uint64_t mem_bytes;       /* machine memory (default 1 GiB) */
-	const char *scheme;       /* rmap scheme name (NULL: "linux") */
+	const char *scheme;       /* rmap scheme name (NULL: "linux"; "avc" names it too) */
 	int check;                /* RV_CHECK_* */
 	int pkeys;                /* RV_PKEYS_* */
 	uint64_t fail_alloc_at;   /* fault injection: this allocation fails (0: never) */
