@@ -4,8 +4,9 @@
  * revmap is a user-space model of the Linux 6.x virtual-memory system with
  * pluggable reverse mapping.  A simulation (rv_sim) owns one machine:
  * physical memory, processes, files, and the rmap scheme; two simulations
- * can run side by side in one process.  Traces (../shared/spec/trace-v1.md)
- * drive it; its dump compares, byte for byte, with the real kernel's.
+ * can run side by side in one process.  Traces drive it; its dump compares,
+ * byte for byte, with the real kernel's.  The trace and dump format:
+ * docs/trace-format.md (installed as share/doc/revmap/trace-format.md).
  */
 #ifndef REVMAP_H
 #define REVMAP_H

@@ -1,5 +1,5 @@
 /*
- * sim/trace.c - parser of the trace format (../shared/spec/trace-v1.md) and
+ * sim/trace.c - parser of the trace format (docs/trace-format.md) and
  * the textual form of results.
  *
  * The parser reads a whole trace before anything runs, so that a bad line

@@ -1,5 +1,5 @@
 /*
- * sim/trace.h - the trace format of ../shared/spec/trace-v1.md, parsed.
+ * sim/trace.h - the trace format of docs/trace-format.md, parsed.
  *
  * A trace is parsed whole before anything runs: a line that does not parse
  * (or names a pid that does not exist at that point) makes the parser fail
