@@ -11,7 +11,9 @@
 #     dump shown (the first dump with --pkeys on, a second with --pkeys off);
 #   - README.md links it, and no file a user reads names ../shared (which a
 #     clone of the repository does not have);
-#   - LICENSE is the BSD 2-Clause licence.
+#   - LICENSE is the BSD 2-Clause licence;
+#   - the man page docs/revmap.1 renders without a groff warning, carries
+#     the version of revmap, and names every option the help texts name.
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -20,6 +22,7 @@ ROOT=$(pwd)
 B=${REVMAP_BUILD:-build}
 REVMAP=$ROOT/$B/revmap
 DOC=$ROOT/docs/trace-format.md
+MAN=$ROOT/docs/revmap.1
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/docs-t.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
 
@@ -138,5 +141,27 @@ license() {
 	grep -q 'LICENSE' README.md || { fail "README.md does not mention the LICENSE"; return 1; }
 }
 t "LICENSE is BSD-2-Clause, 2026 the revmap authors; README mentions it" license
+
+# ---------------------------------------------------------------- man page
+
+man_page() {
+	local v o
+	if command -v groff >/dev/null; then
+		groff -man -ww -z "$MAN" >"$TMP/groff.out" 2>&1 || { fail "groff failed: $(head -c 300 "$TMP/groff.out")"; return 1; }
+		[ ! -s "$TMP/groff.out" ] || { fail "groff warns: $(head -c 600 "$TMP/groff.out")"; return 1; }
+	else
+		echo "# no groff: the man page is not rendered"
+	fi
+	v=$("$REVMAP" --version)
+	grep -q "^\.TH REVMAP 1 [0-9]* \"$v\"" "$MAN" || { fail "the .TH line does not say \"$v\""; return 1; }
+	for o in $({ "$REVMAP" help replay; "$REVMAP" help bench; "$REVMAP" help; } |
+		   grep -oE -- '--[a-z][a-z-]+(=full)?' | sort -u); do
+		grep -qF -- "$(printf '%s' "$o" | sed 's/-/\\-/g')" "$MAN" || { fail "the man page does not name $o"; return 1; }
+	done
+	for o in SYNOPSIS DESCRIPTION COMMANDS OPTIONS '"EXIT STATUS"' FILES EXAMPLES '"SEE ALSO"'; do
+		grep -q "^\.SH $o\$" "$MAN" || { fail "no section $o"; return 1; }
+	done
+}
+t "revmap.1 renders without warnings, has its sections, the version and every option" man_page
 
 echo "1..$n"
