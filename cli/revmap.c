@@ -50,7 +50,8 @@ static const char replay_help[] =
 	"  --check=full       run every checker over the whole machine after every\n"
 	"                     event (slow: the oracle)\n"
 	"  --mem SIZE         memory of the simulated machine, in bytes with an\n"
-	"                     optional K, M, G or T suffix; at least 64K (default 1G)\n"
+	"                     optional K, M, G or T suffix; at least 64K, less\n"
+	"                     than 16T (default 1G)\n"
 	"  --times FILE       write one line 'LINE NS' per event to FILE: its line\n"
 	"                     number and the wall-clock nanoseconds it took\n"
 	"  --scheme NAME      the reverse-mapping scheme.  Today there is one, linux\n"
@@ -328,7 +329,8 @@ static int cmd_replay(int argc, char **argv)
 		v = o.value;
 		if (!o.spec) {
 			if (trace)
-				return usage_error("replay", "one TRACE only, not also '%s'", argv[i]);
+				return usage_error("replay", "one TRACE only, not also '%s'",
+						   argv[i]);
 			trace = argv[i];
 		} else if (!strcmp(o.spec->name, "--help") || !strcmp(o.spec->name, "-h")) {
 			return print_help(command_find("replay"));
@@ -344,7 +346,8 @@ static int cmd_replay(int argc, char **argv)
 			else if (!strcmp(v, "full"))
 				opt.check = RV_CHECK_FULL;
 			else
-				return usage_error("replay", "--check takes no value or =full, not '%s'", v);
+				return usage_error("replay", "--check takes no value or =full, "
+						   "not '%s'", v);
 		} else if (!strcmp(o.spec->name, "--pkeys")) {
 			if (!strcmp(v, "on"))
 				opt.pkeys = RV_PKEYS_ON;
@@ -353,10 +356,12 @@ static int cmd_replay(int argc, char **argv)
 			else if (!strcmp(v, "host"))
 				opt.pkeys = RV_PKEYS_HOST;
 			else
-				return usage_error("replay", "--pkeys takes on, off or host, not '%s'", v);
+				return usage_error("replay", "--pkeys takes on, off or host, "
+						   "not '%s'", v);
 		} else if (!strcmp(o.spec->name, "--fail-alloc")) {
 			if (parse_count(v, &opt.fail_alloc_at))
-				return usage_error("replay", "bad --fail-alloc count '%s' (a number)", v);
+				return usage_error("replay", "bad --fail-alloc count '%s' "
+						   "(a number)", v);
 		} else if (!strcmp(o.spec->name, "--mem")) {
 			if (rv_parse_size(v, &opt.mem_bytes) || opt.mem_bytes < (64 << 10))
 				return usage_error("replay", "bad --mem size '%s' "
@@ -390,7 +395,8 @@ static int cmd_info(int argc, char **argv)
 		if (opt_next("info", help_only, argc, argv, &k, &o))
 			return EXIT_USAGE;
 		if (!o.spec || argc > 1)
-			return usage_error("info", "unexpected argument '%s'", argv[o.spec ? 1 : 0]);
+			return usage_error("info", "unexpected argument '%s'",
+					   argv[o.spec ? 1 : 0]);
 		return print_help(command_find("info"));
 	}
 	rv_get_info(&i);
@@ -425,7 +431,8 @@ static int cmd_bench(int argc, char **argv)
 			if (name)
 				return usage_error("bench", "unexpected argument '%s'", argv[i]);
 			if (strcmp(argv[i], "core"))
-				return usage_error("bench", "no benchmark '%s' (there is core)", argv[i]);
+				return usage_error("bench", "no benchmark '%s' (there is core)",
+						   argv[i]);
 			name = argv[i];
 		} else if (!strcmp(o.spec->name, "--help") || !strcmp(o.spec->name, "-h")) {
 			return print_help(command_find("bench"));

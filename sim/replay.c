@@ -634,8 +634,8 @@ static int replay(rv_sim *s, const struct tr_trace *t, const char *dump_path,
 		if (times)
 			fprintf(times, "%u %llu\n", ev->line, (unsigned long long)(now_ns() - t0));
 		if (ev->expect && !tr_result_matches(&results[i], ev->expect)) {
-			fprintf(errf, "revmap: %s:%u: expected %s, got %s\n", t->path, ev->line, ev->expect,
-				tr_result_format(&results[i], got, sizeof(got)));
+			fprintf(errf, "revmap: %s:%u: expected %s, got %s\n", t->path, ev->line,
+				ev->expect, tr_result_format(&results[i], got, sizeof(got)));
 			status = RV_MISMATCH;
 		}
 		if ((s->opt.check || ev->kind == TR_CHECK) && !check_machine(&s->m)) {

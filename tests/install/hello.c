@@ -59,12 +59,14 @@ int main(void)
 		return 1;
 	}
 	quiet = fopen("/dev/null", "w");
-	st2 = rv_replay_buffer(t, "wrong", wrong, sizeof(wrong) - 1, NULL, quiet ? quiet : stderr);
+	st2 = rv_replay_buffer(t, "wrong", wrong, sizeof(wrong) - 1, NULL,
+			       quiet ? quiet : stderr);
 	if (quiet)
 		fclose(quiet);
 	rv_sim_free(t);
 	if (st2 != RV_MISMATCH) {
-		fprintf(stderr, "hello: the wrong trace: status %d, expected %d\n", st2, RV_MISMATCH);
+		fprintf(stderr, "hello: the wrong trace: status %d, expected %d\n",
+			st2, RV_MISMATCH);
 		return 1;
 	}
 	fprintf(stderr, "hello: revmap %s: replayed, checked, mismatch found\n", REVMAP_VERSION);
