@@ -582,14 +582,17 @@ static int replay_msg(const char *text, const char *dump_path, char **msg)
 	char err[256];
 	size_t len = 0;
 	rv_sim *s = rv_sim_new(&opt, err, sizeof(err));
-	FILE *f = open_memstream(msg, &len);
+	FILE *f;
 	int st;
 
-	if (!s || !f) {
-		if (f)
-			fclose(f);
+	if (!s) {
+		*msg = strdup(err);
+		return -1;
+	}
+	f = open_memstream(msg, &len);
+	if (!f) {
 		rv_sim_free(s);
-		*msg = strdup("(no simulation)");
+		*msg = strdup("(no memstream)");
 		return -1;
 	}
 	st = rv_replay_buffer(s, "t.trace", text, strlen(text), dump_path, f);
