@@ -7,6 +7,9 @@
 #   make fuzz       the libFuzzer target, 60 s
 #   make deps       install what the build needs (Debian; apt-get as root)
 #   make run        replay the shipped example trace (and on Linux, as root)
+#   make install    revmap, the library, its header and pkg-config file, the
+#                   man page and the trace format under PREFIX (/usr/local),
+#                   DESTDIR prepended; make uninstall removes them
 #
 # Sources are found by directory: a new .c file in lib/ mm/ rmap/ sim/ goes
 # into the library, tests/t_*.c become TAP programs, tests/*.t are scripts.
@@ -16,6 +19,9 @@ BUILD   ?= build
 SAN     ?= 0
 CC      ?= cc
 OPT     ?= -O2
+PREFIX  ?= /usr/local
+DESTDIR ?=
+VERSION := $(shell sed -n 's/^.define REVMAP_VERSION "\(.*\)"$$/\1/p' include/revmap.h)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) -Iinclude -MMD -MP
@@ -77,7 +83,9 @@ fuzz:
 	  -rss_limit_mb=3072 -artifact_prefix=build-fuzz/ build-fuzz/corpus 2>&1 | tail -20
 
 # Debian packages the build and the tests need; installed only if missing.
-DEPS := build-essential clang libclang-rt-14-dev perl python3
+# (pkg-config and groff-base: tests/install.t builds against the installed
+# library and renders the man page.)
+DEPS := build-essential clang libclang-rt-14-dev perl python3 pkg-config groff-base
 deps:
 	@missing=""; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -94,9 +102,31 @@ run: all
 	  else echo "tour: DIFFERS from the real kernel's dump:"; diff $(BUILD)/tour.dump $(BUILD)/tour.linux.dump | head -20; exit 1; fi; \
 	else echo "tour: the Linux tester could not run here: $$(cat $(BUILD)/tour.linux.err)"; fi
 
+# What make install puts where, under $(DESTDIR)$(PREFIX).  revmap.pc is
+# made from revmap.pc.in for this PREFIX and the version of revmap.h.
+INSTALLED := bin/revmap lib/librevmap.a include/revmap.h lib/pkgconfig/revmap.pc \
+	     share/man/man1/revmap.1 share/doc/revmap/trace-format.md
+DEST      := $(DESTDIR)$(PREFIX)
+
+install: $(BUILD)/revmap $(BUILD)/librevmap.a
+	@case "$(PREFIX)" in /*) ;; *) echo "make install: PREFIX must be an absolute path, not '$(PREFIX)'" >&2; exit 1;; esac
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' revmap.pc.in >$(BUILD)/revmap.pc
+	install -d "$(DEST)/bin" "$(DEST)/lib/pkgconfig" "$(DEST)/include" \
+		"$(DEST)/share/man/man1" "$(DEST)/share/doc/revmap"
+	install -m 755 $(BUILD)/revmap "$(DEST)/bin/revmap"
+	install -m 644 $(BUILD)/librevmap.a "$(DEST)/lib/librevmap.a"
+	install -m 644 include/revmap.h "$(DEST)/include/revmap.h"
+	install -m 644 $(BUILD)/revmap.pc "$(DEST)/lib/pkgconfig/revmap.pc"
+	install -m 644 docs/revmap.1 "$(DEST)/share/man/man1/revmap.1"
+	install -m 644 docs/trace-format.md "$(DEST)/share/doc/revmap/trace-format.md"
+
+uninstall:
+	rm -f $(addprefix "$(DEST)/,$(addsuffix ",$(INSTALLED)))
+	-rmdir "$(DEST)/share/doc/revmap" 2>/dev/null
+
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all test check bench fuzz clean deps run
+.PHONY: all test check bench fuzz clean deps run install uninstall
 .SECONDARY:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,44 +1,422 @@
 /*
  * cli/revmap.c - the revmap command.
  *
- *   revmap replay TRACE [--dump FILE] [--check] [--mem SIZE] [--times FILE]
- *                       [--scheme NAME]
- *   revmap info             sizes of the metadata structures, schemes
- *   revmap bench core [--bytes SIZE] [--json FILE] [--mem SIZE] [--procs N]
- *   revmap --version
+ *   revmap replay [OPTIONS] TRACE     run a trace ('-': standard input)
+ *   revmap info                       version, metadata sizes, schemes
+ *   revmap bench core [OPTIONS]       revmap against this machine's kernel
+ *   revmap bench scale [OPTIONS]      what --check, --dump and --mem 1T cost
+ *   revmap help [COMMAND]             the commands, or one command's help
+ *   revmap --version                  the version alone
+ *
+ * Every command answers `--help` (and `-h`) and `revmap help COMMAND` with
+ * the same text, on standard output, exit 0.  A usage error is one line on
+ * standard error, "revmap: COMMAND: what is wrong; see 'revmap help
+ * COMMAND'", exit 2.  An option that takes a value takes it as the next
+ * argument or after '=' (--mem 64M, --mem=64M).
  *
  * It uses only the public API (include/revmap.h).
  */
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "revmap.h"
 
-static void usage(FILE *f)
+#define EXIT_USAGE 2
+
+/* Where the trace format is explained, for the help texts. */
+#define FORMAT_DOC \
+	"The trace and dump format: docs/trace-format.md in the source tree,\n" \
+	"installed as share/doc/revmap/trace-format.md under the install prefix\n" \
+	"(/usr/local by default).  See also revmap(1).\n"
+
+static const char replay_help[] =
+	"usage: revmap replay [OPTIONS] TRACE\n"
+	"\n"
+	"Runs TRACE, a text file of events (processes, files, memory system calls,\n"
+	"loads and stores), on a simulated machine whose virtual memory behaves as\n"
+	"Linux 6.x does, and checks each '= result' written on a line against what\n"
+	"happened.  TRACE '-' reads the trace from standard input (messages then\n"
+	"call it <stdin>).  The whole trace is read first: a line that does not\n"
+	"parse is reported as 'revmap: FILE:LINE: ...' and nothing runs.\n"
+	"\n"
+	"Options:\n"
+	"  --dump FILE        write the dump (each line's result, then every\n"
+	"                     process's mappings and present pages, in the\n"
+	"                     canonical form that diff(1) compares with the real\n"
+	"                     kernel's) to FILE; '-' writes it on standard output\n"
+	"  --check            after each event, check the structures it changed;\n"
+	"                     check the whole machine at 'check' lines and at the end\n"
+	"  --check=full       run every checker over the whole machine after every\n"
+	"                     event (slow: the oracle)\n"
+	"  --mem SIZE         memory of the simulated machine, in bytes with an\n"
+	"                     optional K, M, G or T suffix; at least 64K, less\n"
+	"                     than 16T (default 1G)\n"
+	"  --times FILE       write one line 'LINE NS' per event to FILE: its line\n"
+	"                     number and the wall-clock nanoseconds it took\n"
+	"  --scheme NAME      the reverse-mapping scheme.  Today there is one, linux\n"
+	"                     (Linux's anon_vma chains, the default), also accepted\n"
+	"                     as avc.  The names to come are scan vmaoff vmaring\n"
+	"                     anonvma anonlayer astree vmainode mminode ptechain\n"
+	"                     objrmap avc; avc will be the default, linux its alias\n"
+	"  --pkeys on|off|host\n"
+	"                     whether the simulated x86 CPU has protection keys;\n"
+	"                     with them Linux makes execute-only (--x) memory\n"
+	"                     unreadable.  host, the default, follows the CPU that\n"
+	"                     revmap runs on\n"
+	"  -h, --help         print this help\n"
+	"An option's value may be the next argument or follow an '=' (--mem 64M,\n"
+	"--mem=64M).\n"
+	"\n"
+	"Testing option:\n"
+	"  --fail-alloc N     fault injection: the Nth allocation of frames or\n"
+	"                     kernel objects (counted from 1 over the whole run)\n"
+	"                     fails, as if memory had run out; 0 (the default) never\n"
+	"\n"
+	"Exit status:\n"
+	"  0  the trace ran and every '= result' matched\n"
+	"  1  it ran, and some '= result' did not match (each one is reported as\n"
+	"     'revmap: FILE:LINE: expected X, got Y')\n"
+	"  2  bad arguments or bad input (a malformed trace, a trace or host file\n"
+	"     that cannot be read): nothing ran.  Also when the machine's memory\n"
+	"     cannot hold a 'file' (the run stops at that line) or the dump or\n"
+	"     times file cannot be written\n"
+	"  3  a checker found the machine inconsistent (the run stops there)\n"
+	"\n"
+	"Examples:\n"
+	"  revmap replay examples/tour.trace --check --dump -\n"
+	"      the tour of the source tree, checked as it runs, its dump on stdout\n"
+	"  revmap replay t.trace --mem=64M --dump t.dump --times t.times\n"
+	"  build/gentrace 7 | revmap replay - --check=full\n"
+	"      a random trace from the source tree's generator, every checker on\n"
+	"\n"
+	FORMAT_DOC;
+
+static const char info_help[] =
+	"usage: revmap info\n"
+	"\n"
+	"Prints the version of revmap, the size in bytes of its metadata\n"
+	"structures (a frame descriptor, a VMA, an address space) and the\n"
+	"reverse-mapping schemes it has.  It takes no options but --help.\n"
+	"\n"
+	"Example:\n"
+	"  revmap info\n";
+
+static const char bench_help[] =
+	"usage: revmap bench core [OPTIONS]\n"
+	"       revmap bench scale [--json FILE] [--full]\n"
+	"\n"
+	"Benchmarks.  core does the same work, per 4 KiB\n"
+	"page, in revmap and on the real Linux kernel of this machine, the two\n"
+	"pinned to one CPU and taking turns, and prints each side's time, their\n"
+	"ratio, the exact work revmap did and the metadata bytes per mapped page;\n"
+	"each figure is the median of 5 runs after a warm-up.  On a region of\n"
+	"private anonymous memory: fork, first-touch write faults, copy-on-write\n"
+	"faults, munmap and mremap to a free address.  On a file of the same size\n"
+	"wholly in the page cache (on Linux a tmpfs file in /dev/shm), mapped\n"
+	"shared and read-only: read faults by one process, then by each of N\n"
+	"forked children in turn, then truncate to 0 under all of them.\n"
+	"\n"
+	"Options (of bench core):\n"
+	"  --bytes SIZE       size of the region and of the file, in bytes with an\n"
+	"                     optional K, M, G or T suffix; at least 1M, rounded up\n"
+	"                     to whole pages (default 1G)\n"
+	"  --json FILE        also write the whole report, every run included, as\n"
+	"                     JSON to FILE\n"
+	"  --mem SIZE         memory of the simulated machine (default: what the\n"
+	"                     runs need, the larger of two copies of the region and\n"
+	"                     the file with the page tables of 1 + N address\n"
+	"                     spaces, plus 64M; less than that is refused)\n"
+	"  --procs N          the number of forked readers of the file, 1 to 4096\n"
+	"                     (default 100)\n"
+	"  -h, --help         print this help\n"
+	"An option's value may be the next argument or follow an '=' (--procs 10,\n"
+	"--procs=10).\n"
+	"\n"
+	"At the defaults it takes about 2.5 minutes and needs about 4.2 GiB of\n"
+	"free memory.\n"
+	"\n"
+	"scale measures what checking, dumping and a big machine cost against the\n"
+	"plain work, each case in a process of its own (median of 3 runs, peak\n"
+	"host memory): a parent of 2048 pages forking 250 children replayed\n"
+	"without checking and with --check (and 50 children with --check=full);\n"
+	"a 256 MiB parent forking 50 children, without and with --check; the dump\n"
+	"of a parent of 512 pages and 10,000 children against printing the same\n"
+	"lines without digests; the tour on a 1 TiB and a 1 GiB machine.  It\n"
+	"prints each figure and whether its target is met, and takes about a\n"
+	"minute and 320 MiB of memory.\n"
+	"\n"
+	"Options (of bench scale):\n"
+	"  --json FILE        also write the figures as JSON to FILE\n"
+	"  --full             also replay the 250-child trace with --check=full\n"
+	"                     (some minutes)\n"
+	"\n"
+	"Exit status: 0 done; 1 a run failed or the JSON could not be written;\n"
+	"2 bad arguments; (scale) 3 a run failed.\n"
+	"\n"
+	"Examples:\n"
+	"  revmap bench core\n"
+	"  revmap bench core --bytes 64M --procs 10 --json bench.json\n"
+	"  revmap bench scale --json scale.json\n";
+
+static const char help_help[] =
+	"usage: revmap help [COMMAND]\n"
+	"\n"
+	"Without COMMAND, lists the commands; with it, prints that command's help\n"
+	"(the same as 'revmap COMMAND --help').\n"
+	"\n"
+	"Example:\n"
+	"  revmap help replay\n";
+
+static int cmd_replay(int argc, char **argv);
+static int cmd_info(int argc, char **argv);
+static int cmd_bench(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+
+static const struct command {
+	const char *name;          /* as typed after revmap */
+	const char *summary;       /* one line, for the list of commands */
+	const char *help;          /* revmap help NAME */
+	int (*run)(int argc, char **argv);  /* argv: what follows NAME */
+} commands[] = {
+	{ "replay", "run a trace, check its results, write its dump", replay_help, cmd_replay },
+	{ "info", "print the version, metadata sizes and rmap schemes", info_help, cmd_info },
+	{ "bench", "measure revmap against this kernel (core), and its own costs (scale)",
+	  bench_help, cmd_bench },
+	{ "help", "list the commands, or print one command's help", help_help, cmd_help },
+};
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *command_find(const char *name)
+{
+	for (size_t i = 0; i < NR_COMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static void list_commands(FILE *f)
 {
 	fprintf(f,
-		"usage: revmap replay TRACE [--dump FILE] [--check] [--mem SIZE] [--times FILE] [--scheme NAME]\n"
-		"       revmap info\n"
-		"       revmap bench core [--bytes SIZE] [--json FILE] [--mem SIZE] [--procs N]\n"
+		"usage: revmap COMMAND [ARGUMENTS]\n"
 		"       revmap --version\n"
-		"SIZE takes K, M, G suffixes (default memory: 1G).\n"
-		"replay exits 0 when every '= result' matched, 1 on a mismatch, 2 on a\n"
-		"malformed or unsupported trace (nothing runs), 3 when a checker fails.\n");
+		"\n"
+		"revmap runs traces of memory events on a user-space model of the Linux 6.x\n"
+		"virtual-memory system, with pluggable reverse mapping, and writes a dump\n"
+		"that compares, byte for byte, with what the real kernel does.\n"
+		"\n"
+		"Commands:\n");
+	for (size_t i = 0; i < NR_COMMANDS; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f,
+		"\n"
+		"Options:\n"
+		"  -h, --help         print this list\n"
+		"  --version          print the version\n"
+		"\n"
+		"'revmap help COMMAND' or 'revmap COMMAND --help' explains a command and\n"
+		"its options.\n"
+		"\n"
+		FORMAT_DOC);
 }
 
-static int bad(const char *fmt, const char *arg)
+/* One usage error: a line on stderr.  => returns the exit status, 2. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static int usage_error(const char *cmd, const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "revmap: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n");
-	usage(stderr);
-	return 2;
+	if (cmd)
+		fprintf(stderr, "%s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "; see 'revmap help%s%s'\n", cmd ? " " : "", cmd ? cmd : "");
+	return EXIT_USAGE;
 }
 
-static int cmd_info(void)
+static int print_help(const struct command *c)
+{
+	fputs(c->help, stdout);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- options */
+
+/* How an option takes a value. */
+enum opt_value {
+	OPT_NONE,       /* --name */
+	OPT_VALUE,      /* --name VALUE or --name=VALUE */
+	OPT_OPTIONAL,   /* --name, or --name=VALUE */
+};
+
+struct opt_spec {
+	const char *name;          /* "--dump" */
+	enum opt_value value;      /* whether it takes a value */
+};
+
+/* One option as found on the command line. */
+struct opt_found {
+	const struct opt_spec *spec; /* which one; NULL: not an option */
+	const char *value;         /* its value, or NULL */
+};
+
+/*
+ * Read argv[*i] as an option of specs (a table ending with a NULL name).
+ * => returns 0 with *out, having consumed the value's argument when it is
+ *    separate (*i moves past it); out->spec is NULL for an argument that is
+ *    no option ('-' alone is none: it names standard input)
+ * => returns 2 after a usage error (unknown option, value missing or
+ *    unwanted)
+ */
+static int opt_next(const char *cmd, const struct opt_spec *specs, int argc, char **argv,
+		    int *i, struct opt_found *out)
+{
+	const char *a = argv[*i], *eq;
+	size_t n;
+
+	out->spec = NULL;
+	out->value = NULL;
+	if (a[0] != '-' || !a[1])
+		return 0;
+	eq = strchr(a, '=');
+	n = eq && a[1] == '-' ? (size_t)(eq - a) : strlen(a);
+	for (const struct opt_spec *s = specs; s->name; s++) {
+		if (strlen(s->name) != n || strncmp(s->name, a, n))
+			continue;
+		out->spec = s;
+		if (a[n] == '=') {
+			if (s->value == OPT_NONE)
+				return usage_error(cmd, "%s takes no value", s->name);
+			out->value = a + n + 1;
+		} else if (s->value == OPT_VALUE) {
+			if (*i + 1 >= argc)
+				return usage_error(cmd, "%s needs a value", s->name);
+			out->value = argv[++*i];
+		}
+		if (out->value && !out->value[0])
+			return usage_error(cmd, "%s needs a value, not ''", s->name);
+		return 0;
+	}
+	return usage_error(cmd, "unknown option '%s'", a);
+}
+
+/* A count: decimal digits only.  => 0, or -1 if str is not one. */
+static int parse_count(const char *str, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (str[0] < '0' || str[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(str, &end, 10);
+	if (*end || errno)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- commands */
+
+static const struct opt_spec replay_opts[] = {
+	{ "--dump", OPT_VALUE }, { "--check", OPT_OPTIONAL }, { "--mem", OPT_VALUE },
+	{ "--times", OPT_VALUE }, { "--scheme", OPT_VALUE }, { "--pkeys", OPT_VALUE },
+	{ "--fail-alloc", OPT_VALUE }, { "--help", OPT_NONE }, { "-h", OPT_NONE },
+	{ NULL, OPT_NONE }
+};
+
+static int cmd_replay(int argc, char **argv)
+{
+	struct rv_options opt = { 0 };
+	const char *trace = NULL, *dump = NULL, *times = NULL;
+	struct opt_found o;
+	char err[256];
+	rv_sim *s;
+	int st;
+
+	for (int i = 0; i < argc; i++) {
+		const char *v;
+
+		if (opt_next("replay", replay_opts, argc, argv, &i, &o))
+			return EXIT_USAGE;
+		v = o.value;
+		if (!o.spec) {
+			if (trace)
+				return usage_error("replay", "one TRACE only, not also '%s'",
+						   argv[i]);
+			trace = argv[i];
+		} else if (!strcmp(o.spec->name, "--help") || !strcmp(o.spec->name, "-h")) {
+			return print_help(command_find("replay"));
+		} else if (!strcmp(o.spec->name, "--dump")) {
+			dump = v;
+		} else if (!strcmp(o.spec->name, "--times")) {
+			times = v;
+		} else if (!strcmp(o.spec->name, "--scheme")) {
+			opt.scheme = v;
+		} else if (!strcmp(o.spec->name, "--check")) {
+			if (!v)
+				opt.check = RV_CHECK_EVENT;
+			else if (!strcmp(v, "full"))
+				opt.check = RV_CHECK_FULL;
+			else
+				return usage_error("replay", "--check takes no value or =full, "
+						   "not '%s'", v);
+		} else if (!strcmp(o.spec->name, "--pkeys")) {
+			if (!strcmp(v, "on"))
+				opt.pkeys = RV_PKEYS_ON;
+			else if (!strcmp(v, "off"))
+				opt.pkeys = RV_PKEYS_OFF;
+			else if (!strcmp(v, "host"))
+				opt.pkeys = RV_PKEYS_HOST;
+			else
+				return usage_error("replay", "--pkeys takes on, off or host, "
+						   "not '%s'", v);
+		} else if (!strcmp(o.spec->name, "--fail-alloc")) {
+			if (parse_count(v, &opt.fail_alloc_at))
+				return usage_error("replay", "bad --fail-alloc count '%s' "
+						   "(a number)", v);
+		} else if (!strcmp(o.spec->name, "--mem")) {
+			if (rv_parse_size(v, &opt.mem_bytes) || opt.mem_bytes < (64 << 10))
+				return usage_error("replay", "bad --mem size '%s' "
+						   "(at least 64K; K/M/G/T suffixes)", v);
+		}
+	}
+	if (!trace)
+		return usage_error("replay", "no TRACE given ('-' reads standard input)");
+	s = rv_sim_new(&opt, err, sizeof(err));
+	if (!s) {
+		fprintf(stderr, "revmap: %s\n", err);
+		return EXIT_USAGE;
+	}
+	st = rv_replay_file(s, trace, dump, times, stderr);
+	rv_sim_free(s);
+	return st;
+}
+
+static const struct opt_spec help_only[] = {
+	{ "--help", OPT_NONE }, { "-h", OPT_NONE }, { NULL, OPT_NONE }
+};
+
+static int cmd_info(int argc, char **argv)
 {
 	struct rv_info i;
+	struct opt_found o;
 
+	if (argc > 0) {
+		int k = 0;
+
+		if (opt_next("info", help_only, argc, argv, &k, &o))
+			return EXIT_USAGE;
+		if (!o.spec || argc > 1)
+			return usage_error("info", "unexpected argument '%s'",
+					   argv[o.spec ? 1 : 0]);
+		return print_help(command_find("info"));
+	}
 	rv_get_info(&i);
 	printf("revmap %s\n", REVMAP_VERSION);
 	printf("frame descriptor: %zu bytes\n", i.frame_bytes);
@@ -48,132 +426,107 @@ static int cmd_info(void)
 	return 0;
 }
 
-static int cmd_replay(int argc, char **argv)
-{
-	struct rv_options opt = { 0 };
-	const char *trace = NULL, *dump = NULL, *times = NULL;
-	char err[256];
-	rv_sim *s;
-	int st;
-
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--check")) {
-			opt.check = RV_CHECK_EVENT;
-		} else if (!strcmp(a, "--check=full")) {
-			opt.check = RV_CHECK_FULL;
-		} else if (!strncmp(a, "--pkeys=", 8) || !strcmp(a, "--pkeys")) {
-			const char *v = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : "");
-
-			if (!strcmp(v, "on"))
-				opt.pkeys = RV_PKEYS_ON;
-			else if (!strcmp(v, "off"))
-				opt.pkeys = RV_PKEYS_OFF;
-			else if (!strcmp(v, "host"))
-				opt.pkeys = RV_PKEYS_HOST;
-			else
-				return bad("--pkeys takes on, off or host, not '%s'", v);
-		} else if (!strcmp(a, "--dump") || !strcmp(a, "--times") ||
-			   !strcmp(a, "--mem") || !strcmp(a, "--scheme") ||
-			   !strcmp(a, "--fail-alloc")) {
-			if (i + 1 >= argc)
-				return bad("%s needs a value", a);
-			const char *v = argv[++i];
-
-			if (!strcmp(a, "--dump"))
-				dump = v;
-			else if (!strcmp(a, "--times"))
-				times = v;
-			else if (!strcmp(a, "--scheme"))
-				opt.scheme = v;
-			else if (!strcmp(a, "--fail-alloc")) {
-				if (rv_parse_size(v, &opt.fail_alloc_at))
-					return bad("bad --fail-alloc count '%s'", v);
-			} else if (rv_parse_size(v, &opt.mem_bytes) || opt.mem_bytes < (64 << 10))
-				return bad("bad --mem size '%s' (at least 64K; K/M/G suffixes)", v);
-		} else if (a[0] == '-' && a[1]) {
-			return bad("unknown option '%s'", a);
-		} else if (!trace) {
-			trace = a;
-		} else {
-			return bad("unexpected argument '%s'", a);
-		}
-	}
-	if (!trace)
-		return bad("%s", "replay needs a TRACE");
-	s = rv_sim_new(&opt, err, sizeof(err));
-	if (!s) {
-		fprintf(stderr, "revmap: %s\n", err);
-		return 2;
-	}
-	st = rv_replay_file(s, trace, dump, times, stderr);
-	rv_sim_free(s);
-	return st;
-}
+static const struct opt_spec bench_opts[] = {
+	{ "--bytes", OPT_VALUE }, { "--json", OPT_VALUE }, { "--mem", OPT_VALUE },
+	{ "--procs", OPT_VALUE }, { "--full", OPT_NONE }, { "--help", OPT_NONE },
+	{ "-h", OPT_NONE }, { NULL, OPT_NONE }
+};
 
 static int cmd_bench(int argc, char **argv)
 {
 	struct rv_options opt = { 0 };
-	uint64_t bytes = 1ULL << 30;
-	const char *json = NULL;
-	uint64_t procs = 0;
+	uint64_t bytes = 1ULL << 30, procs = 0;
+	const char *json = NULL, *name = NULL;
+	bool full = false, core_opts = false;
+	struct opt_found o;
 
-	if (argc >= 1 && !strcmp(argv[0], "scale")) {
-		bool full = false;
+	for (int i = 0; i < argc; i++) {
+		const char *v;
 
-		for (int i = 1; i < argc; i++) {
-			if (!strcmp(argv[i], "--full"))
-				full = true;
-			else if (!strcmp(argv[i], "--json") && i + 1 < argc)
-				json = argv[++i];
-			else
-				return bad("unknown or incomplete option '%s'", argv[i]);
+		if (opt_next("bench", bench_opts, argc, argv, &i, &o))
+			return EXIT_USAGE;
+		v = o.value;
+		if (!o.spec) {
+			if (name)
+				return usage_error("bench", "unexpected argument '%s'", argv[i]);
+			if (strcmp(argv[i], "core") && strcmp(argv[i], "scale"))
+				return usage_error("bench", "no benchmark '%s' (there are core "
+						   "and scale)", argv[i]);
+			name = argv[i];
+		} else if (!strcmp(o.spec->name, "--help") || !strcmp(o.spec->name, "-h")) {
+			return print_help(command_find("bench"));
+		} else if (!strcmp(o.spec->name, "--json")) {
+			json = v;
+		} else if (!strcmp(o.spec->name, "--full")) {
+			full = true;
+		} else if (!strcmp(o.spec->name, "--procs")) {
+			core_opts = true;
+			if (parse_count(v, &procs) || procs < 1 || procs > 4096)
+				return usage_error("bench", "bad --procs '%s' (1 to 4096)", v);
+		} else if (!strcmp(o.spec->name, "--bytes")) {
+			core_opts = true;
+			if (rv_parse_size(v, &bytes) || bytes < (1 << 20))
+				return usage_error("bench", "bad --bytes '%s' "
+						   "(at least 1M; K/M/G/T suffixes)", v);
+		} else if (!strcmp(o.spec->name, "--mem")) {
+			core_opts = true;
+			if (rv_parse_size(v, &opt.mem_bytes) || opt.mem_bytes < (64 << 10))
+				return usage_error("bench", "bad --mem size '%s' "
+						   "(at least 64K; K/M/G/T suffixes)", v);
 		}
+	}
+	if (!name)
+		return usage_error("bench", "which benchmark? (there are core and scale)");
+	if (!strcmp(name, "scale")) {
+		if (core_opts)
+			return usage_error("bench", "bench scale takes only --json and --full");
 		return rv_bench_scale(&opt, full, json, stdout);
 	}
-	if (argc < 1 || strcmp(argv[0], "core"))
-		return bad("%s", "bench takes a benchmark name: core or scale");
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (i + 1 >= argc)
-			return bad("unknown or incomplete option '%s'", a);
-		const char *v = argv[++i];
-
-		if (!strcmp(a, "--json"))
-			json = v;
-		else if (!strcmp(a, "--procs")) {
-			if (rv_parse_size(v, &procs) || procs < 1 || procs > 4096)
-				return bad("bad --procs '%s' (1 to 4096)", v);
-		}
-		else if (!strcmp(a, "--bytes")) {
-			if (rv_parse_size(v, &bytes) || bytes < (1 << 20))
-				return bad("bad --bytes '%s'", v);
-		} else if (!strcmp(a, "--mem")) {
-			if (rv_parse_size(v, &opt.mem_bytes))
-				return bad("bad --mem '%s'", v);
-		} else
-			return bad("unknown option '%s'", a);
-	}
+	if (full)
+		return usage_error("bench", "--full is an option of bench scale");
 	return rv_bench_core(&opt, bytes, (int)procs, json, stdout);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc == 0) {
+		list_commands(stdout);
+		return 0;
+	}
+	c = command_find(argv[0]);
+	if (!c) {
+		if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))
+			return print_help(command_find("help"));
+		return usage_error(NULL, "no command '%s'", argv[0]);
+	}
+	/* `revmap help bench core` is `revmap bench core --help` */
+	if (argc > 2 || (argc == 2 && (c->run != cmd_bench ||
+				       (strcmp(argv[1], "core") && strcmp(argv[1], "scale")))))
+		return usage_error("help", "unexpected argument '%s'", argv[argc - 1]);
+	return print_help(c);
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "info"))
-		return cmd_info();
-	if (!strcmp(argv[1], "replay"))
-		return cmd_replay(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "bench"))
-		return cmd_bench(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(stdout);
+	const struct command *c;
+
+	if (argc < 2)
+		return usage_error(NULL, "which command? (replay, info, bench, help)");
+	if (!strcmp(argv[1], "--version")) {
+		if (argc > 2)
+			return usage_error(NULL, "--version takes no arguments");
+		printf("revmap %s\n", REVMAP_VERSION);
 		return 0;
 	}
-	return bad("unknown command '%s'", argv[1]);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(argc - 2, argv + 2);
+	c = command_find(argv[1]);
+	if (!c) {
+		if (argv[1][0] == '-')
+			return usage_error(NULL, "unknown option '%s'", argv[1]);
+		return usage_error(NULL, "unknown command '%s'", argv[1]);
+	}
+	return c->run(argc - 2, argv + 2);
 }

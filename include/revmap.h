@@ -4,8 +4,9 @@
  * revmap is a user-space model of the Linux 6.x virtual-memory system with
  * pluggable reverse mapping.  A simulation (rv_sim) owns one machine:
  * physical memory, processes, files, and the rmap scheme; two simulations
- * can run side by side in one process.  Traces (../shared/spec/trace-v1.md)
- * drive it; its dump compares, byte for byte, with the real kernel's.
+ * can run side by side in one process.  Traces drive it; its dump compares,
+ * byte for byte, with the real kernel's.  The trace and dump format:
+ * docs/trace-format.md (installed as share/doc/revmap/trace-format.md).
  */
 #ifndef REVMAP_H
 #define REVMAP_H
@@ -34,7 +35,7 @@ typedef struct rv_sim rv_sim;
 /* Options of a simulation. */
 struct rv_options {
 	uint64_t mem_bytes;       /* machine memory (default 1 GiB) */
-	const char *scheme;       /* rmap scheme name (NULL: "linux") */
+	const char *scheme;       /* rmap scheme name (NULL: "linux"; "avc" names it too) */
 	int check;                /* RV_CHECK_* */
 	int pkeys;                /* RV_PKEYS_* */
 	uint64_t fail_alloc_at;   /* fault injection: this allocation fails (0: never) */
@@ -54,8 +55,11 @@ void rv_sim_free(rv_sim *s);
 #define RV_CHECKFAIL 3   /* a checker found the state inconsistent */
 
 /*
- * Run a trace file.  dump_path / times_path may be NULL.  Messages
- * ("FILE:LINE: ...") go to errf.
+ * Run a trace file; trace_path "-" reads standard input (named "<stdin>" in
+ * messages).  dump_path / times_path may be NULL; dump_path "-" writes the
+ * dump on standard output.  Messages go to errf, each one line that starts
+ * with "revmap: "; those about a line of the trace go on with "FILE:LINE: "
+ * ("revmap: t.trace:3: expected 0x0, got segv").
  */
 int rv_replay_file(rv_sim *s, const char *trace_path, const char *dump_path,
 		   const char *times_path, FILE *errf);

@@ -18,7 +18,7 @@ const struct rmap_ops *rmap_find_scheme(const char *name)
 {
 	size_t i;
 
-	if (!name)
+	if (!name || !strcmp(name, "avc"))   /* avc: the name Linux's scheme will go by */
 		return schemes[0];
 	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
 		if (!strcmp(schemes[i]->name, name))

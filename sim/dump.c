@@ -1,5 +1,5 @@
 /*
- * sim/dump.c - the canonical dump (../shared/spec/trace-v1.md, "Dump").
+ * sim/dump.c - the canonical dump (docs/trace-format.md, "The dump").
  *
  * The simulator and the Linux tester both describe their final state through
  * these calls, so the two dumps differ only where the states differ.  The one

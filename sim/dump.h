@@ -1,6 +1,6 @@
 /*
- * sim/dump.h - writer of the canonical dump (../shared/spec/trace-v1.md,
- * "Dump").  Both `revmap replay --dump` and the Linux tester write through
+ * sim/dump.h - writer of the canonical dump (docs/trace-format.md,
+ * "The dump").  Both `revmap replay --dump` and the Linux tester write through
  * it, so that the two outputs can only differ in what they describe.
  *
  * Frames are numbered canonically: a raw frame id (a PFN, whatever the

@@ -320,7 +320,8 @@ static struct tr_result do_file(struct rv_sim *s, const struct tr_event *ev)
 		if (f)
 			break;
 		if (!sim_direct_reclaim(s) && !sim_oom_kill(s)) {
-			fprintf(s->errf, "%s:%u: the machine's memory (%llu frames) cannot hold file %s\n",
+			fprintf(s->errf, "revmap: %s:%u: the machine's memory (%llu frames) "
+				"cannot hold file %s\n",
 				s->path, ev->line, (unsigned long long)s->m.nr_frames, ev->name);
 			s->fatal = RV_BADINPUT;
 			return res(RES_ERR, 12);
@@ -564,7 +565,7 @@ static int open_host_files(rv_sim *s, const struct tr_trace *t, FILE *errf)
 			continue;
 		fd = open(t->ev[i].path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-			fprintf(errf, "%s:%u: cannot read host file '%s': %s\n", t->path,
+			fprintf(errf, "revmap: %s:%u: cannot read host file '%s': %s\n", t->path,
 				t->ev[i].line, t->ev[i].path,
 				fd < 0 ? strerror(errno) : "not a regular file");
 			if (fd >= 0)
@@ -667,19 +668,20 @@ static int replay(rv_sim *s, const struct tr_trace *t, const char *dump_path,
 		if (times)
 			fprintf(times, "%u %llu\n", ev->line, (unsigned long long)(now_ns() - t0));
 		if (ev->expect && !tr_result_matches(&results[i], ev->expect)) {
-			fprintf(errf, "%s:%u: expected %s, got %s\n", t->path, ev->line, ev->expect,
-				tr_result_format(&results[i], got, sizeof(got)));
+			fprintf(errf, "revmap: %s:%u: expected %s, got %s\n", t->path, ev->line,
+				ev->expect, tr_result_format(&results[i], got, sizeof(got)));
 			status = RV_MISMATCH;
 		}
 		if (!check_event(s, ev)) {
-			fprintf(errf, "%s:%u: check failed after this line: %s\n", t->path,
+			fprintf(errf, "revmap: %s:%u: check failed after this line: %s\n", t->path,
 				ev->line, s->m.why);
 			status = RV_CHECKFAIL;
 			goto out;
 		}
 	}
 	if (s->opt.check != RV_CHECK_OFF && !check_machine(&s->m)) {
-		fprintf(errf, "%s: check failed at the end of the trace: %s\n", t->path, s->m.why);
+		fprintf(errf, "revmap: %s: check failed at the end of the trace: %s\n", t->path,
+			s->m.why);
 		status = RV_CHECKFAIL;
 		goto out;
 	}
@@ -709,7 +711,7 @@ int rv_replay_file(rv_sim *s, const char *path, const char *dump_path,
 	int status;
 
 	if (tr_parse_file(path, &t, err, sizeof(err))) {
-		fprintf(errf, "%s\n", err);
+		fprintf(errf, "revmap: %s\n", err);
 		return RV_BADINPUT;
 	}
 	status = replay(s, &t, dump_path, times_path, errf);
@@ -725,7 +727,7 @@ int rv_replay_buffer(rv_sim *s, const char *name, const char *text, size_t len,
 	int status;
 
 	if (tr_parse_buffer(name, text, len, &t, err, sizeof(err))) {
-		fprintf(errf, "%s\n", err);
+		fprintf(errf, "revmap: %s\n", err);
 		return RV_BADINPUT;
 	}
 	status = replay(s, &t, dump_path, NULL, errf);

@@ -1,5 +1,5 @@
 /*
- * sim/trace.c - parser of the trace format (../shared/spec/trace-v1.md) and
+ * sim/trace.c - parser of the trace format (docs/trace-format.md) and
  * the textual form of results.
  *
  * The parser reads a whole trace before anything runs, so that a bad line
@@ -1122,11 +1122,54 @@ done:
 	return 0;
 }
 
+/*
+ * Read all of f into a new buffer.  => returns 0 with *buf (malloc'd, to
+ * be freed by the caller) and *len, or -1 with "NAME: why" in err.
+ */
+static int read_whole(FILE *f, const char *name, char **buf, size_t *len,
+		      char *err, size_t errlen)
+{
+	char *b = NULL;
+	size_t n = 0, cap = 0;
+
+	for (;;) {
+		if (cap - n < 65536) {
+			size_t ncap = cap ? cap * 2 : 65536;
+			char *nb = realloc(b, ncap);
+
+			if (!nb) {
+				if (err && errlen)
+					snprintf(err, errlen, "%s: out of memory", name);
+				free(b);
+				return -1;
+			}
+			b = nb;
+			cap = ncap;
+		}
+		size_t got = fread(b + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: cannot read: %s", name, strerror(errno));
+		free(b);
+		return -1;
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
 int tr_parse_file(const char *path, struct tr_trace *out, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
+	bool std_in = strcmp(path, "-") == 0;
+	const char *name = std_in ? "<stdin>" : path;
+	FILE *f = std_in ? stdin : fopen(path, "rb");
 	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	size_t len = 0;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!f) {
@@ -1134,34 +1177,12 @@ int tr_parse_file(const char *path, struct tr_trace *out, char *err, size_t errl
 			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
-	for (;;) {
-		if (cap - len < 65536) {
-			size_t ncap = cap ? cap * 2 : 65536;
-			char *n = realloc(buf, ncap);
-			if (!n) {
-				if (err && errlen)
-					snprintf(err, errlen, "%s: out of memory", path);
-				free(buf);
-				fclose(f);
-				return -1;
-			}
-			buf = n;
-			cap = ncap;
-		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-		free(buf);
+	rc = read_whole(f, name, &buf, &len, err, errlen);
+	if (!std_in)
 		fclose(f);
+	if (rc)
 		return -1;
-	}
-	fclose(f);
-	int rc = tr_parse_buffer(path, buf, len, out, err, errlen);
+	rc = tr_parse_buffer(name, buf, len, out, err, errlen);
 	free(buf);
 	return rc;
 }

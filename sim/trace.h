@@ -1,5 +1,5 @@
 /*
- * sim/trace.h - the trace format of ../shared/spec/trace-v1.md, parsed.
+ * sim/trace.h - the trace format of docs/trace-format.md, parsed.
  *
  * A trace is parsed whole before anything runs: a line that does not parse
  * (or names a pid that does not exist at that point) makes the parser fail
@@ -84,6 +84,9 @@ struct tr_trace {
  * Parse a trace.  => returns 0 and fills *out, or -1 with "PATH:LINE: ..."
  * in err (the whole trace is rejected).  The parser also checks that every
  * pid is live (spawned or forked, not exited) where it is used.
+ * tr_parse_file reads standard input when path is "-", and names it
+ * "<stdin>" (in messages and out->path).  Messages carry no program name:
+ * the caller prefixes its own.
  */
 int tr_parse_file(const char *path, struct tr_trace *out, char *err, size_t errlen);
 int tr_parse_buffer(const char *name, const char *text, size_t len,

@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
 #
-# tests/replay.t - the revmap command line: `revmap replay` and `revmap info`.
+# tests/replay.t - the revmap command line: `revmap replay`, `revmap info`,
+# help, usage errors and messages.
 # TAP; run by prove.  REVMAP_BUILD names the build directory (default build).
 #
 # What is tested:
-#   - malformed traces exit 2 with "FILE:LINE: ..." and run nothing (no dump,
+#   - malformed traces exit 2 with "revmap: FILE:LINE: ..." and run nothing (no dump,
 #     no times file is written), for several kinds of errors;
 #   - every line kind of the spec runs (remap_file_pages included);
 #   - a "= result" mismatch exits 1, names the line, and the rest still runs;
 #   - --dump writes the spec's canonical form, --times one "LINE NS" per event;
+#   - `replay -` reads the trace from stdin: the same dump, messages name
+#     <stdin>;
 #   - --check passes on busy traces (hand-written and, when the build has it,
 #     gentrace's), and `check` lines work;
 #   - bad --mem values are rejected with exit 2;
 #   - `revmap info` shows a frame descriptor of at most 48 bytes;
+#   - `revmap help CMD` and `revmap CMD --help` for every command (exit 0,
+#     stdout, every option named), `revmap help` lists the commands,
+#     `--version` is one line; usage errors are one "revmap: ..." line on
+#     stderr, exit 2; --opt=VALUE is --opt VALUE; every error of a replay
+#     starts with "revmap: "; exit statuses 0, 1, 2;
 #   - OOM: with a tiny --mem the biggest process is killed (its line reads
 #     oom-killed, its later lines killed), exit 0, checkers pass;
 #   - reclaim after madvise free, and compact.
@@ -80,7 +88,7 @@ signalled() { [ "$rc" -ge 128 ] && fail "killed by signal $((rc - 128)); $(errte
 
 # ---------------------------------------------------------------- malformed
 
-# bad NAME LINE PATTERN: replay must exit 2, say "NAME.trace:LINE: " and
+# bad NAME LINE PATTERN: replay must exit 2, say "revmap: NAME.trace:LINE: " and
 # match PATTERN, and run nothing (neither the dump nor the times file appears)
 bad() {
 	local name=$1 line=$2 pat=$3
@@ -88,8 +96,8 @@ bad() {
 	replay "$name" --dump "$name.dump" --times "$name.times"
 	signalled "$name" && return 1
 	[ "$rc" -eq 2 ] || { fail "exit $rc, expected 2; $(errtext "$name")"; return 1; }
-	grep -q "^$name\.trace:$line: " "$name.err" ||
-		{ fail "no '$name.trace:$line: ' message; $(errtext "$name")"; return 1; }
+	grep -q "^revmap: $name\.trace:$line: " "$name.err" ||
+		{ fail "no 'revmap: $name.trace:$line: ' message; $(errtext "$name")"; return 1; }
 	grep -q -- "$pat" "$name.err" ||
 		{ fail "message does not match '$pat'; $(errtext "$name")"; return 1; }
 	[ ! -e "$name.dump" ] || { fail "a dump was written: something ran"; return 1; }
@@ -258,9 +266,9 @@ mismatch() {
 	replay mismatch --dump mismatch.dump
 	signalled mismatch && return 1
 	[ "$rc" -eq 1 ] || { fail "exit $rc, expected 1; $(errtext mismatch)"; return 1; }
-	grep -q '^mismatch\.trace:4: .*0x12.*0x11' mismatch.err ||
+	grep -q '^revmap: mismatch\.trace:4: expected 0x12, got 0x11$' mismatch.err ||
 		{ fail "line 4 not reported with expected and actual values; $(errtext mismatch)"; return 1; }
-	[ "$(grep -c '^mismatch\.trace:' mismatch.err)" -eq 1 ] ||
+	[ "$(grep -c '^revmap: mismatch\.trace:' mismatch.err)" -eq 1 ] ||
 		{ fail "numbers compare by value (17 = 0x11): only line 4 mismatches; $(errtext mismatch)"; return 1; }
 	grep -qx 'op 6 ok' mismatch.dump || { fail "the lines after the mismatch did not run"; return 1; }
 }
@@ -327,6 +335,31 @@ dump_stdout() {
 		{ fail "exit $rc; --dump - differs from --dump FILE"; return 1; }
 }
 t "--dump - writes the same dump on stdout" dump_stdout
+
+# `replay -` reads the trace from standard input: the same dump and times
+# as from the file, and messages name it <stdin>
+dump_stdin() {
+	"$REVMAP" replay - --dump dump.stdin.dump --times dump.stdin.times <dump.trace 2>dump.stdin.err
+	rc=$?
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(head -c 300 dump.stdin.err)"; return 1; }
+	cmp -s dump.want dump.stdin.dump || { fail "the dump from stdin differs from the file's"; return 1; }
+	[ "$(awk '{print $1}' dump.stdin.times | tr '\n' ' ')" = "$(grep '^op ' dump.want | awk '{print $2}' | tr '\n' ' ')" ] ||
+		{ fail "--times with stdin: $(head -c 200 dump.stdin.times)"; return 1; }
+	"$REVMAP" replay - --dump - <dump.trace >dump.stdin.out 2>dump.stdin.err
+	rc=$?
+	[ "$rc" -eq 0 ] && cmp -s dump.want dump.stdin.out ||
+		{ fail "replay - --dump -: exit $rc, or the dump differs"; return 1; }
+	printf '1 spawn\n# two\n1 frobnicate\n' | "$REVMAP" replay - --dump x.dump >/dev/null 2>stdin.err
+	rc=$?
+	[ "$rc" -eq 2 ] || { fail "a bad line on stdin: exit $rc, expected 2"; return 1; }
+	grep -q '^revmap: <stdin>:3: expected a verb' stdin.err || { fail "message does not name <stdin>:3: $(head -c 300 stdin.err)"; return 1; }
+	[ ! -e x.dump ] || { fail "a dump was written for a bad trace on stdin"; return 1; }
+	printf '1 spawn\n1 mmap 0 4096 rw- private,anon = 0x1000\n' | "$REVMAP" replay - >/dev/null 2>stdin.err
+	rc=$?
+	[ "$rc" -eq 1 ] && grep -qx 'revmap: <stdin>:2: expected 0x1000, got 0x1ffffffff000' stdin.err ||
+		{ fail "a mismatch on stdin: exit $rc, $(head -c 300 stdin.err)"; return 1; }
+}
+t "replay - reads the trace from stdin (--dump, --times, messages name <stdin>)" dump_stdin
 
 dump_shape() {
 	# every line of a dump is one of the spec's five forms
@@ -471,6 +504,164 @@ info() {
 	echo "# frame descriptor: $b bytes"
 }
 t "revmap info: frame descriptor size at most 48 bytes" info
+
+# ---------------------------------------------------------------- help, usage
+
+# helps CMD WORD...: `revmap help CMD`, `revmap CMD --help` and `-h` exit 0,
+# write the same text on stdout and nothing on stderr, and name every WORD
+helps() {
+	local cmd=$1 w
+	shift
+	"$REVMAP" help $cmd >help.out 2>help.err || { fail "revmap help $cmd: exit $?"; return 1; }
+	[ ! -s help.err ] || { fail "revmap help $cmd wrote on stderr: $(head -c 200 help.err)"; return 1; }
+	"$REVMAP" $cmd --help >help2.out 2>help2.err || { fail "revmap $cmd --help: exit $?"; return 1; }
+	[ ! -s help2.err ] || { fail "revmap $cmd --help wrote on stderr"; return 1; }
+	cmp -s help.out help2.out || { fail "revmap help $cmd and revmap $cmd --help differ"; return 1; }
+	"$REVMAP" $cmd -h >help3.out 2>&1 && cmp -s help.out help3.out ||
+		{ fail "revmap $cmd -h differs from revmap help $cmd"; return 1; }
+	grep -q "^usage: revmap $cmd" help.out || { fail "no 'usage: revmap $cmd' line"; return 1; }
+	grep -q "^Examples*:" help.out || { fail "no example"; return 1; }
+	for w in "$@"; do
+		grep -qF -- "$w" help.out || { fail "the help does not mention '$w'"; return 1; }
+	done
+	w=$(awk 'length > 79' help.out | head -1)
+	[ -z "$w" ] || { fail "a line longer than 79 columns: $w"; return 1; }
+}
+t "help replay: every option, stdin, the exit statuses, the format's documentation" \
+	helps replay --dump --check --check=full --mem --times --scheme --pkeys on off host \
+	--fail-alloc "TRACE '-'" "standard input" "--mem=64M" avc linux \
+	"scan vmaoff vmaring" "anonvma anonlayer astree vmainode mminode ptechain" "objrmap avc" \
+	"  0  " "  1  " "  2  " "  3  " docs/trace-format.md share/doc/revmap/trace-format.md
+t "help bench: core, scale and their options" \
+	helps bench core scale --bytes --json --mem --procs --full "Exit status"
+t "help info" helps info "frame descriptor"
+t "help help" helps help COMMAND
+
+lists() {
+	local a c
+	for a in help --help -h; do
+		"$REVMAP" $a >list.out 2>list.err || { fail "revmap $a: exit $?"; return 1; }
+		[ ! -s list.err ] || { fail "revmap $a wrote on stderr"; return 1; }
+		for c in replay info bench help --version; do
+			grep -q -- "^ *$c\b" list.out || { fail "revmap $a does not list $c"; return 1; }
+		done
+	done
+	"$REVMAP" help bench >help.out 2>&1
+	"$REVMAP" help bench core >list.out 2>&1 && cmp -s list.out help.out ||
+		{ fail "revmap help bench core is not the help of bench"; return 1; }
+	"$REVMAP" bench core --help >list.out 2>&1 && cmp -s list.out help.out ||
+		{ fail "revmap bench core --help is not the help of bench"; return 1; }
+}
+t "revmap help, --help, -h list the commands" lists
+
+version() {
+	"$REVMAP" --version >v.out 2>v.err || { fail "exit $?"; return 1; }
+	[ "$(wc -l <v.out)" -eq 1 ] && [ ! -s v.err ] || { fail "not one line: $(head -c 300 v.out)"; return 1; }
+	grep -qxE 'revmap [0-9]+\.[0-9]+(\.[0-9]+)?' v.out || { fail "not 'revmap VERSION': $(cat v.out)"; return 1; }
+	"$REVMAP" info >info.out || { fail "revmap info failed"; return 1; }
+	[ "$(head -1 info.out)" = "$(cat v.out)" ] || { fail "info's first line is not the version"; return 1; }
+	[ "$(wc -l <info.out)" -eq 5 ] && grep -q '^rmap schemes: ' info.out ||
+		{ fail "revmap info no longer prints its five lines: $(head -c 300 info.out)"; return 1; }
+}
+t "--version prints exactly one line, the version; info prints what it did" version
+
+# usage ARGS...: exit 2, nothing on stdout, one line on stderr that starts
+# with "revmap: " and points at the help
+usage() {
+	"$REVMAP" "$@" </dev/null >u.out 2>u.err
+	local st=$?
+	[ "$st" -eq 2 ] || { fail "revmap $*: exit $st, expected 2"; return 1; }
+	[ ! -s u.out ] || { fail "revmap $*: wrote on stdout"; return 1; }
+	[ "$(wc -l <u.err)" -eq 1 ] && grep -q "^revmap: .*revmap help" u.err ||
+		{ fail "revmap $*: stderr is not one 'revmap: ... revmap help' line: $(head -c 300 u.err)"; return 1; }
+}
+usages() {
+	mk u <<<'1 spawn'
+	usage || return 1
+	usage frobnicate || return 1
+	usage --frobnicate || return 1
+	usage --version extra || return 1
+	usage help frobnicate || return 1
+	usage replay || return 1
+	usage replay u.trace u.trace || return 1
+	usage replay u.trace --frob || return 1
+	usage replay u.trace --dump || return 1
+	usage replay u.trace --dump= || return 1
+	usage replay u.trace --check=half || return 1
+	usage replay u.trace --check full || return 1
+	usage replay u.trace --pkeys=sometimes || return 1
+	usage replay u.trace --fail-alloc many || return 1
+	usage replay u.trace --mem=1X || return 1
+	usage info extra || return 1
+	usage bench || return 1
+	usage bench frobnicate || return 1
+	usage bench core --procs=0 || return 1
+	usage bench core --procs 4097 || return 1
+	usage bench core --bytes 4K || return 1
+	usage bench core --json || return 1
+	usage bench core --frob || return 1
+	usage bench scale --bytes 5M || return 1
+	usage bench core --full || return 1
+}
+t "usage errors: exit 2, one 'revmap: ...' line on stderr, nothing on stdout" usages
+
+# --opt=VALUE is --opt VALUE
+opt_equals() {
+	printf '1 spawn\n1 mmap 0x100000000000 0x2000 rw- private,anon\n1 w 0x100000000000 7\n' | mk eq
+	"$REVMAP" replay eq.trace --dump eq.1.dump --times eq.1.times --mem 64K --scheme linux \
+		--pkeys off --fail-alloc 0 2>eq.err || { fail "exit $?: $(head -c 300 eq.err)"; return 1; }
+	"$REVMAP" replay --dump=eq.2.dump --times=eq.2.times --mem=64K --scheme=avc \
+		--pkeys=off --fail-alloc=0 eq.trace 2>eq.err || { fail "exit $?: $(head -c 300 eq.err)"; return 1; }
+	cmp -s eq.1.dump eq.2.dump || { fail "the dumps differ"; return 1; }
+	[ -s eq.2.times ] || { fail "--times=FILE wrote nothing"; return 1; }
+	"$REVMAP" replay eq.trace --mem=64K --fail-alloc=1 --dump=eq.3.dump 2>eq.err &&
+		grep -qx 'op 1 oom-killed' eq.3.dump || { fail "--fail-alloc=1 did not fail the first allocation"; return 1; }
+}
+t "--opt=VALUE works as --opt VALUE (and --scheme avc is linux)" opt_equals
+
+# every error of a replay is a line that starts with "revmap: "
+errors_prefixed() {
+	local name st
+	mk e_parse <<<'1 frobnicate'
+	mk e_mismatch <<<'1 spawn = 0x5'
+	mk e_host <<<'hostfile h /nonexistent/revmap-test'
+	mk e_big <<<'file big 0x200000'
+	mk e_ok <<<'1 spawn'
+	for name in e_parse e_mismatch e_host e_big; do
+		"$REVMAP" replay $name.trace --mem 1M >$name.out 2>$name.err
+		[ -s $name.err ] || { fail "$name: no message"; return 1; }
+		grep -qv '^revmap: ' $name.err && { fail "$name: $(errtext $name)"; return 1; }
+		grep -q "^revmap: $name\.trace:1: " $name.err || { fail "$name: no FILE:LINE: $(errtext $name)"; return 1; }
+	done
+	"$REVMAP" replay no-such.trace 2>e.err
+	grep -q '^revmap: no-such\.trace: cannot open' e.err || { fail "missing trace: $(cat e.err)"; return 1; }
+	"$REVMAP" replay e_ok.trace --dump /nonexistent/x.dump 2>e.err
+	st=$?
+	[ $st -eq 2 ] && grep -q '^revmap: cannot write /nonexistent/x.dump' e.err ||
+		{ fail "unwritable dump: exit $st, $(cat e.err)"; return 1; }
+	"$REVMAP" replay e_ok.trace --times /nonexistent/x.times 2>e.err
+	st=$?
+	[ $st -eq 2 ] && grep -q '^revmap: cannot write /nonexistent/x.times' e.err ||
+		{ fail "unwritable times: exit $st, $(cat e.err)"; return 1; }
+	"$REVMAP" replay e_ok.trace --scheme frob 2>e.err
+	st=$?
+	[ $st -eq 2 ] && grep -q "^revmap: unknown rmap scheme 'frob'" e.err ||
+		{ fail "unknown scheme: exit $st, $(cat e.err)"; return 1; }
+}
+t "errors start with 'revmap: ' (trace, mismatch, host file, memory, files, scheme)" errors_prefixed
+
+statuses() {
+	local want st
+	mk s0 <<<'1 spawn = ok'
+	mk s1 <<<'1 spawn = 0'
+	mk s2 <<<'1 spawn = what'
+	for want in 0 1 2; do
+		"$REVMAP" replay s$want.trace --check 2>/dev/null
+		st=$?
+		[ $st -eq $want ] || { fail "s$want.trace: exit $st, expected $want"; return 1; }
+	done
+}
+t "exit status 0 matched, 1 mismatch, 2 bad input" statuses
 
 # ---------------------------------------------------------------- OOM
 

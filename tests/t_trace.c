@@ -1,5 +1,6 @@
 /*
- * tests/t_trace.c - the trace parser and the dump writer (TAP).
+ * tests/t_trace.c - the trace parser and the dump writer (TAP); and the
+ * messages a replay writes ("revmap: FILE:LINE: ...").
  *
  * Expected values are computed independently of the code under test: the
  * FNV-1a digests below come from a separate Python loop, the errno numbers
@@ -7,6 +8,7 @@
  */
 #include "../sim/trace.h"
 #include "../sim/dump.h"
+#include "revmap.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -605,6 +607,92 @@ static void test_dump(void)
 	ok(dump_digest(page) == 0x30ad967141fa6321ULL, "digest of a page holding the word 4");
 }
 
+/* ---------------------------------------------------------------- */
+
+/*
+ * rv_replay_buffer on text; => its status, with what it wrote to errf in
+ * msg (malloc'd).  A fresh 1 MiB machine each time.
+ */
+static int replay_msg(const char *text, const char *dump_path, char **msg)
+{
+	struct rv_options opt = { .mem_bytes = 1 << 20 };
+	char err[256];
+	size_t len = 0;
+	rv_sim *s = rv_sim_new(&opt, err, sizeof(err));
+	FILE *f;
+	int st;
+
+	if (!s) {
+		*msg = strdup(err);
+		return -1;
+	}
+	f = open_memstream(msg, &len);
+	if (!f) {
+		rv_sim_free(s);
+		*msg = strdup("(no memstream)");
+		return -1;
+	}
+	st = rv_replay_buffer(s, "t.trace", text, strlen(text), dump_path, f);
+	fclose(f);
+	rv_sim_free(s);
+	return st;
+}
+
+/*
+ * Is msg whole lines, each starting with "revmap: ", the first with want?
+ * => the answer; msg's newlines become '|' (for the test's name).
+ */
+static bool msg_is(char *msg, const char *want)
+{
+	bool good = strncmp(msg, want, strlen(want)) == 0;
+
+	for (char *p = msg; *p; ) {
+		char *nl = strchr(p, '\n');
+
+		if (strncmp(p, "revmap: ", 8) || !nl) {
+			good = false;
+			break;
+		}
+		*nl = '|';
+		p = nl + 1;
+	}
+	return good;
+}
+
+/* The messages of a replay start with "revmap: ", then FILE:LINE: */
+static void test_messages(void)
+{
+	static const struct {
+		const char *text;       /* the trace */
+		const char *dump;       /* dump path, or NULL */
+		int status;             /* RV_* */
+		const char *want;       /* the message starts so */
+	} cases[] = {
+		{ "1 spawn\n1 frob\n", NULL, RV_BADINPUT,
+		  "revmap: t.trace:2: expected a verb (" },
+		{ "1 spawn\n1 mmap 0x100000000000 4096 rw- private,anon = 0x1000\n", NULL,
+		  RV_MISMATCH, "revmap: t.trace:2: expected 0x1000, got 0x100000000000" },
+		{ "1 spawn\n1 r 0x100000000000 = segv\n1 r 0x100000000000 = 0\n", NULL,
+		  RV_MISMATCH, "revmap: t.trace:3: expected 0, got segv" },
+		{ "hostfile h /nonexistent/t_trace\n", NULL, RV_BADINPUT,
+		  "revmap: t.trace:1: cannot read host file '/nonexistent/t_trace': " },
+		{ "# big\nfile big 0x200000\n", NULL, RV_BADINPUT,
+		  "revmap: t.trace:2: the machine's memory (256 frames) cannot hold file big" },
+		{ "1 spawn\n", "/nonexistent/t_trace.dump", RV_BADINPUT,
+		  "revmap: cannot write /nonexistent/t_trace.dump: " },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *msg = NULL;
+		int st = replay_msg(cases[i].text, cases[i].dump, &msg);
+
+		ok(st == cases[i].status && msg && msg_is(msg, cases[i].want),
+		   "replay message %zu: status %d, '%s' (got %d: %s)", i, cases[i].status,
+		   cases[i].want, st, msg ? msg : "(none)");
+		free(msg);
+	}
+}
+
 int main(void)
 {
 	test_good();
@@ -616,6 +704,7 @@ int main(void)
 	test_names();
 	test_results();
 	test_dump();
+	test_messages();
 	printf("1..%d\n", n_tests);
 	return n_failed ? 1 : 0;
 }
