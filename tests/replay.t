@@ -252,6 +252,16 @@ t "shared anonymous mmap runs (shared with the child)" \
 	runs_and_dumps shared 2 "op 5 0x99" \
 	"vma 0x100000000000 0x100000001000 rw-s 0x0 \[shared-anon\]"
 
+mk swapoff <<'EOF'
+1 spawn
+1 mmap 0x100000000000 4096 rw- private,anon,fixed
+1 w 0x100000000000 0x77
+swapoff = ok
+1 r 0x100000000000 = 0x77
+EOF
+t "swapoff runs (no swap: nothing to bring back, ok)" \
+	runs_and_dumps swapoff 4 "op 4 ok" "op 5 0x77"
+
 # ---------------------------------------------------------------- mismatch
 
 mk mismatch <<'EOF'

@@ -81,16 +81,17 @@ static void test_good(void)
 		"check\n"                                        /* 33 */
 		"reclaim 100 = 42\n"                             /* 34 */
 		"compact 3 = -ENOMEM\n"                          /* 35 */
-		"2 exit\n"                                       /* 36 */
-		"2 spawn\n"                                      /* 37 */
-		"   1\t exit   \n";                              /* 38, no final newline below */
+		"swapoff = ok\n"                                 /* 36 */
+		"2 exit\n"                                       /* 37 */
+		"2 spawn\n"                                      /* 38 */
+		"   1\t exit   \n";                              /* 39, no final newline below */
 	struct tr_trace t;
 	char err[256];
 	int rc = parse(text, &t, err, sizeof(err));
 	ok(rc == 0, "good trace parses (%s)", rc ? err : "no error");
 	if (rc)
 		return;
-	ok(t.n == 35, "35 events, got %zu", t.n);
+	ok(t.n == 36, "36 events, got %zu", t.n);
 	ok(strcmp(t.path, "t.trace") == 0, "path kept");
 
 	const struct tr_event *e = t.ev;
@@ -142,9 +143,10 @@ static void test_good(void)
 	ok(e[30].kind == TR_RECLAIM && e[30].value == 100 && strcmp(e[30].expect, "42") == 0,
 	   "reclaim pages in value");
 	ok(e[31].kind == TR_COMPACT && e[31].value == 3, "compact order in value");
-	ok(e[32].kind == TR_EXIT && e[32].pid == 2, "exit");
-	ok(e[33].kind == TR_SPAWN && e[33].pid == 2 && e[33].line == 37, "spawn after exit");
-	ok(e[34].kind == TR_EXIT && e[34].pid == 1 && e[34].line == 38,
+	ok(e[32].kind == TR_SWAPOFF && e[32].pid == 0 && e[32].line == 36, "swapoff");
+	ok(e[33].kind == TR_EXIT && e[33].pid == 2, "exit");
+	ok(e[34].kind == TR_SPAWN && e[34].pid == 2 && e[34].line == 38, "spawn after exit");
+	ok(e[35].kind == TR_EXIT && e[35].pid == 1 && e[35].line == 39,
 	   "spaces and tabs, last line without newline");
 	tr_free(&t);
 	ok(t.ev == NULL && t.n == 0, "tr_free clears");
@@ -193,6 +195,7 @@ static const struct bad bad_cases[] = {
 	{ "1 check\n", 1, "take no pid" },
 	{ "reclaim\n", 1, "expected a number of pages" },
 	{ "compact x\n", 1, "expected an order" },
+	{ "swapoff now\n", 1, "after swapoff, got 'now'" },
 	{ "check 1\n", 1, "got '1'" },
 	{ "1 spawn\n1 jump\n", 2, "expected a verb" },
 	{ "1 spawn\nspawn 1\n", 2, "expected a pid or one of" },
