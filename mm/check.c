@@ -291,14 +291,13 @@ out:
 
 /*
  * The set of PTEs one rmap walk of a frame found, to see that it finds
- * each at most once, and every PTE it must: open addressing on (mm, addr);
- * a slot is in the set when its generation is the current one, so that
- * emptying the set costs nothing.
+ * each at most once, and every PTE it must: open addressing on the PTE's
+ * own address (one per (mm, address)); a slot is in the set when its
+ * generation is the current one, so that emptying the set costs nothing.
  */
 struct found_set {
 	struct found_slot {
-		struct vm_mm *mm;
-		uint64_t addr;
+		const pte_t *pte;
 		uint32_t gen;
 	} *slot;
 	size_t cap;                /* slots, a power of two */
@@ -306,21 +305,13 @@ struct found_set {
 	uint32_t gen;              /* the current walk's generation */
 };
 
-static size_t found_hash(const struct vm_mm *mm, uint64_t addr, size_t mask)
+/* the slot of pte: its own, or the empty one where it would go */
+static struct found_slot *found_slot(struct found_set *fs, const pte_t *pte)
 {
-	uint64_t x = (uint64_t)(uintptr_t)mm ^ (addr * 0x9e3779b97f4a7c15ULL);
+	size_t mask = fs->cap - 1;
+	size_t i = (size_t)(((uint64_t)(uintptr_t)pte >> 3) * 0x9e3779b97f4a7c15ULL >> 20) & mask;
 
-	x ^= x >> 29;
-	return (size_t)(x * 0xbf58476d1ce4e5b9ULL >> 17) & mask;
-}
-
-/* the slot of (mm, addr): its own, or the empty one where it would go */
-static struct found_slot *found_slot(struct found_set *fs, const struct vm_mm *mm,
-				     uint64_t addr)
-{
-	size_t mask = fs->cap - 1, i = found_hash(mm, addr, mask);
-
-	while (fs->slot[i].gen == fs->gen && (fs->slot[i].mm != mm || fs->slot[i].addr != addr))
+	while (fs->slot[i].gen == fs->gen && fs->slot[i].pte != pte)
 		i = (i + 1) & mask;
 	return &fs->slot[i];
 }
@@ -372,21 +363,22 @@ static int found_pte(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
 			     w->m->rmap->name, (unsigned long long)w->pfn);
 		return 1;
 	}
-	s = found_slot(fs, vma->mm, addr);
+	s = found_slot(fs, pte);
 	if (s->gen == fs->gen) {
 		w->ok = fail(w->m, "rmap: the %s walk of pfn %llu returns pid %d %#llx twice",
 			     w->m->rmap->name, (unsigned long long)w->pfn, vma->mm->id,
 			     (unsigned long long)addr);
 		return 1;
 	}
-	*s = (struct found_slot){ vma->mm, addr, fs->gen };
+	*s = (struct found_slot){ pte, fs->gen };
 	return 0;
 }
 
 /* a PTE the walk of its frame must find */
 struct cq_pte {
 	uint64_t pfn;              /* the frame it maps */
-	struct vm_mm *mm;          /* where */
+	const pte_t *pte;          /* the entry itself */
+	struct vm_mm *mm;          /* where, for messages */
 	uint64_t addr;
 };
 
@@ -415,7 +407,7 @@ static bool frame_walk_sound(struct vm_machine *m, struct found_set *fs, uint64_
 		return fail(m, "rmap: the %s walk of pfn %llu finds %zu PTEs, its mapcount is %d",
 			    m->rmap->name, (unsigned long long)pfn, fs->n, f->mapcount);
 	for (size_t j = 0; j < nmust; j++)
-		if (found_slot(fs, must[j].mm, must[j].addr)->gen != fs->gen)
+		if (found_slot(fs, must[j].pte)->gen != fs->gen)
 			return fail(m, "rmap: the %s walk of pfn %llu does not find pid %d %#llx",
 				    m->rmap->name, (unsigned long long)pfn, must[j].mm->id,
 				    (unsigned long long)must[j].addr);
@@ -742,7 +734,8 @@ static int cq_seen_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 		return 1;
 	}
 	if (counts)
-		CQ_PUSH(w->cq, seen, nseen, cap_seen, ((struct cq_pte){ pte_pfn(*pte), mm, addr }));
+		CQ_PUSH(w->cq, seen, nseen, cap_seen,
+			((struct cq_pte){ pte_pfn(*pte), pte, mm, addr }));
 	return 0;
 }
 
@@ -806,15 +799,12 @@ static bool check_changed_files(struct vm_machine *m, struct vm_checkq *cq)
 	return true;
 }
 
+/* PTEs by the frame they map */
 static int cq_cmp_pte(const void *a, const void *b)
 {
 	const struct cq_pte *x = a, *y = b;
 
-	if (x->pfn != y->pfn)
-		return x->pfn < y->pfn ? -1 : 1;
-	if (x->mm != y->mm)
-		return (uintptr_t)x->mm < (uintptr_t)y->mm ? -1 : 1;
-	return (x->addr > y->addr) - (x->addr < y->addr);
+	return (x->pfn > y->pfn) - (x->pfn < y->pfn);
 }
 
 static int cq_cmp_pfn(const void *a, const void *b)
