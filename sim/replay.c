@@ -445,6 +445,8 @@ static struct tr_result run_event(struct rv_sim *s, const struct tr_event *ev)
 	case TR_TOUCH: {
 		uint64_t a = ev->addr & PAGE_MASK, end = ev->addr + ev->len;
 
+		if (ev->len == 0)
+			return res(RES_OK, 0);     /* an empty range covers no page */
 		if (end < ev->addr)
 			end = UINT64_MAX;
 		for (; a < end; a += PAGE_SIZE) {
