@@ -279,9 +279,11 @@ int populate_range(struct vm_area *vma, uint64_t start, uint64_t end, bool write
 		int r;
 
 		if (pte && pte_present(*pte) && (!write || pte_write(*pte))) {
-			*pte |= PTE_ACCESSED;
-			if (write && pte_pfn(*pte) != m->zero_pfn)
+			/* follow_page_pte's FOLL_TOUCH dirties the page only
+			 * when its PTE is clean */
+			if (write && !(*pte & PTE_DIRTY) && pte_pfn(*pte) != m->zero_pfn)
 				pfn_frame(m, pte_pfn(*pte))->flags |= PG_DIRTY;
+			*pte |= PTE_ACCESSED;
 			continue;
 		}
 		r = __handle_mm_fault(vma, a, write, &pte);
