@@ -1493,6 +1493,29 @@ static void ev_truncate(void)
 	f->size = ns;
 }
 
+/* an fwrite line of f at off: with the default value, 0, or any */
+static void fwrite_out(struct gfile *f, uint64_t off)
+{
+	uint64_t y = below(100);
+	if (y < 45)
+		out("fwrite %s 0x%" PRIx64, f->name, off);
+	else if (y < 55)
+		out("fwrite %s 0x%" PRIx64 " 0", f->name, off);
+	else
+		out("fwrite %s 0x%" PRIx64 " 0x%" PRIx64, f->name, off, rnd());
+}
+
+/* an offset in [lo, hi) of f where 8 bytes fit, any byte or aligned; or
+   anywhere in f if they do not fit there */
+static uint64_t fwrite_off_in(const struct gfile *f, uint64_t lo, uint64_t hi)
+{
+	if (hi > f->size)
+		hi = f->size;
+	if (hi >= lo + 8)
+		return chance(70) ? lo + below(hi - lo - 7) : lo + 8 * below((hi - lo) / 8);
+	return below(f->size - 7);
+}
+
 /*
  * pwrite of 8 bytes anywhere they fit in the file: straddling two pages,
  * ending exactly at its end, into a hole (after truncate grew the file or
@@ -1515,11 +1538,7 @@ static void ev_fwrite(void)
 		off = size - 8;                         /* ending exactly at EOF */
 	} else if (x < 50 && f->nholes) {               /* into a hole */
 		unsigned h = (unsigned)below(f->nholes < MAX_HOLES ? f->nholes : MAX_HOLES);
-		uint64_t lo = f->hole_lo[h], hi = f->hole_hi[h] < size ? f->hole_hi[h] : size;
-		if (hi >= lo + 8)
-			off = chance(70) ? lo + below(hi - lo - 7) : lo + 8 * below((hi - lo) / 8);
-		else
-			off = below(size - 7);
+		off = fwrite_off_in(f, f->hole_lo[h], f->hole_hi[h]);
 	} else if (x < 60 && size > PG) {
 		off = between(pg_down(size - 8), size - 8);     /* the last page */
 	} else if (x < 80) {
@@ -1527,13 +1546,7 @@ static void ev_fwrite(void)
 	} else {
 		off = 8 * below(size / 8);
 	}
-	uint64_t y = below(100);
-	if (y < 45)
-		out("fwrite %s 0x%" PRIx64, f->name, off);
-	else if (y < 55)
-		out("fwrite %s 0x%" PRIx64 " 0", f->name, off);
-	else
-		out("fwrite %s 0x%" PRIx64 " 0x%" PRIx64, f->name, off, rnd());
+	fwrite_out(f, off);
 }
 
 /*
@@ -1733,7 +1746,11 @@ static void ev_obj_madvise(struct proc *p)
 	if (a == 6 && r->kind == RK_FILE && r->shared) {
 		/* a punched hole, for fwrite to write into */
 		uint64_t he = e < r->e ? e : r->e;
-		file_hole(&files[r->obj], (r->pgoff + i) * PG, (r->pgoff + (he - r->s) / PG) * PG);
+		struct gfile *f = &files[r->obj];
+		uint64_t lo = (r->pgoff + i) * PG, hi = (r->pgoff + (he - r->s) / PG) * PG;
+		file_hole(f, lo, hi);
+		if (f->size >= 8 && chance(35))
+			fwrite_out(f, fwrite_off_in(f, lo, hi));        /* into it at once */
 	}
 	if (a == 1)
 		apply_all(p, addr, e, RF_RAND, RF_SEQ);
