@@ -14,7 +14,8 @@
 #   - bad --mem values are rejected with exit 2;
 #   - `revmap info` shows a frame descriptor of at most 48 bytes;
 #   - OOM: with a tiny --mem the biggest process is killed (its line reads
-#     oom-killed, its later lines killed), exit 0, checkers pass;
+#     oom-killed, its later lines killed), exit 0, checkers pass; a fault
+#     whose own hole page reclaim keeps freeing ends there too;
 #   - reclaim after madvise free, and compact.
 # Known bugs are TAP TODO tests ("not ok N - ... # TODO bug: ...").
 
@@ -529,6 +530,37 @@ oom_self() {
 	dump_shape oom_self.dump
 }
 t "OOM: the faulting process itself is killed: oom-killed, then killed" oom_self
+
+# A copy-on-write fault on a file hole page while memory is full: the fault
+# allocates the (clean) hole page, fails to get the anonymous copy, and
+# leaves the hole page in the cache; reclaim frees exactly that page, the
+# retry allocates it again...  Reclaim is retried a bounded number of times
+# (as the page allocator's should_reclaim_retry), then the OOM killer takes
+# the biggest process (2, all locked shared memory) and the write completes.
+# (Found by fuzzing; it looped forever.)
+mk oom_reclaim_loop <<'EOF'
+file f 4096
+truncate f 0x100000
+1 spawn
+1 mmap 0x100000000000 0x10000 rw- private f 0
+1 r 0x100000005000 = 0
+2 spawn
+2 mmap 0x100000100000 0x200000 rw- shared,anon,fixed,locked
+1 w 0x100000005000 = ok
+2 r 0x100000100000 = killed
+check
+EOF
+oom_reclaim_loop() {
+	( timeout 60 "$REVMAP" replay oom_reclaim_loop.trace --mem 1M --check \
+		--dump oom_reclaim_loop.dump >oom_reclaim_loop.out 2>oom_reclaim_loop.err; exit $? ) 2>/dev/null
+	rc=$?
+	[ "$rc" -ne 124 ] || { fail "still looping after 60 s"; return 1; }
+	signalled oom_reclaim_loop && return 1
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext oom_reclaim_loop)"; return 1; }
+	grep -q '^proc 2' oom_reclaim_loop.dump && { fail "process 2 is still in the dump"; return 1; }
+	dump_shape oom_reclaim_loop.dump
+}
+t "OOM: a fault whose hole page reclaim keeps freeing ends in the OOM killer" oom_reclaim_loop
 
 # ---------------------------------------------------------------- reclaim, compact
 
