@@ -183,6 +183,8 @@ static uint64_t len(struct gen *g)
 	default:
 		if (b & 1)
 			return 0x200000 * (1 + (b & 6));                    /* MiBs */
+		if (b & 2)
+			return ~0ULL - byte(&g->in) * (PG / 4);   /* wraps, or rounds up past 2^64 */
 		return u64(&g->in) >> (byte(&g->in) & 63);
 	}
 }
@@ -340,6 +342,8 @@ static void pid_event(struct gen *g, int pid, unsigned op)
 
 		if ((a & (PG - 1)) > PG - 8)         /* the 8 bytes within one page */
 			a = (a & ~(PG - 1)) | (PG - 8 - (a & 7));
+		else if (!(a & (PG - 1)) && ((a >> 12) & 7) == 7)
+			a |= PG - 8;                    /* the last 8 bytes of the page */
 		if (op == 9)
 			put(o, "%d r %s\n", pid, num(a));
 		else if (a & 0x10)
