@@ -513,8 +513,16 @@ int vm_munlock(struct vm_mm *mm, uint64_t start, uint64_t len)
 
 /* ---------------- brk ---------------- */
 
+/*
+ * brkbase: the heap starts, empty, at addr (what exec leaves; the Linux
+ * tester sets it with prctl(PR_SET_MM_MAP)).  => -EINVAL, nothing changed,
+ * for an address outside [mmap_min_addr, TASK_SIZE) (kernel/sys.c
+ * validate_prctl_map_addr).
+ */
 int vm_brkbase(struct vm_mm *mm, uint64_t addr)
 {
+	if (addr < MMAP_MIN_ADDR || addr >= TASK_SIZE)
+		return -22;
 	mm->start_brk = addr;
 	mm->brk = addr;
 	return 0;
