@@ -480,6 +480,8 @@ static struct tr_result run_event(struct rv_sim *s, const struct tr_event *ev)
 	case TR_COMPACT:
 		return sim_compact(s, ev->value > MAX_ORDER ? MAX_ORDER + 1 : (unsigned)ev->value)
 			? res(RES_ERR, 12) : res(RES_OK, 0);
+	case TR_SWAPOFF:
+		return res(RES_OK, 0);   /* no swap yet: nothing is swapped out */
 	default:
 		return res(RES_ERR, 38);  /* ENOSYS: rejected before running */
 	}

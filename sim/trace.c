@@ -120,7 +120,7 @@ static const char *const kind_names[TR_NR_KINDS] = {
 	[TR_MUNLOCK] = "munlock", [TR_BRKBASE] = "brkbase", [TR_BRK] = "brk",
 	[TR_REMAP_FILE_PAGES] = "remap_file_pages", [TR_READ] = "r",
 	[TR_WRITE] = "w", [TR_TOUCH] = "touch", [TR_CHECK] = "check",
-	[TR_RECLAIM] = "reclaim", [TR_COMPACT] = "compact",
+	[TR_RECLAIM] = "reclaim", [TR_COMPACT] = "compact", [TR_SWAPOFF] = "swapoff",
 };
 
 static const char *const advice_names[TR_NR_ADVICE] = {
@@ -695,7 +695,7 @@ static const struct { const char *name; enum tr_kind kind; } bare_verbs[] = {
 	{ "file", TR_FILE }, { "hostfile", TR_HOSTFILE },
 	{ "truncate", TR_TRUNCATE }, { "fwrite", TR_FWRITE },
 	{ "check", TR_CHECK }, { "reclaim", TR_RECLAIM },
-	{ "compact", TR_COMPACT },
+	{ "compact", TR_COMPACT }, { "swapoff", TR_SWAPOFF },
 };
 
 #define PID_VERBS "spawn fork exec exit mmap munmap mprotect mremap madvise " \
@@ -923,6 +923,8 @@ static int parse_bare_event(struct parser *ps, struct tr_event *ev)
 		if (get_num(ps, "an order", &ev->value))
 			return -1;
 		return end_of_line(ps, "compact");
+	case TR_SWAPOFF:
+		return end_of_line(ps, "swapoff");
 	default:
 		return perr(ps, "internal error: kind %d", (int)ev->kind);
 	}
@@ -1058,7 +1060,7 @@ static int parse_line(struct parser *ps, const char *p, size_t n, bool *seen_fir
 			return parse_bare_event(ps, ev);
 		}
 	return perr(ps, "expected a pid or one of file hostfile truncate fwrite check "
-		    "reclaim compact, got '%s'", show(ps, t0));
+		    "reclaim compact swapoff, got '%s'", show(ps, t0));
 }
 
 void tr_free(struct tr_trace *t)

@@ -6,7 +6,7 @@
 # What is tested:
 #   - malformed traces exit 2 with "FILE:LINE: ..." and run nothing (no dump,
 #     no times file is written), for several kinds of errors;
-#   - every line kind of the spec runs (remap_file_pages included);
+#   - every line kind of the spec runs (remap_file_pages, swapoff included);
 #   - a "= result" mismatch exits 1, names the line, and the rest still runs;
 #   - --dump writes the spec's canonical form, --times one "LINE NS" per event;
 #   - --check passes on busy traces (hand-written and, when the build has it,
@@ -202,6 +202,22 @@ rfp() {
 	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext rfp)"; return 1; }
 }
 t "remap_file_pages of private memory is -EINVAL" rfp
+
+# swapoff: without swap nothing is swapped out, and it does nothing
+mk swapoff <<'EOF'
+1 spawn
+1 mmap 0x100000000000 8192 rw- private,anon,fixed
+1 w 0x100000000000 0x55
+swapoff = ok
+1 r 0x100000000000 = 0x55
+check
+EOF
+swapoff() {
+	replay swapoff --check
+	signalled swapoff && return 1
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext swapoff)"; return 1; }
+}
+t "swapoff runs (without swap it does nothing)" swapoff
 
 # file and shared mappings run, and the dump says what they did
 runs_and_dumps() {

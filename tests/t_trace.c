@@ -193,6 +193,7 @@ static const struct bad bad_cases[] = {
 	{ "1 check\n", 1, "take no pid" },
 	{ "reclaim\n", 1, "expected a number of pages" },
 	{ "compact x\n", 1, "expected an order" },
+	{ "swapoff 1\n", 1, "got '1'" },
 	{ "check 1\n", 1, "got '1'" },
 	{ "1 spawn\n1 jump\n", 2, "expected a verb" },
 	{ "1 spawn\nspawn 1\n", 2, "expected a pid or one of" },
@@ -570,6 +571,19 @@ static void test_dump(void)
 	ok(dump_digest(page) == 0x30ad967141fa6321ULL, "digest of a page holding the word 4");
 }
 
+static void test_swapoff(void)
+{
+	struct tr_trace t;
+	char err[256];
+	int rc = parse("swapoff = ok\nswapoff\t# no swap\n", &t, err, sizeof(err));
+
+	ok(rc == 0 && t.n == 2 && t.ev[0].kind == TR_SWAPOFF && t.ev[0].pid == 0 &&
+	   strcmp(t.ev[0].expect, "ok") == 0 && t.ev[1].kind == TR_SWAPOFF,
+	   "swapoff (%s)", rc ? err : "no error");
+	if (!rc)
+		tr_free(&t);
+}
+
 int main(void)
 {
 	test_good();
@@ -581,6 +595,7 @@ int main(void)
 	test_names();
 	test_results();
 	test_dump();
+	test_swapoff();
 	printf("1..%d\n", n_tests);
 	return n_failed ? 1 : 0;
 }

@@ -1423,6 +1423,7 @@ static const char *unsupported(const struct tr_event *ev, struct brk_state *bs)
 	case TR_CHECK: return "check";
 	case TR_RECLAIM: return "reclaim";
 	case TR_COMPACT: return "compact";
+	case TR_SWAPOFF: return "swapoff";
 	case TR_HOSTFILE: return "hostfile (traces for the tester use file)";
 	case TR_FILE:
 		if (strcmp(ev->name, ".") == 0 || strcmp(ev->name, "..") == 0 ||

@@ -9,8 +9,8 @@
  * remap_file_pages with
  * addresses mostly inside a 64-page window so that operations collide,
  * r/w/touch, files (file, truncate, fwrite, private and shared file
- * mappings), shared anonymous memory, and the directives check, reclaim and
- * compact.  It makes the argument shapes tools/gentrace-coverage.md lists:
+ * mappings), shared anonymous memory, and the directives check, reclaim,
+ * compact and swapoff.  It makes the argument shapes tools/gentrace-coverage.md lists:
  * every prot and flag combination, unaligned addresses, lengths and file
  * offsets, lengths of 0 and huge ones, fwrite straddling two pages or ending
  * at EOF (into holes when a truncate grew the file), truncate to any size
@@ -395,7 +395,7 @@ static void other_event(struct gen *g, unsigned op)
 
 	switch (op) {
 	case 0:
-		put(o, "check\n");
+		put(o, (b & 6) == 6 ? "swapoff\n" : "check\n");
 		break;
 	case 1:
 		put(o, "reclaim %u\n", byte(&g->in));
