@@ -491,7 +491,7 @@ static uint64_t pick_addr(struct proc *p)
 	uint64_t x = below(100);
 	if (!r || x >= 92) {
 		if (p->has_base && chance(40))
-			return p->base + below(8) * PG;
+			return pg_down(p->base) + below(8) * PG;  /* the base may be inside a page */
 		if (chance(50))
 			return pick_free_spot(1);
 		return WIN_LO + below((WIN_HI - WIN_LO) / PG) * PG;
