@@ -43,7 +43,7 @@ static int map_new_anon(struct vm_area *vma, uint64_t addr, pte_t *pte,
 	if (copy_from != m->zero_pfn)
 		memcpy(pfn_data(m, pfn), pfn_data(m, copy_from), PAGE_SIZE);
 	f = pfn_frame(m, pfn);
-	f->flags = PG_ANON | PG_ANON_EXCL | PG_DIRTY;
+	f->flags = PG_ANON | PG_ANON_EXCL;    /* the PTE is dirty, the page is not */
 	f->mapcount = 1;
 	m->rmap->page_add_new_anon(f, vma, addr);
 	check_note_pte(mm, addr);
@@ -82,7 +82,7 @@ static int do_wp_page(struct vm_area *vma, uint64_t addr, pte_t *pte)
 		/* wp_can_reuse_anon_folio: nobody else maps it */
 		if (!(f->flags & PG_ANON_EXCL))
 			m->rmap->page_move_anon(f, vma);
-		f->flags |= PG_ANON_EXCL | PG_DIRTY;
+		f->flags |= PG_ANON_EXCL;
 		*pte |= PTE_WRITE | PTE_DIRTY | PTE_ACCESSED;
 		check_note_pte(vma->mm, addr);
 		m->stats.cow_reuses++;

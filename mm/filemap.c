@@ -318,11 +318,15 @@ static void cache_remove_range(struct vm_file *f, uint64_t first, uint64_t last)
  * shmem_setattr: shrinking unmaps every page past the new end from every
  * address space (private copies too), drops those pages from the cache and
  * zeroes the tail of the last partial page.
+ * => a size of 2^63 or more is a negative loff_t: -EINVAL, nothing changes
+ *    (fs/open.c do_sys_ftruncate).
  */
 int file_truncate(struct vm_file *f, uint64_t size)
 {
 	uint64_t old = f->size;
 
+	if (size > (uint64_t)INT64_MAX)
+		return -22;
 	check_note_file(f);
 	f->size = size;
 	/* tmpfs truncates whenever the size does not grow: a same-size

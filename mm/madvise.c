@@ -5,8 +5,9 @@
  * wipeonfork keeponfork) splits and merges VMAs like mprotect; advice that
  * acts on pages does:
  *   dontneed        unmap the pages (anonymous memory reads as zero again)
- *   free            mark exclusively mapped pages lazily freeable: they
- *                   stay mapped until reclaim finds them still clean
+ *   free            mark pages lazily freeable (shared ones only while
+ *                   the page is clean): they stay mapped until reclaim
+ *                   finds them still clean
  *   pageout         reclaim now the pages only this mapping maps: without
  *                   swap, lazily freed clean anonymous pages go, page-cache
  *                   pages are unmapped (and stay cached), the rest stay
@@ -19,28 +20,40 @@
 #include "mm.h"
 #include "../rmap/rmap.h"
 
-/* the anonymous page pte maps, if this is its only mapping; else NULL
- * (MADV_FREE and MADV_PAGEOUT leave shared and zero pages alone) */
-static struct vm_frame *exclusive_anon(struct vm_mm *mm, pte_t *pte)
+static int mapped_locked(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
 {
+	return (vma->flags & VM_LOCKED) != 0;
+}
+
+/*
+ * madvise_free_pte_range: the PTE is made old and clean and the page lazily
+ * freeable, even when others map it too -- unless the page itself is dirty
+ * (a store reached it through a PTE that is gone, or get_user_pages dirtied
+ * it): then only an exclusive page qualifies, and it is made clean.  Dirty
+ * PTEs of other mappings stay; reclaim looks at those.  folio_mark_lazyfree
+ * leaves an mlocked (unevictable) page as it is: one that some VM_LOCKED VMA
+ * maps.  The zero page is skipped.
+ */
+static int free_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct vm_machine *m = mm->machine;
 	uint64_t pfn = pte_pfn(*pte);
 	struct vm_frame *f;
 
-	if (pfn == mm->machine->zero_pfn)
-		return NULL;
-	f = pfn_frame(mm->machine, pfn);
-	return (f->flags & PG_ANON) && f->mapcount == 1 ? f : NULL;
-}
-
-static int free_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
-{
-	struct vm_frame *f = exclusive_anon(mm, pte);
-
-	if (f) {
-		f->flags = (f->flags & ~PG_DIRTY) | PG_LAZYFREE;
-		*pte &= ~(PTE_DIRTY | PTE_ACCESSED);
-		check_note_pte(mm, addr);
+	if (pfn == m->zero_pfn)
+		return 0;
+	f = pfn_frame(m, pfn);
+	if (!(f->flags & PG_ANON))
+		return 0;
+	if (f->flags & PG_DIRTY) {
+		if (f->mapcount != 1)
+			return 0;
+		f->flags &= ~PG_DIRTY;
 	}
+	*pte &= ~(PTE_DIRTY | PTE_ACCESSED);
+	check_note_pte(mm, addr);
+	if (!rmap_walk(m, f, mapped_locked, NULL))
+		f->flags |= PG_LAZYFREE;
 	return 0;
 }
 

@@ -279,9 +279,11 @@ int populate_range(struct vm_area *vma, uint64_t start, uint64_t end, bool write
 		int r;
 
 		if (pte && pte_present(*pte) && (!write || pte_write(*pte))) {
-			*pte |= PTE_ACCESSED;
-			if (write && pte_pfn(*pte) != m->zero_pfn)
+			/* follow_page_pte's FOLL_TOUCH dirties the page only
+			 * when its PTE is clean */
+			if (write && !(*pte & PTE_DIRTY) && pte_pfn(*pte) != m->zero_pfn)
 				pfn_frame(m, pte_pfn(*pte))->flags |= PG_DIRTY;
+			*pte |= PTE_ACCESSED;
 			continue;
 		}
 		r = __handle_mm_fault(vma, a, write, &pte);
@@ -511,8 +513,16 @@ int vm_munlock(struct vm_mm *mm, uint64_t start, uint64_t len)
 
 /* ---------------- brk ---------------- */
 
+/*
+ * brkbase: the heap starts, empty, at addr (what exec leaves; the Linux
+ * tester sets it with prctl(PR_SET_MM_MAP)).  => -EINVAL, nothing changed,
+ * for an address outside [mmap_min_addr, TASK_SIZE) (kernel/sys.c
+ * validate_prctl_map_addr).
+ */
 int vm_brkbase(struct vm_mm *mm, uint64_t addr)
 {
+	if (addr < MMAP_MIN_ADDR || addr >= TASK_SIZE)
+		return -22;
 	mm->start_brk = addr;
 	mm->brk = addr;
 	return 0;

@@ -184,8 +184,10 @@ void zap_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte)
 		struct vm_frame *f = pfn_frame(m, pfn);
 
 		VM_BUG_ON(f->mapcount <= 0);
-		/* a store through the mapping makes the page dirty for good */
-		if (p & PTE_DIRTY)
+		/* a store through the mapping makes a page-cache page dirty for
+		 * good; an anonymous page's dirty bit dies with its PTE
+		 * (zap_present_folio_ptes) */
+		if ((p & PTE_DIRTY) && !(f->flags & PG_ANON))
 			f->flags |= PG_DIRTY;
 		f->mapcount--;
 		mm->rss--;

@@ -233,15 +233,26 @@ static struct tr_result res_addr(uint64_t a)
 }
 
 /*
- * A fault that could not get memory: reclaim first; if nothing could go,
- * the OOM killer picks a victim; if it is us, the line reads oom-killed;
+ * How many times one event may reclaim and retry before the OOM killer is
+ * called even though reclaim freed something (the page allocator gives up
+ * too: should_reclaim_retry, MAX_RECLAIM_RETRIES).  A failed fault or
+ * fwrite leaves the clean page-cache page it allocated in a hole (Linux
+ * holds it while it allocates the rest); reclaim frees that very page, the
+ * retry allocates it again, and without a limit this never ends.
+ */
+#define MAX_RECLAIM_RETRIES 16
+
+/*
+ * A fault that could not get memory: reclaim first (at most
+ * MAX_RECLAIM_RETRIES times, counted in *tries); if nothing could go, the
+ * OOM killer picks a victim; if it is us, the line reads oom-killed;
  * otherwise the access is retried.  => true to retry
  */
-static bool oom(struct rv_sim *s, struct sim_proc *p, struct tr_result *r)
+static bool oom(struct rv_sim *s, struct sim_proc *p, struct tr_result *r, unsigned *tries)
 {
 	int victim;
 
-	if (sim_direct_reclaim(s))
+	if ((*tries)++ < MAX_RECLAIM_RETRIES && sim_direct_reclaim(s))
 		return true;
 	victim = sim_oom_kill(s);
 
@@ -262,6 +273,7 @@ static struct tr_result do_access(struct rv_sim *s, struct sim_proc *p,
 {
 	struct tr_result r;
 	uint64_t v = value;
+	unsigned tries = 0;
 	int f;
 
 	for (;;) {
@@ -269,7 +281,7 @@ static struct tr_result do_access(struct rv_sim *s, struct sim_proc *p,
 			  : mmu_load(&s->m, p->mm, addr, &v);
 		if (f != VM_FAULT_OOM)
 			break;
-		if (!oom(s, p, &r))
+		if (!oom(s, p, &r, &tries))
 			return r;
 	}
 	if (f != VM_FAULT_OK)
@@ -282,6 +294,7 @@ static struct tr_result new_mm(struct rv_sim *s, struct sim_proc *p,
 			       struct vm_mm *parent, struct vm_mm **out)
 {
 	struct tr_result r = res(RES_OK, 0);
+	unsigned tries = 0;
 
 	for (;;) {
 		int err = 0;
@@ -292,7 +305,7 @@ static struct tr_result new_mm(struct rv_sim *s, struct sim_proc *p,
 			err = -12;
 		if (!err)
 			return r;
-		if (!oom(s, p, &r))
+		if (!oom(s, p, &r, &tries))
 			return r;
 		if (parent && p->state != PROC_ALIVE)
 			return res(RES_OOM, 0);
@@ -420,6 +433,7 @@ static struct tr_result run_event(struct rv_sim *s, const struct tr_event *ev)
 	}
 	case TR_FWRITE: {
 		struct vm_file *f = sim_file_find(s, ev->name);
+		unsigned tries = 0;
 		int err;
 
 		if (!f)
@@ -428,7 +442,8 @@ static struct tr_result run_event(struct rv_sim *s, const struct tr_event *ev)
 			return res(RES_ERR, 9);    /* EBADF: not open for writing */
 		for (;;) {
 			err = file_write8(f, ev->offset, ev->value);
-			if (err != -12 || (!sim_direct_reclaim(s) && !sim_oom_kill(s)))
+			if (err != -12 || ((tries++ >= MAX_RECLAIM_RETRIES || !sim_direct_reclaim(s)) &&
+					   !sim_oom_kill(s)))
 				return res_int(err);
 		}
 	}
@@ -458,6 +473,8 @@ static struct tr_result run_event(struct rv_sim *s, const struct tr_event *ev)
 	case TR_TOUCH: {
 		uint64_t a = ev->addr & PAGE_MASK, end = ev->addr + ev->len;
 
+		if (ev->len == 0)
+			return res(RES_OK, 0);     /* an empty range covers no page */
 		if (end < ev->addr)
 			end = UINT64_MAX;
 		for (; a < end; a += PAGE_SIZE) {

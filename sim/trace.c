@@ -13,7 +13,8 @@
  *    `spawn` of a live pid and `fork` to a live child are errors;
  *  - file names are unique (`file`, `hostfile`) and known where used;
  *  - `fwrite` stays inside the file when its size is known (files made by
- *    `file`, resized by `truncate`; a `hostfile`'s size is unknown here);
+ *    `file`, resized by `truncate` -- not by one to 2^63 or more, which
+ *    ftruncate refuses; a `hostfile`'s size is unknown here);
  *  - the 8 bytes of `r` and `w` lie within one page.
  *
  * Liveness uses an open-addressing map pid -> live (pids are never removed,
@@ -895,7 +896,8 @@ static int parse_bare_event(struct parser *ps, struct tr_event *ev)
 		    end_of_line(ps, "truncate"))
 			return -1;
 		f = file_find(ps, ev->name);
-		f->size = ev->len;
+		if (ev->len <= (uint64_t)INT64_MAX)
+			f->size = ev->len;      /* a larger size fails (EINVAL): it stays */
 		return 0;
 	case TR_FWRITE:
 		if (get_file_name(ps, ev, true) || get_num(ps, "an offset", &ev->offset))
@@ -1058,7 +1060,7 @@ static int parse_line(struct parser *ps, const char *p, size_t n, bool *seen_fir
 			return parse_bare_event(ps, ev);
 		}
 	return perr(ps, "expected a pid or one of file hostfile truncate fwrite check "
-		    "reclaim compact, got '%s'", show(ps, t0));
+		    "reclaim compact swapoff, got '%s'", show(ps, t0));
 }
 
 void tr_free(struct tr_trace *t)

@@ -13,6 +13,11 @@
 #    same with gentrace SEED --files: traces with files (file, truncate,
 #    fwrite, file mappings private and shared) and shared anonymous memory.
 #    One TAP line per seed ("files seed N").
+# 4. DIFF_FORK_SEEDS (default 100) seeds from DIFF_FORK_SEED0 (default 1), the
+#    same with gentrace SEED --forks (many children of one parent, chains of
+#    forks, parents exiting or exec'ing with live children, every sharer of a
+#    page touching it), and --files too for even seeds.  One TAP line per seed
+#    ("forks seed N").
 #
 # A hand-written trace whose comments say "# needs: pkeys" depends on x86
 # protection keys (exec-only memory): revmap replays it with --pkeys=on, and
@@ -33,6 +38,9 @@
 #                   DIFF_SEED0=N DIFF_SEEDS=1 DIFF_FILE_SEEDS=0 tests/difftest.t)
 #                   tests/difftest.t --file-seed N  (same as DIFF_SEEDS=0
 #                   DIFF_FILE_SEED0=N DIFF_FILE_SEEDS=1 tests/difftest.t)
+#                   tests/difftest.t --fork-seed N  (same as DIFF_SEEDS=0
+#                   DIFF_FILE_SEEDS=0 DIFF_FORK_SEED0=N DIFF_FORK_SEEDS=1
+#                   tests/difftest.t)
 # Parallel jobs:    DIFF_JOBS (default 1; each job is one replay pair)
 
 set -u
@@ -46,17 +54,23 @@ SEED0=${DIFF_SEED0:-1}
 NSEEDS=${DIFF_SEEDS:-500}
 FSEED0=${DIFF_FILE_SEED0:-1}
 NFSEEDS=${DIFF_FILE_SEEDS:-500}
+KSEED0=${DIFF_FORK_SEED0:-1}
+NKSEEDS=${DIFF_FORK_SEEDS:-100}
 JOBS=${DIFF_JOBS:-1}
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--seed) SEED0=$2; NSEEDS=1; NFSEEDS=0; shift 2 ;;
-	--seed=*) SEED0=${1#--seed=}; NSEEDS=1; NFSEEDS=0; shift ;;
+	--seed) SEED0=$2; NSEEDS=1; NFSEEDS=0; NKSEEDS=0; shift 2 ;;
+	--seed=*) SEED0=${1#--seed=}; NSEEDS=1; NFSEEDS=0; NKSEEDS=0; shift ;;
 	--seeds) NSEEDS=$2; shift 2 ;;
-	--file-seed) FSEED0=$2; NFSEEDS=1; NSEEDS=0; shift 2 ;;
-	--file-seed=*) FSEED0=${1#--file-seed=}; NFSEEDS=1; NSEEDS=0; shift ;;
+	--file-seed) FSEED0=$2; NFSEEDS=1; NSEEDS=0; NKSEEDS=0; shift 2 ;;
+	--file-seed=*) FSEED0=${1#--file-seed=}; NFSEEDS=1; NSEEDS=0; NKSEEDS=0; shift ;;
 	--file-seeds) NFSEEDS=$2; shift 2 ;;
-	*) echo "usage: $0 [--seed N] [--seeds COUNT] [--file-seed N] [--file-seeds COUNT]" >&2
+	--fork-seed) KSEED0=$2; NKSEEDS=1; NSEEDS=0; NFSEEDS=0; shift 2 ;;
+	--fork-seed=*) KSEED0=${1#--fork-seed=}; NKSEEDS=1; NSEEDS=0; NFSEEDS=0; shift ;;
+	--fork-seeds) NKSEEDS=$2; shift 2 ;;
+	*) echo "usage: $0 [--seed N] [--seeds COUNT] [--file-seed N] [--file-seeds COUNT]" \
+		"[--fork-seed N] [--fork-seeds COUNT]" >&2
 	   exit 2 ;;
 	esac
 done
@@ -80,7 +94,7 @@ for t in tests/traces/*.trace; do
 	[ -f "$t" ] && [ -f "${t%.trace}.dump" ] && traces+=("$t")
 done
 
-echo "1..$(( 2 * ${#traces[@]} + NSEEDS + NFSEEDS ))"
+echo "1..$(( 2 * ${#traces[@]} + NSEEDS + NFSEEDS + NKSEEDS ))"
 n=0
 
 diag() {        # print a file (or stdin) as TAP diagnostics
@@ -144,18 +158,23 @@ for t in "${traces[@]}"; do
 	rm -f "$TMP/lr.dump"
 done
 
-# ---- 2. and 3. generated traces ----
+# ---- 2., 3. and 4. generated traces ----
 
-# A job is "a:SEED" (gentrace SEED) or "f:SEED" (gentrace SEED --files).
+# A job is "a:SEED" (gentrace SEED), "f:SEED" (gentrace SEED --files) or
+# "k:SEED" (gentrace SEED --forks, and --files for an even SEED).
 # run_seed JOB: writes $TMP/res.JOB, first line "ok", "skip REASON" or
 # "fail", then diagnostics (without the "# "); always whole, through a
 # rename, as parallel jobs are reported as soon as the file exists.
 run_seed() {
 	local job=$1 s=${1#?:} d=$TMP/s.$1 res=$TMP/res.$1
-	local opt="" name=seed-$s rerun="DIFF_SEED0=$s DIFF_SEEDS=1 DIFF_FILE_SEEDS=0"
+	local opt="" name=seed-$s rerun="DIFF_SEED0=$s DIFF_SEEDS=1 DIFF_FILE_SEEDS=0 DIFF_FORK_SEEDS=0"
 	if [ "${job%%:*}" = f ]; then
 		opt=" --files" name=files-seed-$s
-		rerun="DIFF_SEEDS=0 DIFF_FILE_SEED0=$s DIFF_FILE_SEEDS=1"
+		rerun="DIFF_SEEDS=0 DIFF_FILE_SEED0=$s DIFF_FILE_SEEDS=1 DIFF_FORK_SEEDS=0"
+	elif [ "${job%%:*}" = k ]; then
+		opt=" --forks" name=forks-seed-$s
+		[ $((s % 2)) -eq 0 ] && opt=" --forks --files"
+		rerun="DIFF_SEEDS=0 DIFF_FILE_SEEDS=0 DIFF_FORK_SEED0=$s DIFF_FORK_SEEDS=1"
 	fi
 	mkdir -p "$d"
 	local repro="$GEN_SHOW $s$opt > $name.trace && $LR $name.trace --dump linux.dump && $REVMAP replay $name.trace --dump revmap.dump && diff -u linux.dump revmap.dump"
@@ -218,6 +237,7 @@ run_seed() {
 report_seed() {
 	local job=$1 res=$TMP/res.$1 first name="seed ${1#?:}"
 	[ "${job%%:*}" = f ] && name="files seed ${job#f:}"
+	[ "${job%%:*}" = k ] && name="forks seed ${job#k:}"
 	n=$((n + 1))
 	first=$(head -1 "$res")
 	case $first in
@@ -237,6 +257,9 @@ for ((s = SEED0; s < SEED0 + NSEEDS; s++)); do
 done
 for ((s = FSEED0; s < FSEED0 + NFSEEDS; s++)); do
 	jobs+=("f:$s")
+done
+for ((s = KSEED0; s < KSEED0 + NKSEEDS; s++)); do
+	jobs+=("k:$s")
 done
 
 next_report=0

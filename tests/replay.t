@@ -7,7 +7,7 @@
 # What is tested:
 #   - malformed traces exit 2 with "revmap: FILE:LINE: ..." and run nothing (no dump,
 #     no times file is written), for several kinds of errors;
-#   - every line kind of the spec runs (remap_file_pages included);
+#   - every line kind of the spec runs (remap_file_pages, swapoff included);
 #   - a "= result" mismatch exits 1, names the line, and the rest still runs;
 #   - --dump writes the spec's canonical form, --times one "LINE NS" per event;
 #   - `replay -` reads the trace from stdin: the same dump, messages name
@@ -22,7 +22,8 @@
 #     stderr, exit 2; --opt=VALUE is --opt VALUE; every error of a replay
 #     starts with "revmap: "; exit statuses 0, 1, 2;
 #   - OOM: with a tiny --mem the biggest process is killed (its line reads
-#     oom-killed, its later lines killed), exit 0, checkers pass;
+#     oom-killed, its later lines killed), exit 0, checkers pass; a fault
+#     whose own hole page reclaim keeps freeing ends there too;
 #   - reclaim after madvise free, and compact.
 # Known bugs are TAP TODO tests ("not ok N - ... # TODO bug: ...").
 
@@ -209,6 +210,22 @@ rfp() {
 	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext rfp)"; return 1; }
 }
 t "remap_file_pages of private memory is -EINVAL" rfp
+
+# swapoff: without swap nothing is swapped out, and it does nothing
+mk swapoff <<'EOF'
+1 spawn
+1 mmap 0x100000000000 8192 rw- private,anon,fixed
+1 w 0x100000000000 0x55
+swapoff = ok
+1 r 0x100000000000 = 0x55
+check
+EOF
+swapoff() {
+	replay swapoff --check
+	signalled swapoff && return 1
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext swapoff)"; return 1; }
+}
+t "swapoff runs (without swap it does nothing)" swapoff
 
 # file and shared mappings run, and the dump says what they did
 runs_and_dumps() {
@@ -733,6 +750,37 @@ oom_self() {
 	dump_shape oom_self.dump
 }
 t "OOM: the faulting process itself is killed: oom-killed, then killed" oom_self
+
+# A copy-on-write fault on a file hole page while memory is full: the fault
+# allocates the (clean) hole page, fails to get the anonymous copy, and
+# leaves the hole page in the cache; reclaim frees exactly that page, the
+# retry allocates it again...  Reclaim is retried a bounded number of times
+# (as the page allocator's should_reclaim_retry), then the OOM killer takes
+# the biggest process (2, all locked shared memory) and the write completes.
+# (Found by fuzzing; it looped forever.)
+mk oom_reclaim_loop <<'EOF'
+file f 4096
+truncate f 0x100000
+1 spawn
+1 mmap 0x100000000000 0x10000 rw- private f 0
+1 r 0x100000005000 = 0
+2 spawn
+2 mmap 0x100000100000 0x200000 rw- shared,anon,fixed,locked
+1 w 0x100000005000 = ok
+2 r 0x100000100000 = killed
+check
+EOF
+oom_reclaim_loop() {
+	( timeout 60 "$REVMAP" replay oom_reclaim_loop.trace --mem 1M --check \
+		--dump oom_reclaim_loop.dump >oom_reclaim_loop.out 2>oom_reclaim_loop.err; exit $? ) 2>/dev/null
+	rc=$?
+	[ "$rc" -ne 124 ] || { fail "still looping after 60 s"; return 1; }
+	signalled oom_reclaim_loop && return 1
+	[ "$rc" -eq 0 ] || { fail "exit $rc; $(errtext oom_reclaim_loop)"; return 1; }
+	grep -q '^proc 2' oom_reclaim_loop.dump && { fail "process 2 is still in the dump"; return 1; }
+	dump_shape oom_reclaim_loop.dump
+}
+t "OOM: a fault whose hole page reclaim keeps freeing ends in the OOM killer" oom_reclaim_loop
 
 # ---------------------------------------------------------------- reclaim, compact
 

@@ -182,6 +182,8 @@ static const struct bad bad_cases[] = {
 	{ "hostfile h /x\nfile h 1\n", 2, "already in use" },
 	{ "file f 16\nfwrite f 9\n", 2, "lie within file 'f'" },
 	{ "file f 16\ntruncate f 8\nfwrite f 8\n", 3, "lie within file 'f'" },
+	/* ftruncate refuses a negative loff_t: the size stays 16 */
+	{ "file f 16\ntruncate f 0x8000000000000000\nfwrite f 16\n", 3, "lie within file 'f'" },
 	{ "truncate nothing 8\n", 1, "file made by an earlier" },
 	{ "0 spawn\n", 1, "expected a pid" },
 	{ "1x spawn\n", 1, "expected a pid" },

@@ -1,33 +1,65 @@
 /*
  * tools/gentrace.c - seeded random trace generator for the differential test.
  *
- *   gentrace SEED [--events N] [--procs MAX] [--files] [--model]
+ *   gentrace SEED [--events N] [--procs MAX] [--files] [--forks] [--model]
  *
  * (--model prints the model's final regions on stderr, "pid start end prot",
  * to check the model against a dump of the real kernel.)
  *
  * writes on stdout a trace (../shared/spec/trace-v1.md) without simulator
- * directives and without "= result" expectations.  The same trace is run by
- * `revmap replay` and by the Linux tester, and their dumps are compared.
- * By default the trace has anonymous private memory only (no files, no
- * shared mappings); that output must never change for a given SEED, as
+ * directives, without hostfile and without "= result" expectations.  The
+ * same trace is run by `revmap replay` and by the Linux tester, and their
+ * dumps are compared.  By default the trace has anonymous private memory
+ * only (no files, no shared mappings).  The output depends only on SEED and
+ * the options (own PRNG: splitmix64), and is stable from this version on
+ * (the version that made every argument shape, tools/gentrace-coverage.md):
  * failures are reported by seed.
  *
- * --files adds files and shared memory: two to four files at the start (a
- * few more later), 1 to 64 pages, often not a page multiple; mmap of files,
- * private and shared, at page-aligned offsets inside the file, partly past
- * its end or wholly past it; shared anonymous mappings; reads, writes and
- * touches aimed at them (mostly at pages inside the object, some past its
- * end: SIGBUS); fwrite at 8-byte-aligned offsets inside the file; truncate
- * shrinking (to page and non-page multiples, to 0) and growing; madvise
- * remove/dontneed/populate (and a few others) on them; mlock, mremap (growing
- * shared anonymous memory past its object) and, through the generic events,
- * mprotect, munmap, fork, exit and exec mixing them with anonymous memory.
- * The model keeps each file's size (as the trace parser does: fwrite must
- * stay inside the file) and each shared anonymous object's size, and for
- * each region what it maps and at which page offset.
+ * Every argument shape the format allows is made now and then, not only the
+ * common ones (tools/gentrace-coverage.md lists them, line kind by line
+ * kind, and tools/trace-shapes.py counts them in generated traces): numbers
+ * in decimal and hex, tokens separated by runs of blanks and tabs, comments
+ * and blank lines; every prot; every mmap flag, alone and together (fixed
+ * with noreplace; populate, locked and noreserve at once); unaligned
+ * addresses, hints, lengths and file offsets; lengths of 0, lengths past
+ * the address space and lengths that wrap past 2^64, ranges to the window
+ * top; every madvise advice; every mremap flag combination, with and without
+ * a new address, old_len 0, lengths not page multiples; brkbase inside a
+ * page and again; brk below the base, to page boundaries, past the address
+ * space; r and w at any byte whose 8 bytes stay in the page (the last 8
+ * included), w with and without a value; touch from any byte, of 0 bytes
+ * or a few, r and w with and without a value; remap_file_pages with
+ * unaligned start and size, size 0, page offsets past the object or
+ * wrapping; spawn and fork reusing a pid that exited.
  *
- * The output depends only on SEED and the options (own PRNG: splitmix64).
+ * --files adds files and shared memory: two to four files at the start (a
+ * few more later), of 0 bytes to 256 pages, often not a page multiple, with
+ * and without a seed; mmap of files, private and shared, at page offsets
+ * inside the file, partly or wholly past its end, far past it, near and past
+ * 2^63, unaligned; shared anonymous mappings; reads, writes and touches aimed
+ * at them (mostly at pages inside the object, some past its end: SIGBUS);
+ * fwrite of 8 bytes anywhere they fit (aligned or not, straddling two pages,
+ * ending exactly at EOF, in the last page, into a hole that truncate grew or
+ * madvise remove punched), with the default value, 0 or any; truncate
+ * shrinking (to page and non-page multiples, to 0), to the same size,
+ * growing by less than a page, by pages, by many pages, to sparse sizes up
+ * to 2^63-1, and past it (EINVAL); madvise remove/dontneed/populate (and a
+ * few others) on them; mlock, mremap (growing shared anonymous memory past
+ * its object, old_len 0: a second mapping of the same pages), remap_file_pages
+ * and, through the generic events, mprotect, munmap, fork, exit and exec
+ * mixing them with anonymous memory.  The model keeps each file's size (as
+ * the trace parser does: fwrite must stay inside the file), its recent holes,
+ * each shared anonymous object's size, and for each region what it maps and
+ * at which page offset.
+ *
+ * --forks makes fork-heavy traces (up to 24 processes unless --procs says,
+ * twice the events): one parent forking many children, chains of forks,
+ * parents exiting or exec'ing while their children live, every process that
+ * shares a page reading or writing it in turn (copy-on-write, reuse by the
+ * last sharer), a child writing over a whole inherited region, dontfork /
+ * wipeonfork before a fork, MADV_FREE of shared pages while the other
+ * sharers write, unmap or drop them, then pageout; with --files too, over
+ * file and shared mappings.
  *
  * To make most events land somewhere interesting, the generator keeps a model
  * of each live process: its mapped regions (start, end, prot, the flags that
@@ -42,17 +74,18 @@
  *     [WIN_LO, WIN_HI), because the Linux tester reserves everything outside
  *     it (unmapping or growing into the reservation would break the tester);
  *     in particular no mremap grows in place past WIN_HI, and calls that aim
- *     at holes on purpose (mremap of a hole) never grow;
+ *     at holes on purpose (mremap of a hole) never grow.  A length that
+ *     wraps past 2^64 (or rounds up past it) is fine: the kernel refuses it
+ *     before doing anything, and the tester lets it through; a length that
+ *     merely reaches past the window is not (mmap at 0 of more than the
+ *     window holds would land below it in Linux, above it in revmap), so
+ *     huge mmap lengths are larger than the whole address space;
  *   - every pid used is live (spawned or forked and not exited).
  *
  * A fraction of the events are wrong on purpose: unaligned addresses, zero
  * lengths, MAP_FIXED_NOREPLACE over a mapping, mremap with flags that do not
  * go together, madvise(MADV_REMOVE) of private memory, calls over holes,
  * (--files) unaligned file offsets, MADV_FREE of file mappings.
- *
- * The random draws of the default output happen in the same order whatever
- * --files adds: the --files events live in their own functions and their
- * own event loop, and the shared helpers draw exactly as before.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -126,6 +159,7 @@ struct region {
 
 struct proc {
 	int pid;                /* live pid */
+	int ppid;               /* the pid that forked it (0: spawned) */
 	struct region *r;       /* sorted, disjoint; not merged */
 	size_t n, cap;
 	bool has_base;          /* brkbase given since spawn/exec */
@@ -135,6 +169,20 @@ struct proc {
 static struct proc procs[MAX_PROCS_LIMIT];
 static int nprocs;              /* live processes, procs[0..nprocs) */
 static int next_pid = 1;
+static int dead_pids[MAX_PROCS_LIMIT];  /* some pids that have exited */
+static int ndead;
+
+/* a pid for spawn or fork: a new one, or now and then one that has exited */
+static int new_pid(void)
+{
+	if (ndead && chance(15)) {
+		size_t i = below((uint64_t)ndead);
+		int pid = dead_pids[i];
+		dead_pids[i] = dead_pids[--ndead];
+		return pid;
+	}
+	return next_pid++;
+}
 
 static uint64_t pg_up(uint64_t x)   { return (x + PG - 1) & ~(PG - 1); }
 static uint64_t pg_down(uint64_t x) { return x & ~(PG - 1); }
@@ -322,14 +370,76 @@ static const char *prot_str(unsigned prot)
 
 static int events_out;         /* event lines written */
 
+static bool is_number(const char *t)
+{
+	if (t[0] == '0' && t[1] == 'x' && t[2]) {
+		for (t += 2; *t; t++)
+			if (!((*t >= '0' && *t <= '9') || (*t >= 'a' && *t <= 'f')))
+				return false;
+		return true;
+	}
+	for (; *t; t++)
+		if (*t < '0' || *t > '9')
+			return false;
+	return true;
+}
+
+/*
+ * Write one event line.  The line is formatted canonically (addresses in hex,
+ * lengths in decimal) and then written in one of the other spellings the
+ * format allows, so that every number is seen in both bases: a number that is
+ * not a pid is written in the other base now and then (hex sometimes with
+ * leading zeroes); a few lines separate their tokens with runs of spaces and
+ * tabs, end with a comment, or follow a comment line or a blank line (line
+ * numbers, and so the default values of w, touch and fwrite, count those).
+ */
 static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static void out(const char *fmt, ...)
 {
+	char line[512], *tok[24];
+	int nt = 0;
 	va_list ap;
+
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	for (char *q = strtok(line, " "); q && nt < 24; q = strtok(NULL, " "))
+		tok[nt++] = q;
+
+	uint64_t x = below(1000);
+	if (x < 6)
+		printf("# a comment line between events\n");
+	else if (x < 12)
+		printf("\n");
+	bool pidline = nt && tok[0][0] >= '0' && tok[0][0] <= '9';
+	bool odd_space = chance(3);
+	for (int i = 0; i < nt; i++) {
+		const char *t = tok[i];
+		char buf[48];
+		if (i) {
+			if (odd_space) {
+				static const char *const sp[] = { "  ", "\t", " \t", "\t\t ", " " };
+				fputs(sp[below(5)], stdout);
+			} else {
+				putchar(' ');
+			}
+		}
+		bool pid = pidline && (i == 0 || (i == 2 && !strcmp(tok[1], "fork")));
+		if (!pid && is_number(t) && chance(15)) {
+			uint64_t v = strtoull(t, NULL, 0);
+			if (t[0] == '0' && t[1] == 'x')
+				snprintf(buf, sizeof(buf), "%" PRIu64, v);
+			else if (chance(10))
+				snprintf(buf, sizeof(buf), "0x%0*" PRIx64, (int)between(4, 16), v);
+			else
+				snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+			t = buf;
+		}
+		fputs(t, stdout);
+	}
+	if (chance(2))
+		fputs(odd_space ? "\t# a comment after an event" : " # a comment", stdout);
 	putchar('\n');
 	events_out++;
 }
@@ -381,7 +491,7 @@ static uint64_t pick_addr(struct proc *p)
 	uint64_t x = below(100);
 	if (!r || x >= 92) {
 		if (p->has_base && chance(40))
-			return p->base + below(8) * PG;
+			return pg_down(p->base) + below(8) * PG;  /* the base may be inside a page */
 		if (chance(50))
 			return pick_free_spot(1);
 		return WIN_LO + below((WIN_HI - WIN_LO) / PG) * PG;
@@ -448,18 +558,61 @@ static uint64_t clamp_addr(uint64_t addr)
 	return addr;
 }
 
+/*
+ * A length so large that the call fails before it does anything, for a call
+ * at addr (non-zero): addr + len wraps past 2^64, or rounding it up to a page
+ * does.  (A huge length that neither wraps nor rounds over would reach past
+ * the window: the Linux tester refuses those.)
+ */
+static uint64_t huge_len(uint64_t addr)
+{
+	switch (below(4)) {
+	case 0: return UINT64_MAX;
+	case 1: return UINT64_MAX - below(PG - 1);              /* rounds up to 0 */
+	case 2: return (0 - addr) + below(4) * PG;              /* end wraps to 0.. */
+	default: return (0 - addr) - between(1, PG - 1);        /* end rounds up past 2^64 */
+	}
+}
+
+/* [addr, addr + len) rounded out to pages: false if that wraps or len is 0 */
+static bool page_range(uint64_t addr, uint64_t len, uint64_t *s, uint64_t *e)
+{
+	uint64_t a = pg_down(addr), end = addr + len;
+	if (len == 0 || end < addr || end > UINT64_MAX - PG + 1)
+		return false;
+	*s = a;
+	*e = pg_up(end);
+	return true;
+}
+
+/*
+ * The unusual lengths every range call (munmap, mprotect, madvise, mlock,
+ * munlock) also gets, after clamping: now and then a huge one that fails,
+ * or one that runs to the top of the window (across everything above addr).
+ */
+static uint64_t odd_range_len(uint64_t addr, uint64_t len)
+{
+	uint64_t x = below(100);
+	if (x < 2 && addr)
+		return huge_len(addr);
+	if (x < 3 && addr < WIN_HI)
+		return WIN_HI - addr - (chance(50) ? 0 : between(1, PG - 1));
+	return len;
+}
+
 /* ---- events ---- */
 
 static void ev_spawn(void)
 {
-	struct proc *p = proc_new(next_pid++);
+	struct proc *p = proc_new(new_pid());
 	out("%d spawn", p->pid);
 }
 
 static void ev_fork(struct proc *p)
 {
-	int child = next_pid++;
+	int child = new_pid();
 	struct proc *c = proc_new(child);     /* procs[] is fixed: p stays valid */
+	c->ppid = p->pid;
 	c->has_base = p->has_base;
 	c->base = p->base;
 	c->brk = p->brk;
@@ -476,6 +629,8 @@ static void ev_fork(struct proc *p)
 static void ev_exit(struct proc *p)
 {
 	out("%d exit", p->pid);
+	if (ndead < MAX_PROCS_LIMIT)
+		dead_pids[ndead++] = p->pid;
 	proc_del(p);
 }
 
@@ -507,8 +662,10 @@ static uint64_t mmap_where(struct proc *p, uint64_t pages, uint64_t len, bool *f
 			addr += between(1, PG - 1);
 	} else {
 		if (chance(25))
-			*noreplace = true;
+			*noreplace = true;      /* and now and then fixed too: still noreplace */
 		else
+			*fixed = true;
+		if (*noreplace && chance(15))
 			*fixed = true;
 		struct region *r = pick_region(p);
 		uint64_t y = below(100);
@@ -535,7 +692,7 @@ static uint64_t mmap_where(struct proc *p, uint64_t pages, uint64_t len, bool *f
 static void mmap_predict(struct proc *p, uint64_t addr, uint64_t len, bool fixed,
 			 bool noreplace, bool thp, struct region tpl)
 {
-	if (len == 0)
+	if (len == 0 || len > WIN_HI - WIN_LO)
 		return;
 	len = pg_up(len);
 	uint64_t at;
@@ -548,7 +705,7 @@ static void mmap_predict(struct proc *p, uint64_t addr, uint64_t len, bool fixed
 	} else {
 		at = 0;
 		if (addr) {
-			uint64_t h = pg_down(addr);
+			uint64_t h = pg_up(addr);      /* a hint is rounded up */
 			if (range_free(p, h, h + len))
 				at = h;
 		}
@@ -562,6 +719,55 @@ static void mmap_predict(struct proc *p, uint64_t addr, uint64_t len, bool fixed
 	add_region_r(p, tpl);
 }
 
+/*
+ * The length of an mmap at addr (0: the system chooses): as drawn, or now
+ * and then 0, not a page multiple, or so large that mmap fails at once
+ * (more than the address space, or wrapping when rounded to pages; one that
+ * merely passes the window would let Linux place it below the window).
+ */
+static uint64_t mmap_odd_len(uint64_t addr, uint64_t len, unsigned zero_pct)
+{
+	uint64_t x = below(100);
+	if (x < zero_pct)
+		return 0;
+	if (x < zero_pct + 5)
+		return len >= PG ? len - PG + between(1, PG - 1) : len;
+	if (x < zero_pct + 7) {
+		if (addr)
+			return huge_len(addr);
+		/* past the user address space: (only) that fails in revmap too,
+		   which has nothing above the window to stop a bottom-up search */
+		return chance(50) ? UINT64_MAX - below(PG) : (1ull << between(47, 63)) + below(PG);
+	}
+	return len;
+}
+
+/* the spelling of mmap flags */
+static const char *mmap_flag_str(char *buf, size_t len, bool shared, bool anon, bool fixed,
+				 bool noreplace, bool populate, bool locked, bool noreserve)
+{
+	snprintf(buf, len, "%s%s%s%s%s%s%s", shared ? "shared" : "private", anon ? ",anon" : "",
+		 fixed ? ",fixed" : "", noreplace ? ",noreplace" : "",
+		 populate ? ",populate" : "", locked ? ",locked" : "",
+		 noreserve ? ",noreserve" : "");
+	return buf;
+}
+
+/*
+ * The flags besides private/shared, anon, fixed and noreplace: each on its
+ * own now and then, and now and then all of them at once.
+ */
+static void mmap_more_flags(bool *populate, bool *locked, bool *noreserve)
+{
+	if (chance(3)) {
+		*populate = *locked = *noreserve = true;
+		return;
+	}
+	*populate = chance(10);
+	*locked = chance(5);
+	*noreserve = chance(8);
+}
+
 static void ev_mmap(struct proc *p)
 {
 	uint64_t pages = pick_pages();
@@ -570,23 +776,20 @@ static void ev_mmap(struct proc *p)
 	bool fixed, noreplace;
 	uint64_t addr = mmap_where(p, pages, len, &fixed, &noreplace);
 
-	if (chance(3))
-		len = 0;
-	else if (chance(5))
-		len = len - PG + between(1, PG - 1);
 	if ((fixed || noreplace) && chance(5))
 		addr += between(1, PG - 1);             /* unaligned fixed: -EINVAL */
 	if (addr) {
 		addr = clamp_addr(addr);
 		len = clamp_len(addr, len);
 	}
-	bool populate = chance(10), locked = chance(5), noreserve = chance(8);
+	len = mmap_odd_len(addr, len, 3);
+	bool populate, locked, noreserve;
+	mmap_more_flags(&populate, &locked, &noreserve);
 
 	char flags[96];
-	snprintf(flags, sizeof(flags), "private,anon%s%s%s%s%s", fixed ? ",fixed" : "",
-		 noreplace ? ",noreplace" : "", populate ? ",populate" : "",
-		 locked ? ",locked" : "", noreserve ? ",noreserve" : "");
-	out("%d mmap 0x%" PRIx64 " %" PRIu64 " %s %s", p->pid, addr, len, prot_str(prot), flags);
+	out("%d mmap 0x%" PRIx64 " %" PRIu64 " %s %s", p->pid, addr, len, prot_str(prot),
+	    mmap_flag_str(flags, sizeof(flags), false, true, fixed, noreplace, populate, locked,
+			  noreserve));
 
 	mmap_predict(p, addr, len, fixed, noreplace, true,
 		     (struct region){ .prot = prot, .fl = locked ? RF_LOCKED : 0 });
@@ -599,11 +802,12 @@ static void ev_munmap(struct proc *p)
 	if (chance(4))
 		addr += between(1, PG - 1);
 	addr = clamp_addr(addr);
-	len = clamp_len(addr, len);
+	len = odd_range_len(addr, clamp_len(addr, len));
 	out("%d munmap 0x%" PRIx64 " %" PRIu64, p->pid, addr, len);
-	if (addr % PG || len == 0)
+	uint64_t s, e;
+	if (addr % PG || !page_range(addr, len, &s, &e))
 		return;
-	carve(p, addr, addr + pg_up(len));
+	carve(p, s, e);
 }
 
 /* Apply fn to the mapped parts of [s, e) up to the first hole (mprotect, mlock). */
@@ -649,11 +853,12 @@ static void ev_mprotect(struct proc *p)
 	if (chance(4))
 		addr += between(1, PG - 1);
 	addr = clamp_addr(addr);
-	len = clamp_len(addr, len);
+	len = odd_range_len(addr, clamp_len(addr, len));
 	out("%d mprotect 0x%" PRIx64 " %" PRIu64 " %s", p->pid, addr, len, prot_str(prot));
-	if (addr % PG || len == 0)
+	uint64_t s, e;
+	if (addr % PG || !page_range(addr, len, &s, &e))
 		return;
-	apply_until_hole(p, addr, addr + pg_up(len), prot, 0, 0, true);
+	apply_until_hole(p, s, e, prot, 0, 0, true);
 }
 
 static const char *const advice_names[] = {
@@ -683,11 +888,11 @@ static void ev_madvise(struct proc *p)
 	if (chance(4))
 		addr += between(1, PG - 1);
 	addr = clamp_addr(addr);
-	len = clamp_len(addr, len);
+	len = odd_range_len(addr, clamp_len(addr, len));
 	out("%d madvise 0x%" PRIx64 " %" PRIu64 " %s", p->pid, addr, len, advice_names[a]);
-	if (addr % PG || len == 0)
+	uint64_t s, e;
+	if (addr % PG || !page_range(addr, len, &s, &e))
 		return;
-	uint64_t e = addr + pg_up(len);
 	switch (a) {
 	case 0: apply_all(p, addr, e, 0, RF_RAND | RF_SEQ); break;
 	case 1: apply_all(p, addr, e, RF_RAND, RF_SEQ); break;
@@ -707,10 +912,10 @@ static void ev_mlock(struct proc *p, bool lock)
 	if (chance(8))
 		addr += between(1, PG - 1);     /* mlock rounds the start down */
 	addr = clamp_addr(addr);
-	len = clamp_len(addr, len);
+	len = odd_range_len(addr, clamp_len(addr, len));
 	out("%d %s 0x%" PRIx64 " %" PRIu64, p->pid, lock ? "mlock" : "munlock", addr, len);
-	uint64_t s = pg_down(addr), e = pg_up(addr + len);
-	if (s == e)
+	uint64_t s, e;
+	if (!page_range(addr, len, &s, &e))
 		return;
 	apply_until_hole(p, s, e, 0, lock ? RF_LOCKED : 0, lock ? 0 : RF_LOCKED, false);
 }
@@ -719,6 +924,8 @@ static void ev_brkbase(struct proc *p)
 {
 	/* low in the window, far below where top-down placement lands */
 	uint64_t base = WIN_LO + between(1, 64) * 0x1000000ull + below(256) * PG;
+	if (chance(10))
+		base += between(1, PG - 1);     /* a heap that starts inside a page */
 	out("%d brkbase 0x%" PRIx64, p->pid, base);
 	p->has_base = true;
 	p->base = p->brk = base;
@@ -735,11 +942,17 @@ static void ev_brk(struct proc *p)
 		nb = p->brk - (p->brk - p->base ? below(p->brk - p->base) + 1 : 0);  /* shrink */
 	else if (x < 88)
 		nb = p->base;                                   /* back to empty */
-	else if (x < 94)
+	else if (x < 92)
 		nb = p->base - between(1, 16) * PG;             /* below base */
+	else if (x < 94)
+		nb = p->base - between(1, PG - 1);              /* just below base */
+	else if (x < 96)
+		nb = pg_up(p->brk) + (chance(50) ? 0 : PG);     /* to a page boundary */
+	else if (x < 97)
+		nb = chance(50) ? UINT64_MAX - below(PG) : 1ull << between(47, 63);  /* huge */
 	else
 		nb = 0;
-	if (nb && nb > WIN_HI - 64 * PG)
+	if (nb && nb > WIN_HI - 64 * PG && nb < 0x800000000000ull)
 		nb = p->brk;
 	out("%d brk 0x%" PRIx64, p->pid, nb);
 
@@ -813,6 +1026,19 @@ static void mremap_predict(struct proc *p, uint64_t addr, uint64_t old_len, uint
 		return;
 	if (addr % PG || new_len == 0)
 		return;
+	if (old_len == 0) {
+		/* a second mapping of the same shared memory (Linux refuses it
+		   for private mappings) */
+		struct region *sr = region_at(p, addr);
+		if (!sr || !sr->shared || !maymove || dontunmap || (fixed && new_addr % PG))
+			return;
+		struct region tpl0 = *sr;
+		uint64_t at = fixed ? new_addr : topdown_plain(p, pg_up(new_len));
+		if (at)
+			add_region_r(p, region_like(&tpl0, tpl0.s, addr, at, at + pg_up(new_len),
+						    tpl0.prot, tpl0.fl & ~RF_LOCKED));
+		return;
+	}
 	old_len = pg_up(old_len);
 	new_len = pg_up(new_len);
 	/* with fixed or dontunmap, even a mere hint must be aligned and clear
@@ -882,7 +1108,7 @@ static void ev_mremap(struct proc *p)
 	struct region *r = pick_region(p);
 	uint64_t addr, old_len, new_len, new_addr = 0;
 	bool maymove = false, fixed = false, dontunmap = false, has_new = false;
-	bool may_grow = true;
+	bool may_grow = true, huge_old = false, huge_new = false;
 	uint64_t x = below(100);
 
 	if (!r || x >= 94) {
@@ -947,8 +1173,8 @@ static void ev_mremap(struct proc *p)
 		} else if (y < 90) {                    /* same size, move */
 			new_len = old_len;
 			maymove = true;
-		} else {                                /* bad flags or lengths */
-			uint64_t z = below(5);
+		} else {                                /* odd flags, lengths, addresses */
+			uint64_t z = below(11);
 			new_len = old_len;
 			if (z == 0) {
 				fixed = true;           /* fixed without maymove */
@@ -961,26 +1187,67 @@ static void ev_mremap(struct proc *p)
 				new_len = old_len + PG;
 			} else if (z == 3) {
 				new_len = 0;
-				maymove = true;
-			} else {
+				maymove = chance(70);
+			} else if (z == 4) {
 				addr += between(1, PG - 1);     /* unaligned */
 				maymove = true;
+			} else if (z == 5) {
+				old_len = 0;            /* duplicates shared memory, else -EINVAL */
+				new_len = between(1, 8) * PG;
+				maymove = chance(80);
+			} else if (z == 6) {
+				fixed = dontunmap = true;       /* without maymove */
+				has_new = true;
+				new_addr = pick_free_spot(new_len / PG);
+			} else if (z == 7) {
+				huge_new = true;                /* fails at once */
+				maymove = chance(70);
+			} else if (z == 8) {
+				huge_old = true;
+				maymove = chance(50);
+			} else if (z == 9) {
+				maymove = fixed = has_new = true;       /* unaligned new address */
+				new_addr = pick_free_spot(new_len / PG) + between(1, PG - 1);
+				dontunmap = chance(30);
+			} else {
+				/* any combination of the flags, with or without a new
+				   address where the format allows one */
+				unsigned f = (unsigned)below(8);
+				maymove = f & 1;
+				fixed = f & 2;
+				dontunmap = f & 4;
+				has_new = fixed || (dontunmap && chance(50));
+				new_addr = pick_free_spot(new_len / PG);
+				if (has_new && chance(20))
+					new_addr += between(1, PG - 1);
 			}
 			may_grow = false;
 		}
 	}
+	bool huge = huge_old || huge_new;
 	addr = clamp_addr(addr);
-	old_len = clamp_len(addr, old_len);
-	if (has_new) {
+	if (huge_old)
+		old_len = huge_len(addr);       /* wraps from the address as written */
+	else
+		old_len = clamp_len(addr, old_len);
+	if (huge_new)
+		new_len = huge_len(addr);
+	if (has_new && !huge) {
+		uint64_t off = new_addr % PG;
 		new_addr = clamp_addr(new_addr);
 		if (new_addr + new_len > WIN_HI)
-			new_addr = pg_down(WIN_HI - new_len - PG);
+			new_addr = pg_down(WIN_HI - new_len - PG) + off;
 		if (new_addr < WIN_LO)
 			new_addr = WIN_LO;
 	}
 	/* never grow in place past the window: Linux's tester has a reservation there */
-	if (new_len > old_len && (!may_grow || addr + new_len > WIN_HI - PG))
+	if (!huge && new_len > old_len && (!may_grow || addr + new_len > WIN_HI - PG))
 		new_len = old_len;
+	/* lengths that are not page multiples: Linux rounds them up */
+	if (!huge && old_len > PG && chance(7))
+		old_len -= between(1, PG - 1);
+	if (!huge && new_len > PG && chance(7))
+		new_len -= between(1, PG - 1);
 
 	char flags[64] = "";
 	if (maymove) strcat(flags, ",maymove");
@@ -994,7 +1261,9 @@ static void ev_mremap(struct proc *p)
 		out("%d mremap 0x%" PRIx64 " %" PRIu64 " %" PRIu64 " %s", p->pid, addr, old_len,
 		    new_len, fs);
 
-	mremap_predict(p, addr, old_len, new_len, new_addr, maymove, fixed, dontunmap, has_new);
+	if (!huge)
+		mremap_predict(p, addr, old_len, new_len, new_addr, maymove, fixed, dontunmap,
+			       has_new);
 }
 
 /* an address to access: mostly inside a mapped page */
@@ -1006,31 +1275,74 @@ static uint64_t pick_access(struct proc *p)
 	return pick_addr(p);
 }
 
+/*
+ * Where in its page an 8-byte access starts: anywhere its 8 bytes stay in
+ * the page (the format's rule), 8-byte aligned or not, and now and then at
+ * the very start or in the last 8 bytes.
+ */
+static uint64_t in_page_off(void)
+{
+	uint64_t x = below(100);
+	if (x < 55)
+		return below(PG / 8) * 8;
+	if (x < 75)
+		return below(PG - 7);
+	if (x < 85)
+		return PG - 8;                          /* the last 8 bytes */
+	if (x < 92)
+		return between(PG - 15, PG - 9);        /* unaligned, near the end */
+	return chance(50) ? 0 : between(1, 7);
+}
+
 static void ev_read(struct proc *p)
 {
-	uint64_t a = pick_access(p);
-	if (chance(80))
-		a += below(PG / 8) * 8;
-	else
-		a += below(PG - 7);
+	uint64_t a = pick_access(p) + in_page_off();
 	out("%d r 0x%" PRIx64, p->pid, clamp_addr(a));
+}
+
+/* a w line at a: without a value (the line number), with 0 or with any */
+static void write_at(struct proc *p, uint64_t a)
+{
+	uint64_t x = below(100);
+	if (x < 55)
+		out("%d w 0x%" PRIx64, p->pid, a);
+	else if (x < 70)
+		out("%d w 0x%" PRIx64 " 0", p->pid, a);        /* a page of zeroes, but anon */
+	else
+		out("%d w 0x%" PRIx64 " 0x%" PRIx64, p->pid, a, rnd());
 }
 
 static void ev_write(struct proc *p)
 {
-	uint64_t a = pick_access(p);
-	if (chance(80))
-		a += below(PG / 8) * 8;
+	write_at(p, clamp_addr(pick_access(p) + in_page_off()));
+}
+
+/*
+ * A touch line: from a (any address: a touch reads or writes the start of
+ * each page its range covers), len bytes; r, w, or w with a value.
+ */
+static void touch_out(struct proc *p, uint64_t a, uint64_t len)
+{
+	bool w = chance(55);
+	if (w && chance(25))
+		out("%d touch 0x%" PRIx64 " %" PRIu64 " w 0x%" PRIx64, p->pid, a, len,
+		    chance(20) ? 0 : rnd());
 	else
-		a += below(PG - 7);
-	a = clamp_addr(a);
+		out("%d touch 0x%" PRIx64 " %" PRIu64 " %s", p->pid, a, len, w ? "w" : "r");
+}
+
+/* touch's unusual starts and lengths: inside a page, zero, not page multiples */
+static void touch_odd(uint64_t *a, uint64_t *len)
+{
+	if (chance(20))
+		*a += between(1, PG - 1);
 	uint64_t x = below(100);
-	if (x < 60)
-		out("%d w 0x%" PRIx64, p->pid, a);
-	else if (x < 75)
-		out("%d w 0x%" PRIx64 " 0", p->pid, a);        /* a page of zeroes, but anon */
-	else
-		out("%d w 0x%" PRIx64 " 0x%" PRIx64, p->pid, a, rnd());
+	if (x < 4)
+		*len = 0;
+	else if (x < 8)
+		*len = between(1, PG);                  /* within a page, or just past */
+	else if (x < 18 && *len > PG)
+		*len -= between(1, PG - 1);
 }
 
 static void ev_touch(struct proc *p)
@@ -1046,15 +1358,10 @@ static void ev_touch(struct proc *p)
 		len = between(1, 32) * PG;
 	if (len > 512 * PG)
 		len = 512 * PG;
-	if (chance(5))
-		len -= between(1, PG - 1);
+	touch_odd(&a, &len);
 	a = clamp_addr(a);
 	len = clamp_len(a, len);
-	bool w = chance(55);
-	if (w && chance(15))
-		out("%d touch 0x%" PRIx64 " %" PRIu64 " w 0x%" PRIx64, p->pid, a, len, rnd());
-	else
-		out("%d touch 0x%" PRIx64 " %" PRIu64 " %s", p->pid, a, len, w ? "w" : "r");
+	touch_out(p, a, len);
 }
 
 /* ---- files and shared anonymous memory (--files) ---- */
@@ -1064,9 +1371,13 @@ static void ev_touch(struct proc *p)
 
 static bool files_mode;                 /* --files */
 
+#define MAX_HOLES 4
+
 struct gfile {
-	char name[8];           /* "f0", "f1", ... */
+	char name[16];          /* "f0", "F1.dat", "f_2", "file-3", ... (never a number) */
 	uint64_t size;          /* current size in bytes, as the parser tracks it */
+	uint64_t hole_lo[MAX_HOLES], hole_hi[MAX_HOLES]; /* recent holes, bytes [lo, hi) */
+	unsigned nholes;        /* holes recorded (the last MAX_HOLES kept) */
 };
 
 static struct gfile files[MAX_FILES];
@@ -1090,19 +1401,33 @@ static uint64_t obj_pages(const struct region *r)
 	return 0;
 }
 
-/* a file size: 1 to 64 pages, often not a multiple of the page, a few tiny */
+/* remember that [lo, hi) of f has no page-cache pages now (for fwrite) */
+static void file_hole(struct gfile *f, uint64_t lo, uint64_t hi)
+{
+	if (lo >= hi)
+		return;
+	f->hole_lo[f->nholes % MAX_HOLES] = lo;
+	f->hole_hi[f->nholes % MAX_HOLES] = hi;
+	f->nholes++;
+}
+
+/* a file size: 0 to 64 pages (a few up to 256), often not a page multiple */
 static uint64_t pick_file_size(void)
 {
 	uint64_t x = below(100);
-	if (x < 35)
+	if (x < 33)
 		return between(1, 16) * PG;
-	if (x < 55)
+	if (x < 52)
 		return between(17, 64) * PG;
-	if (x < 90)
+	if (x < 85)
 		return between(1, 64) * PG - between(1, PG - 1);
-	if (x < 96)
+	if (x < 89)
+		return between(65, 256) * PG - below(PG);
+	if (x < 94)
 		return between(8, PG - 1);
-	return between(1, 7);           /* too small for any fwrite */
+	if (x < 97)
+		return between(1, 7);           /* too small for any fwrite */
+	return 0;
 }
 
 static void ev_file_new(void)
@@ -1110,10 +1435,18 @@ static void ev_file_new(void)
 	if (nfiles == MAX_FILES)
 		return;
 	struct gfile *f = &files[nfiles];
-	snprintf(f->name, sizeof(f->name), "f%d", nfiles);
+	static const char *const spell[] = { "f%d", "f%d", "f%d", "F%d.dat", "f_%d", "file-%d" };
+	snprintf(f->name, sizeof(f->name), spell[below(6)], nfiles);
 	f->size = pick_file_size();
+	f->nholes = 0;
 	nfiles++;
-	out("file %s 0x%" PRIx64 " %" PRIu64, f->name, f->size, below(1000));
+	uint64_t x = below(100);
+	if (x < 15)                     /* the seed defaults to 0 */
+		out("file %s 0x%" PRIx64, f->name, f->size);
+	else if (x < 40)
+		out("file %s 0x%" PRIx64 " %" PRIu64, f->name, f->size, rnd());
+	else
+		out("file %s 0x%" PRIx64 " %" PRIu64, f->name, f->size, below(1000));
 }
 
 /* the file index of a random file; makes one when there is none */
@@ -1124,28 +1457,71 @@ static int pick_file(void)
 	return (int)below((uint64_t)nfiles);
 }
 
+#define MAX_LFS 0x7fffffffffffffffull   /* tmpfs's largest file (loff_t) */
+
 static void ev_truncate(void)
 {
 	struct gfile *f = &files[pick_file()];
 	uint64_t x = below(100), ns;
-	if (x < 28)
+	if (x < 26)
 		ns = below(size_pages(f->size) + 1) * PG;       /* shrink to a page */
-	else if (x < 52)
+	else if (x < 44)
 		ns = below(f->size + 1);                        /* shrink, mostly mid-page */
-	else if (x < 75)
+	else if (x < 54)
+		ns = f->size + between(1, PG - 1);              /* grow by less than a page */
+	else if (x < 66)
 		ns = f->size + between(1, 16 * PG);             /* grow, anywhere */
-	else if (x < 88)
+	else if (x < 74)
 		ns = pg_up(f->size) + below(17) * PG;           /* grow to a page */
-	else if (x < 94)
+	else if (x < 80)
+		ns = f->size + between(17, 1024) * PG - below(PG);     /* by many pages */
+	else if (x < 82)
+		ns = f->size + (1ull << between(30, 46)) + below(PG);  /* sparse, huge */
+	else if (x < 83)
+		ns = MAX_LFS - below(2) * between(1, 64 * PG);  /* the largest there is */
+	else if (x < 89)
 		ns = f->size;                                   /* same size */
-	else
+	else if (x < 97)
 		ns = 0;
-	if (ns > 80 * PG)
-		ns = 80 * PG - below(PG);
+	else
+		ns = MAX_LFS + 1 + (chance(50) ? 0 : rnd() >> 1);       /* too large: -EINVAL */
 	out("truncate %s 0x%" PRIx64, f->name, ns);
+	if (ns > MAX_LFS)
+		return;                 /* ftruncate fails; the size stays */
+	if (ns > f->size)
+		file_hole(f, f->size, ns);
 	f->size = ns;
 }
 
+/* an fwrite line of f at off: with the default value, 0, or any */
+static void fwrite_out(struct gfile *f, uint64_t off)
+{
+	uint64_t y = below(100);
+	if (y < 45)
+		out("fwrite %s 0x%" PRIx64, f->name, off);
+	else if (y < 55)
+		out("fwrite %s 0x%" PRIx64 " 0", f->name, off);
+	else
+		out("fwrite %s 0x%" PRIx64 " 0x%" PRIx64, f->name, off, rnd());
+}
+
+/* an offset in [lo, hi) of f where 8 bytes fit, any byte or aligned; or
+   anywhere in f if they do not fit there */
+static uint64_t fwrite_off_in(const struct gfile *f, uint64_t lo, uint64_t hi)
+{
+	if (hi > f->size)
+		hi = f->size;
+	if (hi >= lo + 8)
+		return chance(70) ? lo + below(hi - lo - 7) : lo + 8 * below((hi - lo) / 8);
+	return below(f->size - 7);
+}
+
+/*
+ * pwrite of 8 bytes anywhere they fit in the file: straddling two pages,
+ * ending exactly at its end, into a hole (after truncate grew the file or
+ * madvise remove punched it), in the last page, at any byte or 8-byte
+ * aligned; with the default value (the line number), 0, or any value.
+ */
 static void ev_fwrite(void)
 {
 	struct gfile *f = &files[pick_file()];
@@ -1153,25 +1529,24 @@ static void ev_fwrite(void)
 		ev_truncate();
 		return;
 	}
-	uint64_t words = f->size / 8, off;
-	if (chance(25) && f->size > PG)
-		off = 8 * between(pg_down(f->size - 8) / 8, words - 1);        /* the last page */
-	else
-		off = 8 * below(words);
-	if (chance(50))
-		out("fwrite %s 0x%" PRIx64, f->name, off);
-	else
-		out("fwrite %s 0x%" PRIx64 " 0x%" PRIx64, f->name, off, rnd());
-}
-
-static const char *mmap_flag_str(char *buf, size_t len, bool shared, bool anon, bool fixed,
-				 bool noreplace, bool populate, bool locked, bool noreserve)
-{
-	snprintf(buf, len, "%s%s%s%s%s%s%s", shared ? "shared" : "private", anon ? ",anon" : "",
-		 fixed ? ",fixed" : "", noreplace ? ",noreplace" : "",
-		 populate ? ",populate" : "", locked ? ",locked" : "",
-		 noreserve ? ",noreserve" : "");
-	return buf;
+	uint64_t size = f->size, off, x = below(100);
+	if (x < 20 && size > PG) {                      /* straddling two pages */
+		uint64_t b = between(1, (size - 1) / PG) * PG;
+		uint64_t lo = b + 8 > size + 1 ? b + 8 - size : 1;
+		off = b - between(lo, 7);
+	} else if (x < 32) {
+		off = size - 8;                         /* ending exactly at EOF */
+	} else if (x < 50 && f->nholes) {               /* into a hole */
+		unsigned h = (unsigned)below(f->nholes < MAX_HOLES ? f->nholes : MAX_HOLES);
+		off = fwrite_off_in(f, f->hole_lo[h], f->hole_hi[h]);
+	} else if (x < 60 && size > PG) {
+		off = between(pg_down(size - 8), size - 8);     /* the last page */
+	} else if (x < 80) {
+		off = below(size - 7);                  /* any byte */
+	} else {
+		off = 8 * below(size / 8);
+	}
+	fwrite_out(f, off);
 }
 
 /*
@@ -1189,9 +1564,19 @@ static void ev_mmap_file(struct proc *p)
 	} else if (x < 78) {                            /* partly past the end */
 		off = below(npg + 1);
 		pages = (npg > off ? npg - off : 0) + between(1, 8);
-	} else if (x < 88) {                            /* wholly past the end */
+	} else if (x < 86) {                            /* wholly past the end */
 		off = npg + below(8);
 		pages = between(1, 8);
+	} else if (x < 88) {                            /* far past the end, or at offsets
+							   near or past the largest file */
+		uint64_t y = below(100);
+		if (y < 50)
+			off = npg + (1ull << between(4, 30));
+		else if (y < 80)
+			off = (MAX_LFS >> 12) - below(16);
+		else
+			off = (1ull << 51) + below(1ull << 51);        /* offset >= 2^63 */
+		pages = between(1, 16);
 	} else {
 		off = below(npg + 1);
 		pages = between(1, 64);
@@ -1205,11 +1590,7 @@ static void ev_mmap_file(struct proc *p)
 	uint64_t addr = mmap_where(p, pages, len, &fixed, &noreplace);
 	uint64_t offb = off * PG;
 
-	if (chance(2))
-		len = 0;
-	else if (chance(5))
-		len = len - PG + between(1, PG - 1);
-	if (chance(2))
+	if (chance(3))
 		offb += between(1, PG - 1);             /* unaligned offset: -EINVAL */
 	if ((fixed || noreplace) && chance(4))
 		addr += between(1, PG - 1);
@@ -1217,13 +1598,15 @@ static void ev_mmap_file(struct proc *p)
 		addr = clamp_addr(addr);
 		len = clamp_len(addr, len);
 	}
-	bool populate = chance(12), locked = chance(6), noreserve = chance(5);
+	len = mmap_odd_len(addr, len, 2);
+	bool populate, locked, noreserve;
+	mmap_more_flags(&populate, &locked, &noreserve);
 	char flags[96];
 	out("%d mmap 0x%" PRIx64 " %" PRIu64 " %s %s %s 0x%" PRIx64, p->pid, addr, len,
 	    prot_str(prot), mmap_flag_str(flags, sizeof(flags), shared, false, fixed, noreplace,
 					  populate, locked, noreserve),
 	    files[fi].name, offb);
-	if (offb % PG)
+	if (offb % PG || offb > MAX_LFS - pg_up(len))
 		return;
 	mmap_predict(p, addr, len, fixed, noreplace, false,
 		     (struct region){ .prot = prot, .fl = locked ? RF_LOCKED : 0,
@@ -1240,21 +1623,21 @@ static void ev_mmap_shm(struct proc *p)
 	bool fixed, noreplace;
 	uint64_t addr = mmap_where(p, pages, len, &fixed, &noreplace);
 
-	if (chance(2))
-		len = 0;
-	else if (chance(5))
-		len = len - PG + between(1, PG - 1);
 	if ((fixed || noreplace) && chance(4))
 		addr += between(1, PG - 1);
 	if (addr) {
 		addr = clamp_addr(addr);
 		len = clamp_len(addr, len);
 	}
-	bool populate = chance(10), locked = chance(5), noreserve = chance(5);
+	len = mmap_odd_len(addr, len, 2);
+	bool populate, locked, noreserve;
+	mmap_more_flags(&populate, &locked, &noreserve);
 	char flags[96];
 	out("%d mmap 0x%" PRIx64 " %" PRIu64 " %s %s", p->pid, addr, len, prot_str(prot),
 	    mmap_flag_str(flags, sizeof(flags), true, true, fixed, noreplace, populate, locked,
 			  noreserve));
+	if (len > WIN_HI - WIN_LO)
+		return;
 	int o = nshms < MAX_SHMS ? nshms++ : MAX_SHMS - 1;
 	shm_pages[o] = size_pages(len);
 	mmap_predict(p, addr, len, fixed, noreplace, false,
@@ -1303,19 +1686,15 @@ static void ev_obj_access(struct proc *p)
 	}
 	uint64_t a = pick_obj_page(r), x = below(100);
 	uint64_t e = r->e;
-	a += below(PG / 8) * 8;
 	if (x < 45) {
-		out("%d r 0x%" PRIx64, p->pid, a);
+		out("%d r 0x%" PRIx64, p->pid, a + in_page_off());
 	} else if (x < 85) {
-		if (chance(60))
-			out("%d w 0x%" PRIx64, p->pid, a);
-		else
-			out("%d w 0x%" PRIx64 " 0x%" PRIx64, p->pid, a, rnd());
+		write_at(p, a + in_page_off());
 	} else {
-		a = pg_down(a);
 		uint64_t len = chance(60) ? e - a : between(1, 16) * PG;
+		touch_odd(&a, &len);
 		len = clamp_len(a, len);
-		out("%d touch 0x%" PRIx64 " %" PRIu64 " %s", p->pid, a, len, chance(50) ? "w" : "r");
+		touch_out(p, a, len);
 	}
 }
 
@@ -1357,11 +1736,22 @@ static void ev_obj_madvise(struct proc *p)
 		}
 		y -= mix[k].w;
 	}
-	len = clamp_len(addr, len);
+	if (chance(5) && len > PG)
+		len -= between(1, PG - 1);
+	len = odd_range_len(addr, clamp_len(addr, len));
 	out("%d madvise 0x%" PRIx64 " %" PRIu64 " %s", p->pid, addr, len, advice_names[a]);
-	if (len == 0)
+	uint64_t s, e;
+	if (!page_range(addr, len, &s, &e))
 		return;
-	uint64_t e = addr + pg_up(len);
+	if (a == 6 && r->kind == RK_FILE && r->shared) {
+		/* a punched hole, for fwrite to write into */
+		uint64_t he = e < r->e ? e : r->e;
+		struct gfile *f = &files[r->obj];
+		uint64_t lo = (r->pgoff + i) * PG, hi = (r->pgoff + (he - r->s) / PG) * PG;
+		file_hole(f, lo, hi);
+		if (f->size >= 8 && chance(35))
+			fwrite_out(f, fwrite_off_in(f, lo, hi));        /* into it at once */
+	}
 	if (a == 1)
 		apply_all(p, addr, e, RF_RAND, RF_SEQ);
 	else if (a == 2)
@@ -1380,9 +1770,16 @@ static void ev_obj_mlock(struct proc *p)
 	uint64_t rp = (r->e - r->s) / PG, i = below(rp);
 	uint64_t addr = chance(50) ? r->s : r->s + i * PG;
 	uint64_t len = chance(50) ? r->e - addr : between(1, (r->e - addr) / PG) * PG;
+	if (chance(8)) {
+		uint64_t j = between(1, PG - 1);        /* rounded out to pages */
+		addr += j;
+		len = len > j ? len - j - below(j) : len;
+	}
+	len = odd_range_len(addr, len);
 	out("%d %s 0x%" PRIx64 " %" PRIu64, p->pid, lock ? "mlock" : "munlock", addr, len);
-	apply_until_hole(p, addr, addr + len, 0, lock ? RF_LOCKED : 0, lock ? 0 : RF_LOCKED,
-			 false);
+	uint64_t s, e;
+	if (page_range(addr, len, &s, &e))
+		apply_until_hole(p, s, e, 0, lock ? RF_LOCKED : 0, lock ? 0 : RF_LOCKED, false);
 }
 
 /*
@@ -1409,18 +1806,36 @@ static void ev_obj_mremap(struct proc *p)
 		maymove = true;
 	} else if (y < 75) {
 		new_len = old_len > PG ? between(1, old_len / PG - 1) * PG : PG;
-	} else if (y < 90) {
+	} else if (y < 85) {
 		new_len = chance(70) ? old_len : old_len + between(1, 4) * PG;
 		maymove = fixed = has_new = true;
 		new_addr = pick_free_spot(new_len / PG);
-	} else {
+	} else if (y < 93) {
 		new_len = old_len;
 		maymove = dontunmap = true;
+		if (chance(50)) {                       /* a hint, or fixed */
+			has_new = true;
+			fixed = chance(40);
+			new_addr = pick_free_spot(new_len / PG);
+		}
+	} else {
+		/* old_len 0: a second mapping of the same shared pages */
+		old_len = 0;
+		new_len = between(1, 8) * PG;
+		maymove = chance(90);
+		if (chance(30)) {
+			fixed = has_new = true;
+			new_addr = pick_free_spot(new_len / PG);
+		}
 	}
 	if (addr + new_len > WIN_HI - PG)
 		new_len = old_len;
 	if (has_new && new_addr + new_len > WIN_HI)
 		new_addr = pg_down(WIN_HI - new_len - PG);
+	if (old_len > PG && chance(7))
+		old_len -= between(1, PG - 1);          /* rounded up to pages */
+	if (new_len > PG && chance(7))
+		new_len -= between(1, PG - 1);
 	char flags[64] = "";
 	if (maymove) strcat(flags, ",maymove");
 	if (fixed) strcat(flags, ",fixed");
@@ -1433,6 +1848,29 @@ static void ev_obj_mremap(struct proc *p)
 		out("%d mremap 0x%" PRIx64 " %" PRIu64 " %" PRIu64 " %s", p->pid, addr, old_len,
 		    new_len, fs);
 	mremap_predict(p, addr, old_len, new_len, new_addr, maymove, fixed, dontunmap, has_new);
+}
+
+/*
+ * A remap_file_pages line; now and then with the start or the size not page
+ * aligned (both are rounded down), a size of 0 or under a page (-EINVAL), or
+ * a page offset far past the object or so large it wraps (-EINVAL).
+ */
+static void rfp_out(struct proc *p, uint64_t addr, uint64_t len, uint64_t pgoff)
+{
+	uint64_t x = below(100);
+	if (x < 8)
+		addr += between(1, PG - 1);
+	else if (x < 14)
+		len += between(1, PG - 1);
+	else if (x < 17)
+		len = chance(50) ? 0 : between(1, PG - 1);
+	else if (x < 21)
+		pgoff += 1ull << between(8, 40);
+	else if (x < 25)
+		pgoff = UINT64_MAX - below(len / PG ? len / PG : 1);    /* + pages wraps */
+	if (pg_up(addr + len) > WIN_HI)
+		len = WIN_HI - addr;            /* the Linux tester checks the range as given */
+	out("%d remap_file_pages 0x%" PRIx64 " %" PRIu64 " %" PRIu64, p->pid, addr, len, pgoff);
 }
 
 /*
@@ -1453,8 +1891,7 @@ static void ev_obj_rfp(struct proc *p)
 	uint64_t addr = r->s + i * PG;
 	uint64_t len = chance(85) ? between(1, rp - i) * PG : between(1, 8) * PG;
 	len = clamp_len(addr, len);
-	out("%d remap_file_pages 0x%" PRIx64 " %" PRIu64 " %" PRIu64, p->pid, addr, len,
-	    below(r->pgoff + rp + 4));
+	rfp_out(p, addr, len, below(r->pgoff + rp + 4));
 }
 
 /* One event of a --files trace for process p. */
@@ -1488,7 +1925,7 @@ static void step_files(struct proc *p, int maxprocs)
 	} else if (x < 495) {
 		ev_mlock(p, chance(60));
 	} else if (x < 510) {
-		if (!p->has_base)
+		if (!p->has_base || chance(3))   /* and now and then again */
 			ev_brkbase(p);
 		else
 			ev_brk(p);
@@ -1526,9 +1963,245 @@ static void step_files(struct proc *p, int maxprocs)
 	}
 }
 
+/* remap_file_pages on anonymous memory or a hole: -EINVAL */
+static void ev_anon_rfp(struct proc *p)
+{
+	uint64_t addr = pick_addr(p);
+	uint64_t len = clamp_len(addr, between(1, 8) * PG);
+	rfp_out(p, clamp_addr(addr), len, below(64));
+}
+
+/* ---- fork-heavy traces (--forks) ---- */
+
+static void step_anon(struct proc *p, int maxprocs);
+
+static bool forks_mode;                 /* --forks */
+
+static struct proc *proc_by_pid(int pid)
+{
+	for (int i = 0; i < nprocs; i++)
+		if (procs[i].pid == pid)
+			return &procs[i];
+	return NULL;
+}
+
+/* a live process that has a live child, or NULL */
+static struct proc *pick_parent(void)
+{
+	int k = 0;
+	for (int i = 0; i < nprocs; i++)
+		if (procs[i].ppid && proc_by_pid(procs[i].ppid))
+			k++;
+	if (!k)
+		return NULL;
+	k = (int)below((uint64_t)k);
+	for (int i = 0; i < nprocs; i++)
+		if (procs[i].ppid && proc_by_pid(procs[i].ppid) && k-- == 0)
+			return proc_by_pid(procs[i].ppid);
+	return NULL;
+}
+
+/* a page of p that is mapped writable now (to dirty before forking), or 0 */
+static uint64_t writable_page(struct proc *p)
+{
+	for (int tries = 0; tries < 8 && p->n; tries++) {
+		struct region *r = pick_region(p);
+		if (r->prot & 2)
+			return r->s + below((r->e - r->s) / PG) * PG;
+	}
+	return 0;
+}
+
+/*
+ * Every process that maps the page of p at a (shares it copy-on-write, or a
+ * shared mapping of it, after forks) reads or writes it, in a random order:
+ * the first write copies, the last sharer may reuse the page.
+ */
+static void cow_sweep(struct proc *p, uint64_t a)
+{
+	int order[MAX_PROCS_LIMIT], n = 0;
+	for (int i = 0; i < nprocs; i++)
+		if (region_at(&procs[i], a))
+			order[n++] = procs[i].pid;
+	for (int i = n - 1; i > 0; i--) {
+		int j = (int)below((uint64_t)i + 1), t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+	uint64_t off = in_page_off();
+	for (int i = 0; i < n && i < 10; i++) {
+		struct proc *q = proc_by_pid(order[i]);
+		if (chance(60))
+			write_at(q, a + off);
+		else
+			out("%d r 0x%" PRIx64, q->pid, a + off);
+	}
+	(void)p;
+}
+
+/*
+ * One fork-heavy event, or a run of them: many children of one parent
+ * (storm), a chain of forks (each child forks the next), a parent that exits
+ * or execs while its children live, every sharer of a page touching it,
+ * a child writing over a whole inherited region, madvise on what fork does
+ * followed by a fork, MADV_FREE of shared pages while the other sharers
+ * write, unmap or drop them, then pageout.  Otherwise an ordinary event of
+ * the mode's mix.
+ */
+static void step_forks(struct proc *p, int maxprocs)
+{
+	uint64_t x = below(100);
+	int pid = p->pid;
+
+	if (x < 12 && nprocs < maxprocs) {                      /* storm */
+		for (uint64_t k = between(2, 8); k > 0 && nprocs < maxprocs; k--) {
+			p = proc_by_pid(pid);
+			uint64_t a = chance(50) ? writable_page(p) : 0;
+			if (a)
+				write_at(p, a + in_page_off());
+			ev_fork(p);
+		}
+	} else if (x < 20 && nprocs < maxprocs) {               /* chain */
+		for (uint64_t k = between(2, 5); k > 0 && nprocs < maxprocs; k--) {
+			p = proc_by_pid(pid);
+			uint64_t a = chance(50) ? writable_page(p) : 0;
+			if (a)
+				write_at(p, a + in_page_off());
+			ev_fork(p);
+			pid = procs[nprocs - 1].pid;
+		}
+	} else if (x < 30 || (x < 40 && nprocs >= maxprocs - 1)) {   /* a parent goes */
+		struct proc *q = pick_parent();
+		if (!q)
+			q = p;
+		if (chance(65) && (nprocs > 1 || chance(20)))
+			ev_exit(q);
+		else
+			ev_exec(q);
+	} else if (x < 50) {                                    /* all sharers touch */
+		struct region *r = pick_region(p);
+		if (r)
+			cow_sweep(p, r->s + below((r->e - r->s) / PG) * PG);
+		else
+			ev_mmap(p);
+	} else if (x < 56) {                                    /* a child writes it all */
+		struct proc *q = &procs[below((uint64_t)nprocs)];
+		struct region *r = pick_region(q);
+		if (r) {
+			uint64_t len = r->e - r->s;
+			touch_out(q, r->s, len > 64 * PG ? 64 * PG : len);
+		} else {
+			ev_mmap(q);
+		}
+	} else if (x < 60 && nprocs < maxprocs) {               /* what fork does, then fork */
+		struct region *r = pick_region(p);
+		if (r) {
+			static const char *const adv[] = { "dontfork", "dofork", "wipeonfork",
+							   "keeponfork" };
+			size_t a = below(4);
+			out("%d madvise 0x%" PRIx64 " %" PRIu64 " %s", p->pid, r->s, r->e - r->s,
+			    adv[a]);
+			if (r->kind == RK_ANON || a < 2)  /* wipeonfork: -EINVAL on shared */
+				r->fl = a == 0 ? r->fl | RF_DONTFORK : a == 1 ? r->fl & ~RF_DONTFORK :
+					a == 2 ? r->fl | RF_WIPE : r->fl & ~RF_WIPE;
+		}
+		ev_fork(p);
+	} else if (x < 66) {                                    /* lazy free across sharers */
+		struct region *r = pick_region(p);
+		if (!r) {
+			ev_mmap(p);
+			return;
+		}
+		uint64_t np = (r->e - r->s) / PG, i = below(np);
+		uint64_t a = r->s + i * PG, len = between(1, np - i < 8 ? np - i : 8) * PG;
+		out("%d madvise 0x%" PRIx64 " %" PRIu64 " free", p->pid, a, len);
+		for (int k = 0, done = 0; k < nprocs && done < 3; k++) {
+			struct proc *q = &procs[k];
+			if (q->pid == pid || !region_at(q, a) || chance(30))
+				continue;
+			done++;
+			uint64_t y = below(100);
+			if (y < 30) {
+				write_at(q, a + below(len / PG) * PG + in_page_off());
+			} else if (y < 60) {
+				out("%d munmap 0x%" PRIx64 " %" PRIu64, q->pid, a, len);
+				carve(q, a, a + len);
+			} else if (y < 75) {
+				out("%d madvise 0x%" PRIx64 " %" PRIu64 " dontneed", q->pid, a, len);
+			} else {
+				out("%d r 0x%" PRIx64, q->pid, a + in_page_off());
+			}
+		}
+		p = proc_by_pid(pid);
+		if (chance(20))
+			write_at(p, a + in_page_off());
+		out("%d madvise 0x%" PRIx64 " %" PRIu64 " %s", p->pid, a, len,
+		    chance(85) ? "pageout" : "cold");
+		if (chance(60))
+			touch_out(p, a, len);
+	} else if (files_mode) {
+		step_files(p, maxprocs);
+	} else {
+		step_anon(p, maxprocs);
+	}
+}
+
+/* One event of a default (anonymous memory only) trace for process p. */
+static void step_anon(struct proc *p, int maxprocs)
+{
+	uint64_t x = below(1000);
+	if (p->n == 0 && chance(70))
+		x = below(160);         /* an empty address space: map something */
+	if (x < 160) {
+		ev_mmap(p);
+	} else if (x < 220) {
+		ev_munmap(p);
+	} else if (x < 290) {
+		ev_mprotect(p);
+	} else if (x < 380) {
+		ev_mremap(p);
+	} else if (x < 470) {
+		ev_madvise(p);
+	} else if (x < 490) {
+		ev_mlock(p, true);
+	} else if (x < 505) {
+		ev_mlock(p, false);
+	} else if (x < 555) {
+		if (!p->has_base || chance(3))   /* and now and then again */
+			ev_brkbase(p);
+		else
+			ev_brk(p);
+	} else if (x < 610) {
+		if (nprocs < maxprocs)
+			ev_fork(p);
+		else
+			ev_write(p);
+	} else if (x < 625) {
+		if (nprocs > 1 || chance(20))
+			ev_exit(p);
+		else
+			ev_read(p);
+	} else if (x < 633) {
+		ev_exec(p);
+	} else if (x < 640) {
+		if (nprocs < maxprocs)
+			ev_spawn();
+		else
+			ev_read(p);
+	} else if (x < 645) {
+		ev_anon_rfp(p);
+	} else if (x < 760) {
+		ev_read(p);
+	} else if (x < 900) {
+		ev_write(p);
+	} else {
+		ev_touch(p);
+	}
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: gentrace SEED [--events N] [--procs MAX] [--files] [--model]\n");
+	fprintf(stderr, "usage: gentrace SEED [--events N] [--procs MAX] [--files] [--forks] [--model]\n");
 	return 2;
 }
 
@@ -1540,7 +2213,7 @@ int main(int argc, char **argv)
 	uint64_t seed = strtoull(argv[1], &end, 0);
 	if (*end || end == argv[1])
 		return usage();
-	long nevents = -1, maxprocs = 4;
+	long nevents = -1, maxprocs = -1;
 	bool show_model = false;
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--events") && i + 1 < argc) {
@@ -1551,6 +2224,8 @@ int main(int argc, char **argv)
 			show_model = true;
 		} else if (!strcmp(argv[i], "--files")) {
 			files_mode = true;
+		} else if (!strcmp(argv[i], "--forks")) {
+			forks_mode = true;
 		} else if (!strcmp(argv[i], "--procs") && i + 1 < argc) {
 			maxprocs = strtol(argv[++i], &end, 0);
 			if (*end || maxprocs < 1 || maxprocs > MAX_PROCS_LIMIT)
@@ -1564,27 +2239,23 @@ int main(int argc, char **argv)
 	   K events of the seed's full trace (a prefix, to narrow down a failure) */
 	long dflt = (long)between(50, 150);
 	if (nevents < 0)
-		nevents = dflt;
+		nevents = forks_mode ? 2 * dflt : dflt;
+	if (maxprocs < 0)
+		maxprocs = forks_mode ? 24 : 4;
 
-	printf("# generated by gentrace %" PRIu64 " --events %ld --procs %ld%s\n", seed, nevents,
-	       maxprocs, files_mode ? " --files" : "");
+	printf("# generated by gentrace %" PRIu64 " --events %ld --procs %ld%s%s\n", seed, nevents,
+	       maxprocs, files_mode ? " --files" : "", forks_mode ? " --forks" : "");
+	if (forks_mode)
+		printf("# fork-heavy: many children, chains, parents exiting; compare dumps of revmap and Linux\n");
 	if (files_mode)
 		printf("# files, shared and private anonymous memory; compare dumps of revmap and Linux\n");
 	else
 		printf("# anonymous private memory only; compare dumps of revmap and Linux\n");
 	printf("revmap-trace 1\n");
 
-	if (files_mode) {
+	if (files_mode)
 		for (uint64_t k = between(2, 4); k > 0 && events_out < nevents; k--)
 			ev_file_new();
-		while (events_out < nevents) {
-			if (nprocs == 0) {
-				ev_spawn();
-				continue;
-			}
-			step_files(&procs[below((uint64_t)nprocs)], (int)maxprocs);
-		}
-	}
 
 	while (events_out < nevents) {
 		if (nprocs == 0) {
@@ -1592,52 +2263,12 @@ int main(int argc, char **argv)
 			continue;
 		}
 		struct proc *p = &procs[below((uint64_t)nprocs)];
-		uint64_t x = below(1000);
-		if (p->n == 0 && chance(70))
-			x = below(160);         /* an empty address space: map something */
-		if (x < 160) {
-			ev_mmap(p);
-		} else if (x < 220) {
-			ev_munmap(p);
-		} else if (x < 290) {
-			ev_mprotect(p);
-		} else if (x < 380) {
-			ev_mremap(p);
-		} else if (x < 470) {
-			ev_madvise(p);
-		} else if (x < 490) {
-			ev_mlock(p, true);
-		} else if (x < 505) {
-			ev_mlock(p, false);
-		} else if (x < 555) {
-			if (!p->has_base)
-				ev_brkbase(p);
-			else
-				ev_brk(p);
-		} else if (x < 610) {
-			if (nprocs < maxprocs)
-				ev_fork(p);
-			else
-				ev_write(p);
-		} else if (x < 625) {
-			if (nprocs > 1 || chance(20))
-				ev_exit(p);
-			else
-				ev_read(p);
-		} else if (x < 633) {
-			ev_exec(p);
-		} else if (x < 640) {
-			if (nprocs < maxprocs)
-				ev_spawn();
-			else
-				ev_read(p);
-		} else if (x < 760) {
-			ev_read(p);
-		} else if (x < 900) {
-			ev_write(p);
-		} else {
-			ev_touch(p);
-		}
+		if (forks_mode)
+			step_forks(p, (int)maxprocs);
+		else if (files_mode)
+			step_files(p, (int)maxprocs);
+		else
+			step_anon(p, (int)maxprocs);
 	}
 	if (show_model) {
 		/* the model's final state, as "pid start end prot flags", with

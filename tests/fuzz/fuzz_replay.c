@@ -9,8 +9,14 @@
  * remap_file_pages with
  * addresses mostly inside a 64-page window so that operations collide,
  * r/w/touch, files (file, truncate, fwrite, private and shared file
- * mappings), shared anonymous memory, and the directives check, reclaim and
- * compact.  The machine has 8 MiB (2048 frames), so OOM kills and failed
+ * mappings), shared anonymous memory, and the directives check, reclaim,
+ * compact and swapoff.  It makes the argument shapes tools/gentrace-coverage.md lists:
+ * every prot and flag combination, unaligned addresses, lengths and file
+ * offsets, lengths of 0 and huge ones, fwrite straddling two pages or ending
+ * at EOF (into holes when a truncate grew the file), truncate to any size
+ * (2^63 and more: EINVAL), r/w at any byte of a page up to its last 8, w and
+ * fwrite with and without a value, touch from any byte for 0 or more bytes,
+ * numbers in decimal and hex.  The machine has 8 MiB (2048 frames), so OOM kills and failed
  * allocations happen.
  *
  * First input byte:
@@ -107,6 +113,26 @@ static void put(struct out *o, const char *fmt, ...)
 	o->len += (size_t)k;
 }
 
+/*
+ * A number as the format allows it, decimal or 0x hex: the base follows a
+ * bit of the value itself, so that both appear without using input bytes.
+ * => one of NUMS static buffers, valid until NUMS more calls.
+ */
+#define NUMS 8
+
+static const char *num(uint64_t v)
+{
+	static char buf[NUMS][24];
+	static unsigned k;
+	char *b = buf[k++ % NUMS];
+
+	if ((v ^ (v >> 13) ^ (v >> 29)) & 1)
+		snprintf(b, sizeof(buf[0]), "%llu", (unsigned long long)v);
+	else
+		snprintf(b, sizeof(buf[0]), "0x%llx", (unsigned long long)v);
+	return b;
+}
+
 /* ---------------- decoding ---------------- */
 
 struct gen {
@@ -127,7 +153,9 @@ static uint64_t addr(struct gen *g)
 	case 0: case 1: case 2: case 3: case 4:
 		return WIN + (b % WIN_PAGES) * PG;
 	case 5:
-		return WIN + (b % WIN_PAGES) * PG + (byte(&g->in) & 0xff8);  /* inside a page */
+		/* inside a page: 8-byte aligned, or any byte */
+		return WIN + (b % WIN_PAGES) * PG +
+		       ((b & 16) ? (byte(&g->in) << 4 | (b & 15)) : (byte(&g->in) & 0xff8));
 	case 6:
 		switch (b & 7) {
 		case 0: return 0;
@@ -155,15 +183,20 @@ static uint64_t len(struct gen *g)
 	default:
 		if (b & 1)
 			return 0x200000 * (1 + (b & 6));                    /* MiBs */
+		if (b & 2)
+			return ~0ULL - byte(&g->in) * (PG / 4);   /* wraps, or rounds up past 2^64 */
 		return u64(&g->in) >> (byte(&g->in) & 63);
 	}
 }
 
 static const char *prot(struct gen *g)
 {
-	static const char *const p[] = { "rw-", "r--", "---", "rw-", "-w-", "r-x", "rwx", "rw-" };
+	static const char *const p[] = {
+		"rw-", "r--", "---", "rw-", "-w-", "r-x", "rwx", "rw-",
+		"--x", "-wx", "rw-", "r--", "rw-", "r-x", "---", "rw-",
+	};
 
-	return p[byte(&g->in) & 7];
+	return p[byte(&g->in) & 15];
 }
 
 /* a live pid, or 0 if none */
@@ -227,75 +260,112 @@ static void pid_event(struct gen *g, int pid, unsigned op)
 
 		if (f < NFILES && g->file[f])
 			anon = false;
-		put(o, "%d mmap %#llx %#llx %s ", pid, (unsigned long long)addr(g),
-		    (unsigned long long)len(g), prot(g));
+		put(o, "%d mmap %s %s %s ", pid, num(addr(g)), num(len(g)), prot(g));
 		mmap_flags(g, anon);
-		if (!anon)
-			put(o, " f%d %#llx", f, (unsigned long long)((byte(&g->in) & 7) * PG));
+		if (!anon) {
+			/* a page offset inside or past the file, or unaligned,
+			   far past it, at or past 2^63 */
+			unsigned ob = byte(&g->in);
+			uint64_t off = (ob & 7) * PG;
+
+			switch (ob >> 5) {
+			case 5: off += ob & 0x18 ? ob : 1; break;
+			case 6: off = (uint64_t)ob << 32; break;
+			case 7: off = (ob & 1 ? 0x8000000000000000ULL : 0x7ffffffffffff000ULL) -
+				      (ob & 6) * PG; break;
+			default: break;
+			}
+			put(o, " f%d %s", f, num(off));
+		}
 		put(o, "\n");
 		break;
 	}
 	case 3:
-		put(o, "%d munmap %#llx %#llx\n", pid, (unsigned long long)addr(g),
-		    (unsigned long long)len(g));
+		put(o, "%d munmap %s %s\n", pid, num(addr(g)), num(len(g)));
 		break;
 	case 4:
-		put(o, "%d mprotect %#llx %#llx %s\n", pid, (unsigned long long)addr(g),
-		    (unsigned long long)len(g), prot(g));
+		put(o, "%d mprotect %s %s %s\n", pid, num(addr(g)), num(len(g)), prot(g));
 		break;
 	case 5: {
+		/* every combination; bit 0 maymove, 1 fixed, 2 dontunmap */
 		static const char *const fl[] = {
-			"-", "maymove", "maymove,fixed", "maymove,dontunmap",
-			"maymove,fixed,dontunmap", "fixed", "dontunmap", "maymove",
+			"-", "maymove", "fixed", "maymove,fixed", "dontunmap",
+			"maymove,dontunmap", "fixed,dontunmap", "maymove,fixed,dontunmap",
 		};
 		unsigned k = byte(&g->in) & 7;
 		uint64_t a = addr(g), ol = len(g), nl = len(g);
 
-		put(o, "%d mremap %#llx %#llx %#llx %s", pid, (unsigned long long)a,
-		    (unsigned long long)ol, (unsigned long long)nl, fl[k]);
+		put(o, "%d mremap %s %s %s %s", pid, num(a), num(ol), num(nl), fl[k]);
 		/* new_addr: required with fixed, optional with dontunmap alone */
-		if (k == 2 || k == 4 || k == 5 || ((k == 3 || k == 6) && (byte(&g->in) & 1)))
-			put(o, " %#llx", (unsigned long long)addr(g));
+		if ((k & 2) || ((k & 4) && (byte(&g->in) & 1)))
+			put(o, " %s", num(addr(g)));
 		put(o, "\n");
 		break;
 	}
 	case 6:
-		put(o, "%d madvise %#llx %#llx %s\n", pid, (unsigned long long)addr(g),
-		    (unsigned long long)len(g), advice[byte(&g->in) % 15]);
+		put(o, "%d madvise %s %s %s\n", pid, num(addr(g)), num(len(g)),
+		    advice[byte(&g->in) % 15]);
 		break;
 	case 7:
 		b = byte(&g->in);
-		put(o, "%d %s %#llx %#llx\n", pid, (b & 1) ? "munlock" : "mlock",
-		    (unsigned long long)addr(g), (unsigned long long)len(g));
+		put(o, "%d %s %s %s\n", pid, (b & 1) ? "munlock" : "mlock", num(addr(g)),
+		    num(len(g)));
 		break;
 	case 8:
 		b = byte(&g->in);
-		if (b & 4)
-			put(o, "%d remap_file_pages %#llx %#llx %u\n", pid, (unsigned long long)addr(g),
-			    (unsigned long long)(((b >> 3) & 7) + 1) * PG, byte(&g->in) % 24);
-		else if (b & 1)
-			put(o, "%d brkbase %#llx\n", pid, (unsigned long long)(WIN + 0x100000 +
-			    (b & 0x30) * PG));
-		else
-			put(o, "%d brk %#llx\n", pid, (unsigned long long)(WIN + 0x100000 +
-			    (byte(&g->in) % 96) * PG + (b & 2 ? 100 : 0)));
+		if (b & 4) {
+			/* start and size rounded down (size 0 or under a page:
+			   -EINVAL); a page offset that wraps now and then */
+			uint64_t sz = (((b >> 3) & 7) + 1) * PG, pg = byte(&g->in);
+
+			if (b & 2)
+				sz = (b & 0x80) ? (sz - PG) + (pg & 0x7f) * 31 : sz + pg;
+			if (pg >= 0xf8)
+				pg = UINT64_MAX - (pg & 7);
+			else
+				pg %= 24;
+			put(o, "%d remap_file_pages %s %s %s\n", pid, num(addr(g)), num(sz), num(pg));
+		} else if (b & 1) {
+			put(o, "%d brkbase %s\n", pid, num(WIN + 0x100000 + (b & 0x30) * PG +
+							     (b & 0x40 ? 0x123 : 0)));
+		} else {
+			unsigned x = byte(&g->in);
+			uint64_t nb = WIN + 0x100000 + (x % 96) * PG + (b & 2 ? 100 : 0);
+
+			if (x >= 0xfc)          /* 0, below the base, past the address space */
+				nb = x == 0xfc ? 0 : x == 0xfd ? WIN : x == 0xfe ? 1ULL << 47 : UINT64_MAX;
+			put(o, "%d brk %s\n", pid, num(nb));
+		}
 		break;
 	case 9: case 10: case 11: {
 		uint64_t a = addr(g);
 
-		a = (a & ~(PG - 1)) | (a & 0xff8);   /* the 8 bytes within one page */
+		if ((a & (PG - 1)) > PG - 8)         /* the 8 bytes within one page */
+			a = (a & ~(PG - 1)) | (PG - 8 - (a & 7));
+		else if (!(a & (PG - 1)) && ((a >> 12) & 7) == 7)
+			a |= PG - 8;                    /* the last 8 bytes of the page */
 		if (op == 9)
-			put(o, "%d r %#llx\n", pid, (unsigned long long)a);
+			put(o, "%d r %s\n", pid, num(a));
+		else if (a & 0x10)
+			put(o, "%d w %s\n", pid, num(a));      /* the value: the line number */
 		else
-			put(o, "%d w %#llx %#llx\n", pid, (unsigned long long)a,
-			    (unsigned long long)byte(&g->in));
+			put(o, "%d w %s %s\n", pid, num(a), num(byte(&g->in)));
 		break;
 	}
-	case 12: case 13:
+	case 12: case 13: {
+		/* any start; a length of pages, 0, or not a page multiple */
+		uint64_t l;
+
 		b = byte(&g->in);
-		put(o, "%d touch %#llx %#llx %s\n", pid, (unsigned long long)addr(g),
-		    (unsigned long long)((b & 31) + 1) * PG, (b & 32) ? "w" : "r");
+		l = ((b & 31) + 1) * PG;
+		if ((b & 0xc0) == 0xc0)
+			l = (b & 1) ? 0 : l - PG + (b & 0x3e) * 61;
+		put(o, "%d touch %s %s %s", pid, num(addr(g)), num(l), (b & 32) ? "w" : "r");
+		if ((b & 32) && (b & 0x80) && !(b & 0x40))
+			put(o, " %s", num(byte(&g->in)));
+		put(o, "\n");
 		break;
+	}
 	case 14:
 		b = byte(&g->in);
 		if (b & 1) {
@@ -325,7 +395,7 @@ static void other_event(struct gen *g, unsigned op)
 
 	switch (op) {
 	case 0:
-		put(o, "check\n");
+		put(o, (b & 6) == 6 ? "swapoff\n" : "check\n");
 		break;
 	case 1:
 		put(o, "reclaim %u\n", byte(&g->in));
@@ -335,16 +405,50 @@ static void other_event(struct gen *g, unsigned op)
 		break;
 	case 3:
 		if (!g->file[f]) {
-			g->fsize[f] = (b >> 1) * 700ULL;
+			/* 0, tiny, page multiples, and in between */
+			g->fsize[f] = (b & 0x80) ? ((b >> 1) & 15) * PG : (b & 0x40) ? (b >> 1) & 7 :
+				      (b >> 1) * 700ULL;
 			g->file[f] = true;
-			put(o, "file f%d %llu %u\n", f, (unsigned long long)g->fsize[f], byte(&g->in));
+			if (b & 0x20)
+				put(o, "file f%d %s\n", f, num(g->fsize[f]));   /* seed 0 */
+			else
+				put(o, "file f%d %s %u\n", f, num(g->fsize[f]), byte(&g->in));
 		} else if (b & 2) {
-			g->fsize[f] = byte(&g->in) * 300ULL;
-			put(o, "truncate f%d %llu\n", f, (unsigned long long)g->fsize[f]);
-		} else if (g->fsize[f] >= 8) {
-			uint64_t off = (uint64_t)byte(&g->in) * 97 % (g->fsize[f] - 7);
+			/* shrink or grow, to any byte, to pages, far (a sparse
+			   file), or to 2^63 and more (EINVAL: the size stays) */
+			unsigned x = byte(&g->in);
+			uint64_t ns = x * 300ULL;
 
-			put(o, "fwrite f%d %llu %u\n", f, (unsigned long long)off, byte(&g->in));
+			if (b & 4)
+				ns = (b & 8) ? x * PG : g->fsize[f] + x;
+			if (x == 0xff)
+				ns = (b & 4) ? 0x8000000000000000ULL + b : (1ULL << 40) + b;
+			if (ns <= INT64_MAX)
+				g->fsize[f] = ns;
+			put(o, "truncate f%d %s\n", f, num(ns));
+		} else if (g->fsize[f] >= 8) {
+			/* anywhere it fits: straddling a page boundary, ending
+			   at EOF, any byte; with or without a value */
+			uint64_t size = g->fsize[f], x = byte(&g->in), off;
+
+			switch (b >> 5) {
+			case 0: case 1:
+				off = size / PG > 0 && size > PG ? (x % ((size - 1) / PG) + 1) * PG -
+								   (b & 7 ? b & 7 : 1) : 0;
+				if (off + 8 > size)
+					off = size - 8;
+				break;
+			case 2:
+				off = size - 8;
+				break;
+			default:
+				off = (x << 8 | byte(&g->in)) * 97 % (size - 7);
+				break;
+			}
+			if (b & 4)
+				put(o, "fwrite f%d %s\n", f, num(off));
+			else
+				put(o, "fwrite f%d %s %s\n", f, num(off), num(byte(&g->in)));
 		}
 		break;
 	default:
