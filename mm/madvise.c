@@ -111,6 +111,13 @@ static int madvise_vma(struct vm_area *vma, struct vm_area **prev, uint64_t star
 			return -22;
 		if ((vma->flags & (VM_SHARED | VM_MAYWRITE)) != (VM_SHARED | VM_MAYWRITE))
 			return -13;
+		/* vfs_fallocate: the file offset is a loff_t: negative is
+		 * -EINVAL, an end past the largest file -EFBIG (mremap can
+		 * grow a mapping's offsets past both) */
+		if ((vma->pgoff << PAGE_SHIFT) + (start - vma->start) > (uint64_t)INT64_MAX)
+			return -22;
+		if ((vma->pgoff << PAGE_SHIFT) + (end - vma->start) > (uint64_t)INT64_MAX)
+			return -27;
 		/* shmem_fallocate(PUNCH_HOLE): unmap (not the private copies),
 		 * drop the pages; the hole reads as zeroes again */
 		file_punch_hole(vma->file, vma->pgoff + ((start - vma->start) >> PAGE_SHIFT),
