@@ -32,7 +32,7 @@ static int mapped_locked(struct vm_area *vma, uint64_t addr, pte_t *pte, void *a
  * it): then only an exclusive page qualifies, and it is made clean.  Dirty
  * PTEs of other mappings stay; reclaim looks at those.  folio_mark_lazyfree
  * leaves an mlocked (unevictable) page as it is: one that some VM_LOCKED VMA
- * maps.  The zero page is skipped.
+ * maps, or PG_MLOCKED.  The zero page is skipped.
  */
 static int free_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
@@ -51,7 +51,7 @@ static int free_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 		f->flags &= ~PG_DIRTY;
 	}
 	*pte &= ~(PTE_DIRTY | PTE_ACCESSED);
-	if (!rmap_walk(m, f, mapped_locked, NULL))
+	if (!(f->flags & PG_MLOCKED) && !rmap_walk(m, f, mapped_locked, NULL))
 		f->flags |= PG_LAZYFREE;
 	return 0;
 }
@@ -75,6 +75,8 @@ static int pageout_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	f = pfn_frame(m, pfn);
 	if (f->mapcount != 1)
 		return 0;                  /* others map it: leave it alone */
+	if (f->flags & PG_MLOCKED)
+		return 0;                  /* unevictable: isolated and put back */
 	if (f->flags & PG_CACHE) {
 		struct vm_file *file = f->mapping;
 		uint64_t index = f->index;
