@@ -317,7 +317,7 @@ static void cache_remove_range(struct vm_file *f, uint64_t first, uint64_t last)
 /*
  * shmem_setattr: shrinking unmaps every page past the new end from every
  * address space (private copies too), drops those pages from the cache and
- * zeroes the tail of the last partial page.
+ * zeroes the tail of the last partial page, which it dirties.
  * => a size of 2^63 or more is a negative loff_t: -EINVAL, nothing changes
  *    (fs/open.c do_sys_ftruncate).
  */
@@ -339,10 +339,15 @@ int file_truncate(struct vm_file *f, uint64_t size)
 		cache_remove_range(f, hole, UINT64_MAX);
 		if (size & ~PAGE_MASK) {
 			pfn = radix_lookup(&f->cache, size >> PAGE_SHIFT);
-			if (pfn != RADIX_NONE)
+			if (pfn != RADIX_NONE) {
 				memset(frame_bytes(f->machine, pfn, size & ~PAGE_MASK,
 						   PAGE_SIZE - (size & ~PAGE_MASK)),
 				       0, PAGE_SIZE - (size & ~PAGE_MASK));
+				/* shmem_undo_range dirties the partial page
+				 * first: reclaim keeps it even if it was a
+				 * clean hole page */
+				pfn_frame(f->machine, pfn)->flags |= PG_DIRTY;
+			}
 		}
 	}
 	return 0;

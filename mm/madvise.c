@@ -32,7 +32,7 @@ static int mapped_locked(struct vm_area *vma, uint64_t addr, pte_t *pte, void *a
  * it): then only an exclusive page qualifies, and it is made clean.  Dirty
  * PTEs of other mappings stay; reclaim looks at those.  folio_mark_lazyfree
  * leaves an mlocked (unevictable) page as it is: one that some VM_LOCKED VMA
- * maps.  The zero page is skipped.
+ * maps, or PG_MLOCKED.  The zero page is skipped.
  */
 static int free_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
@@ -52,7 +52,7 @@ static int free_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	}
 	*pte &= ~(PTE_DIRTY | PTE_ACCESSED);
 	check_note_pte(mm, addr);
-	if (!rmap_walk(m, f, mapped_locked, NULL))
+	if (!(f->flags & PG_MLOCKED) && !rmap_walk(m, f, mapped_locked, NULL))
 		f->flags |= PG_LAZYFREE;
 	return 0;
 }
@@ -76,6 +76,8 @@ static int pageout_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	f = pfn_frame(m, pfn);
 	if (f->mapcount != 1)
 		return 0;                  /* others map it: leave it alone */
+	if (f->flags & PG_MLOCKED)
+		return 0;                  /* unevictable: isolated and put back */
 	if (f->flags & PG_CACHE) {
 		struct vm_file *file = f->mapping;
 		uint64_t index = f->index;
@@ -112,6 +114,13 @@ static int madvise_vma(struct vm_area *vma, struct vm_area **prev, uint64_t star
 			return -22;
 		if ((vma->flags & (VM_SHARED | VM_MAYWRITE)) != (VM_SHARED | VM_MAYWRITE))
 			return -13;
+		/* vfs_fallocate: the file offset is a loff_t: negative is
+		 * -EINVAL, an end past the largest file -EFBIG (mremap can
+		 * grow a mapping's offsets past both) */
+		if ((vma->pgoff << PAGE_SHIFT) + (start - vma->start) > (uint64_t)INT64_MAX)
+			return -22;
+		if ((vma->pgoff << PAGE_SHIFT) + (end - vma->start) > (uint64_t)INT64_MAX)
+			return -27;
 		/* shmem_fallocate(PUNCH_HOLE): unmap (not the private copies),
 		 * drop the pages; the hole reads as zeroes again */
 		file_punch_hole(vma->file, vma->pgoff + ((start - vma->start) >> PAGE_SHIFT),

@@ -99,6 +99,10 @@ static inline bool pte_write(pte_t p) { return p & PTE_WRITE; }
 #define PG_CACHE      0x0100u   /* in a file's page cache (mapping = vm_file) */
 #define PG_ZERO       0x0200u   /* free, and its bytes are known to be zero */
 #define PG_CHECKQ     0x0400u   /* on the change queue of --check (mm/check.c) */
+#define PG_MLOCKED    0x0800u   /* mlocked though no VM_LOCKED VMA may map it: mremap
+				   MREMAP_DONTUNMAP cleared VM_LOCKED without munlocking
+				   the pages left behind (their mlock_count stays), so
+				   they are unevictable until freed */
 #define PG_ORDER_SHIFT 24       /* buddy order, stored in flags bits 24..31 */
 
 #define FRAME_NIL     UINT32_MAX

@@ -99,6 +99,16 @@ static void unmap_source(struct vrm *r)
 		p->flags |= VM_ACCOUNT;
 }
 
+/* the pages left in an mlocked VMA that dontunmap unlocks stay mlocked */
+static int mlock_stays(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	uint64_t pfn = pte_pfn(*pte);
+
+	if (pfn != mm->machine->zero_pfn)
+		pfn_frame(mm->machine, pfn)->flags |= PG_MLOCKED;
+	return 0;
+}
+
 static uint64_t move_vma(struct vrm *r)
 {
 	struct vm_mm *mm = r->mm;
@@ -133,9 +143,12 @@ static uint64_t move_vma(struct vrm *r)
 		return VM_ERR(err);
 	}
 	if (r->flags & MREMAP_DONTUNMAP_) {
-		/* dontunmap_complete */
+		/* dontunmap_complete: VM_LOCKED goes from the whole old VMA,
+		 * but its pages are not munlocked */
 		uint64_t start = r->addr, end = r->addr + r->old_len;
 
+		if (vma->flags & VM_LOCKED)
+			walk_ptes(mm, vma->start, vma->end, mlock_stays, NULL);
 		vma->flags &= ~VM_LOCKED_MASK;
 		check_note_range(vma->mm, vma->start, vma->end);
 		if (new_vma != vma && start == vma->start && end == vma->end)

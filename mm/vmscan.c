@@ -34,7 +34,7 @@ static bool discard_lazyfree(struct vm_machine *m, uint32_t pfn)
 
 	int why = rmap_walk(m, f, pte_blocks, f);
 
-	if (why == 1)
+	if (why == 1 || (f->flags & PG_MLOCKED))
 		return false;          /* mlocked */
 	if (why == 2 || (f->flags & PG_DIRTY)) {
 		/* written since MADV_FREE: it holds data again */
@@ -59,7 +59,7 @@ static bool discard_clean_file(struct vm_machine *m, uint32_t pfn)
 
 	if (why == 2)
 		f->flags |= PG_DIRTY;  /* written through a mapping */
-	if (why)
+	if (why || (f->flags & PG_MLOCKED))
 		return false;
 	f->refcount++;
 	rmap_walk(m, f, unmap_one, NULL);
