@@ -19,6 +19,9 @@
 #    page touching it), and --files too for even seeds.  One TAP line per seed
 #    ("forks seed N").
 #
+# revmap replays every trace with --check (what each event changed, and the
+# whole machine at the end), so a checker failure fails the line too.
+#
 # A hand-written trace whose comments say "# needs: pkeys" depends on x86
 # protection keys (exec-only memory): revmap replays it with --pkeys=on, and
 # the kernel side is skipped on a CPU without them (no ospke in cpuinfo).
@@ -119,13 +122,13 @@ for t in "${traces[@]}"; do
 		echo "not ok $n - revmap $name"
 		echo "# $REVMAP is not built"
 	else
-		"$REVMAP" replay "$t" "${ropt[@]}" --dump "$TMP/rv.dump" >"$TMP/rv.out" 2>&1
+		"$REVMAP" replay "$t" "${ropt[@]}" --check --dump "$TMP/rv.dump" >"$TMP/rv.out" 2>&1
 		rc=$?
 		if [ $rc -eq 0 ] && cmp -s "$exp" "$TMP/rv.dump"; then
 			echo "ok $n - revmap $name"
 		else
 			echo "not ok $n - revmap $name"
-			echo "# reproduce: $REVMAP replay $t ${ropt[*]} --dump /tmp/rv.dump && diff -u $exp /tmp/rv.dump"
+			echo "# reproduce: $REVMAP replay $t ${ropt[*]} --check --dump /tmp/rv.dump && diff -u $exp /tmp/rv.dump"
 			echo "# revmap exit status $rc"
 			head -20 "$TMP/rv.out" | diag
 			[ -f "$TMP/rv.dump" ] && diff -u "$exp" "$TMP/rv.dump" | head -40 | diag
@@ -177,7 +180,7 @@ run_seed() {
 		rerun="DIFF_SEEDS=0 DIFF_FILE_SEEDS=0 DIFF_FORK_SEED0=$s DIFF_FORK_SEEDS=1"
 	fi
 	mkdir -p "$d"
-	local repro="$GEN_SHOW $s$opt > $name.trace && $LR $name.trace --dump linux.dump && $REVMAP replay $name.trace --dump revmap.dump && diff -u linux.dump revmap.dump"
+	local repro="$GEN_SHOW $s$opt > $name.trace && $LR $name.trace --dump linux.dump && $REVMAP replay $name.trace --check --dump revmap.dump && diff -u linux.dump revmap.dump"
 	rerun="$rerun REVMAP_BUILD=$B tests/difftest.t"
 	if [ -z "$GEN" ]; then
 		{ echo fail; echo "gentrace does not build:"; cat "$TMP/gen.err"; } >"$res.tmp"
@@ -197,7 +200,7 @@ run_seed() {
 	fi
 	local rrc=127
 	if [ -x "$REVMAP" ]; then
-		"$REVMAP" replay "$d/t.trace" --dump "$d/revmap.dump" >"$d/rv.out" 2>&1
+		"$REVMAP" replay "$d/t.trace" --check --dump "$d/revmap.dump" >"$d/rv.out" 2>&1
 		rrc=$?
 	else
 		echo "$REVMAP is not built" >"$d/rv.out"

@@ -25,6 +25,11 @@
  *   bit 2           fault injection: the next byte (1..255) is the
  *                   allocation that fails (rv_options.fail_alloc_at)
  *   bit 3           a 1 MiB machine instead of 8 MiB
+ *   bit 4           check what each event changed (--check) instead of the
+ *                   whole machine after every event (--check=full); the
+ *                   trace's last line, `check`, checks the whole machine, so
+ *                   what the change checker misses still fails the run
+ *   bit 5           a CPU with protection keys (--pkeys on), else without
  *
  * Failures abort(), so that libFuzzer reports them: a checker failure
  * (RV_CHECKFAIL), or a decoded trace the parser rejects (the decoder and the
@@ -503,6 +508,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		opt.fail_alloc_at = byte(&g.in) + 1;
 	if (mode & 8)
 		opt.mem_bytes = 1ULL << 20;
+	if (mode & 16)
+		opt.check = RV_CHECK_EVENT;
+	opt.pkeys = (mode & 32) ? RV_PKEYS_ON : RV_PKEYS_OFF;
 	if (raw) {
 		/* NUL bytes, long lines, no final newline: all just data */
 		g.out.buf = malloc(g.in.n + 1);
