@@ -253,6 +253,9 @@ struct vm_mm {
 	uint64_t nr_ptes;            /* present PTEs */
 	uint64_t nr_pgtables;        /* page-table frames, all levels */
 	uint64_t locked_vm;          /* pages in VM_LOCKED VMAs */
+	uint64_t ptc_key;            /* pte_lookup's last PTE table: addr >> 21 of what it
+				        covers, PTC_NONE when none [ptl] */
+	pte_t *ptc_table;            /* that table */
 	struct list_head node;       /* machine->mms */
 	int id;                      /* the owner's pid, for messages */
 	uint8_t nr_changed;          /* --check: ranges in changed[] (0: not queued) */
@@ -433,6 +436,12 @@ static inline bool vma_same_file(const struct vm_area *v, const struct vm_file *
 int pgd_alloc(struct vm_mm *mm);
 void pgd_free(struct vm_mm *mm);
 pte_t *pte_lookup(struct vm_mm *mm, uint64_t addr);          /* NULL if no table */
+#define PTC_NONE UINT64_MAX
+/* a PTE table of mm was freed or moved: forget pte_lookup's last one */
+static inline void pte_cache_drop(struct vm_mm *mm)
+{
+	mm->ptc_key = PTC_NONE;
+}
 pte_t *pte_alloc(struct vm_mm *mm, uint64_t addr);           /* NULL: -ENOMEM */
 /* remove the present PTE of addr: its page loses a mapping and a reference */
 void zap_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte);

@@ -59,6 +59,7 @@ int pgd_alloc(struct vm_mm *mm)
 	uint64_t e;
 	int err = table_alloc(mm, &e);
 
+	pte_cache_drop(mm);
 	if (!err)
 		mm->pgd = (uint32_t)pte_pfn(e);
 	return err;
@@ -87,11 +88,21 @@ static pte_t *pte_table(struct vm_mm *mm, uint64_t addr, uint64_t *skip)
 	return t;
 }
 
-/* the rmap walk's hot path: the same descent as pte_table, unrolled */
+/*
+ * The rmap walk's and the MMU's hot path: the same descent as pte_table,
+ * unrolled, remembering the last PTE table found (a software TLB for page
+ * tables: successive lookups, a walk of consecutive frames or a run of
+ * accesses, mostly land in the same one).  Freeing or moving a PTE table
+ * drops it (pte_cache_drop).
+ */
 pte_t *pte_lookup(struct vm_mm *mm, uint64_t addr)
 {
 	uint8_t *mem = mm->machine->mem;
-	uint64_t e = ((uint64_t *)(mem + ((uint64_t)mm->pgd << PAGE_SHIFT)))[(addr >> 39) & 511];
+	uint64_t e, key = addr >> 21;
+
+	if (key == mm->ptc_key)
+		return &mm->ptc_table[(addr >> PAGE_SHIFT) & 511];
+	e = ((uint64_t *)(mem + ((uint64_t)mm->pgd << PAGE_SHIFT)))[(addr >> 39) & 511];
 
 	if (!(e & PTE_PRESENT))
 		return NULL;
@@ -101,7 +112,9 @@ pte_t *pte_lookup(struct vm_mm *mm, uint64_t addr)
 	e = ((uint64_t *)(mem + (e & PTE_PFN_MASK)))[(addr >> 21) & 511];
 	if (!(e & PTE_PRESENT))
 		return NULL;
-	return &((pte_t *)(mem + (e & PTE_PFN_MASK)))[(addr >> PAGE_SHIFT) & 511];
+	mm->ptc_key = key;
+	mm->ptc_table = (pte_t *)(mem + (e & PTE_PFN_MASK));
+	return &mm->ptc_table[(addr >> PAGE_SHIFT) & 511];
 }
 
 pte_t *pte_alloc(struct vm_mm *mm, uint64_t addr)
@@ -243,6 +256,7 @@ static void free_level(struct vm_mm *mm, uint64_t *t, int level, uint64_t base,
 		if (!(t[i] & PTE_PRESENT))
 			continue;
 		if (ebase >= floor && eend <= ceiling) {
+			pte_cache_drop(mm);
 			free_subtree(mm, t[i], level - 1);
 			t[i] = 0;
 		} else if (level > 2) {
@@ -408,6 +422,7 @@ int move_page_tables(struct vm_area *old_vma, uint64_t old_addr,
 						oslot = pmd_slot(mm, a, false);
 						*nslot = *oslot;
 						*oslot = 0;
+						pte_cache_drop(mm);
 						m->stats.pmds_moved++;
 					}
 					continue;
