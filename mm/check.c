@@ -852,8 +852,10 @@ static bool check_changed_frames(struct vm_machine *m, struct vm_checkq *cq)
 {
 	size_t i = 0, s = 0;
 
-	qsort(cq->seen, cq->nseen, sizeof(*cq->seen), cq_cmp_pte);
-	qsort(cq->frames, cq->nframes, sizeof(*cq->frames), cq_cmp_pfn);
+	if (cq->nseen > 1)
+		qsort(cq->seen, cq->nseen, sizeof(*cq->seen), cq_cmp_pte);
+	if (cq->nframes > 1)
+		qsort(cq->frames, cq->nframes, sizeof(*cq->frames), cq_cmp_pfn);
 	while (i < cq->nframes || s < cq->nseen) {
 		uint64_t pfn = i < cq->nframes && (s == cq->nseen || cq->frames[i] <= cq->seen[s].pfn)
 			       ? cq->frames[i] : cq->seen[s].pfn;
