@@ -37,13 +37,9 @@ static int mapped_locked(struct vm_area *vma, uint64_t addr, pte_t *pte, void *a
 static int free_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
 	struct vm_machine *m = mm->machine;
-	uint64_t pfn = pte_pfn(*pte);
-	struct vm_frame *f;
+	struct vm_frame *f = pte_page(m, *pte);
 
-	if (pfn == m->zero_pfn)
-		return 0;
-	f = pfn_frame(m, pfn);
-	if (!(f->flags & PG_ANON))
+	if (!f || !(f->flags & PG_ANON))
 		return 0;
 	if (f->flags & PG_DIRTY) {
 		if (f->mapcount != 1)
@@ -68,13 +64,9 @@ static int free_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 static int pageout_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
 	struct vm_machine *m = mm->machine;
-	uint64_t pfn = pte_pfn(*pte);
-	struct vm_frame *f;
+	struct vm_frame *f = pte_page(m, *pte);
 
-	if (pfn == m->zero_pfn)
-		return 0;
-	f = pfn_frame(m, pfn);
-	if (f->mapcount != 1)
+	if (!f || f->mapcount != 1)
 		return 0;                  /* others map it: leave it alone */
 	if (f->flags & PG_MLOCKED)
 		return 0;                  /* unevictable: isolated and put back */

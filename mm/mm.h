@@ -328,6 +328,13 @@ static inline struct vm_frame *pfn_frame(struct vm_machine *m, uint64_t pfn)
 {
 	return &m->frames[pfn];
 }
+/* the page a present PTE maps, or NULL for the zero page (vm_normal_page) */
+static inline struct vm_frame *pte_page(struct vm_machine *m, pte_t pte)
+{
+	uint64_t pfn = pte_pfn(pte);
+
+	return pfn == m->zero_pfn ? NULL : &m->frames[pfn];
+}
 /* the first pfn at or after pfn whose descriptor is written: scans of the
  * frame table jump over the deferred blocks, which are all free */
 static inline uint64_t pfn_skip_deferred(const struct vm_machine *m, uint64_t pfn)

@@ -26,21 +26,7 @@ MAN=$ROOT/docs/revmap.1
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/docs-t.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
 
-n=0
-why=
-t() {
-	local desc=$1
-	shift
-	why=
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		printf '%s\n' "$why" | sed 's/^/#   /'
-	fi
-}
-fail() { why="$*"; return 1; }
+. "$ROOT/tests/tap.sh"
 
 if [ ! -x "$REVMAP" ]; then
 	echo "1..0 # SKIP no $B/revmap (run make first)"

@@ -40,21 +40,7 @@ VERSION=$(sed -n 's/^#define REVMAP_VERSION "\(.*\)"$/\1/p' include/revmap.h)
 FILES="bin/revmap lib/librevmap.a include/revmap.h lib/pkgconfig/revmap.pc
        share/man/man1/revmap.1 share/doc/revmap/trace-format.md"
 
-n=0
-why=
-t() {
-	local desc=$1
-	shift
-	why=
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		printf '%s\n' "$why" | sed 's/^/#   /'
-	fi
-}
-fail() { why="$*"; return 1; }
+. "$ROOT/tests/tap.sh"
 
 # mk ARGS...: make in the source tree, as a user would run it, without the
 # flags and variables of the make that runs this test (SAN=1, a jobserver)

@@ -29,6 +29,7 @@
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
+ROOT=$(pwd)
 
 B=${REVMAP_BUILD:-build}
 REVMAP=$(cd "$B" 2>/dev/null && pwd)/revmap
@@ -38,34 +39,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/replay-t.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP" || exit 1
 
-n=0
-why=
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() {
-	n=$((n + 1))
-	echo "not ok $n - $1"
-	printf '%s\n' "$why" | sed 's/^/#   /'
-}
-# t DESC FUNC ARGS...: one TAP line for a check function that sets $why
-t() {
-	local desc=$1
-	shift
-	why=
-	if "$@"; then ok "$desc"; else notok "$desc"; fi
-}
-# todo DESC BUG FUNC ARGS...: the same, as a TODO test for a known bug
-todo() {
-	local desc=$1 bug=$2
-	shift 2
-	why=
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $desc # TODO bug: $bug"
-	else
-		echo "not ok $n - $desc # TODO bug: $bug"
-		printf '%s\n' "$why" | sed 's/^/#   /'
-	fi
-}
+. "$ROOT/tests/tap.sh"
 
 if [ ! -x "$REVMAP" ]; then
 	echo "1..0 # SKIP no $B/revmap (run make first)"
@@ -83,7 +57,6 @@ replay() {
 # mk NAME: the trace from stdin
 mk() { cat >"$1.trace"; }
 
-fail() { why="$*"; return 1; }
 errtext() { echo "stderr: $(head -c 600 "$1.err")"; }
 signalled() { [ "$rc" -ge 128 ] && fail "killed by signal $((rc - 128)); $(errtext "$1")"; }
 
