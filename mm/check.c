@@ -200,7 +200,9 @@ static bool vma_links_sound(struct vm_machine *m, struct vm_area *v, bool local)
 	if (local && v->file && !itree_check_path(&v->file->i_mmap, &v->shared, m->why,
 						  sizeof(m->why)))
 		return false;
-	return m->rmap->check_vma(v, m->why, sizeof(m->why));
+	if (!anon_check_vma(v, m->why, sizeof(m->why)))
+		return false;
+	return !m->rmap->check_vma || m->rmap->check_vma(v, m->why, sizeof(m->why));
 }
 
 /*

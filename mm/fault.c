@@ -35,7 +35,7 @@ static int map_new_anon(struct vm_area *vma, uint64_t addr, pte_t *pte,
 	struct vm_frame *f;
 	uint32_t pfn;
 
-	if (m->rmap->anon_prepare(vma))
+	if (anon_prepare(vma))
 		return VM_FAULT_OOM;
 	pfn = __frames_alloc(m, 0, copy_from == m->zero_pfn);
 	if (pfn == FRAME_NIL)
@@ -45,7 +45,10 @@ static int map_new_anon(struct vm_area *vma, uint64_t addr, pte_t *pte,
 	f = pfn_frame(m, pfn);
 	f->flags = PG_ANON | PG_ANON_EXCL;    /* the PTE is dirty, the page is not */
 	f->mapcount = 1;
-	m->rmap->page_add_new_anon(f, vma, addr);
+	f->mapping = vma->anon;      /* __folio_set_anon */
+	f->index = vma->pgoff + ((addr - vma->start) >> PAGE_SHIFT);
+	if (m->rmap->page_add_new_anon)
+		m->rmap->page_add_new_anon(f, vma, addr);
 	check_note_pte(mm, addr);
 	if (pte_present(*pte)) {
 		/* replace the old mapping (COW): it loses one map and one ref */
@@ -80,8 +83,11 @@ static int do_wp_page(struct vm_area *vma, uint64_t addr, pte_t *pte)
 	if ((f->flags & PG_ANON) &&
 	    ((f->flags & PG_ANON_EXCL) || (f->mapcount == 1 && f->refcount == 1))) {
 		/* wp_can_reuse_anon_folio: nobody else maps it */
-		if (!(f->flags & PG_ANON_EXCL))
-			m->rmap->page_move_anon(f, vma);
+		if (!(f->flags & PG_ANON_EXCL)) {
+			f->mapping = vma->anon;       /* folio_move_anon_rmap */
+			if (m->rmap->page_move_anon)
+				m->rmap->page_move_anon(f, vma);
+		}
 		f->flags |= PG_ANON_EXCL;
 		*pte |= PTE_WRITE | PTE_DIRTY | PTE_ACCESSED;
 		check_note_pte(vma->mm, addr);
@@ -181,7 +187,7 @@ static int do_file_fault(struct vm_area *vma, uint64_t addr, pte_t *pte, bool wr
 	}
 	/* do_cow_fault prepares the anonymous identity before it reads the
 	 * file page, so the VMA has one even when the read fails (SIGBUS) */
-	if (!(vma->flags & VM_SHARED) && vma->mm->machine->rmap->anon_prepare(vma))
+	if (!(vma->flags & VM_SHARED) && anon_prepare(vma))
 		return VM_FAULT_OOM;
 	r = file_get_page(vma->file, idx, &pfn);
 	if (r != VM_FAULT_OK)

@@ -81,7 +81,7 @@ int mm_fork(struct vm_mm *parent, struct vm_mm **childp)
 		if (v->flags & VM_WIPEONFORK) {
 			n->anon = NULL;
 		} else {
-			err = m->rmap->fork_vma(n, v);
+			err = anon_fork(n, v);
 			if (err) {
 				vma_free(n);
 				break;

@@ -344,7 +344,7 @@ int machine_init(struct vm_machine *m, uint64_t mem_bytes, const struct rmap_ops
 	m->nr_frames = n;
 	list_init(&m->mms);
 	list_init(&m->files);
-	m->rmap = ops ? ops : &rmap_linux_ops;
+	m->rmap = ops ? ops : &rmap_avc_ops;
 	for (unsigned o = 0; o <= MAX_ORDER; o++)
 		m->free[o].head = FRAME_NIL;
 	/* the host hands the arena over zeroed; ask for huge pages to spare

@@ -153,6 +153,7 @@ struct vm_frame {
 
 struct vm_mm;
 struct vm_file;
+struct anon_id;
 
 /*
  * A VMA: [start, end) with uniform attributes.
@@ -176,12 +177,42 @@ struct vm_area {
 	uint32_t file_open;          /* which open(2) of file it maps (Linux's struct
 				        file): VMAs of one file merge only within one */
 	struct itree_node shared;    /* file->i_mmap, [pgoff, pgoff + pages - 1] [i_mmap_lock] */
-	void *anon;                  /* scheme's anonymous identity (Linux: anon_vma); NULL
-				        until the first anonymous page [mmap_lock + the
-				        scheme's lock to set] */
-	struct list_head anon_chain; /* scheme's per-VMA links (Linux: anon_vma_chain list)
-				        [mmap_lock] */
+	struct anon_id *anon;        /* anonymous identity (Linux's anon_vma, mm/anon.c);
+				        NULL until the first anonymous page [mmap_lock +
+				        anon root lock to set] */
+	struct list_head anon_chain; /* anon_links: the identities whose pages it may map
+				        (Linux's anon_vma_chain list) [mmap_lock] */
 };
+
+/*
+ * The anonymous identity (mm/anon.c): Linux's anon_vma and anon_vma_chain
+ * as the VMA layout sees them, the same under every rmap scheme.  A scheme
+ * may keep state in a tail of either (rmap_ops.anon_tail, link_tail).
+ */
+struct anon_id {
+	struct anon_id *root;        /* root of the fork family (self for a root) */
+	struct anon_id *parent;      /* the anon_id it was forked from (self for a root) */
+	int refcount;                /* 1 for itself while links point at it, +1 per
+				        anon_id whose root it is [anon root lock] */
+	int num_children;            /* anon_ids whose parent it is (+1 self for a root) */
+	int num_active_vmas;         /* VMAs whose anon it is */
+	int nr_links;                /* anon_links to it (Linux: its tree is not empty) */
+	struct vm_machine *m;        /* owner */
+};
+
+struct anon_link {
+	struct vm_area *vma;         /* the VMA that may map pages of aid */
+	struct anon_id *aid;         /* the identity */
+	struct list_head same_vma;   /* in vma->anon_chain, newest first [mmap_lock] */
+};
+
+int anon_prepare(struct vm_area *vma);            /* __anon_vma_prepare: 0 / -ENOMEM */
+int anon_fork(struct vm_area *vma, struct vm_area *pvma); /* anon_vma_fork */
+int anon_clone(struct vm_area *dst, struct vm_area *src); /* anon_vma_clone */
+int anon_dup(struct vm_area *dst, struct vm_area *src);   /* dup_anon_vma */
+void anon_unlink(struct vm_area *vma);            /* unlink_anon_vmas */
+bool anon_is_fork_child(const struct vm_area *vma);
+bool anon_check_vma(const struct vm_area *vma, char *why, size_t len);
 
 /*
  * A file: its size, its page cache and the VMAs that map it (i_mmap).
@@ -282,6 +313,8 @@ struct vm_stats {
 	uint64_t rmap_ptes_visited;  /* rmap walks: PTEs looked at */
 	uint64_t vma_bytes;          /* current bytes of VMA structures */
 	uint64_t rmap_bytes;         /* current bytes of the scheme's metadata */
+	uint64_t anon_bytes;         /* current bytes of the anonymous identity (mm/anon.c,
+				        not the scheme's: Linux's layout, kept for all) */
 	uint64_t nr_vmas;            /* current VMAs, all mms */
 };
 
@@ -494,7 +527,7 @@ struct vm_area *vma_modify_flags(struct vm_area *prev, struct vm_area *vma,
 struct vm_area *vma_merge_new(struct vm_mm *mm, uint64_t start, uint64_t end,
 			      uint64_t flags, struct vm_file *file, uint32_t file_open,
 			      uint64_t pgoff,
-			      void *anon, struct vm_area *copied_from, bool just_expand,
+			      struct anon_id *anon, struct vm_area *copied_from, bool just_expand,
 			      int *err);
 /* remove the VMAs entirely inside [start, end) after splitting at the
  * edges; unmaps pages and frees page tables; -ENOMEM if a split fails */

@@ -63,7 +63,7 @@ static struct vm_area *copy_vma(struct vm_area **vmap, uint64_t addr, uint64_t l
 	n->pgoff = pgoff;
 	vma_set_file(n, vma->file, vma->file_open);
 	n->anon = vma->anon;
-	if (mm->machine->rmap->clone_vma(n, vma)) {
+	if (anon_clone(n, vma)) {
 		vma_free(n);
 		return NULL;
 	}
@@ -152,7 +152,7 @@ static uint64_t move_vma(struct vrm *r)
 		vma->flags &= ~VM_LOCKED_MASK;
 		check_note_range(vma->mm, vma->start, vma->end);
 		if (new_vma != vma && start == vma->start && end == vma->end)
-			mm->machine->rmap->unlink_vma(vma);
+			anon_unlink(vma);
 	} else {
 		unmap_source(r);
 	}

@@ -110,7 +110,7 @@ void vma_free(struct vm_area *vma)
 
 void vma_remove_free(struct vm_area *vma)
 {
-	vma->mm->machine->rmap->unlink_vma(vma);
+	anon_unlink(vma);
 	vma_free(vma);
 }
 
@@ -214,11 +214,10 @@ void vma_unlink(struct vm_mm *mm, struct vm_area *vma)
 static void vma_set_range(struct vm_area *v, uint64_t start, uint64_t end, uint64_t pgoff)
 {
 	const struct rmap_ops *ops = v->mm->machine->rmap;
-	bool anon = !list_empty(&v->anon_chain);
 
 	check_note_range(v->mm, v->start, v->end);
 	check_note_range(v->mm, start, end);
-	if (anon)
+	if (ops->pre_update)
 		ops->pre_update(v);
 	if (v->file)
 		file_vma_unlink(v);
@@ -227,7 +226,7 @@ static void vma_set_range(struct vm_area *v, uint64_t start, uint64_t end, uint6
 	v->pgoff = pgoff;
 	if (v->file)
 		file_vma_link(v);
-	if (anon)
+	if (ops->post_update)
 		ops->post_update(v);
 	vma_update_gaps(v);
 }
@@ -263,7 +262,7 @@ static int __split_vma(struct vm_area *vma, uint64_t addr, bool new_below)
 		n->start = addr;
 		n->pgoff += (addr - vma->start) >> PAGE_SHIFT;
 	}
-	err = vma->mm->machine->rmap->clone_vma(n, vma);
+	err = anon_clone(n, vma);
 	if (err) {
 		vma_free(n);
 		return err;
@@ -296,14 +295,10 @@ struct vmg {
 	uint64_t flags;              /* its flags */
 	struct vm_file *file;        /* its file */
 	uint32_t file_open;          /* and the open of it (vm_area.file_open) */
-	void *anon;                  /* its anonymous identity */
+	struct anon_id *anon;        /* its anonymous identity */
 	bool just_expand;            /* brk: only try to expand prev */
 };
 
-static bool fork_child(struct vm_machine *m, const struct vm_area *v)
-{
-	return v && m->rmap->is_fork_child(v);
-}
 
 static bool is_mergeable_vma(const struct vmg *g, const struct vm_area *tgt)
 {
@@ -312,12 +307,10 @@ static bool is_mergeable_vma(const struct vmg *g, const struct vm_area *tgt)
 
 static bool is_mergeable_anon(const struct vmg *g, const struct vm_area *tgt)
 {
-	struct vm_machine *m = g->mm->machine;
-
 	if (!tgt->anon && g->anon)
-		return !fork_child(m, g->middle) && !fork_child(m, g->copied_from);
+		return !anon_is_fork_child(g->middle) && !anon_is_fork_child(g->copied_from);
 	if (tgt->anon && !g->anon)
-		return !fork_child(m, tgt);
+		return !anon_is_fork_child(tgt);
 	return tgt->anon == g->anon;
 }
 
@@ -342,15 +335,6 @@ static bool can_merge_right(const struct vmg *g, bool left)
 	return !g->prev->anon || !n->anon || g->prev->anon == n->anon;
 }
 
-/* dup_anon_vma: dst takes src's anonymous identity if it has none */
-static int dup_anon(struct vm_area *dst, struct vm_area *src)
-{
-	if (src && src->anon && !dst->anon) {
-		dst->anon = src->anon;
-		return dst->mm->machine->rmap->clone_vma(dst, src);
-	}
-	return 0;
-}
 
 /* a VMA swallowed by a merge: its identity goes (anon_vma_merge), then it */
 static void merge_remove(struct vm_area *v)
@@ -389,7 +373,7 @@ static struct vm_area *merge_existing(struct vmg *g, int *err)
 		 * |-------*********-------|
 		 *   prev     vma     next
 		 *  extend   delete  delete          */
-		*err = dup_anon(prev, next->anon ? next : vma);
+		*err = anon_dup(prev, next->anon ? next : vma);
 		if (*err)
 			return NULL;
 		uint64_t nend = next->end;
@@ -403,7 +387,7 @@ static struct vm_area *merge_existing(struct vmg *g, int *err)
 		 * |-------*************
 		 *   prev       vma
 		 *  extend shrink/delete              */
-		*err = dup_anon(prev, vma);
+		*err = anon_dup(prev, vma);
 		if (*err)
 			return NULL;
 		if (delete_vma)
@@ -418,7 +402,7 @@ static struct vm_area *merge_existing(struct vmg *g, int *err)
 	 * *************-------|
 	 *      vma       next
 	 * shrink/delete extend                */
-	*err = dup_anon(next, vma);
+	*err = anon_dup(next, vma);
 	if (*err)
 		return NULL;
 	if (delete_vma) {
@@ -474,7 +458,7 @@ struct vm_area *vma_modify_flags(struct vm_area *prev, struct vm_area *vma,
 struct vm_area *vma_merge_new(struct vm_mm *mm, uint64_t start, uint64_t end,
 			      uint64_t flags, struct vm_file *file, uint32_t file_open,
 			      uint64_t pgoff,
-			      void *anon, struct vm_area *copied_from, bool just_expand,
+			      struct anon_id *anon, struct vm_area *copied_from, bool just_expand,
 			      int *err)
 {
 	struct vm_area *next = find_vma(mm, start);
@@ -512,10 +496,10 @@ struct vm_area *vma_merge_new(struct vm_mm *mm, uint64_t start, uint64_t end,
 	 * (or of the VMA being copied); out of memory undoes that and fails */
 	had_anon = target->anon != NULL;
 	remove_next = next && target != next && g.end == next->end;
-	if ((remove_next && (*err = dup_anon(target, next))) ||
-	    (copied_from && (*err = dup_anon(target, copied_from)))) {
+	if ((remove_next && (*err = anon_dup(target, next))) ||
+	    (copied_from && (*err = anon_dup(target, copied_from)))) {
 		if (!had_anon && target->anon)
-			mm->machine->rmap->unlink_vma(target);
+			anon_unlink(target);
 		return NULL;
 	}
 	if (remove_next)

@@ -10,15 +10,16 @@
 #include <string.h>
 #include "rmap.h"
 
+/* the registry: every scheme, the default first */
 static const struct rmap_ops *const schemes[] = {
-	&rmap_linux_ops,
+	&rmap_avc_ops,
 };
 
 const struct rmap_ops *rmap_find_scheme(const char *name)
 {
 	size_t i;
 
-	if (!name || !strcmp(name, "avc"))   /* avc: the name Linux's scheme will go by */
+	if (!name || !strcmp(name, "linux"))   /* linux: another name for avc */
 		return schemes[0];
 	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
 		if (!strcmp(schemes[i]->name, name))

@@ -14,15 +14,16 @@
  *     `-- mm->mmap_lock
  *           `-- frame lock                 (Linux's folio lock)
  *                 `-- file->i_mmap_lock    (file pages: i_mmap tree)
- *                 `-- anon_vma->root->lock (Linux scheme: one per fork family)
+ *                 `-- anon root lock       (mm/anon.c: one per fork family)
  *                       `-- page-table lock (ptl)
  *                             `-- file->i_pages lock, zone lock
  *
  * (the order of Linux's mm/rmap.c, without the locks revmap has no use for)
  *
- * mmap_lock guards vma->anon and vma->anon_chain; the root anon_vma lock
- * guards every anon_vma's interval tree and counters in that family.  An
- * rmap walk takes i_mmap_lock or the root anon_vma lock, then each ptl.
+ * mmap_lock guards vma->anon and vma->anon_chain; the anon root lock (the
+ * root anon_id's, Linux's root anon_vma lock) guards the family's counters
+ * and links and the scheme state in their tails (avc: the interval trees).
+ * An rmap walk takes i_mmap_lock or the anon root lock, then each ptl.
  */
 #ifndef REVMAP_RMAP_RMAP_H
 #define REVMAP_RMAP_RMAP_H
@@ -32,37 +33,56 @@
 /* visitor: return nonzero to stop the walk */
 typedef int (*rmap_visit_fn)(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg);
 
+/*
+ * A scheme.  mm/ keeps the anonymous identity of VMAs itself (mm/anon.c)
+ * and sets an anonymous page's mapping (its anon_id) and index; the scheme
+ * is told what happens and keeps its own state, in tails of the identity's
+ * objects and of the frame (frame->rmap).  Hooks may be NULL.
+ */
 struct rmap_ops {
 	const char *name;                                   /* scheme name */
 	int (*init)(struct vm_machine *m);
 	void (*fini)(struct vm_machine *m);
-	/* give vma an anonymous identity before its first anonymous page */
-	int (*anon_prepare)(struct vm_area *vma);
-	/* a new anonymous frame f is mapped at addr in vma */
+	bool identity_is_rmap;     /* the design is the anonymous identity itself (avc):
+				      its objects count as the scheme's metadata */
+	size_t anon_tail;          /* bytes of scheme state after each anon_id */
+	size_t link_tail;          /* bytes of scheme state after each anon_link */
+	/* a link of the anonymous identity came (vma may map pages of its
+	 * anon_id), or is about to go; an anon_id is about to be freed */
+	void (*link_add)(struct anon_link *l);
+	void (*link_del)(struct anon_link *l);
+	void (*anon_free)(struct anon_id *a);
+	/* a new anonymous frame f is mapped at addr in vma (mapping, index set) */
 	void (*page_add_new_anon)(struct vm_frame *f, struct vm_area *vma, uint64_t addr);
-	/* f is now mapped only by vma: re-home it there (write-fault reuse) */
+	/* f is now mapped only by vma and was re-homed to its anon_id (write-fault reuse) */
 	void (*page_move_anon)(struct vm_frame *f, struct vm_area *vma);
-	/* fork: dst copies src's anonymous identity (anon_vma_fork) */
-	int (*fork_vma)(struct vm_area *dst, struct vm_area *src);
-	/* split / mremap copy: dst shares src's identity (anon_vma_clone) */
-	int (*clone_vma)(struct vm_area *dst, struct vm_area *src);
-	/* vma goes away, or forgets its identity (unlink_anon_vmas) */
-	void (*unlink_vma)(struct vm_area *vma);
 	/* vma's start/end/pgoff are about to change, and have changed */
 	void (*pre_update)(struct vm_area *vma);
 	void (*post_update)(struct vm_area *vma);
-	/* vma shares anonymous pages with its fork ancestors (merge rule) */
-	bool (*is_fork_child)(const struct vm_area *vma);
-	/* the scheme's links of vma agree with its range (checker) */
+	/* the scheme's state of vma agrees with its range (checker) */
 	bool (*check_vma)(const struct vm_area *vma, char *why, size_t len);
 	/* visit every (vma, addr) whose PTE may map anonymous frame f */
 	int (*walk_anon)(struct vm_machine *m, struct vm_frame *f,
 			 rmap_visit_fn fn, void *arg);
 };
 
-extern const struct rmap_ops rmap_linux_ops;     /* anon_vma + anon_vma_chain */
+/* the scheme's tails of the identity's objects */
+static inline void *anon_tail(struct anon_id *a) { return a + 1; }
+static inline void *link_tail(struct anon_link *l) { return l + 1; }
+static inline struct anon_link *link_of_tail(void *tail)
+{
+	return (struct anon_link *)tail - 1;
+}
+
+extern const struct rmap_ops rmap_avc_ops;       /* anon_vma + anon_vma_chain */
 
 const struct rmap_ops *rmap_find_scheme(const char *name);
+/* the reverse map's metadata bytes now: the scheme's, and the identity's
+ * when the scheme is built of it */
+static inline uint64_t rmap_metadata_bytes(const struct vm_machine *m)
+{
+	return m->stats.rmap_bytes + (m->rmap->identity_is_rmap ? m->stats.anon_bytes : 0);
+}
 /* for schemes: visit vma's PTE for f's index if it really maps f */
 int rmap_one(struct vm_machine *m, struct vm_frame *f, struct vm_area *vma,
 	     rmap_visit_fn fn, void *arg);

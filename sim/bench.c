@@ -838,7 +838,7 @@ static void meta_take(struct vm_machine *m, struct meta *mt)
 	}
 	mt->frames_used = m->nr_frames - 1 - m->nr_free;
 	mt->vma_bytes = m->stats.vma_bytes;
-	mt->rmap_bytes = m->stats.rmap_bytes;
+	mt->rmap_bytes = rmap_metadata_bytes(m);
 }
 
 /* store one word in every page of [addr, addr + bytes) => 0 or -1 */

@@ -759,7 +759,7 @@ void rv_get_info(struct rv_info *info)
 	info->frame_bytes = sizeof(struct vm_frame);
 	info->vma_bytes = sizeof(struct vm_area);
 	info->mm_bytes = sizeof(struct vm_mm);
-	info->schemes = "linux";
+	info->schemes = "avc (also: linux)";
 }
 
 int rv_parse_size(const char *str, uint64_t *out)

@@ -249,6 +249,7 @@ static bool same_free(struct ctx *c, int line, struct vm_machine *m, const struc
 	EXPECT_EQ((m)->stats.nr_vmas, 0);					\
 	EXPECT_EQ((m)->stats.vma_bytes, 0);					\
 	EXPECT_EQ((m)->stats.rmap_bytes, 0);					\
+	EXPECT_EQ((m)->stats.anon_bytes, 0);					\
 } while (0)
 
 static bool block_zeroed(struct vm_machine *m, uint32_t pfn, unsigned order)
@@ -1968,10 +1969,11 @@ static bool fault_injection(struct ctx *c, void (*scen)(struct run *r))
 		injected = n && m.nr_allocs >= n;
 		allocs = m.nr_allocs;
 		if (!r->bad && (m.nr_free + 1 != m.nr_frames || m.stats.nr_vmas ||
-				m.stats.vma_bytes || m.stats.rmap_bytes))
+				m.stats.vma_bytes || m.stats.rmap_bytes || m.stats.anon_bytes))
 			r->bad = !say(c, __LINE__, "leak: %" PRIu64 " of %" PRIu64 " frames free, "
-				      "%" PRIu64 " VMAs, %" PRIu64 " rmap bytes", m.nr_free,
-				      m.nr_frames, m.stats.nr_vmas, m.stats.rmap_bytes);
+				      "%" PRIu64 " VMAs, %" PRIu64 " rmap bytes, %" PRIu64
+				      " identity bytes", m.nr_free, m.nr_frames, m.stats.nr_vmas,
+				      m.stats.rmap_bytes, m.stats.anon_bytes);
 		if (!r->bad && !same_free(c, __LINE__, &m, &init))
 			r->bad = true;
 		if (!r->bad && n && !injected && (r->failed || r->n != ref->n))
