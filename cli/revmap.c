@@ -55,11 +55,13 @@ static const char replay_help[] =
 	"                     than 16T (default 1G)\n"
 	"  --times FILE       write one line 'LINE NS' per event to FILE: its line\n"
 	"                     number and the wall-clock nanoseconds it took\n"
-	"  --scheme NAME      the reverse-mapping scheme.  Today there is one, linux\n"
-	"                     (Linux's anon_vma chains, the default), also accepted\n"
-	"                     as avc.  The names to come are scan vmaoff vmaring\n"
+	"  --scheme NAME      the reverse-mapping scheme: avc (Linux's anon_vma\n"
+	"                     chains, the default; linux is another name for it)\n"
+	"                     or scan (no reverse map: search every page table).\n"
+	"                     'revmap info' lists them; no scheme changes a result\n"
+	"                     or a dump.  The names to come are vmaoff vmaring\n"
 	"                     anonvma anonlayer astree vmainode mminode ptechain\n"
-	"                     objrmap avc; avc will be the default, linux its alias\n"
+	"                     objrmap\n"
 	"  --pkeys on|off|host\n"
 	"                     whether the simulated x86 CPU has protection keys;\n"
 	"                     with them Linux makes execute-only (--x) memory\n"
@@ -130,6 +132,8 @@ static const char bench_help[] =
 	"                     spaces, plus 64M; less than that is refused)\n"
 	"  --procs N          the number of forked readers of the file, 1 to 4096\n"
 	"                     (default 100)\n"
+	"  --scheme NAME      revmap's reverse-mapping scheme (as for replay;\n"
+	"                     both benchmarks)\n"
 	"  -h, --help         print this help\n"
 	"An option's value may be the next argument or follow an '=' (--procs 10,\n"
 	"--procs=10).\n"
@@ -428,7 +432,8 @@ static int cmd_info(int argc, char **argv)
 
 static const struct opt_spec bench_opts[] = {
 	{ "--bytes", OPT_VALUE }, { "--json", OPT_VALUE }, { "--mem", OPT_VALUE },
-	{ "--procs", OPT_VALUE }, { "--full", OPT_NONE }, { "--help", OPT_NONE },
+	{ "--procs", OPT_VALUE }, { "--full", OPT_NONE }, { "--scheme", OPT_VALUE },
+	{ "--help", OPT_NONE },
 	{ "-h", OPT_NONE }, { NULL, OPT_NONE }
 };
 
@@ -459,6 +464,8 @@ static int cmd_bench(int argc, char **argv)
 			json = v;
 		} else if (!strcmp(o.spec->name, "--full")) {
 			full = true;
+		} else if (!strcmp(o.spec->name, "--scheme")) {
+			opt.scheme = v;
 		} else if (!strcmp(o.spec->name, "--procs")) {
 			core_opts = true;
 			if (parse_count(v, &procs) || procs < 1 || procs > 4096)
@@ -479,7 +486,8 @@ static int cmd_bench(int argc, char **argv)
 		return usage_error("bench", "which benchmark? (there are core and scale)");
 	if (!strcmp(name, "scale")) {
 		if (core_opts)
-			return usage_error("bench", "bench scale takes only --json and --full");
+			return usage_error("bench", "bench scale takes only --json, --full and "
+					   "--scheme");
 		return rv_bench_scale(&opt, full, json, stdout);
 	}
 	if (full)

@@ -75,7 +75,8 @@ struct rv_info {
 	size_t frame_bytes;       /* one frame descriptor */
 	size_t vma_bytes;         /* one VMA */
 	size_t mm_bytes;          /* one address space */
-	const char *schemes;      /* available rmap schemes, space separated */
+	char schemes[256];        /* the rmap schemes, space separated, the default
+				     first (with its other name in parentheses) */
 };
 void rv_get_info(struct rv_info *info);
 

@@ -11,19 +11,19 @@
 #include "rmap.h"
 
 /* the registry: every scheme, the default first */
-static const struct rmap_ops *const schemes[] = {
+const struct rmap_ops *const rmap_schemes[] = {
 	&rmap_avc_ops,
+	&rmap_scan_ops,
 };
+const unsigned rmap_nr_schemes = sizeof(rmap_schemes) / sizeof(rmap_schemes[0]);
 
 const struct rmap_ops *rmap_find_scheme(const char *name)
 {
-	size_t i;
-
 	if (!name || !strcmp(name, "linux"))   /* linux: another name for avc */
-		return schemes[0];
-	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
-		if (!strcmp(schemes[i]->name, name))
-			return schemes[i];
+		return rmap_schemes[0];
+	for (unsigned i = 0; i < rmap_nr_schemes; i++)
+		if (!strcmp(rmap_schemes[i]->name, name))
+			return rmap_schemes[i];
 	return NULL;
 }
 

@@ -75,6 +75,11 @@ static inline struct anon_link *link_of_tail(void *tail)
 }
 
 extern const struct rmap_ops rmap_avc_ops;       /* anon_vma + anon_vma_chain */
+extern const struct rmap_ops rmap_scan_ops;      /* no reverse map: search the page tables */
+
+/* the registry, in the order `revmap info` lists it (the default first) */
+extern const struct rmap_ops *const rmap_schemes[];
+extern const unsigned rmap_nr_schemes;
 
 const struct rmap_ops *rmap_find_scheme(const char *name);
 /* the reverse map's metadata bytes now: the scheme's, and the identity's

@@ -756,10 +756,16 @@ int rv_replay_buffer(rv_sim *s, const char *name, const char *text, size_t len,
 
 void rv_get_info(struct rv_info *info)
 {
+	size_t n = 0;
+
 	info->frame_bytes = sizeof(struct vm_frame);
 	info->vma_bytes = sizeof(struct vm_area);
 	info->mm_bytes = sizeof(struct vm_mm);
-	info->schemes = "avc (also: linux)";
+	info->schemes[0] = '\0';
+	for (unsigned i = 0; i < rmap_nr_schemes && n < sizeof(info->schemes); i++)
+		n += (size_t)snprintf(info->schemes + n, sizeof(info->schemes) - n, "%s%s%s",
+				      i ? " " : "", rmap_schemes[i]->name,
+				      i ? "" : " (also: linux)");
 }
 
 int rv_parse_size(const char *str, uint64_t *out)

@@ -16,13 +16,16 @@
  *    w0       z                    w = page written (own frame), z = zero page
  *
  * Randomized tests take their seed from argv[1] or $SEED (default 1) and
- * print it with any failure; rerun with the same seed to reproduce.
+ * print it with any failure; rerun with the same seed to reproduce.  The
+ * rmap scheme of every machine is argv[2] or $SCHEME (default: the default
+ * scheme); tests/schemes.t runs this program once per other scheme.
  *
  * Tests that expose a known bug are marked TODO ("not ok N - name # TODO
  * bug: ...") so that the suite stays green until the owner fixes them; a
  * fixed bug shows as an unexpectedly passing TODO test in prove's summary.
  */
 #include "../mm/mm.h"
+#include "../rmap/rmap.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -43,6 +46,7 @@
 
 struct ctx {
 	uint64_t seed;			/* the run's seed, as given */
+	const struct rmap_ops *scheme;	/* every machine's rmap scheme */
 	uint64_t rng;			/* this test's generator state */
 	struct vm_machine m[MAXM];	/* machines, finalized by the runner */
 	int nm;				/* machines in use */
@@ -99,7 +103,7 @@ static struct vm_machine *machine(struct ctx *c, uint64_t bytes)
 	if (c->nm == MAXM)
 		return NULL;
 	m = &c->m[c->nm];
-	if (machine_init(m, bytes, NULL))
+	if (machine_init(m, bytes, c->scheme))
 		return NULL;
 	c->nm++;
 	return m;
@@ -1955,7 +1959,7 @@ static bool fault_injection(struct ctx *c, void (*scen)(struct run *r))
 		struct freecount init;
 		bool injected;
 
-		if (machine_init(&m, 4ULL << 20, NULL)) {
+		if (machine_init(&m, 4ULL << 20, c->scheme)) {
 			ok = say(c, __LINE__, "machine_init failed");
 			break;
 		}
@@ -2452,16 +2456,23 @@ static const struct test tests[] = {
 int main(int argc, char **argv)
 {
 	const char *s = argc > 1 ? argv[1] : getenv("SEED");
+	const char *name = argc > 2 ? argv[2] : getenv("SCHEME");
 	uint64_t seed = s ? strtoull(s, NULL, 0) : 1;
+	const struct rmap_ops *scheme = rmap_find_scheme(name);
 	size_t n = sizeof(tests) / sizeof(tests[0]);
 	int failed = 0;
 	static struct ctx c;
 
-	printf("1..%zu\n", n);
+	if (!scheme) {
+		printf("1..0 # SKIP no rmap scheme '%s'\n", name);
+		return 1;
+	}
+	printf("1..%zu\n# rmap scheme %s\n", n, scheme->name);
 	for (size_t i = 0; i < n; i++) {
 		bool ok;
 
 		memset(&c, 0, sizeof(c));
+		c.scheme = scheme;
 		c.seed = seed;
 		c.rng = seed;
 		c.rng = rnd(&c) + i * 0x9e3779b97f4a7c15ULL;   /* distinct streams per seed */

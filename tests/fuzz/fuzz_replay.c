@@ -30,6 +30,7 @@
  *                   trace's last line, `check`, checks the whole machine, so
  *                   what the change checker misses still fails the run
  *   bit 5           a CPU with protection keys (--pkeys on), else without
+ *   bits 6-7        the rmap scheme: rmap_schemes[bits % rmap_nr_schemes]
  *
  * Failures abort(), so that libFuzzer reports them: a checker failure
  * (RV_CHECKFAIL), or a decoded trace the parser rejects (the decoder and the
@@ -52,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "revmap.h"
+#include "../../rmap/rmap.h"     /* the registry of schemes */
 
 #define WIN       0x100000000000ULL   /* the window most addresses fall in */
 #define PG        4096ULL
@@ -511,6 +513,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mode & 16)
 		opt.check = RV_CHECK_EVENT;
 	opt.pkeys = (mode & 32) ? RV_PKEYS_ON : RV_PKEYS_OFF;
+	opt.scheme = rmap_schemes[(mode >> 6) % rmap_nr_schemes]->name;
 	if (raw) {
 		/* NUL bytes, long lines, no final newline: all just data */
 		g.out.buf = malloc(g.in.n + 1);

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+#
+# tests/schemes.t - every rmap scheme gives the same machine.  TAP; run by
+# prove.  REVMAP_BUILD names the build directory (default build).
+#
+# The VMA layout is mm/'s (the anonymous identity, mm/anon.c), so no scheme
+# may change a result or a line of a dump: a scheme only finds mappings.
+# For every registered scheme other than the default (`revmap info` lists
+# them):
+#   - t_mm runs all its scenarios on machines of that scheme;
+#   - every hand-written trace of tests/traces/ replays with --check to the
+#     dump the kernel made (NAME.dump);
+#   - SCHEME_SEEDS (default 150) seeds of each gentrace family (default,
+#     --files, --forks) replay with --check to the dump the default scheme
+#     gives, which difftest.t holds to the kernel's.
+# Each scheme's --check walks every changed frame with that scheme and
+# checks its own structures, so a scheme that misses a mapping fails here.
+
+set -u
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$(pwd)
+
+B=${REVMAP_BUILD:-build}
+REVMAP=$ROOT/$B/revmap
+TMM=$ROOT/$B/t/t_mm.t
+GEN=$ROOT/build/gentrace
+[ -x "$GEN" ] || GEN=$ROOT/$B/gentrace
+NSEEDS=${SCHEME_SEEDS:-150}
+
+. "$ROOT/tests/tap.sh"
+
+if [ ! -x "$REVMAP" ]; then
+	echo "1..0 # SKIP no $B/revmap (run make first)"
+	exit 0
+fi
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/schemes-t.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+
+# the schemes after the default: "rmap schemes:     avc (also: linux) scan"
+schemes=$("$REVMAP" info | sed -n 's/^rmap schemes: *//p' |
+	  sed 's/([^)]*)//g' | tr -s ' ' '\n' | sed 1d)
+
+tmm() {
+	local s=$1
+	"$TMM" 1 "$s" >"$TMP/tmm.out" 2>&1 ||
+		fail "$(grep -A3 '^not ok' "$TMP/tmm.out" | head -12)"
+}
+
+handwritten() {
+	local s=$1 t exp opt
+	for t in tests/traces/*.trace; do
+		exp=${t%.trace}.dump
+		[ -f "$exp" ] || continue
+		opt=()
+		grep -q '^# needs: pkeys' "$t" && opt=(--pkeys=on)
+		"$REVMAP" replay "$t" "${opt[@]}" --scheme "$s" --check --dump "$TMP/rv.dump" \
+			>"$TMP/rv.out" 2>&1 ||
+			{ fail "$t: exit $?: $(head -c 400 "$TMP/rv.out")"; return 1; }
+		cmp -s "$exp" "$TMP/rv.dump" ||
+			{ fail "$t: $(diff "$exp" "$TMP/rv.dump" | head -8)"; return 1; }
+	done
+}
+
+seeds() {
+	local s=$1 mode=$2 i
+	for i in $(seq 1 "$NSEEDS"); do
+		"$GEN" "$i" $mode >"$TMP/g.trace" 2>/dev/null || continue
+		"$REVMAP" replay "$TMP/g.trace" --dump "$TMP/def.dump" >/dev/null 2>&1
+		"$REVMAP" replay "$TMP/g.trace" --scheme "$s" --check --dump "$TMP/s.dump" \
+			>"$TMP/s.out" 2>&1
+		local rc=$?
+		if [ $rc -gt 1 ] || ! cmp -s "$TMP/def.dump" "$TMP/s.dump"; then
+			cp "$TMP/g.trace" "$TMP/fail.trace"
+			fail "gentrace $i $mode: exit $rc: $(head -c 300 "$TMP/s.out") $(diff "$TMP/def.dump" "$TMP/s.dump" | head -6)"
+			return 1
+		fi
+	done
+}
+
+for s in $schemes; do
+	if [ -x "$TMM" ]; then
+		t "$s: t_mm's scenarios" tmm "$s"
+	fi
+	t "$s: the hand-written traces give the kernel's dumps, with --check" handwritten "$s"
+	if [ -x "$GEN" ]; then
+		t "$s: $NSEEDS anonymous seeds as the default scheme, with --check" seeds "$s" ""
+		t "$s: $NSEEDS --files seeds as the default scheme, with --check" seeds "$s" --files
+		t "$s: $NSEEDS --forks seeds as the default scheme, with --check" seeds "$s" --forks
+	fi
+done
+
+echo "1..$n"
