@@ -529,11 +529,11 @@ helps() {
 }
 t "help replay: every option, stdin, the exit statuses, the format's documentation" \
 	helps replay --dump --check --check=full --mem --times --scheme --pkeys on off host \
-	--fail-alloc "TRACE '-'" "standard input" "--mem=64M" avc linux \
-	"scan vmaoff vmaring" "anonvma anonlayer astree vmainode mminode ptechain" "objrmap avc" \
+	--fail-alloc "TRACE '-'" "standard input" "--mem=64M" avc linux scan \
+	"vmaoff vmaring" "anonvma anonlayer astree vmainode mminode ptechain" objrmap \
 	"  0  " "  1  " "  2  " "  3  " docs/trace-format.md share/doc/revmap/trace-format.md
 t "help bench: core, scale and their options" \
-	helps bench core scale --bytes --json --mem --procs --full "Exit status"
+	helps bench core scale --bytes --json --mem --procs --full --scheme "Exit status"
 t "help info" helps info "frame descriptor"
 t "help help" helps help COMMAND
 
