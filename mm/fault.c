@@ -44,11 +44,7 @@ static int map_new_anon(struct vm_area *vma, uint64_t addr, pte_t *pte,
 		memcpy(pfn_data(m, pfn), pfn_data(m, copy_from), PAGE_SIZE);
 	f = pfn_frame(m, pfn);
 	f->flags = PG_ANON | PG_ANON_EXCL;    /* the PTE is dirty, the page is not */
-	f->mapcount = 1;
-	f->mapping = vma->anon;      /* __folio_set_anon */
-	f->index = vma->pgoff + ((addr - vma->start) >> PAGE_SHIFT);
-	if (m->rmap->page_add_new_anon)
-		m->rmap->page_add_new_anon(f, vma, addr);
+	rmap_add_new_anon(vma, addr, f);
 	check_note_pte(mm, addr);
 	if (pte_present(*pte)) {
 		/* replace the old mapping (COW): it loses one map and one ref */
@@ -56,7 +52,7 @@ static int map_new_anon(struct vm_area *vma, uint64_t addr, pte_t *pte,
 
 		check_note_frame(m, old);
 		if (old != m->zero_pfn) {
-			pfn_frame(m, old)->mapcount--;
+			rmap_remove(vma, addr, pfn_frame(m, old));
 			frame_put(m, (uint32_t)old);
 			mm->rss--;
 		}
@@ -83,11 +79,8 @@ static int do_wp_page(struct vm_area *vma, uint64_t addr, pte_t *pte)
 	if ((f->flags & PG_ANON) &&
 	    ((f->flags & PG_ANON_EXCL) || (f->mapcount == 1 && f->refcount == 1))) {
 		/* wp_can_reuse_anon_folio: nobody else maps it */
-		if (!(f->flags & PG_ANON_EXCL)) {
-			f->mapping = vma->anon;       /* folio_move_anon_rmap */
-			if (m->rmap->page_move_anon)
-				m->rmap->page_move_anon(f, vma);
-		}
+		if (!(f->flags & PG_ANON_EXCL))
+			rmap_move_anon(vma, f);
 		f->flags |= PG_ANON_EXCL;
 		*pte |= PTE_WRITE | PTE_DIRTY | PTE_ACCESSED;
 		check_note_pte(vma->mm, addr);
@@ -117,7 +110,7 @@ static void map_file_page(struct vm_area *vma, uint64_t addr, pte_t *pte, uint32
 		p |= PTE_WRITE;
 	if (write)
 		f->flags |= PG_DIRTY;
-	f->mapcount++;
+	rmap_add_file(vma, addr, f);
 	f->refcount++;
 	mm->rss++;
 	mm->nr_ptes++;

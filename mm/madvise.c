@@ -74,7 +74,7 @@ static int pageout_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 		struct vm_file *file = f->mapping;
 		uint64_t index = f->index;
 
-		zap_pte(mm, addr, pte);
+		zap_pte(arg, addr, pte);
 		if (!(f->flags & PG_DIRTY))
 			file_drop_page(file, index);   /* clean: it can be read again */
 		return 0;
@@ -86,7 +86,7 @@ static int pageout_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 		f->flags = (f->flags & ~PG_LAZYFREE) | PG_DIRTY;
 		return 0;
 	}
-	zap_pte(mm, addr, pte);
+	zap_pte(arg, addr, pte);
 	return 0;
 }
 
@@ -127,7 +127,7 @@ static int madvise_vma(struct vm_area *vma, struct vm_area **prev, uint64_t star
 		if (vma->flags & VM_LOCKED)
 			return -22;
 		if (advice == MADV_PAGEOUT_)
-			walk_ptes(vma->mm, start, end, pageout_one, NULL);
+			walk_ptes(vma->mm, start, end, pageout_one, vma);
 		return 0;
 	case MADV_DONTNEED_:
 	case MADV_FREE_:

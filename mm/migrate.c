@@ -49,6 +49,7 @@ static int migrate_frame(struct vm_machine *m, uint32_t pfn)
 	*nf = *old;
 	nf->flags &= ~PG_CHECKQ;
 	nf->next = nf->prev = FRAME_NIL;
+	rmap_repoint(m, old, nf);
 	check_note_frame(m, npfn);
 	memset(old, 0, sizeof(*old));
 	old->next = old->prev = FRAME_NIL;

@@ -483,8 +483,9 @@ static inline void pte_cache_drop(struct vm_mm *mm)
 	mm->ptc_key = PTC_NONE;
 }
 pte_t *pte_alloc(struct vm_mm *mm, uint64_t addr);           /* NULL: -ENOMEM */
-/* remove the present PTE of addr: its page loses a mapping and a reference */
-void zap_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte);
+/* remove the present PTE of addr in vma: its page loses a mapping and a
+ * reference */
+void zap_pte(struct vm_area *vma, uint64_t addr, pte_t *pte);
 /* remove every PTE in [start, end) of vma, dropping page references */
 void zap_range(struct vm_area *vma, uint64_t start, uint64_t end);
 /* free page tables covering only [floor, ceiling), within [start, end) */

@@ -182,8 +182,9 @@ pte_t mk_pte(struct vm_area *vma, uint64_t pfn, bool write)
 }
 
 /* remove one present PTE: the page loses a mapping and a reference */
-void zap_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte)
+void zap_pte(struct vm_area *vma, uint64_t addr, pte_t *pte)
 {
+	struct vm_mm *mm = vma->mm;
 	struct vm_machine *m = mm->machine;
 	pte_t p = *pte;
 	uint64_t pfn = pte_pfn(p);
@@ -196,13 +197,12 @@ void zap_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte)
 	if (pfn != m->zero_pfn) {
 		struct vm_frame *f = pfn_frame(m, pfn);
 
-		VM_BUG_ON(f->mapcount <= 0);
 		/* a store through the mapping makes a page-cache page dirty for
 		 * good; an anonymous page's dirty bit dies with its PTE
 		 * (zap_present_folio_ptes) */
 		if ((p & PTE_DIRTY) && !(f->flags & PG_ANON))
 			f->flags |= PG_DIRTY;
-		f->mapcount--;
+		rmap_remove(vma, addr, f);
 		mm->rss--;
 		frame_put(m, (uint32_t)pfn);
 	}
@@ -210,13 +210,13 @@ void zap_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte)
 
 static int zap_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
-	zap_pte(mm, addr, pte);
+	zap_pte(arg, addr, pte);
 	return 0;
 }
 
 void zap_range(struct vm_area *vma, uint64_t start, uint64_t end)
 {
-	walk_ptes(vma->mm, start, end, zap_one, NULL);
+	walk_ptes(vma->mm, start, end, zap_one, vma);
 }
 
 static bool pte_table_empty(const uint64_t *t)
@@ -329,7 +329,8 @@ int copy_page_range(struct vm_area *dst, struct vm_area *src)
 			if (pfn != m->zero_pfn) {
 				struct vm_frame *f = pfn_frame(m, pfn);
 
-				f->mapcount++;
+				if (rmap_dup(dst, src, a, f))
+					return -12;
 				f->refcount++;
 				f->flags &= ~PG_ANON_EXCL;
 				dmm->rss++;
@@ -405,6 +406,9 @@ int move_page_tables(struct vm_area *old_vma, uint64_t old_addr,
 	for (int pass = 0; pass < 2; pass++) {
 		uint64_t a, e;
 
+		/* the tables are there: the scheme prepares, then nothing fails */
+		if (pass == 1 && rmap_move_prepare(old_vma, old_addr, new_vma, new_addr, len))
+			return -12;
 		for (a = old_addr; a < end; a = e) {
 			uint64_t skip, na = a + (uint64_t)delta;
 			pte_t *ot = pte_table(mm, a, &skip), *nt;
@@ -446,6 +450,7 @@ int move_page_tables(struct vm_area *old_vma, uint64_t old_addr,
 			}
 		}
 	}
+	rmap_move_done(old_vma, old_addr, new_vma, new_addr, len);
 	return 0;
 }
 

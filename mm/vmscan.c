@@ -23,7 +23,7 @@ static int pte_blocks(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
 
 static int unmap_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
 {
-	zap_pte(vma->mm, addr, pte);
+	zap_pte(vma, addr, pte);
 	return 0;
 }
 

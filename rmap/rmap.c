@@ -27,6 +27,87 @@ const struct rmap_ops *rmap_find_scheme(const char *name)
 	return NULL;
 }
 
+/* ---------------- the entry points: map counts, and the scheme told ---------------- */
+
+void rmap_add_new_anon(struct vm_area *vma, uint64_t addr, struct vm_frame *f)
+{
+	const struct rmap_ops *ops = vma->mm->machine->rmap;
+
+	f->mapcount = 1;
+	f->mapping = vma->anon;              /* __folio_set_anon */
+	f->index = vma->pgoff + ((addr - vma->start) >> PAGE_SHIFT);
+	if (ops->page_add_new_anon)
+		ops->page_add_new_anon(f, vma, addr);
+}
+
+void rmap_add_file(struct vm_area *vma, uint64_t addr, struct vm_frame *f)
+{
+	const struct rmap_ops *ops = vma->mm->machine->rmap;
+
+	f->mapcount++;
+	if (ops->page_add_file)
+		ops->page_add_file(f, vma, addr);
+}
+
+void rmap_remove(struct vm_area *vma, uint64_t addr, struct vm_frame *f)
+{
+	const struct rmap_ops *ops = vma->mm->machine->rmap;
+
+	VM_BUG_ON(f->mapcount <= 0);
+	f->mapcount--;
+	if (ops->page_remove)
+		ops->page_remove(f, vma, addr);
+}
+
+int rmap_dup(struct vm_area *dst, struct vm_area *src, uint64_t addr, struct vm_frame *f)
+{
+	const struct rmap_ops *ops = src->mm->machine->rmap;
+
+	if (ops->page_dup) {
+		int err = ops->page_dup(f, dst, src, addr);
+
+		if (err)
+			return err;
+	}
+	f->mapcount++;
+	return 0;
+}
+
+void rmap_move_anon(struct vm_area *vma, struct vm_frame *f)
+{
+	const struct rmap_ops *ops = vma->mm->machine->rmap;
+
+	f->mapping = vma->anon;              /* folio_move_anon_rmap */
+	if (ops->page_move_anon)
+		ops->page_move_anon(f, vma);
+}
+
+void rmap_repoint(struct vm_machine *m, struct vm_frame *old, struct vm_frame *nf)
+{
+	if (m->rmap->page_repoint)
+		m->rmap->page_repoint(old, nf);
+}
+
+int rmap_move_prepare(struct vm_area *old_vma, uint64_t old_addr, struct vm_area *new_vma,
+		      uint64_t new_addr, uint64_t len)
+{
+	const struct rmap_ops *ops = old_vma->mm->machine->rmap;
+
+	return ops->move_prepare ? ops->move_prepare(old_vma, old_addr, new_vma, new_addr, len)
+				 : 0;
+}
+
+void rmap_move_done(struct vm_area *old_vma, uint64_t old_addr, struct vm_area *new_vma,
+		    uint64_t new_addr, uint64_t len)
+{
+	const struct rmap_ops *ops = old_vma->mm->machine->rmap;
+
+	if (ops->move_done)
+		ops->move_done(old_vma, old_addr, new_vma, new_addr, len);
+}
+
+/* ---------------- the walk ---------------- */
+
 /*
  * The step both kinds of walk share: the address where vma would map page
  * index of frame f; visit it if its PTE really maps f.  => fn's verdict, 0

@@ -52,10 +52,26 @@ struct rmap_ops {
 	void (*link_add)(struct anon_link *l);
 	void (*link_del)(struct anon_link *l);
 	void (*anon_free)(struct anon_id *a);
-	/* a new anonymous frame f is mapped at addr in vma (mapping, index set) */
+	/* per PTE, told by the entry points below after they set the counts:
+	 * a new anonymous frame f is mapped at addr in vma (mapping, index set) */
 	void (*page_add_new_anon)(struct vm_frame *f, struct vm_area *vma, uint64_t addr);
+	/* a page-cache frame f is mapped at addr in vma */
+	void (*page_add_file)(struct vm_frame *f, struct vm_area *vma, uint64_t addr);
+	/* the PTE at addr in vma that mapped f is gone */
+	void (*page_remove)(struct vm_frame *f, struct vm_area *vma, uint64_t addr);
+	/* fork: dst maps f at addr as src does; may fail (-ENOMEM: the fork fails) */
+	int (*page_dup)(struct vm_frame *f, struct vm_area *dst, struct vm_area *src,
+			uint64_t addr);
 	/* f is now mapped only by vma and was re-homed to its anon_id (write-fault reuse) */
 	void (*page_move_anon)(struct vm_frame *f, struct vm_area *vma);
+	/* migration: frame nf took old's place in every PTE (counts moved over) */
+	void (*page_repoint)(struct vm_frame *old, struct vm_frame *nf);
+	/* mremap: the PTEs of [old_addr, +len) of old_vma are about to move to
+	 * new_addr in new_vma (may fail: -ENOMEM, nothing moved), and moved */
+	int (*move_prepare)(struct vm_area *old_vma, uint64_t old_addr,
+			    struct vm_area *new_vma, uint64_t new_addr, uint64_t len);
+	void (*move_done)(struct vm_area *old_vma, uint64_t old_addr,
+			  struct vm_area *new_vma, uint64_t new_addr, uint64_t len);
 	/* vma's start/end/pgoff are about to change, and have changed */
 	void (*pre_update)(struct vm_area *vma);
 	void (*post_update)(struct vm_area *vma);
@@ -88,6 +104,24 @@ static inline uint64_t rmap_metadata_bytes(const struct vm_machine *m)
 {
 	return m->stats.rmap_bytes + (m->rmap->identity_is_rmap ? m->stats.anon_bytes : 0);
 }
+/*
+ * The entry points mm/ calls for every PTE it makes or removes; they own
+ * the map count (as folio_add_new_anon_rmap, folio_add_file_rmap_pte,
+ * folio_remove_rmap_pte, folio_try_dup_anon_rmap, folio_move_anon_rmap do
+ * in Linux: memory.c never touches a map count) and tell the scheme.
+ * Reference counts stay with the caller.
+ */
+void rmap_add_new_anon(struct vm_area *vma, uint64_t addr, struct vm_frame *f);
+void rmap_add_file(struct vm_area *vma, uint64_t addr, struct vm_frame *f);
+void rmap_remove(struct vm_area *vma, uint64_t addr, struct vm_frame *f);
+int rmap_dup(struct vm_area *dst, struct vm_area *src, uint64_t addr, struct vm_frame *f);
+void rmap_move_anon(struct vm_area *vma, struct vm_frame *f);
+void rmap_repoint(struct vm_machine *m, struct vm_frame *old, struct vm_frame *nf);
+int rmap_move_prepare(struct vm_area *old_vma, uint64_t old_addr, struct vm_area *new_vma,
+		      uint64_t new_addr, uint64_t len);
+void rmap_move_done(struct vm_area *old_vma, uint64_t old_addr, struct vm_area *new_vma,
+		    uint64_t new_addr, uint64_t len);
+
 /* for schemes: visit vma's PTE for f's index if it really maps f */
 int rmap_one(struct vm_machine *m, struct vm_frame *f, struct vm_area *vma,
 	     rmap_visit_fn fn, void *arg);

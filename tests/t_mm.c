@@ -2330,7 +2330,7 @@ static bool t_check_changes(struct ctx *c)
 	mm->rss++;
 	check_note_file(f);
 	CAUGHT(m, "a page mapped past the end of a truncated file");
-	zap_pte(mm, A + 12 * P, pte);
+	zap_pte(vma_lookup(mm, A + 12 * P), A + 12 * P, pte);
 	CHECK_M(m);
 	CHECK_CHANGES(m);
 
