@@ -55,6 +55,12 @@ static const char replay_help[] =
 	"                     than 16T (default 1G)\n"
 	"  --times FILE       write one line 'LINE NS' per event to FILE: its line\n"
 	"                     number and the wall-clock nanoseconds it took\n"
+	"  --stats FILE       after the run, write its statistics as JSON to FILE\n"
+	"                     ('-': standard output): the scheme, its metadata bytes\n"
+	"                     (now and at the peak) and objects, the frames held by\n"
+	"                     metadata, the rmap walks' exact work (walks, VMAs\n"
+	"                     visited, PTEs probed and found, fallbacks), the VM's\n"
+	"                     work\n"
 	"  --scheme NAME      the reverse-mapping scheme: avc (Linux's anon_vma\n"
 	"                     chains, the default; linux is another name for it)\n"
 	"                     or scan (no reverse map: search every page table).\n"
@@ -330,6 +336,7 @@ static int parse_count(const char *str, uint64_t *out)
 static const struct opt_spec replay_opts[] = {
 	{ "--dump", OPT_VALUE }, { "--check", OPT_OPTIONAL }, { "--mem", OPT_VALUE },
 	{ "--times", OPT_VALUE }, { "--scheme", OPT_VALUE }, { "--pkeys", OPT_VALUE },
+	{ "--stats", OPT_VALUE },
 	{ "--fail-alloc", OPT_VALUE }, { "--help", OPT_NONE }, { "-h", OPT_NONE },
 	{ NULL, OPT_NONE }
 };
@@ -337,7 +344,7 @@ static const struct opt_spec replay_opts[] = {
 static int cmd_replay(int argc, char **argv)
 {
 	struct rv_options opt = { 0 };
-	const char *trace = NULL, *dump = NULL, *times = NULL;
+	const char *trace = NULL, *dump = NULL, *times = NULL, *stats = NULL;
 	struct opt_found o;
 	char err[256];
 	rv_sim *s;
@@ -360,6 +367,8 @@ static int cmd_replay(int argc, char **argv)
 			dump = v;
 		} else if (!strcmp(o.spec->name, "--times")) {
 			times = v;
+		} else if (!strcmp(o.spec->name, "--stats")) {
+			stats = v;
 		} else if (!strcmp(o.spec->name, "--scheme")) {
 			opt.scheme = v;
 		} else if (!strcmp(o.spec->name, "--check")) {
@@ -398,6 +407,8 @@ static int cmd_replay(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	st = rv_replay_file(s, trace, dump, times, stderr);
+	if (stats && st != RV_BADINPUT && rv_write_stats(s, stats, stderr) && st == RV_OK)
+		st = RV_BADINPUT;
 	rv_sim_free(s);
 	return st;
 }

@@ -67,6 +67,14 @@ int rv_replay_file(rv_sim *s, const char *trace_path, const char *dump_path,
 int rv_replay_buffer(rv_sim *s, const char *name, const char *text, size_t len,
 		     const char *dump_path, FILE *errf);
 
+/*
+ * Write the simulation's statistics as JSON to path ("-": standard output):
+ * the scheme, its metadata (bytes now and at the peak, objects per type),
+ * the frames metadata holds, the rmap walks' exact work, and the VM's work
+ * counters.  => 0, or -1 with a message on errf.
+ */
+int rv_write_stats(rv_sim *s, const char *path, FILE *errf);
+
 /* Run every checker now: true when consistent, else why is filled. */
 bool rv_check(rv_sim *s, char *why, size_t whylen);
 

@@ -38,6 +38,19 @@
 #include "mm.h"
 #include "../rmap/rmap.h"
 
+/* the identity's objects, counted (ids, links: +1 or -1 each) with the
+ * scheme's tails, and the peak of reverse-map metadata */
+static void anon_account(struct vm_machine *m, int ids, int links)
+{
+	m->stats.nr_anon_ids += (uint64_t)(int64_t)ids;
+	m->stats.nr_anon_links += (uint64_t)(int64_t)links;
+	m->stats.anon_bytes += (uint64_t)(int64_t)(ids * (int)sizeof(struct anon_id) +
+						  links * (int)sizeof(struct anon_link));
+	m->stats.rmap_bytes += (uint64_t)(int64_t)(ids * (int)m->rmap->anon_tail +
+						  links * (int)m->rmap->link_tail);
+	rmap_note_peak(m);
+}
+
 static struct anon_id *aid_alloc(struct vm_machine *m)
 {
 	size_t size = sizeof(struct anon_id) + m->rmap->anon_tail;
@@ -49,8 +62,7 @@ static struct anon_id *aid_alloc(struct vm_machine *m)
 	a->parent = a;
 	a->refcount = 1;
 	a->m = m;
-	m->stats.anon_bytes += sizeof(struct anon_id);
-	m->stats.rmap_bytes += m->rmap->anon_tail;
+	anon_account(m, 1, 0);
 	return a;
 }
 
@@ -60,8 +72,7 @@ static void aid_free(struct anon_id *a)
 
 	if (m->rmap->anon_free)
 		m->rmap->anon_free(a);
-	m->stats.anon_bytes -= sizeof(struct anon_id);
-	m->stats.rmap_bytes -= m->rmap->anon_tail;
+	anon_account(m, -1, 0);
 	free(a);
 }
 
@@ -81,17 +92,14 @@ static struct anon_link *link_alloc(struct vm_machine *m)
 {
 	struct anon_link *l = vm_zalloc(m, sizeof(*l) + m->rmap->link_tail);
 
-	if (l) {
-		m->stats.anon_bytes += sizeof(*l);
-		m->stats.rmap_bytes += m->rmap->link_tail;
-	}
+	if (l)
+		anon_account(m, 0, 1);
 	return l;
 }
 
 static void link_free(struct vm_machine *m, struct anon_link *l)
 {
-	m->stats.anon_bytes -= sizeof(*l);
-	m->stats.rmap_bytes -= m->rmap->link_tail;
+	anon_account(m, 0, -1);
 	free(l);
 }
 

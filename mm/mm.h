@@ -309,12 +309,19 @@ struct vm_stats {
 	uint64_t ptes_zapped;        /* unmapped PTEs */
 	uint64_t ptes_moved;         /* mremap: PTEs moved one by one */
 	uint64_t pmds_moved;         /* mremap: whole PTE tables moved */
+	uint64_t rmap_walks;         /* rmap walks (rmap_walk calls; not the checkers') */
 	uint64_t rmap_vmas_visited;  /* rmap walks: VMAs looked at */
-	uint64_t rmap_ptes_visited;  /* rmap walks: PTEs looked at */
+	uint64_t rmap_ptes_visited;  /* rmap walks: PTEs looked at (probed) */
+	uint64_t rmap_ptes_found;    /* rmap walks: PTEs that mapped the frame */
+	uint64_t rmap_fallbacks;     /* rmap walks that fell back to a search */
 	uint64_t vma_bytes;          /* current bytes of VMA structures */
 	uint64_t rmap_bytes;         /* current bytes of the scheme's metadata */
+	uint64_t rmap_bytes_peak;    /* the most reverse-map metadata ever held
+				        (rmap_metadata_bytes) */
 	uint64_t anon_bytes;         /* current bytes of the anonymous identity (mm/anon.c,
 				        not the scheme's: Linux's layout, kept for all) */
+	uint64_t nr_anon_ids;        /* current anon_ids (Linux: anon_vma) */
+	uint64_t nr_anon_links;      /* current anon_links (Linux: anon_vma_chain) */
 	uint64_t nr_vmas;            /* current VMAs, all mms */
 };
 

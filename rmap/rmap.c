@@ -126,6 +126,7 @@ int rmap_one(struct vm_machine *m, struct vm_frame *f, struct vm_area *vma,
 	m->stats.rmap_ptes_visited++;
 	if (!pte_present(*pte) || pte_pfn(*pte) != frame_pfn(m, f))
 		return 0;
+	m->stats.rmap_ptes_found++;
 	return fn(vma, addr, pte, arg);
 }
 
@@ -147,6 +148,7 @@ int rmap_walk(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *
 {
 	if (!f->mapping || f->mapcount == 0)
 		return 0;
+	m->stats.rmap_walks++;
 	if (f->flags & PG_ANON)
 		return m->rmap->walk_anon(m, f, fn, arg);
 	if (f->flags & PG_CACHE)

@@ -104,6 +104,14 @@ static inline uint64_t rmap_metadata_bytes(const struct vm_machine *m)
 {
 	return m->stats.rmap_bytes + (m->rmap->identity_is_rmap ? m->stats.anon_bytes : 0);
 }
+/* after any change of the metadata: keep its peak */
+static inline void rmap_note_peak(struct vm_machine *m)
+{
+	uint64_t b = rmap_metadata_bytes(m);
+
+	if (b > m->stats.rmap_bytes_peak)
+		m->stats.rmap_bytes_peak = b;
+}
 /*
  * The entry points mm/ calls for every PTE it makes or removes; they own
  * the map count (as folio_add_new_anon_rmap, folio_add_file_rmap_pte,

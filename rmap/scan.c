@@ -37,6 +37,7 @@ static int scan_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	w->m->stats.rmap_ptes_visited++;
 	if (pte_pfn(*pte) != w->pfn)
 		return 0;
+	w->m->stats.rmap_ptes_found++;
 	return w->fn(w->vma, addr, pte, w->arg);
 }
 

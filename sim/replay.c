@@ -754,6 +754,62 @@ int rv_replay_buffer(rv_sim *s, const char *name, const char *text, size_t len,
 	return status;
 }
 
+int rv_write_stats(rv_sim *s, const char *path, FILE *errf)
+{
+	const struct vm_machine *m = &s->m;
+	const struct vm_stats *st = &m->stats;
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	uint64_t pgtables = 0;
+	struct list_head *p;
+	int bad;
+
+	if (!f) {
+		fprintf(errf, "revmap: cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	list_for_each(p, &m->mms)
+		pgtables += list_entry(p, struct vm_mm, node)->nr_pgtables;
+	fprintf(f, "{\n  \"scheme\": \"%s\",\n", m->rmap->name);
+	fprintf(f, "  \"rmap_bytes\": %llu,\n  \"rmap_bytes_peak\": %llu,\n",
+		(unsigned long long)rmap_metadata_bytes(m),
+		(unsigned long long)st->rmap_bytes_peak);
+	fprintf(f, "  \"rmap_objects\": {");
+	if (m->rmap->identity_is_rmap)
+		fprintf(f, "\"anon_vma\": %llu, \"anon_vma_chain\": %llu",
+			(unsigned long long)st->nr_anon_ids, (unsigned long long)st->nr_anon_links);
+	fprintf(f, "},\n");
+	fprintf(f, "  \"identity_bytes\": %llu,\n  \"identity_objects\": {\"anon_id\": %llu, "
+		"\"anon_link\": %llu},\n", (unsigned long long)st->anon_bytes,
+		(unsigned long long)st->nr_anon_ids, (unsigned long long)st->nr_anon_links);
+	fprintf(f, "  \"metadata_frames\": %llu,\n  \"page_table_frames\": %llu,\n",
+		(unsigned long long)pgtables, (unsigned long long)pgtables);
+	fprintf(f, "  \"walks\": %llu,\n  \"walk_vmas_visited\": %llu,\n"
+		"  \"walk_ptes_probed\": %llu,\n  \"walk_ptes_found\": %llu,\n"
+		"  \"walk_fallbacks\": %llu,\n",
+		(unsigned long long)st->rmap_walks, (unsigned long long)st->rmap_vmas_visited,
+		(unsigned long long)st->rmap_ptes_visited, (unsigned long long)st->rmap_ptes_found,
+		(unsigned long long)st->rmap_fallbacks);
+	fprintf(f, "  \"vm\": {\"faults\": %llu, \"zero_faults\": %llu, \"anon_faults\": %llu, "
+		"\"cow_copies\": %llu, \"cow_reuses\": %llu, \"frames_alloc\": %llu, "
+		"\"frames_freed\": %llu, \"ptes_copied\": %llu, \"ptes_zapped\": %llu, "
+		"\"ptes_moved\": %llu, \"pmds_moved\": %llu, \"vmas\": %llu, \"vma_bytes\": %llu, "
+		"\"frames\": %llu, \"frames_free\": %llu}\n}\n",
+		(unsigned long long)st->faults, (unsigned long long)st->zero_faults,
+		(unsigned long long)st->anon_faults, (unsigned long long)st->cow_copies,
+		(unsigned long long)st->cow_reuses, (unsigned long long)st->frames_alloc,
+		(unsigned long long)st->frames_freed, (unsigned long long)st->ptes_copied,
+		(unsigned long long)st->ptes_zapped, (unsigned long long)st->ptes_moved,
+		(unsigned long long)st->pmds_moved, (unsigned long long)st->nr_vmas,
+		(unsigned long long)st->vma_bytes, (unsigned long long)m->nr_frames,
+		(unsigned long long)m->nr_free);
+	bad = ferror(f);
+	if ((f != stdout ? fclose(f) : fflush(f)) || bad) {
+		fprintf(errf, "revmap: error writing %s\n", path);
+		return -1;
+	}
+	return 0;
+}
+
 void rv_get_info(struct rv_info *info)
 {
 	size_t n = 0;

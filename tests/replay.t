@@ -528,7 +528,7 @@ helps() {
 	[ -z "$w" ] || { fail "a line longer than 79 columns: $w"; return 1; }
 }
 t "help replay: every option, stdin, the exit statuses, the format's documentation" \
-	helps replay --dump --check --check=full --mem --times --scheme --pkeys on off host \
+	helps replay --dump --check --check=full --mem --times --stats --scheme --pkeys on off host \
 	--fail-alloc "TRACE '-'" "standard input" "--mem=64M" avc linux scan \
 	"vmaoff vmaring" "anonvma anonlayer astree vmainode mminode ptechain" objrmap \
 	"  0  " "  1  " "  2  " "  3  " docs/trace-format.md share/doc/revmap/trace-format.md
@@ -963,5 +963,45 @@ pkeys() {
 	[ "$rc" -eq 2 ] && grep -q -- '--pkeys' pkeys.err || { fail "a bad --pkeys value: exit $rc; $(errtext pkeys)"; return 1; }
 }
 t "--pkeys on/off/host: exec-only memory refuses reads exactly with protection keys" pkeys
+
+mk stats <<'EOF'
+1 spawn
+1 mmap 0x100000000000 0x8000 rw- private,anon
+1 touch 0x100000000000 0x8000 w
+1 fork 2
+1 fork 3
+1 madvise 0x100000000000 0x4000 free
+2 madvise 0x100000000000 0x4000 free
+3 madvise 0x100000000000 0x4000 free
+reclaim 100
+EOF
+stats() {
+	local s
+	for s in avc scan; do
+		replay stats --scheme "$s" --check --stats stats.$s.json
+		[ "$rc" -eq 0 ] || { fail "--scheme $s: exit $rc; $(errtext stats)"; return 1; }
+	done
+	python3 - stats.avc.json stats.scan.json <<'PY' || { fail "$(cat py.err)"; return 1; }
+import json, sys
+a, s = (json.load(open(f)) for f in sys.argv[1:3])
+keys = ["scheme", "rmap_bytes", "rmap_bytes_peak", "rmap_objects", "metadata_frames",
+        "walks", "walk_vmas_visited", "walk_ptes_probed", "walk_ptes_found", "walk_fallbacks"]
+err = [k for k in keys if k not in a or k not in s]
+if err: sys.exit(open("py.err", "w").write("missing keys %s" % err))
+if (a["scheme"], s["scheme"]) != ("avc", "scan"): sys.exit(open("py.err", "w").write("schemes"))
+# the same walks find the same PTEs, whatever the scheme; scan probes more
+if a["walks"] == 0 or a["walks"] != s["walks"] or a["walk_ptes_found"] != s["walk_ptes_found"]:
+    sys.exit(open("py.err", "w").write("walks %s/%s found %s/%s" % (a["walks"], s["walks"],
+             a["walk_ptes_found"], s["walk_ptes_found"])))
+if not (a["walk_ptes_found"] <= a["walk_ptes_probed"] <= s["walk_ptes_probed"]):
+    sys.exit(open("py.err", "w").write("probed"))
+if s["rmap_bytes"] != 0 or a["rmap_bytes"] == 0 or a["rmap_objects"].get("anon_vma", 0) == 0:
+    sys.exit(open("py.err", "w").write("bytes/objects %s %s" % (a["rmap_bytes"], s["rmap_bytes"])))
+if a["rmap_bytes_peak"] < a["rmap_bytes"]: sys.exit(open("py.err", "w").write("peak"))
+PY
+	"$REVMAP" replay stats.trace --stats - >stats.out 2>&1 && grep -q '"scheme": "avc"' stats.out ||
+		{ fail "--stats - does not write to standard output"; return 1; }
+}
+t "--stats: the JSON, and the same walks find the same PTEs under every scheme" stats
 
 echo "1..$n"
