@@ -1,0 +1,231 @@
+/*
+ * tests/t_rmap.c - the reverse-mapping schemes against the oracle.  TAP.
+ *
+ * For every registered scheme, on a fork family with copy-on-write, splits
+ * and a move:
+ *   - every mapped frame's walk finds exactly its map count of PTEs, each
+ *     of which maps it (the brute-force count is the oracle), and the
+ *     checkers pass;
+ *   - the same walks find the same PTEs whatever the scheme (the scheme
+ *     decides only how much it looks at).
+ * Then each scheme's own structures are corrupted, one way after another,
+ * and both checkers (the whole machine, and what changed) must fail; put
+ * back, they pass.  A scheme without structures (scan) has nothing to
+ * corrupt and says so.
+ *
+ * Randomized parts take their seed from argv[1] or $SEED (default 1).
+ */
+#include "../mm/mm.h"
+#include "../rmap/rmap.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define A	0x100000000000ULL
+#define P	PAGE_SIZE
+
+static int ntests, nfailed;
+
+static void ok(bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	ntests++;
+	printf("%s %d - ", cond ? "ok" : "not ok", ntests);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!cond)
+		nfailed++;
+}
+
+static int poke(struct vm_mm *mm, uint64_t addr, uint64_t val)
+{
+	for (int tries = 0; tries < 3; tries++) {
+		pte_t *pte = pte_lookup(mm, addr);
+		int r;
+
+		if (pte && (*pte & PTE_PRESENT) && (*pte & PTE_WRITE)) {
+			memcpy(frame_bytes(mm->machine, pte_pfn(*pte), addr & ~PAGE_MASK, 8), &val, 8);
+			return VM_FAULT_OK;
+		}
+		r = handle_mm_fault(mm, addr, true);
+		if (r != VM_FAULT_OK)
+			return r;
+	}
+	return -1;
+}
+
+/*
+ * The family: a parent of 16 written pages, two children, a grandchild;
+ * some copy-on-write in each; an mprotect split in one child, an mremap
+ * move in the other.
+ *
+ *   parent     A |w w w w w w w w w w w w w w w w|
+ *   child 1      |w . . . |r-- . .| w . . . . . .|      (split by mprotect)
+ *   child 2      moved to A+64P, two pages written
+ *   grandchild   of child 1, one page written
+ */
+static bool family(struct vm_machine *m, struct vm_mm *mm[4])
+{
+	for (int i = 0; i < 4; i++)
+		mm[i] = NULL;
+	mm[0] = mm_create(m);
+	if (!mm[0] || vm_mmap(mm[0], A, 16 * P, PROT_READ_ | PROT_WRITE_,
+			      MAP_PRIVATE_ | MAP_ANON_ | MAP_FIXED_, NULL, 0) != A)
+		return false;
+	for (int i = 0; i < 16; i++)
+		if (poke(mm[0], A + i * P, (uint64_t)i))
+			return false;
+	if (mm_fork(mm[0], &mm[1]) || mm_fork(mm[0], &mm[2]))
+		return false;
+	if (poke(mm[1], A, 0x11) || vm_mprotect(mm[1], A + 4 * P, 2 * P, PROT_READ_))
+		return false;
+	if (vm_mremap(mm[2], A, 16 * P, 16 * P, MREMAP_MAYMOVE_ | MREMAP_FIXED_, A + 64 * P) !=
+	    A + 64 * P)
+		return false;
+	if (poke(mm[2], A + 64 * P + 3 * P, 0x22) || poke(mm[2], A + 64 * P + 9 * P, 0x23))
+		return false;
+	if (mm_fork(mm[1], &mm[3]) || poke(mm[3], A + 12 * P, 0x33))
+		return false;
+	return true;
+}
+
+struct count {
+	uint64_t found;
+};
+
+static int count_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
+{
+	((struct count *)arg)->found++;
+	return 0;
+}
+
+/* every mapped frame walked once: the PTEs found, in all */
+static uint64_t walk_all(struct vm_machine *m, bool *exact)
+{
+	uint64_t total = 0;
+
+	*exact = true;
+	for (uint64_t pfn = 1; (pfn = pfn_skip_deferred(m, pfn)) < m->nr_frames; pfn++) {
+		struct vm_frame *f = pfn_frame(m, pfn);
+		struct count c = { 0 };
+
+		if (f->flags & (PG_BUDDY | PG_PGTABLE) || f->mapcount <= 0)
+			continue;
+		rmap_walk(m, f, count_one, &c);
+		if (c.found != (uint64_t)f->mapcount)
+			*exact = false;
+		total += c.found;
+	}
+	return total;
+}
+
+/* ---------------- avc: corrupt its interval trees ---------------- */
+
+/* the first link of mm's VMA at addr, in its anon_vma's tree */
+static struct anon_link *first_link(struct vm_mm *mm, uint64_t addr)
+{
+	struct vm_area *v = vma_lookup(mm, addr);
+
+	return v && !list_empty(&v->anon_chain)
+	       ? list_entry(v->anon_chain.next, struct anon_link, same_vma) : NULL;
+}
+
+static void avc_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
+{
+	struct anon_link *l = first_link(mm[3], A);
+	struct itree_node *it = l ? link_tail(l) : NULL;
+	struct rb_root *tree = l ? anon_tail(l->aid) : NULL;
+	struct vm_area *v = vma_lookup(mm[3], A);
+
+	ok(l != NULL, "avc: the grandchild's VMA has links");
+	if (!l)
+		return;
+	/* 1. a link missing from its anon_vma's tree */
+	itree_remove(it, tree);
+	check_note_range(mm[3], v->start, v->end);
+	ok(!check_changes(m), "avc: a link left out of its tree: check_changes fails (%s)", m->why);
+	ok(!check_machine(m), "avc: ... check_machine fails (%s)", m->why);
+	itree_insert(it, tree);
+	m->why[0] = 0;
+	ok(check_machine(m), "avc: put back, check_machine passes %s", m->why);
+	/* 2. a link keyed by a stale range */
+	itree_remove(it, tree);
+	it->start++;
+	it->last++;
+	itree_insert(it, tree);
+	check_note_range(mm[3], v->start, v->end);
+	ok(!check_changes(m), "avc: a stale key: check_changes fails (%s)", m->why);
+	ok(!check_machine(m), "avc: ... check_machine fails (%s)", m->why);
+	itree_remove(it, tree);
+	it->start--;
+	it->last--;
+	itree_insert(it, tree);
+	m->why[0] = 0;
+	ok(check_machine(m), "avc: put back, check_machine passes %s", m->why);
+	/* 3. a subtree_last out of date: the tree's augmentation */
+	it->subtree_last += 1000;
+	check_note_range(mm[3], v->start, v->end);
+	ok(!check_changes(m), "avc: a wrong subtree_last: check_changes fails (%s)", m->why);
+	ok(!check_machine(m), "avc: ... check_machine fails (%s)", m->why);
+	it->subtree_last -= 1000;
+	m->why[0] = 0;
+	ok(check_machine(m), "avc: put back, check_machine passes %s", m->why);
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t found_first = 0;
+
+	(void)argc;
+	(void)argv;
+	for (unsigned i = 0; i < rmap_nr_schemes; i++) {
+		const struct rmap_ops *ops = rmap_schemes[i];
+		struct vm_machine m;
+		struct vm_mm *mm[4];
+		uint64_t found;
+		bool exact, built;
+
+		if (machine_init(&m, 16ULL << 20, ops)) {
+			ok(false, "%s: machine_init", ops->name);
+			continue;
+		}
+		if (check_changes_start(&m)) {
+			ok(false, "%s: check_changes_start", ops->name);
+			machine_fini(&m);
+			continue;
+		}
+		built = family(&m, mm);
+		ok(built, "%s: the fork family is built", ops->name);
+		ok(check_changes(&m) && check_machine(&m), "%s: the checkers pass (%s)",
+		   ops->name, m.why);
+		found = walk_all(&m, &exact);
+		ok(exact, "%s: each frame's walk finds exactly its map count", ops->name);
+		if (i == 0)
+			found_first = found;
+		ok(found == found_first && found > 0,
+		   "%s: the walks find %" PRIu64 " PTEs in all, as %s does (%" PRIu64 ")",
+		   ops->name, found, rmap_schemes[0]->name, found_first);
+		if (!strcmp(ops->name, "avc"))
+			avc_corruptions(&m, mm);
+		else if (!ops->check_vma && !ops->link_tail && !ops->anon_tail)
+			ok(true, "%s: no structures of its own to corrupt", ops->name);
+		else
+			ok(false, "%s: no corruption test for its structures", ops->name);
+		for (int k = 3; k >= 0; k--)
+			if (mm[k])
+				mm_destroy(mm[k]);
+		m.why[0] = 0;
+		ok(check_machine(&m) && m.nr_free + 1 == m.nr_frames,
+		   "%s: everything freed %s", ops->name, m.why);
+		check_changes_stop(&m);
+		machine_fini(&m);
+	}
+	printf("1..%d\n", ntests);
+	return nfailed ? 1 : 0;
+}
