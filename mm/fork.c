@@ -13,9 +13,10 @@
 #include "mm.h"
 #include "../rmap/rmap.h"
 
+/* an empty address space, with the scheme's tail after it (zeroed) */
 struct vm_mm *mm_create(struct vm_machine *m)
 {
-	struct vm_mm *mm = vm_zalloc(m, sizeof(*mm));
+	struct vm_mm *mm = vm_zalloc(m, sizeof(*mm) + m->rmap->mm_tail);
 
 	if (!mm)
 		return NULL;
@@ -25,6 +26,10 @@ struct vm_mm *mm_create(struct vm_machine *m)
 		return NULL;
 	}
 	list_add_tail(&mm->node, &m->mms);
+	m->stats.rmap_bytes += m->rmap->mm_tail;
+	rmap_note_peak(m);
+	if (m->rmap->mm_init)
+		m->rmap->mm_init(mm);
 	return mm;
 }
 
@@ -45,10 +50,15 @@ static void exit_mmap(struct vm_mm *mm)
 
 void mm_destroy(struct vm_mm *mm)
 {
+	struct vm_machine *m = mm->machine;
+
 	exit_mmap(mm);
+	if (m->rmap->mm_exit)
+		m->rmap->mm_exit(mm);
 	check_forget_mm(mm);
 	pgd_free(mm);
 	list_del(&mm->node);
+	m->stats.rmap_bytes -= m->rmap->mm_tail;
 	free(mm);
 }
 
@@ -88,6 +98,8 @@ int mm_fork(struct vm_mm *parent, struct vm_mm **childp)
 			}
 		}
 		vma_link(child, n);
+		if (m->rmap->vma_fork)
+			m->rmap->vma_fork(n, v);
 		if (!(v->flags & VM_WIPEONFORK) && v->anon) {
 			err = copy_page_range(n, v);
 			if (err)

@@ -86,16 +86,20 @@ void vma_update_gaps(struct vm_area *vma)
 	gap_fix(vma->next);
 }
 
+/* a VMA, with the scheme's tail after it (zeroed) */
 struct vm_area *vma_alloc(struct vm_mm *mm)
 {
-	struct vm_area *v = vm_zalloc(mm->machine, sizeof(*v));
+	struct vm_machine *m = mm->machine;
+	struct vm_area *v = vm_zalloc(m, sizeof(*v) + m->rmap->vma_tail);
 
 	if (!v)
 		return NULL;
 	v->mm = mm;
 	list_init(&v->anon_chain);
-	mm->machine->stats.vma_bytes += sizeof(*v);
-	mm->machine->stats.nr_vmas++;
+	m->stats.vma_bytes += sizeof(*v);
+	m->stats.rmap_bytes += m->rmap->vma_tail;
+	rmap_note_peak(m);
+	m->stats.nr_vmas++;
 	return v;
 }
 
@@ -104,12 +108,17 @@ void vma_free(struct vm_area *vma)
 	if (vma->file)
 		file_put(vma->file);
 	vma->mm->machine->stats.vma_bytes -= sizeof(*vma);
+	vma->mm->machine->stats.rmap_bytes -= vma->mm->machine->rmap->vma_tail;
 	vma->mm->machine->stats.nr_vmas--;
 	free(vma);
 }
 
 void vma_remove_free(struct vm_area *vma)
 {
+	const struct rmap_ops *ops = vma->mm->machine->rmap;
+
+	if (ops->vma_del)
+		ops->vma_del(vma);
 	anon_unlink(vma);
 	vma_free(vma);
 }
@@ -189,6 +198,8 @@ void vma_link(struct vm_mm *mm, struct vm_area *vma)
 	if (vma->file)
 		file_vma_link(vma);
 	check_note_range(mm, vma->start, vma->end);
+	if (mm->machine->rmap->vma_add)
+		mm->machine->rmap->vma_add(vma);
 }
 
 void vma_unlink(struct vm_mm *mm, struct vm_area *vma)
@@ -272,6 +283,8 @@ static int __split_vma(struct vm_area *vma, uint64_t addr, bool new_below)
 	else
 		vma_set_range(vma, vma->start, addr, vma->pgoff);
 	vma_link(vma->mm, n);
+	if (vma->mm->machine->rmap->vma_split)
+		vma->mm->machine->rmap->vma_split(vma, n);
 	return 0;
 }
 
@@ -337,8 +350,12 @@ static bool can_merge_right(const struct vmg *g, bool left)
 
 
 /* a VMA swallowed by a merge: its identity goes (anon_vma_merge), then it */
-static void merge_remove(struct vm_area *v)
+static void merge_remove(struct vm_area *target, struct vm_area *v)
 {
+	const struct rmap_ops *ops = v->mm->machine->rmap;
+
+	if (ops->vma_merge)
+		ops->vma_merge(target, v);
 	vma_unlink(v->mm, v);
 	vma_remove_free(v);
 }
@@ -377,8 +394,8 @@ static struct vm_area *merge_existing(struct vmg *g, int *err)
 		if (*err)
 			return NULL;
 		uint64_t nend = next->end;
-		merge_remove(vma);
-		merge_remove(next);
+		merge_remove(prev, vma);
+		merge_remove(prev, next);
 		vma_set_range(prev, prev->start, nend, prev->pgoff);
 		return prev;
 	}
@@ -391,7 +408,7 @@ static struct vm_area *merge_existing(struct vmg *g, int *err)
 		if (*err)
 			return NULL;
 		if (delete_vma)
-			merge_remove(vma);
+			merge_remove(prev, vma);
 		else
 			vma_set_range(vma, end, vma->end,
 				      vma->pgoff + ((end - vma->start) >> PAGE_SHIFT));
@@ -408,7 +425,7 @@ static struct vm_area *merge_existing(struct vmg *g, int *err)
 	if (delete_vma) {
 		uint64_t pgoff = next->pgoff - ((end - start) >> PAGE_SHIFT);
 
-		merge_remove(vma);
+		merge_remove(next, vma);
 		vma_set_range(next, start, next->end, pgoff);
 	} else {
 		vma_set_range(vma, vma->start, start, vma->pgoff);
@@ -503,7 +520,7 @@ struct vm_area *vma_merge_new(struct vm_mm *mm, uint64_t start, uint64_t end,
 		return NULL;
 	}
 	if (remove_next)
-		merge_remove(next);
+		merge_remove(target, next);
 	vma_set_range(target, g.start, g.end, g.pgoff);
 	return target;
 }

@@ -47,6 +47,34 @@ struct rmap_ops {
 				      its objects count as the scheme's metadata */
 	size_t anon_tail;          /* bytes of scheme state after each anon_id */
 	size_t link_tail;          /* bytes of scheme state after each anon_link */
+	size_t vma_tail;           /* bytes of scheme state after each VMA */
+	size_t mm_tail;            /* bytes of scheme state after each address space */
+	/*
+	 * Per address space and per VMA: the scheme is told, and must accept
+	 * (there is no veto; a hook that can fail says so).  The VMA layout is
+	 * mm/'s (Linux's), decided before the scheme hears of it.
+	 *   mm_init: a new, empty address space (spawn, exec, the child of a
+	 *            fork before its VMAs); mm_exit: it goes (exit, exec,
+	 *            after its VMAs)
+	 *   vma_add: vma joined its mm (a new mapping, the other half of a
+	 *            split, a fork copy, an mremap copy: the hook below
+	 *            follows); vma_del: it goes
+	 *   vma_split: vma was split, nv is the new other half (both linked)
+	 *   vma_merge: victim's range was taken over by target, which already
+	 *            has its new range; victim goes next (vma_unlink follows)
+	 *   vma_fork: child is the fork copy of parent (before its PTEs)
+	 *   vma_copy: nv is mremap's copy of vma, before vma's PTEs move
+	 *   pre_update/post_update (below): vma's range is about to change,
+	 *            has changed (a split, a merge, a move, growth)
+	 */
+	void (*mm_init)(struct vm_mm *mm);
+	void (*mm_exit)(struct vm_mm *mm);
+	void (*vma_add)(struct vm_area *vma);
+	void (*vma_del)(struct vm_area *vma);
+	void (*vma_split)(struct vm_area *vma, struct vm_area *nv);
+	void (*vma_merge)(struct vm_area *target, struct vm_area *victim);
+	void (*vma_fork)(struct vm_area *child, struct vm_area *parent);
+	void (*vma_copy)(struct vm_area *nv, struct vm_area *vma);
 	/* a link of the anonymous identity came (vma may map pages of its
 	 * anon_id), or is about to go; an anon_id is about to be freed */
 	void (*link_add)(struct anon_link *l);
@@ -84,6 +112,8 @@ struct rmap_ops {
 
 /* the scheme's tails of the identity's objects */
 static inline void *anon_tail(struct anon_id *a) { return a + 1; }
+static inline void *vma_tail(struct vm_area *v) { return v + 1; }
+static inline void *mm_tail(struct vm_mm *mm) { return mm + 1; }
 static inline void *link_tail(struct anon_link *l) { return l + 1; }
 static inline struct anon_link *link_of_tail(void *tail)
 {

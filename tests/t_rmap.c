@@ -13,6 +13,13 @@
  * back, they pass.  A scheme without structures (scan) has nothing to
  * corrupt and says so.
  *
+ * Last, the contract itself: a "shadow" scheme (avc's walk, plus tails on
+ * every VMA and address space that it keeps only from what the hooks tell
+ * it) goes through thousands of random operations, failures injected; its
+ * check insists that every VMA's tail knows the VMA's range, so a split,
+ * merge, move, fork or mapping the scheme was not told of fails the test,
+ * and each mm's tail counts the VMAs it was told came and went.
+ *
  * Randomized parts take their seed from argv[1] or $SEED (default 1).
  */
 #include "../mm/mm.h"
@@ -178,12 +185,236 @@ static void avc_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
 	ok(check_machine(m), "avc: put back, check_machine passes %s", m->why);
 }
 
+/* ---------------- the contract: a scheme told of everything ---------------- */
+
+#define SHADOW_MAGIC 0x5ad0u
+
+struct shadow_vma {
+	uint32_t magic;            /* SHADOW_MAGIC once vma_add told of it */
+	uint32_t told;             /* hooks that named it */
+	uint32_t forked;           /* vma_fork named it as a child */
+	uint64_t start, end, pgoff;/* its range, as the hooks said */
+};
+
+struct shadow_mm {
+	uint32_t magic;            /* SHADOW_MAGIC after mm_init */
+	int vmas;                  /* vma_add - vma_del */
+};
+
+static struct rmap_ops shadow_ops;
+
+static void shadow_note(struct vm_area *v)
+{
+	struct shadow_vma *t = vma_tail(v);
+
+	t->start = v->start;
+	t->end = v->end;
+	t->pgoff = v->pgoff;
+	t->told++;
+}
+
+static void shadow_mm_init(struct vm_mm *mm)
+{
+	struct shadow_mm *t = mm_tail(mm);
+
+	t->magic = SHADOW_MAGIC;
+}
+
+static void shadow_mm_exit(struct vm_mm *mm)
+{
+	struct shadow_mm *t = mm_tail(mm);
+
+	t->magic = 0;
+}
+
+static void shadow_vma_add(struct vm_area *v)
+{
+	struct shadow_vma *t = vma_tail(v);
+
+	t->magic = SHADOW_MAGIC;
+	((struct shadow_mm *)mm_tail(v->mm))->vmas++;
+	shadow_note(v);
+}
+
+static void shadow_vma_del(struct vm_area *v)
+{
+	((struct shadow_mm *)mm_tail(v->mm))->vmas--;
+	((struct shadow_vma *)vma_tail(v))->magic = 0;
+}
+
+static void shadow_split(struct vm_area *v, struct vm_area *nv) { shadow_note(v); shadow_note(nv); }
+static void shadow_merge(struct vm_area *target, struct vm_area *victim) { shadow_note(target); }
+static void shadow_fork(struct vm_area *child, struct vm_area *parent)
+{
+	((struct shadow_vma *)vma_tail(child))->forked++;
+	shadow_note(child);
+}
+static void shadow_copy(struct vm_area *nv, struct vm_area *v) { shadow_note(nv); }
+
+static void shadow_pre(struct vm_area *v)
+{
+	rmap_avc_ops.pre_update(v);
+}
+
+static void shadow_post(struct vm_area *v)
+{
+	rmap_avc_ops.post_update(v);
+	shadow_note(v);
+}
+
+static bool shadow_check_vma(const struct vm_area *v, char *why, size_t len)
+{
+	const struct shadow_vma *t = vma_tail((struct vm_area *)v);
+
+	if (t->magic != SHADOW_MAGIC || t->start != v->start || t->end != v->end ||
+	    t->pgoff != v->pgoff) {
+		snprintf(why, len, "shadow: [%#llx,%#llx) pgoff %#llx, but the scheme was told "
+			 "[%#llx,%#llx) pgoff %#llx (magic %#x)", (unsigned long long)v->start,
+			 (unsigned long long)v->end, (unsigned long long)v->pgoff,
+			 (unsigned long long)t->start, (unsigned long long)t->end,
+			 (unsigned long long)t->pgoff, t->magic);
+		return false;
+	}
+	return rmap_avc_ops.check_vma(v, why, len);
+}
+
+static void shadow_init_ops(void)
+{
+	shadow_ops = rmap_avc_ops;
+	shadow_ops.name = "shadow";
+	shadow_ops.identity_is_rmap = false;
+	shadow_ops.vma_tail = sizeof(struct shadow_vma);
+	shadow_ops.mm_tail = sizeof(struct shadow_mm);
+	shadow_ops.mm_init = shadow_mm_init;
+	shadow_ops.mm_exit = shadow_mm_exit;
+	shadow_ops.vma_add = shadow_vma_add;
+	shadow_ops.vma_del = shadow_vma_del;
+	shadow_ops.vma_split = shadow_split;
+	shadow_ops.vma_merge = shadow_merge;
+	shadow_ops.vma_fork = shadow_fork;
+	shadow_ops.vma_copy = shadow_copy;
+	shadow_ops.pre_update = shadow_pre;
+	shadow_ops.post_update = shadow_post;
+	shadow_ops.check_vma = shadow_check_vma;
+}
+
+static uint64_t rng;
+
+static unsigned below(unsigned n)
+{
+	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (unsigned)((z ^ (z >> 31)) % n);
+}
+
+/* random operations on 4 address spaces, failures injected now and then */
+static void shadow_contract(uint64_t seed)
+{
+	struct vm_machine m;
+	struct vm_mm *mm[4] = { 0 };
+	int step, bad = 0;
+
+	rng = seed;
+	shadow_init_ops();
+	if (machine_init(&m, 8ULL << 20, &shadow_ops)) {
+		ok(false, "shadow: machine_init");
+		return;
+	}
+	for (step = 0; step < 4000 && !bad; step++) {
+		unsigned i = below(4), op = below(12);
+		uint64_t a = A + below(64) * P, len = (1 + below(12)) * P;
+		struct vm_mm *x = mm[i];
+
+		if (below(40) == 0)
+			m.fail_alloc_at = m.nr_allocs + 1 + below(20);
+		if (!x)
+			op = 0;
+		switch (op) {
+		case 0:
+			if (!x) {
+				mm[i] = mm_create(&m);
+			} else if (below(3) == 0) {
+				mm_destroy(x);
+				mm[i] = NULL;
+			} else {
+				unsigned j = below(4);
+
+				if (!mm[j] && mm_fork(x, &mm[j]))
+					mm[j] = NULL;
+				for (struct vm_area *v = mm[j] && j != i ? mm[j]->first : NULL;
+				     v && !bad; v = v->next)
+					if (((struct shadow_vma *)vma_tail(v))->forked != 1) {
+						ok(false, "shadow: step %d: a fork child's VMA was "
+						   "not told it was forked", step);
+						bad = 1;
+					}
+			}
+			break;
+		case 1: case 2:
+			(void)vm_mmap(x, a, len, below(2) ? PROT_READ_ | PROT_WRITE_ : PROT_READ_,
+				      MAP_PRIVATE_ | MAP_ANON_ | MAP_FIXED_, NULL, 0);
+			break;
+		case 3:
+			(void)vm_munmap(x, a, len);
+			break;
+		case 4:
+			(void)vm_mprotect(x, a, len, below(2) ? PROT_READ_ | PROT_WRITE_ : PROT_READ_);
+			break;
+		case 5:
+			(void)vm_mremap(x, a, len, (1 + below(12)) * P, MREMAP_MAYMOVE_, 0);
+			break;
+		case 6:
+			(void)vm_mremap(x, a, len, len, MREMAP_MAYMOVE_ | MREMAP_FIXED_,
+					A + below(64) * P);
+			break;
+		case 7:
+			(void)vm_madvise(x, a, len, below(2) ? MADV_DONTNEED_ : MADV_DONTFORK_);
+			break;
+		case 8:
+			(void)vm_mlock(x, a, len);
+			break;
+		default:
+			(void)poke(x, a + below(512) * 8, (uint64_t)step);
+			break;
+		}
+		m.fail_alloc_at = 0;
+		if (!check_machine(&m)) {
+			ok(false, "shadow: step %d (op %u): %s (seed %" PRIu64 ")", step, op, m.why,
+			   seed);
+			bad = 1;
+			break;
+		}
+		for (unsigned k = 0; k < 4 && !bad; k++) {
+			struct shadow_mm *t;
+
+			if (!mm[k])
+				continue;
+			t = mm_tail(mm[k]);
+			if (t->magic != SHADOW_MAGIC || t->vmas != mm[k]->map_count) {
+				ok(false, "shadow: step %d: mm %u was told of %d VMAs, has %d (magic %#x)",
+				   step, k, t->vmas, mm[k]->map_count, t->magic);
+				bad = 1;
+			}
+		}
+	}
+	if (!bad)
+		ok(true, "shadow: %d random operations, failures injected: the scheme was told of "
+		   "every VMA and every change of range", step);
+	for (int k = 0; k < 4; k++)
+		if (mm[k])
+			mm_destroy(mm[k]);
+	ok(m.stats.rmap_bytes == 0 && m.nr_free + 1 == m.nr_frames,
+	   "shadow: the tails are given back with their VMAs and address spaces");
+	machine_fini(&m);
+}
+
 int main(int argc, char **argv)
 {
-	uint64_t found_first = 0;
+	const char *s = argc > 1 ? argv[1] : getenv("SEED");
+	uint64_t seed = s ? strtoull(s, NULL, 0) : 1, found_first = 0;
 
-	(void)argc;
-	(void)argv;
 	for (unsigned i = 0; i < rmap_nr_schemes; i++) {
 		const struct rmap_ops *ops = rmap_schemes[i];
 		struct vm_machine m;
@@ -226,6 +457,7 @@ int main(int argc, char **argv)
 		check_changes_stop(&m);
 		machine_fini(&m);
 	}
+	shadow_contract(seed);
 	printf("1..%d\n", ntests);
 	return nfailed ? 1 : 0;
 }
