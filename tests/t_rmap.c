@@ -341,9 +341,15 @@ static void shadow_contract(uint64_t seed)
 			} else {
 				unsigned j = below(4);
 
-				if (!mm[j] && mm_fork(x, &mm[j]))
-					mm[j] = NULL;
-				for (struct vm_area *v = mm[j] && j != i ? mm[j]->first : NULL;
+				bool forked = false;
+
+				if (!mm[j]) {
+					if (mm_fork(x, &mm[j]))
+						mm[j] = NULL;
+					else
+						forked = true;
+				}
+				for (struct vm_area *v = forked ? mm[j]->first : NULL;
 				     v && !bad; v = v->next)
 					if (((struct shadow_vma *)vma_tail(v))->forked != 1) {
 						ok(false, "shadow: step %d: a fork child's VMA was "
