@@ -46,14 +46,14 @@ static void anon_account(struct vm_machine *m, int ids, int links)
 	m->stats.nr_anon_links += (uint64_t)(int64_t)links;
 	m->stats.anon_bytes += (uint64_t)(int64_t)(ids * (int)sizeof(struct anon_id) +
 						  links * (int)sizeof(struct anon_link));
-	m->stats.rmap_bytes += (uint64_t)(int64_t)(ids * (int)m->rmap->anon_tail +
-						  links * (int)m->rmap->link_tail);
+	m->stats.rmap_bytes += (uint64_t)(int64_t)(ids * (int)rmap_tail_size(m, RMAP_TAIL_ANON) +
+						  links * (int)rmap_tail_size(m, RMAP_TAIL_LINK));
 	rmap_note_peak(m);
 }
 
 static struct anon_id *aid_alloc(struct vm_machine *m)
 {
-	size_t size = sizeof(struct anon_id) + m->rmap->anon_tail;
+	size_t size = sizeof(struct anon_id) + rmap_tail_size(m, RMAP_TAIL_ANON);
 	struct anon_id *a = vm_zalloc(m, size);
 
 	if (!a)
@@ -70,8 +70,7 @@ static void aid_free(struct anon_id *a)
 {
 	struct vm_machine *m = a->m;
 
-	if (m->rmap->anon_free)
-		m->rmap->anon_free(a);
+	rmap_anon_free(a);
 	anon_account(m, -1, 0);
 	free(a);
 }
@@ -90,7 +89,7 @@ static void aid_put(struct anon_id *a)
 
 static struct anon_link *link_alloc(struct vm_machine *m)
 {
-	struct anon_link *l = vm_zalloc(m, sizeof(*l) + m->rmap->link_tail);
+	struct anon_link *l = vm_zalloc(m, sizeof(*l) + rmap_tail_size(m, RMAP_TAIL_LINK));
 
 	if (l)
 		anon_account(m, 0, 1);
@@ -106,23 +105,17 @@ static void link_free(struct vm_machine *m, struct anon_link *l)
 /* anon_vma_chain_link: vma may now map pages of a; the scheme is told */
 static void link_add(struct vm_area *vma, struct anon_link *l, struct anon_id *a)
 {
-	const struct rmap_ops *ops = vma->mm->machine->rmap;
-
 	l->vma = vma;
 	l->aid = a;
 	list_add(&l->same_vma, &vma->anon_chain);
 	a->nr_links++;
-	if (ops->link_add)
-		ops->link_add(l);
+	rmap_link_add(l);
 }
 
 /* the link leaves a's set (the scheme is told); => whether it was a's last */
 static bool link_del(struct anon_link *l)
 {
-	const struct rmap_ops *ops = l->vma->mm->machine->rmap;
-
-	if (ops->link_del)
-		ops->link_del(l);
+	rmap_link_del(l);
 	return --l->aid->nr_links == 0;
 }
 

@@ -202,7 +202,7 @@ static bool vma_links_sound(struct vm_machine *m, struct vm_area *v, bool local)
 		return false;
 	if (!anon_check_vma(v, m->why, sizeof(m->why)))
 		return false;
-	return !m->rmap->check_vma || m->rmap->check_vma(v, m->why, sizeof(m->why));
+	return rmap_check_vma(v, m->why, sizeof(m->why));
 }
 
 /*
@@ -356,19 +356,19 @@ static int found_pte(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
 
 	if (pte_pfn(*pte) != w->pfn) {
 		w->ok = fail(w->m, "rmap: the %s walk of pfn %llu returns pid %d %#llx, which does not map it",
-			     w->m->rmap->name, (unsigned long long)w->pfn, vma->mm->id,
+			     rmap_name(w->m), (unsigned long long)w->pfn, vma->mm->id,
 			     (unsigned long long)addr);
 		return 1;
 	}
 	if (++fs->n * 2 > fs->cap) {
 		w->ok = fail(w->m, "rmap: the %s walk of pfn %llu returns more PTEs than its mapcount",
-			     w->m->rmap->name, (unsigned long long)w->pfn);
+			     rmap_name(w->m), (unsigned long long)w->pfn);
 		return 1;
 	}
 	s = found_slot(fs, pte);
 	if (s->gen == fs->gen) {
 		w->ok = fail(w->m, "rmap: the %s walk of pfn %llu returns pid %d %#llx twice",
-			     w->m->rmap->name, (unsigned long long)w->pfn, vma->mm->id,
+			     rmap_name(w->m), (unsigned long long)w->pfn, vma->mm->id,
 			     (unsigned long long)addr);
 		return 1;
 	}
@@ -407,11 +407,11 @@ static bool frame_walk_sound(struct vm_machine *m, struct found_set *fs, uint64_
 		return false;
 	if (fs->n != (size_t)f->mapcount)
 		return fail(m, "rmap: the %s walk of pfn %llu finds %zu PTEs, its mapcount is %d",
-			    m->rmap->name, (unsigned long long)pfn, fs->n, f->mapcount);
+			    rmap_name(m), (unsigned long long)pfn, fs->n, f->mapcount);
 	for (size_t j = 0; j < nmust; j++)
 		if (found_slot(fs, must[j].pte)->gen != fs->gen)
 			return fail(m, "rmap: the %s walk of pfn %llu does not find pid %d %#llx",
-				    m->rmap->name, (unsigned long long)pfn, must[j].mm->id,
+				    rmap_name(m), (unsigned long long)pfn, must[j].mm->id,
 				    (unsigned long long)must[j].addr);
 	return true;
 }

@@ -16,7 +16,7 @@
 /* an empty address space, with the scheme's tail after it (zeroed) */
 struct vm_mm *mm_create(struct vm_machine *m)
 {
-	struct vm_mm *mm = vm_zalloc(m, sizeof(*mm) + m->rmap->mm_tail);
+	struct vm_mm *mm = vm_zalloc(m, sizeof(*mm) + rmap_tail_size(m, RMAP_TAIL_MM));
 
 	if (!mm)
 		return NULL;
@@ -26,10 +26,9 @@ struct vm_mm *mm_create(struct vm_machine *m)
 		return NULL;
 	}
 	list_add_tail(&mm->node, &m->mms);
-	m->stats.rmap_bytes += m->rmap->mm_tail;
+	m->stats.rmap_bytes += rmap_tail_size(m, RMAP_TAIL_MM);
 	rmap_note_peak(m);
-	if (m->rmap->mm_init)
-		m->rmap->mm_init(mm);
+	rmap_mm_init(mm);
 	return mm;
 }
 
@@ -53,12 +52,11 @@ void mm_destroy(struct vm_mm *mm)
 	struct vm_machine *m = mm->machine;
 
 	exit_mmap(mm);
-	if (m->rmap->mm_exit)
-		m->rmap->mm_exit(mm);
+	rmap_mm_exit(mm);
 	check_forget_mm(mm);
 	pgd_free(mm);
 	list_del(&mm->node);
-	m->stats.rmap_bytes -= m->rmap->mm_tail;
+	m->stats.rmap_bytes -= rmap_tail_size(m, RMAP_TAIL_MM);
 	free(mm);
 }
 
@@ -98,8 +96,7 @@ int mm_fork(struct vm_mm *parent, struct vm_mm **childp)
 			}
 		}
 		vma_link(child, n);
-		if (m->rmap->vma_fork)
-			m->rmap->vma_fork(n, v);
+		rmap_vma_fork(n, v);
 		if (!(v->flags & VM_WIPEONFORK) && v->anon) {
 			err = copy_page_range(n, v);
 			if (err)

@@ -344,7 +344,7 @@ int machine_init(struct vm_machine *m, uint64_t mem_bytes, const struct rmap_ops
 	m->nr_frames = n;
 	list_init(&m->mms);
 	list_init(&m->files);
-	m->rmap = ops ? ops : &rmap_avc_ops;
+	m->rmap = ops ? ops : rmap_find_scheme(NULL);
 	for (unsigned o = 0; o <= MAX_ORDER; o++)
 		m->free[o].head = FRAME_NIL;
 	/* the host hands the arena over zeroed; ask for huge pages to spare
@@ -366,7 +366,7 @@ int machine_init(struct vm_machine *m, uint64_t mem_bytes, const struct rmap_ops
 	free_range_now(m, m->defer_hi, n);
 	m->nr_free = n - 1;
 	m->host_check_at = HOST_CHECK_FRAMES;
-	if (m->rmap->init(m)) {
+	if (rmap_machine_init(m)) {
 		machine_fini(m);
 		return -12;
 	}
@@ -387,8 +387,7 @@ void machine_fini(struct vm_machine *m)
 		f->refcount = 1;
 		file_put(f);
 	}
-	if (m->rmap)
-		m->rmap->fini(m);
+	rmap_machine_fini(m);
 	if (m->mem)
 		munmap(m->mem, m->nr_frames << PAGE_SHIFT);
 	if (m->frames)

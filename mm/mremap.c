@@ -68,8 +68,7 @@ static struct vm_area *copy_vma(struct vm_area **vmap, uint64_t addr, uint64_t l
 		return NULL;
 	}
 	vma_link(mm, n);
-	if (mm->machine->rmap->vma_copy)
-		mm->machine->rmap->vma_copy(n, vma);
+	rmap_vma_copy(n, vma);
 	return n;
 }
 

@@ -90,14 +90,14 @@ void vma_update_gaps(struct vm_area *vma)
 struct vm_area *vma_alloc(struct vm_mm *mm)
 {
 	struct vm_machine *m = mm->machine;
-	struct vm_area *v = vm_zalloc(m, sizeof(*v) + m->rmap->vma_tail);
+	struct vm_area *v = vm_zalloc(m, sizeof(*v) + rmap_tail_size(m, RMAP_TAIL_VMA));
 
 	if (!v)
 		return NULL;
 	v->mm = mm;
 	list_init(&v->anon_chain);
 	m->stats.vma_bytes += sizeof(*v);
-	m->stats.rmap_bytes += m->rmap->vma_tail;
+	m->stats.rmap_bytes += rmap_tail_size(m, RMAP_TAIL_VMA);
 	rmap_note_peak(m);
 	m->stats.nr_vmas++;
 	return v;
@@ -108,17 +108,14 @@ void vma_free(struct vm_area *vma)
 	if (vma->file)
 		file_put(vma->file);
 	vma->mm->machine->stats.vma_bytes -= sizeof(*vma);
-	vma->mm->machine->stats.rmap_bytes -= vma->mm->machine->rmap->vma_tail;
+	vma->mm->machine->stats.rmap_bytes -= rmap_tail_size(vma->mm->machine, RMAP_TAIL_VMA);
 	vma->mm->machine->stats.nr_vmas--;
 	free(vma);
 }
 
 void vma_remove_free(struct vm_area *vma)
 {
-	const struct rmap_ops *ops = vma->mm->machine->rmap;
-
-	if (ops->vma_del)
-		ops->vma_del(vma);
+	rmap_vma_del(vma);
 	anon_unlink(vma);
 	vma_free(vma);
 }
@@ -198,8 +195,7 @@ void vma_link(struct vm_mm *mm, struct vm_area *vma)
 	if (vma->file)
 		file_vma_link(vma);
 	check_note_range(mm, vma->start, vma->end);
-	if (mm->machine->rmap->vma_add)
-		mm->machine->rmap->vma_add(vma);
+	rmap_vma_add(vma);
 }
 
 void vma_unlink(struct vm_mm *mm, struct vm_area *vma)
@@ -224,12 +220,9 @@ void vma_unlink(struct vm_mm *mm, struct vm_area *vma)
 /* set a VMA's range, keeping the rmap trees and the gap augmentation right */
 static void vma_set_range(struct vm_area *v, uint64_t start, uint64_t end, uint64_t pgoff)
 {
-	const struct rmap_ops *ops = v->mm->machine->rmap;
-
 	check_note_range(v->mm, v->start, v->end);
 	check_note_range(v->mm, start, end);
-	if (ops->pre_update)
-		ops->pre_update(v);
+	rmap_vma_pre_update(v);
 	if (v->file)
 		file_vma_unlink(v);
 	v->start = start;
@@ -237,8 +230,7 @@ static void vma_set_range(struct vm_area *v, uint64_t start, uint64_t end, uint6
 	v->pgoff = pgoff;
 	if (v->file)
 		file_vma_link(v);
-	if (ops->post_update)
-		ops->post_update(v);
+	rmap_vma_post_update(v);
 	vma_update_gaps(v);
 }
 
@@ -283,8 +275,7 @@ static int __split_vma(struct vm_area *vma, uint64_t addr, bool new_below)
 	else
 		vma_set_range(vma, vma->start, addr, vma->pgoff);
 	vma_link(vma->mm, n);
-	if (vma->mm->machine->rmap->vma_split)
-		vma->mm->machine->rmap->vma_split(vma, n);
+	rmap_vma_split(vma, n);
 	return 0;
 }
 
@@ -352,10 +343,7 @@ static bool can_merge_right(const struct vmg *g, bool left)
 /* a VMA swallowed by a merge: its identity goes (anon_vma_merge), then it */
 static void merge_remove(struct vm_area *target, struct vm_area *v)
 {
-	const struct rmap_ops *ops = v->mm->machine->rmap;
-
-	if (ops->vma_merge)
-		ops->vma_merge(target, v);
+	rmap_vma_merge(target, v);
 	vma_unlink(v->mm, v);
 	vma_remove_free(v);
 }

@@ -36,7 +36,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "rmap.h"
+#include "scheme.h"
 
 /* the tails: a tree of links per anon_id, a node per link */
 static struct rb_root *avc_tree(struct anon_id *a)

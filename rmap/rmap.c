@@ -8,7 +8,7 @@
  * are counted in stats.rmap_vmas_visited / rmap_ptes_visited).
  */
 #include <string.h>
-#include "rmap.h"
+#include "scheme.h"
 
 /* the registry: every scheme, the default first */
 const struct rmap_ops *const rmap_schemes[] = {
@@ -26,6 +26,89 @@ const struct rmap_ops *rmap_find_scheme(const char *name)
 			return rmap_schemes[i];
 	return NULL;
 }
+
+/* ---------------- the machine's scheme ---------------- */
+
+int rmap_machine_init(struct vm_machine *m)
+{
+	return m->rmap->init ? m->rmap->init(m) : 0;
+}
+
+void rmap_machine_fini(struct vm_machine *m)
+{
+	if (m->rmap && m->rmap->fini)
+		m->rmap->fini(m);
+}
+
+const char *rmap_name(const struct vm_machine *m)
+{
+	return m->rmap->name;
+}
+
+size_t rmap_tail_size(const struct vm_machine *m, enum rmap_tail which)
+{
+	switch (which) {
+	case RMAP_TAIL_ANON: return m->rmap->anon_tail;
+	case RMAP_TAIL_LINK: return m->rmap->link_tail;
+	case RMAP_TAIL_VMA: return m->rmap->vma_tail;
+	case RMAP_TAIL_MM: return m->rmap->mm_tail;
+	}
+	return 0;
+}
+
+bool rmap_check_vma(const struct vm_area *vma, char *why, size_t len)
+{
+	const struct rmap_ops *ops = vma->mm->machine->rmap;
+
+	return !ops->check_vma || ops->check_vma(vma, why, len);
+}
+
+uint64_t rmap_metadata_bytes(const struct vm_machine *m)
+{
+	return m->stats.rmap_bytes + (m->rmap->identity_is_rmap ? m->stats.anon_bytes : 0);
+}
+
+void rmap_note_peak(struct vm_machine *m)
+{
+	uint64_t b = rmap_metadata_bytes(m);
+
+	if (b > m->stats.rmap_bytes_peak)
+		m->stats.rmap_bytes_peak = b;
+}
+
+void rmap_objects(const struct vm_machine *m,
+		  void (*emit)(const char *type, uint64_t count, void *arg), void *arg)
+{
+	if (m->rmap->identity_is_rmap) {
+		emit("anon_vma", m->stats.nr_anon_ids, arg);
+		emit("anon_vma_chain", m->stats.nr_anon_links, arg);
+	}
+}
+
+/* ---------------- what the scheme is told: address spaces, VMAs, identity ---------------- */
+
+#define TELL(m, hook, ...)					\
+	do {							\
+		if ((m)->rmap->hook)				\
+			(m)->rmap->hook(__VA_ARGS__);		\
+	} while (0)
+
+void rmap_mm_init(struct vm_mm *mm) { TELL(mm->machine, mm_init, mm); }
+void rmap_mm_exit(struct vm_mm *mm) { TELL(mm->machine, mm_exit, mm); }
+void rmap_vma_add(struct vm_area *v) { TELL(v->mm->machine, vma_add, v); }
+void rmap_vma_del(struct vm_area *v) { TELL(v->mm->machine, vma_del, v); }
+void rmap_vma_split(struct vm_area *v, struct vm_area *nv) { TELL(v->mm->machine, vma_split, v, nv); }
+void rmap_vma_merge(struct vm_area *t, struct vm_area *victim)
+{
+	TELL(t->mm->machine, vma_merge, t, victim);
+}
+void rmap_vma_fork(struct vm_area *c, struct vm_area *p) { TELL(c->mm->machine, vma_fork, c, p); }
+void rmap_vma_copy(struct vm_area *nv, struct vm_area *v) { TELL(v->mm->machine, vma_copy, nv, v); }
+void rmap_vma_pre_update(struct vm_area *v) { TELL(v->mm->machine, pre_update, v); }
+void rmap_vma_post_update(struct vm_area *v) { TELL(v->mm->machine, post_update, v); }
+void rmap_link_add(struct anon_link *l) { TELL(l->vma->mm->machine, link_add, l); }
+void rmap_link_del(struct anon_link *l) { TELL(l->vma->mm->machine, link_del, l); }
+void rmap_anon_free(struct anon_id *a) { TELL(a->m, anon_free, a); }
 
 /* ---------------- the entry points: map counts, and the scheme told ---------------- */
 

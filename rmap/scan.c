@@ -20,7 +20,7 @@
  *
  * File pages are found through the file's i_mmap tree, as in every scheme.
  */
-#include "rmap.h"
+#include "scheme.h"
 
 struct scan_walk {
 	struct vm_machine *m;

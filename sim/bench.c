@@ -77,7 +77,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include "sim.h"
-#include "../rmap/rmap.h"
+#include "../rmap/scheme.h"
 
 #define REPS    5          /* timed repetitions; the median is reported */
 #define WARMUP  1          /* discarded repetitions before them */

@@ -21,7 +21,7 @@
 #include <cpuid.h>
 #endif
 #include "sim.h"
-#include "../rmap/rmap.h"
+#include "../rmap/scheme.h"
 
 _Static_assert(TR_MAP_PRIVATE == MAP_PRIVATE_ && TR_MAP_SHARED == MAP_SHARED_ &&
 	       TR_MAP_ANON == MAP_ANON_ && TR_MAP_FIXED == MAP_FIXED_ &&
@@ -754,6 +754,19 @@ int rv_replay_buffer(rv_sim *s, const char *name, const char *text, size_t len,
 	return status;
 }
 
+struct json_counts {
+	FILE *f;
+	bool first;
+};
+
+static void json_object_count(const char *type, uint64_t count, void *arg)
+{
+	struct json_counts *j = arg;
+
+	fprintf(j->f, "%s\"%s\": %llu", j->first ? "" : ", ", type, (unsigned long long)count);
+	j->first = false;
+}
+
 int rv_write_stats(rv_sim *s, const char *path, FILE *errf)
 {
 	const struct vm_machine *m = &s->m;
@@ -767,16 +780,16 @@ int rv_write_stats(rv_sim *s, const char *path, FILE *errf)
 		fprintf(errf, "revmap: cannot write %s: %s\n", path, strerror(errno));
 		return -1;
 	}
+	struct json_counts first = { f, true };
+
 	list_for_each(p, &m->mms)
 		pgtables += list_entry(p, struct vm_mm, node)->nr_pgtables;
-	fprintf(f, "{\n  \"scheme\": \"%s\",\n", m->rmap->name);
+	fprintf(f, "{\n  \"scheme\": \"%s\",\n", rmap_name(m));
 	fprintf(f, "  \"rmap_bytes\": %llu,\n  \"rmap_bytes_peak\": %llu,\n",
 		(unsigned long long)rmap_metadata_bytes(m),
 		(unsigned long long)st->rmap_bytes_peak);
 	fprintf(f, "  \"rmap_objects\": {");
-	if (m->rmap->identity_is_rmap)
-		fprintf(f, "\"anon_vma\": %llu, \"anon_vma_chain\": %llu",
-			(unsigned long long)st->nr_anon_ids, (unsigned long long)st->nr_anon_links);
+	rmap_objects(m, json_object_count, &first);
 	fprintf(f, "},\n");
 	fprintf(f, "  \"identity_bytes\": %llu,\n  \"identity_objects\": {\"anon_id\": %llu, "
 		"\"anon_link\": %llu},\n", (unsigned long long)st->anon_bytes,

@@ -25,7 +25,7 @@
  * fixed bug shows as an unexpectedly passing TODO test in prove's summary.
  */
 #include "../mm/mm.h"
-#include "../rmap/rmap.h"
+#include "../rmap/scheme.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

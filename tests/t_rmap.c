@@ -23,7 +23,7 @@
  * Randomized parts take their seed from argv[1] or $SEED (default 1).
  */
 #include "../mm/mm.h"
-#include "../rmap/rmap.h"
+#include "../rmap/scheme.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

@@ -53,7 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "revmap.h"
-#include "../../rmap/rmap.h"     /* the registry of schemes */
+#include "../../rmap/scheme.h"     /* the registry of schemes */
 
 #define WIN       0x100000000000ULL   /* the window most addresses fall in */
 #define PG        4096ULL
