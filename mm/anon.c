@@ -51,10 +51,25 @@ static void anon_account(struct vm_machine *m, int ids, int links)
 	rmap_note_peak(m);
 }
 
+/* an object of the identity, with the scheme's tail: from the machine's
+ * frames when it is the scheme's metadata, else from the host (it is then
+ * only the simulator's record of Linux's layout) */
+static void *identity_alloc(struct vm_machine *m, struct vm_slab *s)
+{
+	return m->identity_in_slab ? slab_alloc(m, s) : vm_zalloc(m, s->size);
+}
+
+static void identity_free(struct vm_machine *m, struct vm_slab *s, void *p)
+{
+	if (m->identity_in_slab)
+		slab_free(m, s, p);
+	else
+		free(p);
+}
+
 static struct anon_id *aid_alloc(struct vm_machine *m)
 {
-	size_t size = sizeof(struct anon_id) + rmap_tail_size(m, RMAP_TAIL_ANON);
-	struct anon_id *a = vm_zalloc(m, size);
+	struct anon_id *a = identity_alloc(m, &m->slab_anon);
 
 	if (!a)
 		return NULL;
@@ -72,7 +87,7 @@ static void aid_free(struct anon_id *a)
 
 	rmap_anon_free(a);
 	anon_account(m, -1, 0);
-	free(a);
+	identity_free(m, &m->slab_anon, a);
 }
 
 /* put_anon_vma: a root goes when its last family member does */
@@ -89,7 +104,7 @@ static void aid_put(struct anon_id *a)
 
 static struct anon_link *link_alloc(struct vm_machine *m)
 {
-	struct anon_link *l = vm_zalloc(m, sizeof(*l) + rmap_tail_size(m, RMAP_TAIL_LINK));
+	struct anon_link *l = identity_alloc(m, &m->slab_link);
 
 	if (l)
 		anon_account(m, 0, 1);
@@ -99,7 +114,7 @@ static struct anon_link *link_alloc(struct vm_machine *m)
 static void link_free(struct vm_machine *m, struct anon_link *l)
 {
 	anon_account(m, 0, -1);
-	free(l);
+	identity_free(m, &m->slab_link, l);
 }
 
 /* anon_vma_chain_link: vma may now map pages of a; the scheme is told */

@@ -111,7 +111,7 @@ static bool pte_sound(struct vm_machine *m, struct vm_mm *mm, struct vm_area *v,
 		return fail(m, "page tables: pid %d %#llx maps pfn %llu, which was never handed out",
 			    mm->id, (unsigned long long)addr, (unsigned long long)pfn);
 	f = pfn_frame(m, pfn);
-	if (f->flags & (PG_BUDDY | PG_PGTABLE | PG_RESERVED) || f->refcount <= 0)
+	if (f->flags & (PG_BUDDY | PG_PGTABLE | PG_SLAB | PG_RESERVED) || f->refcount <= 0)
 		return fail(m, "page tables: pid %d %#llx maps pfn %llu that is not a user page (flags %#x ref %d)",
 			    mm->id, (unsigned long long)addr, (unsigned long long)pfn, f->flags,
 			    f->refcount);
@@ -227,6 +227,8 @@ bool check_mm(struct vm_mm *mm)
 bool check_frames(struct vm_machine *m)
 {
 	struct pt_state s = { .m = m, .ok = true };
+	struct vm_slab *const slabs[] = { &m->slab_vma, &m->slab_mm, &m->slab_anon, &m->slab_link };
+	uint64_t slab_frames[sizeof(slabs) / sizeof(slabs[0])] = { 0 };
 	struct list_head *p;
 	uint64_t pgtables = 0, used = 0;
 	bool ok = true;
@@ -263,6 +265,21 @@ bool check_frames(struct vm_machine *m)
 			}
 			continue;
 		}
+		if (f->flags & PG_SLAB) {
+			size_t k = 0;
+
+			while (k < sizeof(slabs) / sizeof(slabs[0]) && f->mapping != slabs[k])
+				k++;
+			if (k == sizeof(slabs) / sizeof(slabs[0]) || f->refcount != 1 ||
+			    f->mapcount) {
+				ok = fail(m, "frames: slab pfn %llu belongs to no cache, or has refcount "
+					  "%d mapcount %d", (unsigned long long)pfn, f->refcount,
+					  f->mapcount);
+				goto out;
+			}
+			slab_frames[k]++;
+			continue;
+		}
 		if (f->refcount <= 0) {
 			ok = fail(m, "frames: pfn %llu has refcount %d but lies in no free block",
 				  (unsigned long long)pfn, f->refcount);
@@ -280,6 +297,11 @@ bool check_frames(struct vm_machine *m)
 		ok = fail(m, "frames: page-table frames and per-mm page-table counts disagree");
 		goto out;
 	}
+	for (size_t k = 0; k < sizeof(slabs) / sizeof(slabs[0]); k++)
+		if (!slab_check(m, slabs[k], slab_frames[k])) {
+			ok = false;
+			goto out;
+		}
 	if (used + m->nr_free + 1 != m->nr_frames) {
 		ok = fail(m, "frames: %llu used + %llu free + zero page != %llu frames",
 			  (unsigned long long)used, (unsigned long long)m->nr_free,
@@ -825,8 +847,8 @@ static bool check_changed_frame(struct vm_machine *m, struct vm_checkq *cq, uint
 {
 	struct vm_frame *f = pfn_frame(m, pfn);
 
-	if (f->flags & PG_PGTABLE)
-		return true;               /* became a page table: the full check's */
+	if (f->flags & (PG_PGTABLE | PG_SLAB))
+		return true;               /* became a page table or a slab: the full check's */
 	if (f->refcount == 0) {
 		if (f->mapcount || (f->flags & (PG_ANON | PG_CACHE)))
 			return fail(m, "frames: free pfn %llu has mapcount %d flags %#x",

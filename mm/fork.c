@@ -13,16 +13,17 @@
 #include "mm.h"
 #include "../rmap/rmap.h"
 
-/* an empty address space, with the scheme's tail after it (zeroed) */
+/* an empty address space, with the scheme's tail after it (zeroed), from
+ * the machine's frames (mm_cachep) */
 struct vm_mm *mm_create(struct vm_machine *m)
 {
-	struct vm_mm *mm = vm_zalloc(m, sizeof(*mm) + rmap_tail_size(m, RMAP_TAIL_MM));
+	struct vm_mm *mm = slab_alloc(m, &m->slab_mm);
 
 	if (!mm)
 		return NULL;
 	mm->machine = m;
 	if (pgd_alloc(mm)) {
-		free(mm);
+		slab_free(m, &m->slab_mm, mm);
 		return NULL;
 	}
 	list_add_tail(&mm->node, &m->mms);
@@ -57,7 +58,7 @@ void mm_destroy(struct vm_mm *mm)
 	pgd_free(mm);
 	list_del(&mm->node);
 	m->stats.rmap_bytes -= rmap_tail_size(m, RMAP_TAIL_MM);
-	free(mm);
+	slab_free(m, &m->slab_mm, mm);
 }
 
 int mm_fork(struct vm_mm *parent, struct vm_mm **childp)

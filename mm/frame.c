@@ -366,6 +366,15 @@ int machine_init(struct vm_machine *m, uint64_t mem_bytes, const struct rmap_ops
 	free_range_now(m, m->defer_hi, n);
 	m->nr_free = n - 1;
 	m->host_check_at = HOST_CHECK_FRAMES;
+	slab_init(&m->slab_vma, "vm_area", sizeof(struct vm_area) +
+		  rmap_tail_size(m, RMAP_TAIL_VMA));
+	slab_init(&m->slab_mm, "vm_mm", sizeof(struct vm_mm) + rmap_tail_size(m, RMAP_TAIL_MM));
+	slab_init(&m->slab_anon, "anon_id", sizeof(struct anon_id) +
+		  rmap_tail_size(m, RMAP_TAIL_ANON));
+	slab_init(&m->slab_link, "anon_link", sizeof(struct anon_link) +
+		  rmap_tail_size(m, RMAP_TAIL_LINK));
+	m->identity_in_slab = rmap_identity_is_rmap(m) || rmap_tail_size(m, RMAP_TAIL_ANON) ||
+			      rmap_tail_size(m, RMAP_TAIL_LINK);
 	if (rmap_machine_init(m)) {
 		machine_fini(m);
 		return -12;

@@ -103,6 +103,7 @@ static inline bool pte_write(pte_t p) { return p & PTE_WRITE; }
 				   MREMAP_DONTUNMAP cleared VM_LOCKED without munlocking
 				   the pages left behind (their mlock_count stays), so
 				   they are unevictable until freed */
+#define PG_SLAB       0x1000u   /* a slab of kernel objects (mm/slab.c; mapping = cache) */
 #define PG_ORDER_SHIFT 24       /* buddy order, stored in flags bits 24..31 */
 
 #define FRAME_NIL     UINT32_MAX
@@ -330,6 +331,17 @@ struct vm_stats {
 
 struct rmap_ops;
 
+/* a cache of kernel objects of one type, carved from frames (mm/slab.c) */
+struct vm_slab {
+	const char *name;            /* object type, for statistics */
+	uint32_t size;               /* bytes per object, a multiple of 8 */
+	uint32_t per_frame;          /* objects per slab (frame) */
+	uint32_t partial;            /* first slab with room (pfn), FRAME_NIL if none
+				        [the cache's lock] */
+	uint64_t objects;            /* objects in use */
+	uint64_t frames;             /* slabs held */
+};
+
 struct free_area {
 	uint32_t head;               /* first free block of this order (pfn), FRAME_NIL if none */
 	uint64_t nr;                 /* free blocks of this order */
@@ -352,6 +364,13 @@ struct vm_machine {
 	void *rmap_priv;             /* the scheme's machine-wide state */
 	struct vm_stats stats;       /* counters */
 	bool pkeys;                  /* the CPU has protection keys (see vma_pkey_exec_only) */
+	struct vm_slab slab_vma;     /* VMAs, with the scheme's tail */
+	struct vm_slab slab_mm;      /* address spaces, with the scheme's tail */
+	struct vm_slab slab_anon;    /* anon_ids, with the scheme's tail */
+	struct vm_slab slab_link;    /* anon_links, with the scheme's tail */
+	bool identity_in_slab;       /* the identity's objects are metadata of the scheme
+				        (it is built of them or keeps tails on them), so
+				        they take frames; else they are host memory */
 	struct vm_checkq *cq;        /* --check: what changed since the last check, or
 				        NULL when nobody checks changes (mm/check.c) */
 	uint64_t fail_alloc_at;      /* fault injection: this allocation fails (0: never) */
@@ -416,6 +435,11 @@ void buddy_unisolate(struct vm_machine *m, uint64_t start, unsigned order);
 bool buddy_check_free(struct vm_machine *m, uint64_t pfn, char *why, size_t len);
 /* drop a reference to a user page; frees it when the last one goes */
 void frame_put(struct vm_machine *m, uint32_t pfn);
+/* mm/slab.c: kernel objects from the machine's frames */
+void slab_init(struct vm_slab *s, const char *name, size_t size);
+void *slab_alloc(struct vm_machine *m, struct vm_slab *s);   /* zeroed, or NULL */
+void slab_free(struct vm_machine *m, struct vm_slab *s, void *p);
+bool slab_check(struct vm_machine *m, const struct vm_slab *s, uint64_t frames_seen);
 /* counts an allocation of a kernel object; false when fault injection says fail */
 bool machine_may_alloc(struct vm_machine *m);
 void *vm_zalloc(struct vm_machine *m, size_t size);   /* NULL on (injected) failure */

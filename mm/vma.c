@@ -86,11 +86,12 @@ void vma_update_gaps(struct vm_area *vma)
 	gap_fix(vma->next);
 }
 
-/* a VMA, with the scheme's tail after it (zeroed) */
+/* a VMA, with the scheme's tail after it (zeroed), from the machine's
+ * frames (vm_area_cachep) */
 struct vm_area *vma_alloc(struct vm_mm *mm)
 {
 	struct vm_machine *m = mm->machine;
-	struct vm_area *v = vm_zalloc(m, sizeof(*v) + rmap_tail_size(m, RMAP_TAIL_VMA));
+	struct vm_area *v = slab_alloc(m, &m->slab_vma);
 
 	if (!v)
 		return NULL;
@@ -105,12 +106,14 @@ struct vm_area *vma_alloc(struct vm_mm *mm)
 
 void vma_free(struct vm_area *vma)
 {
+	struct vm_machine *m = vma->mm->machine;
+
 	if (vma->file)
 		file_put(vma->file);
-	vma->mm->machine->stats.vma_bytes -= sizeof(*vma);
-	vma->mm->machine->stats.rmap_bytes -= rmap_tail_size(vma->mm->machine, RMAP_TAIL_VMA);
-	vma->mm->machine->stats.nr_vmas--;
-	free(vma);
+	m->stats.vma_bytes -= sizeof(*vma);
+	m->stats.rmap_bytes -= rmap_tail_size(m, RMAP_TAIL_VMA);
+	m->stats.nr_vmas--;
+	slab_free(m, &m->slab_vma, vma);
 }
 
 void vma_remove_free(struct vm_area *vma)

@@ -45,6 +45,11 @@ const char *rmap_name(const struct vm_machine *m)
 	return m->rmap->name;
 }
 
+bool rmap_identity_is_rmap(const struct vm_machine *m)
+{
+	return m->rmap->identity_is_rmap;
+}
+
 size_t rmap_tail_size(const struct vm_machine *m, enum rmap_tail which)
 {
 	switch (which) {

@@ -94,6 +94,7 @@ const struct rmap_ops *rmap_find_scheme(const char *name);   /* NULL: the defaul
 int rmap_machine_init(struct vm_machine *m);
 void rmap_machine_fini(struct vm_machine *m);
 const char *rmap_name(const struct vm_machine *m);
+bool rmap_identity_is_rmap(const struct vm_machine *m);
 bool rmap_check_vma(const struct vm_area *vma, char *why, size_t len);
 
 /* the reverse map's metadata bytes now: the scheme's, and the identity's

@@ -794,8 +794,23 @@ int rv_write_stats(rv_sim *s, const char *path, FILE *errf)
 	fprintf(f, "  \"identity_bytes\": %llu,\n  \"identity_objects\": {\"anon_id\": %llu, "
 		"\"anon_link\": %llu},\n", (unsigned long long)st->anon_bytes,
 		(unsigned long long)st->nr_anon_ids, (unsigned long long)st->nr_anon_links);
-	fprintf(f, "  \"metadata_frames\": %llu,\n  \"page_table_frames\": %llu,\n",
-		(unsigned long long)pgtables, (unsigned long long)pgtables);
+	{
+		const struct vm_slab *sl[] = { &m->slab_vma, &m->slab_mm, &m->slab_anon,
+					       &m->slab_link };
+		uint64_t slab_frames = 0;
+
+		for (size_t i = 0; i < sizeof(sl) / sizeof(sl[0]); i++)
+			slab_frames += sl[i]->frames;
+		fprintf(f, "  \"metadata_frames\": %llu,\n  \"page_table_frames\": %llu,\n"
+			"  \"slabs\": {", (unsigned long long)(pgtables + slab_frames),
+			(unsigned long long)pgtables);
+		for (size_t i = 0; i < sizeof(sl) / sizeof(sl[0]); i++)
+			fprintf(f, "%s\"%s\": {\"objects\": %llu, \"object_bytes\": %u, "
+				"\"frames\": %llu}", i ? ", " : "", sl[i]->name,
+				(unsigned long long)sl[i]->objects, sl[i]->size,
+				(unsigned long long)sl[i]->frames);
+		fprintf(f, "},\n");
+	}
 	fprintf(f, "  \"walks\": %llu,\n  \"walk_vmas_visited\": %llu,\n"
 		"  \"walk_ptes_probed\": %llu,\n  \"walk_ptes_found\": %llu,\n"
 		"  \"walk_fallbacks\": %llu,\n",

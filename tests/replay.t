@@ -820,12 +820,14 @@ spawnfail() {
 }
 t "a failed spawn: later lines of the pid read killed" spawnfail
 
-# fork with memory exactly full: the OOM killer kills the parent (the
-# biggest); the child never lives, and its lines must not crash.
+# fork with memory exactly full (256 frames: the zero page, 4 page tables,
+# 4 slabs of kernel objects: VMAs, mms, anon_vmas, their chains, and 247
+# pages): the OOM killer kills the parent (the biggest); the child never
+# lives, and its lines must not crash.
 {
 	echo "1 spawn"
 	echo "1 mmap 0x100000000000 0x100000 rw- private,anon,fixed"
-	echo "1 touch 0x100000000000 $((251 * 4096)) w"
+	echo "1 touch 0x100000000000 $((247 * 4096)) w"
 	echo "1 fork 2"
 	echo "2 r 0x100000000000"
 	echo "check"

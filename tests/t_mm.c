@@ -26,6 +26,9 @@
  */
 #include "../mm/mm.h"
 #include "../rmap/scheme.h"
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -216,6 +219,16 @@ static uint64_t locked_pages(struct vm_mm *mm)
 	return n;
 }
 
+/* frames that slabs of kernel objects hold (VMAs, address spaces, ...):
+ * counts of pages and tables add them back to compare with nr_free */
+static uint64_t slab_frames(const struct vm_machine *m)
+{
+	return m->slab_vma.frames + m->slab_mm.frames + m->slab_anon.frames +
+	       m->slab_link.frames;
+}
+/* free frames, not counting those held by slabs */
+#define NR_FREE(m) ((m)->nr_free + slab_frames(m))
+
 /* free block counts per order, to compare with later */
 struct freecount {
 	uint64_t nr[MAX_ORDER + 1];
@@ -292,7 +305,7 @@ static bool t_buddy_initial(struct ctx *c)
 
 	EXPECT(m);
 	EXPECT_EQ(m->nr_frames, 2048);
-	EXPECT_EQ(m->nr_free, 2047);
+	EXPECT_EQ(NR_FREE(m), 2047);
 	EXPECT_EQ(m->defer_lo, 1024);
 	EXPECT_EQ(m->defer_hi, 2048);
 	EXPECT_EQ(m->free[MAX_ORDER].nr, 0);
@@ -385,7 +398,7 @@ static bool t_buddy_huge_lazy(struct ctx *c)
 	struct vm_mm *mm;
 
 	EXPECT(m);
-	EXPECT_EQ(m->nr_free, m->nr_frames - 1);
+	EXPECT_EQ(NR_FREE(m), m->nr_frames - 1);
 	hi = m->defer_hi;
 	EXPECT_EQ(hi, m->nr_frames);
 	mm = mm_create(m);
@@ -394,7 +407,7 @@ static bool t_buddy_huge_lazy(struct ctx *c)
 			  MAP_PRIVATE_ | MAP_ANON_, NULL, 0), base);
 	for (uint64_t i = 0; i < 2048; i++)
 		EXPECT_EQ(poke(mm, base + i * PAGE_SIZE, i), VM_FAULT_OK);
-	EXPECT_EQ(m->nr_frames - 1 - m->nr_free, 2055);
+	EXPECT_EQ(m->nr_frames - 1 - NR_FREE(m), 2055);
 	EXPECT_EQ(hi - m->defer_hi, 2 << MAX_ORDER);
 	CHECK_M(m);
 	mm_destroy(mm);
@@ -672,6 +685,53 @@ static bool t_buddy_random(struct ctx *c)
 	return true;
 }
 
+/*
+ * The slab allocator: objects carved from frames of the machine, a frame
+ * taken only when no slab has room and given back when its last object
+ * goes; objects zeroed; a freed object reused first; every allocation
+ * counted for fault injection; under ASan a freed object is poisoned.
+ */
+static bool t_slab(struct ctx *c)
+{
+	struct vm_machine *m = eager_machine(c, MEM);
+	struct vm_slab s;
+	void *obj[200];
+	uint64_t free0;
+
+	EXPECT(m);
+	free0 = m->nr_free;
+	slab_init(&s, "test", 100);
+	EXPECT_EQ(s.size, 104);
+	EXPECT_EQ(s.per_frame, 4096 / 104);
+	for (int i = 0; i < 200; i++) {
+		obj[i] = slab_alloc(m, &s);
+		EXPECT(obj[i]);
+		for (int k = 0; k < 104; k++)
+			EXPECT(((uint8_t *)obj[i])[k] == 0);
+		memset(obj[i], 0xa5, 104);
+	}
+	EXPECT_EQ(s.objects, 200);
+	EXPECT_EQ(s.frames, (200 + s.per_frame - 1) / s.per_frame);
+	EXPECT_EQ(m->nr_free, free0 - s.frames);
+	EXPECT(pfn_frame(m, ((uint8_t *)obj[0] - m->mem) >> PAGE_SHIFT)->flags & PG_SLAB);
+	slab_free(m, &s, obj[7]);
+#if defined(__SANITIZE_ADDRESS__)
+	EXPECT(__asan_address_is_poisoned(obj[7]));
+#endif
+	EXPECT(slab_alloc(m, &s) == obj[7]);        /* the freed one first */
+	for (int i = 0; i < 200; i++)
+		slab_free(m, &s, obj[i]);
+	EXPECT_EQ(s.objects, 0);
+	EXPECT_EQ(s.frames, 0);
+	EXPECT_EQ(m->nr_free, free0);
+	m->fail_alloc_at = m->nr_allocs + 1;
+	EXPECT(slab_alloc(m, &s) == NULL);          /* injected failure */
+	EXPECT_EQ(m->nr_free, free0);
+	m->fail_alloc_at = 0;
+	CHECK_M(m);
+	return true;
+}
+
 /* ================================================================== */
 /* Page tables                                                          */
 /* ================================================================== */
@@ -705,7 +765,7 @@ static bool t_pgtable_on_demand(struct ctx *c)
 	EXPECT(pte_alloc(mm, A + (1ULL << 39)));        /* next pud + pmd + pte */
 	EXPECT_EQ(mm->nr_pgtables, 10);
 	EXPECT(pte_lookup(mm, A + 2 * PMD_SIZE) == NULL);
-	EXPECT_EQ(m->nr_free, init.total - 10);
+	EXPECT_EQ(NR_FREE(m), init.total - 10);
 	EXPECT(pte_none(*p1));
 	CHECK_M(m);
 	mm_destroy(mm);
@@ -737,18 +797,18 @@ static bool t_pgtable_munmap_frees(struct ctx *c)
 	EXPECT_EQ(poke(mm, A, 1), VM_FAULT_OK);
 	EXPECT_EQ(poke(mm, A + 2 * PMD_SIZE - P, 2), VM_FAULT_OK);
 	EXPECT_EQ(mm->nr_pgtables, 5);
-	EXPECT_EQ(m->nr_free, init.total - 5 - 2);
+	EXPECT_EQ(NR_FREE(m), init.total - 5 - 2);
 	CHECK_M(m);
 	OK0(vm_munmap(mm, A + PMD_SIZE, PMD_SIZE));
 	EXPECT_EQ(mm->nr_pgtables, 4);
 	EXPECT_EQ(mm->nr_ptes, 1);
-	EXPECT_EQ(m->nr_free, init.total - 4 - 1);
+	EXPECT_EQ(NR_FREE(m), init.total - 4 - 1);
 	CHECK_M(m);
 	OK0(vm_munmap(mm, A, PMD_SIZE));
 	EXPECT_EQ(mm->nr_pgtables, 1);
 	EXPECT_EQ(mm->nr_ptes, 0);
 	EXPECT_EQ(mm->rss, 0);
-	EXPECT_EQ(m->nr_free, init.total - 1);
+	EXPECT_EQ(NR_FREE(m), init.total - 1);
 	CHECK_M(m);
 
 	/*
@@ -974,11 +1034,11 @@ static bool t_vma_munmap_middle(struct ctx *c)
 	OK_ADDR(vm_mmap(mm, A, 4 * P, PROT_RW, PRIV_FIXED, NULL, 0), A);
 	for (int i = 0; i < 4; i++)
 		EXPECT_EQ(poke(mm, A + i * P, (uint64_t)i + 1), VM_FAULT_OK);
-	free_before = m->nr_free;
+	free_before = NR_FREE(m);
 	OK0(vm_munmap(mm, A + P, 2 * P));
 	LAYOUT(mm, A, A + P, A + 3 * P, A + 4 * P);
 	EXPECT_EQ(mm->first->next->pgoff, mm->first->pgoff + 3);
-	EXPECT_EQ(m->nr_free, free_before + 2);
+	EXPECT_EQ(NR_FREE(m), free_before + 2);
 	EXPECT_EQ(mm->rss, 2);
 	EXPECT_EQ(mm->nr_ptes, 2);
 	EXPECT_EQ(handle_mm_fault(mm, A + P, false), VM_FAULT_SEGV);
@@ -1274,7 +1334,7 @@ static bool t_fault_zero_and_new(struct ctx *c)
 	OK_ADDR(vm_mmap(mm, A, 3 * P, PROT_RW, PRIV_FIXED, NULL, 0), A);
 	OK_ADDR(vm_mmap(mm, A + 4 * P, P, PROT_R, PRIV_FIXED, NULL, 0), A + 4 * P);
 	(void)handle_mm_fault(mm, A, false);     /* table allocation out of the way */
-	free0 = m->nr_free;
+	free0 = NR_FREE(m);
 	/* read: the zero page, read-only, not counted in rss */
 	EXPECT_EQ(peek(mm, A + P + 8, &val), VM_FAULT_OK);
 	EXPECT_EQ(val, 0);
@@ -1283,7 +1343,7 @@ static bool t_fault_zero_and_new(struct ctx *c)
 	EXPECT((p & PTE_PRESENT) && !pte_write(p));
 	EXPECT_EQ(mm->rss, 0);
 	EXPECT_EQ(mm->nr_ptes, 2);
-	EXPECT_EQ(m->nr_free, free0);
+	EXPECT_EQ(NR_FREE(m), free0);
 	EXPECT_EQ(m->frames[m->zero_pfn].refcount, 0);
 	EXPECT_EQ(m->frames[m->zero_pfn].mapcount, 0);
 	/* write: a new zeroed page, writable and dirty, exclusively ours */
@@ -1297,7 +1357,7 @@ static bool t_fault_zero_and_new(struct ctx *c)
 	EXPECT((f->flags & (PG_ANON | PG_ANON_EXCL)) == (PG_ANON | PG_ANON_EXCL));
 	EXPECT_EQ(f->index, (A + 2 * P) >> PAGE_SHIFT);
 	EXPECT_EQ(mm->rss, 1);
-	EXPECT_EQ(m->nr_free, free0 - 1);
+	EXPECT_EQ(NR_FREE(m), free0 - 1);
 	{
 		const uint64_t *d = pfn_data(m, pte_pfn(p));
 
@@ -2392,7 +2452,7 @@ static bool t_two_machines(struct ctx *c)
 		}
 	}
 	EXPECT_EQ(a2->rss, 16);
-	EXPECT_EQ(m2->nr_free, f2.total - 16 - 4);
+	EXPECT_EQ(NR_FREE(m2), f2.total - 16 - 4);
 	CHECK_M(m1);
 	CHECK_M(m2);
 	mm_destroy(a1);
@@ -2421,6 +2481,7 @@ static const struct test tests[] = {
 	{ "buddy: initial free lists", t_buddy_initial, NULL },
 	{ "buddy: a lazy start hands out the same frames as an eager one", t_buddy_deferred, NULL },
 	{ "buddy: a 1 TiB machine starts lazily", t_buddy_huge_lazy, NULL },
+	{ "slab: objects from frames, given back, poisoned when free", t_slab, NULL },
 	{ "buddy: orders 0..10 aligned, disjoint, zeroed; freeing restores the lists", t_buddy_orders, NULL },
 	{ "buddy: split files upper halves, free coalesces", t_buddy_split_coalesce, NULL },
 	{ "buddy: exhaustion returns FRAME_NIL cleanly", t_buddy_exhaust, NULL },
