@@ -361,6 +361,7 @@ struct vm_machine {
 	struct list_head mms;        /* every live vm_mm */
 	struct list_head files;      /* every vm_file */
 	const struct rmap_ops *rmap; /* the reverse-mapping scheme */
+	uint32_t rmap_hooks;         /* RMAP_HOOK_*: per-PTE events the scheme is told of */
 	void *rmap_priv;             /* the scheme's machine-wide state */
 	struct vm_stats stats;       /* counters */
 	bool pkeys;                  /* the CPU has protection keys (see vma_pkey_exec_only) */

@@ -181,8 +181,9 @@ pte_t mk_pte(struct vm_area *vma, uint64_t pfn, bool write)
 	return p;
 }
 
-/* remove one present PTE: the page loses a mapping and a reference */
-void zap_pte(struct vm_area *vma, uint64_t addr, pte_t *pte)
+/* remove one present PTE: the page loses a mapping and a reference
+ * (inline here, for zap_range's loop; zap_pte for everyone else) */
+static inline void __zap_pte(struct vm_area *vma, uint64_t addr, pte_t *pte)
 {
 	struct vm_mm *mm = vma->mm;
 	struct vm_machine *m = mm->machine;
@@ -208,9 +209,14 @@ void zap_pte(struct vm_area *vma, uint64_t addr, pte_t *pte)
 	}
 }
 
+void zap_pte(struct vm_area *vma, uint64_t addr, pte_t *pte)
+{
+	__zap_pte(vma, addr, pte);
+}
+
 static int zap_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
-	zap_pte(arg, addr, pte);
+	__zap_pte(arg, addr, pte);
 	return 0;
 }
 

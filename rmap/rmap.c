@@ -31,7 +31,13 @@ const struct rmap_ops *rmap_find_scheme(const char *name)
 
 int rmap_machine_init(struct vm_machine *m)
 {
-	return m->rmap->init ? m->rmap->init(m) : 0;
+	const struct rmap_ops *ops = m->rmap;
+
+	m->rmap_hooks = (ops->page_add_new_anon ? RMAP_HOOK_ADD_ANON : 0) |
+			(ops->page_add_file ? RMAP_HOOK_ADD_FILE : 0) |
+			(ops->page_remove ? RMAP_HOOK_REMOVE : 0) |
+			(ops->page_dup ? RMAP_HOOK_DUP : 0);
+	return ops->init ? ops->init(m) : 0;
 }
 
 void rmap_machine_fini(struct vm_machine *m)
@@ -117,48 +123,26 @@ void rmap_anon_free(struct anon_id *a) { TELL(a->m, anon_free, a); }
 
 /* ---------------- the entry points: map counts, and the scheme told ---------------- */
 
-void rmap_add_new_anon(struct vm_area *vma, uint64_t addr, struct vm_frame *f)
+/* the per-PTE entry points are inline in rmap.h; these tell the scheme
+ * when it asked to be told (vm_machine.rmap_hooks) */
+void __rmap_add_new_anon(struct vm_area *vma, uint64_t addr, struct vm_frame *f)
 {
-	const struct rmap_ops *ops = vma->mm->machine->rmap;
-
-	f->mapcount = 1;
-	f->mapping = vma->anon;              /* __folio_set_anon */
-	f->index = vma->pgoff + ((addr - vma->start) >> PAGE_SHIFT);
-	if (ops->page_add_new_anon)
-		ops->page_add_new_anon(f, vma, addr);
+	vma->mm->machine->rmap->page_add_new_anon(f, vma, addr);
 }
 
-void rmap_add_file(struct vm_area *vma, uint64_t addr, struct vm_frame *f)
+void __rmap_add_file(struct vm_area *vma, uint64_t addr, struct vm_frame *f)
 {
-	const struct rmap_ops *ops = vma->mm->machine->rmap;
-
-	f->mapcount++;
-	if (ops->page_add_file)
-		ops->page_add_file(f, vma, addr);
+	vma->mm->machine->rmap->page_add_file(f, vma, addr);
 }
 
-void rmap_remove(struct vm_area *vma, uint64_t addr, struct vm_frame *f)
+void __rmap_remove(struct vm_area *vma, uint64_t addr, struct vm_frame *f)
 {
-	const struct rmap_ops *ops = vma->mm->machine->rmap;
-
-	VM_BUG_ON(f->mapcount <= 0);
-	f->mapcount--;
-	if (ops->page_remove)
-		ops->page_remove(f, vma, addr);
+	vma->mm->machine->rmap->page_remove(f, vma, addr);
 }
 
-int rmap_dup(struct vm_area *dst, struct vm_area *src, uint64_t addr, struct vm_frame *f)
+int __rmap_dup(struct vm_area *dst, struct vm_area *src, uint64_t addr, struct vm_frame *f)
 {
-	const struct rmap_ops *ops = src->mm->machine->rmap;
-
-	if (ops->page_dup) {
-		int err = ops->page_dup(f, dst, src, addr);
-
-		if (err)
-			return err;
-	}
-	f->mapcount++;
-	return 0;
+	return src->mm->machine->rmap->page_dup(f, dst, src, addr);
 }
 
 void rmap_move_anon(struct vm_area *vma, struct vm_frame *f)

@@ -44,6 +44,7 @@
 #ifndef REVMAP_RMAP_RMAP_H
 #define REVMAP_RMAP_RMAP_H
 
+#include <errno.h>
 #include "../mm/mm.h"
 
 /* visitor: return nonzero to stop the walk */
@@ -58,10 +59,49 @@ int rmap_walk(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *
  * folio_move_anon_rmap do in Linux: memory.c never touches a map count) and
  * tell the scheme.  Reference counts stay with the caller.
  */
-void rmap_add_new_anon(struct vm_area *vma, uint64_t addr, struct vm_frame *f);
-void rmap_add_file(struct vm_area *vma, uint64_t addr, struct vm_frame *f);
-void rmap_remove(struct vm_area *vma, uint64_t addr, struct vm_frame *f);
-int rmap_dup(struct vm_area *dst, struct vm_area *src, uint64_t addr, struct vm_frame *f);
+#define RMAP_HOOK_ADD_ANON  1u     /* vm_machine.rmap_hooks: the scheme wants to be */
+#define RMAP_HOOK_ADD_FILE  2u     /* told of these per-PTE events (the common ones */
+#define RMAP_HOOK_REMOVE    4u     /* stay inline when it does not) */
+#define RMAP_HOOK_DUP       8u
+void __rmap_add_new_anon(struct vm_area *vma, uint64_t addr, struct vm_frame *f);
+void __rmap_add_file(struct vm_area *vma, uint64_t addr, struct vm_frame *f);
+void __rmap_remove(struct vm_area *vma, uint64_t addr, struct vm_frame *f);
+int __rmap_dup(struct vm_area *dst, struct vm_area *src, uint64_t addr, struct vm_frame *f);
+
+static inline void rmap_add_new_anon(struct vm_area *vma, uint64_t addr, struct vm_frame *f)
+{
+	f->mapcount = 1;
+	f->mapping = vma->anon;              /* __folio_set_anon */
+	f->index = vma->pgoff + ((addr - vma->start) >> PAGE_SHIFT);
+	if (vma->mm->machine->rmap_hooks & RMAP_HOOK_ADD_ANON)
+		__rmap_add_new_anon(vma, addr, f);
+}
+
+static inline void rmap_add_file(struct vm_area *vma, uint64_t addr, struct vm_frame *f)
+{
+	f->mapcount++;
+	if (vma->mm->machine->rmap_hooks & RMAP_HOOK_ADD_FILE)
+		__rmap_add_file(vma, addr, f);
+}
+
+static inline void rmap_remove(struct vm_area *vma, uint64_t addr, struct vm_frame *f)
+{
+	VM_BUG_ON(f->mapcount <= 0);
+	f->mapcount--;
+	if (vma->mm->machine->rmap_hooks & RMAP_HOOK_REMOVE)
+		__rmap_remove(vma, addr, f);
+}
+
+/* => 0, or -ENOMEM (the scheme could not follow: the fork fails) */
+static inline int rmap_dup(struct vm_area *dst, struct vm_area *src, uint64_t addr,
+			   struct vm_frame *f)
+{
+	if ((src->mm->machine->rmap_hooks & RMAP_HOOK_DUP) && __rmap_dup(dst, src, addr, f))
+		return -ENOMEM;
+	f->mapcount++;
+	return 0;
+}
+
 void rmap_move_anon(struct vm_area *vma, struct vm_frame *f);
 void rmap_repoint(struct vm_machine *m, struct vm_frame *old, struct vm_frame *nf);
 int rmap_move_prepare(struct vm_area *old_vma, uint64_t old_addr, struct vm_area *new_vma,
