@@ -12,7 +12,10 @@
 #                   DESTDIR prepended; make uninstall removes them
 #
 # Sources are found by directory: a new .c file in lib/ mm/ rmap/ sim/ goes
-# into the library, tests/t_*.c become TAP programs, tests/*.t are scripts.
+# into the library; bench/ (the benchmarks) and host/ (the host kernel, as
+# the benchmarks and linux-replay drive it) go into the revmap program, not
+# the library, and host/ into the tools too; tests/t_*.c become TAP programs,
+# tests/*.t are scripts.
 
 SHELL   := /bin/bash
 BUILD   ?= build
@@ -35,8 +38,10 @@ endif
 
 LIB_SRC  := $(wildcard lib/*.c mm/*.c rmap/*.c sim/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-CLI_SRC  := $(wildcard cli/*.c)
+CLI_SRC  := $(wildcard cli/*.c bench/*.c)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+HOST_SRC := $(wildcard host/*.c)
+HOST_OBJ := $(HOST_SRC:%.c=$(BUILD)/obj/%.o)
 TOOL_SRC := $(wildcard tools/*.c)
 TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/%)
 TEST_SRC := $(wildcard tests/t_*.c)
@@ -53,10 +58,10 @@ $(BUILD)/librevmap.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/revmap: $(CLI_OBJ) $(BUILD)/librevmap.a
+$(BUILD)/revmap: $(CLI_OBJ) $(HOST_OBJ) $(BUILD)/librevmap.a
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
 
-$(BUILD)/%: $(BUILD)/obj/tools/%.o $(BUILD)/librevmap.a
+$(BUILD)/%: $(BUILD)/obj/tools/%.o $(HOST_OBJ) $(BUILD)/librevmap.a
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
 
 $(BUILD)/t/%.t: $(BUILD)/obj/tests/%.o $(BUILD)/librevmap.a

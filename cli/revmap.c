@@ -14,7 +14,8 @@
  * COMMAND'", exit 2.  An option that takes a value takes it as the next
  * argument or after '=' (--mem 64M, --mem=64M).
  *
- * It uses only the public API (include/revmap.h).
+ * It uses the public API (include/revmap.h) and, for `bench`, the benchmarks
+ * (bench/bench.h), which are this program's and not the library's.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "revmap.h"
+#include "../bench/bench.h"
 
 #define EXIT_USAGE 2
 
@@ -499,11 +501,11 @@ static int cmd_bench(int argc, char **argv)
 		if (core_opts)
 			return usage_error("bench", "bench scale takes only --json, --full and "
 					   "--scheme");
-		return rv_bench_scale(&opt, full, json, stdout);
+		return bench_scale(&opt, full, json, stdout);
 	}
 	if (full)
 		return usage_error("bench", "--full is an option of bench scale");
-	return rv_bench_core(&opt, bytes, (int)procs, json, stdout);
+	return bench_core(&opt, bytes, (int)procs, json, stdout);
 }
 
 static int cmd_help(int argc, char **argv)

@@ -91,13 +91,4 @@ void rv_get_info(struct rv_info *info);
 /* Parse a size like 1G, 512M, 4096 (K/M/G/T suffixes). => 0 or -1 */
 int rv_parse_size(const char *s, uint64_t *out);
 
-/* The core benchmark (revmap bench core): table on out, JSON to json_path
- * (may be NULL); procs: the file benchmark's forked readers (0: 100). */
-int rv_bench_core(const struct rv_options *opt, uint64_t bytes, int procs,
-		  const char *json_path, FILE *out);
-
-/* The scaling benchmark (revmap bench scale): what --check, --dump and a
- * 1 TiB machine cost; full adds --check=full on the 250-child trace. */
-int rv_bench_scale(const struct rv_options *opt, bool full, const char *json_path, FILE *out);
-
 #endif

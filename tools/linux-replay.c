@@ -65,6 +65,7 @@
  */
 #include "../sim/trace.h"
 #include "../sim/dump.h"
+#include "../host/host.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -114,7 +115,6 @@
 #define L_PR_SET_MM           35
 #define L_PR_SET_MM_MAP       14
 #define L_PR_SET_MM_MAP_SIZE  15
-#define L_PR_SET_THP_DISABLE  41
 #define L_PR_SET_CHILD_SUBREAPER 36
 #define KPF_ANON              12
 #define KPF_ZERO_PAGE         24
@@ -292,26 +292,13 @@ static uint64_t w_parse_dec(const char **pp)
 /* => reads a whole /proc file into buf (NUL-terminated); returns its length. */
 static size_t w_read_file(const char *path, char *buf, size_t cap)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0;
-	if (fd < 0)
-		w_fatal("cannot open /proc/self file", errno, 0);
-	for (;;) {
-		if (len + 1 >= cap)
-			w_fatal("/proc/self file too large", 0, 0);
-		ssize_t r = read(fd, buf + len, cap - 1 - len);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			w_fatal("cannot read /proc/self file", errno, 0);
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return len;
+	long len = host_read_file(path, buf, cap);
+
+	if (len == -EFBIG)
+		w_fatal("/proc/self file too large", 0, 0);
+	if (len < 0)
+		w_fatal("cannot read /proc/self file", (int)-len, 0);
+	return (size_t)len;
 }
 
 /*
@@ -517,7 +504,7 @@ static void w_setup(void)
 		_exit(3);
 	}
 	syscall(SYS_close_range, CHAN_FD + 1, ~0U, 0);
-	prctl(L_PR_SET_THP_DISABLE, 1, 0, 0, 0);
+	host_thp_off();
 	mallopt(M_MMAP_MAX, 0);
 
 	memset(&sa, 0, sizeof(sa));
@@ -1568,36 +1555,17 @@ static void check_environment(void)
 
 static void setup_controller(void)
 {
-	struct rlimit rl;
-	cpu_set_t set;
+	int e;
 
 	G.self = getpid();
-	/* a finite stack limit keeps the top-down layout for the workers */
-	if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur == RLIM_INFINITY) {
-		rl.rlim_cur = 8 << 20;
-		setrlimit(RLIMIT_STACK, &rl);
-	}
-	int pers = personality(0xffffffff);
-	if (pers != -1 && (pers & ADDR_COMPAT_LAYOUT))
-		personality((unsigned long)pers & ~(unsigned long)ADDR_COMPAT_LAYOUT);
-
+	host_topdown_layout();
 	if (prctl(L_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
 		die(3, "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
-	prctl(L_PR_SET_THP_DISABLE, 1, 0, 0, 0);
-
+	host_thp_off();
 	/* one CPU for everyone: the first one we may run on */
-	CPU_ZERO(&set);
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		die(3, "sched_getaffinity: %s", strerror(errno));
-	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-		if (!CPU_ISSET(cpu, &set))
-			continue;
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set) != 0)
-			die(3, "sched_setaffinity: %s", strerror(errno));
-		break;
-	}
+	e = host_pin_cpu(HOST_CPU_FIRST, NULL, 0);
+	if (e < 0)
+		die(3, "cannot pin to one CPU: %s", strerror(-e));
 
 	signal(SIGPIPE, SIG_IGN);
 	struct sigaction sa;

@@ -1,5 +1,5 @@
 /*
- * sim/bench.c - the core benchmark: the same work, per 4 KiB page, in revmap
+ * bench/core.c - the core benchmark: the same work, per 4 KiB page, in revmap
  * and on the real Linux kernel of this machine, side by side in one run.
  *
  *   revmap bench core [--bytes SIZE] [--json FILE] [--mem SIZE] [--procs N]
@@ -76,8 +76,10 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include "sim.h"
+#include "../sim/sim.h"
 #include "../rmap/scheme.h"
+#include "../host/host.h"
+#include "bench.h"
 
 #define REPS    5          /* timed repetitions; the median is reported */
 #define WARMUP  1          /* discarded repetitions before them */
@@ -178,14 +180,6 @@ struct bench {
 	char kernel[128];          /* the running kernel's release (uname -r) */
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* ------------------------------------------------------------------ */
 /* The Linux side: a helper process, raw system calls                   */
 
@@ -219,32 +213,10 @@ static const char *op_key(int op)
 	return op == OP_FILE ? "file" : ops_desc[op].key;
 }
 
-static long sys_ret(long r)
-{
-	return r == -1 ? -errno : r;
-}
-
-static int full_io(int fd, void *buf, size_t len, bool wr)
-{
-	char *p = buf;
-
-	while (len) {
-		long n = wr ? syscall(SYS_write, fd, p, len) : syscall(SYS_read, fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* => the address of a new private anonymous mapping, or -errno */
 static long k_mmap(uint64_t len, int prot)
 {
-	return sys_ret(syscall(SYS_mmap, 0UL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L));
+	return host_ret(syscall(SYS_mmap, 0UL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L));
 }
 
 static uint64_t k_minflt(void)
@@ -254,45 +226,6 @@ static uint64_t k_minflt(void)
 	if (syscall(SYS_getrusage, RUSAGE_SELF, &ru))
 		return 0;
 	return (uint64_t)ru.ru_minflt;
-}
-
-/* read a small /proc file whole into buf (NUL-terminated); => false if it
- * cannot be read */
-static bool read_proc(const char *path, char *buf, size_t len)
-{
-	long n, fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	n = syscall(SYS_read, fd, buf, len - 1);
-	syscall(SYS_close, fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	return true;
-}
-
-/* resident KiB of a process (/proc/PID/statm, PID 0: ourselves), 0 if unknown */
-static uint64_t k_rss_kib(long pid)
-{
-	char path[64], buf[128];
-	uint64_t v[2] = { 0, 0 };
-	int i = 0;
-
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%ld/statm", pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/statm");
-	if (!read_proc(path, buf, sizeof(buf)))
-		return 0;
-	/* "size resident shared ...", in pages */
-	for (char *c = buf; *c && i < 2; c++) {
-		if (*c >= '0' && *c <= '9')
-			v[i] = v[i] * 10 + (uint64_t)(*c - '0');
-		else if (*c == ' ')
-			i++;
-	}
-	return v[1] * (PAGE_SIZE / 1024);
 }
 
 static void touch_pages(char *p, uint64_t pages, uint64_t val)
@@ -310,13 +243,13 @@ static long k_fork_parked(const int gate[2], uint64_t *t0, uint64_t *t1)
 {
 	long pid;
 
-	*t0 = now_ns();
+	*t0 = host_now_ns();
 #ifdef SYS_fork
 	pid = syscall(SYS_fork);
 #else
 	pid = syscall(SYS_clone, (long)SIGCHLD, 0L, 0L, 0L, 0L);
 #endif
-	*t1 = now_ns();
+	*t1 = host_now_ns();
 	if (pid == 0) {
 		char c;
 
@@ -327,7 +260,7 @@ static long k_fork_parked(const int gate[2], uint64_t *t0, uint64_t *t1)
 		for (;;)
 			;
 	}
-	return sys_ret(pid);
+	return host_ret(pid);
 }
 
 /* release a parked child and reap it => 0 or -errno */
@@ -340,7 +273,7 @@ static long k_reap(int gate[2], long pid)
 	if (pid <= 0)
 		return 0;
 	do
-		r = sys_ret(syscall(SYS_wait4, pid, NULL, 0, NULL));
+		r = host_ret(syscall(SYS_wait4, pid, NULL, 0, NULL));
 	while (r == -EINTR);
 	return r < 0 ? r : 0;
 }
@@ -361,13 +294,13 @@ static void k_run(int op, uint64_t bytes, struct kres *res)
 		KFAIL(KS_MMAP, a);
 	p = (char *)a;
 	r->src = (uint64_t)a;
-	e = sys_ret(syscall(SYS_madvise, p, bytes, MADV_NOHUGEPAGE));
+	e = host_ret(syscall(SYS_madvise, p, bytes, MADV_NOHUGEPAGE));
 	if (e)
 		KFAIL(KS_MADVISE, e);
 	if (op != OP_FAULT)
 		touch_pages(p, pages, 1);
 	if (op == OP_FORK || op == OP_COW) {
-		e = sys_ret(syscall(SYS_pipe2, gate, O_CLOEXEC));
+		e = host_ret(syscall(SYS_pipe2, gate, O_CLOEXEC));
 		if (e)
 			KFAIL(KS_PIPE, e);
 	}
@@ -379,9 +312,9 @@ static void k_run(int op, uint64_t bytes, struct kres *res)
 			KFAIL(KS_FORK, pid);
 		break;
 	case OP_FAULT:
-		t0 = now_ns();
+		t0 = host_now_ns();
 		touch_pages(p, pages, 1);
-		t1 = now_ns();
+		t1 = host_now_ns();
 		break;
 	case OP_COW: {
 		uint64_t u0, u1;
@@ -390,15 +323,15 @@ static void k_run(int op, uint64_t bytes, struct kres *res)
 		if (pid < 0)
 			KFAIL(KS_FORK, pid);
 		f0 = k_minflt();
-		t0 = now_ns();
+		t0 = host_now_ns();
 		touch_pages(p, pages, 2);
-		t1 = now_ns();
+		t1 = host_now_ns();
 		break;
 	}
 	case OP_MUNMAP:
-		t0 = now_ns();
-		e = sys_ret(syscall(SYS_munmap, p, bytes));
-		t1 = now_ns();
+		t0 = host_now_ns();
+		e = host_ret(syscall(SYS_munmap, p, bytes));
+		t1 = host_now_ns();
 		if (e)
 			KFAIL(KS_MUNMAP, e);
 		p = NULL;
@@ -408,12 +341,12 @@ static void k_run(int op, uint64_t bytes, struct kres *res)
 		d = k_mmap(bytes, PROT_NONE);
 		if (d < 0)
 			KFAIL(KS_MMAP, d);
-		e = sys_ret(syscall(SYS_munmap, d, bytes));
+		e = host_ret(syscall(SYS_munmap, d, bytes));
 		if (e)
 			KFAIL(KS_MUNMAP, e);
-		t0 = now_ns();
+		t0 = host_now_ns();
 		a = syscall(SYS_mremap, p, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED, d);
-		t1 = now_ns();
+		t1 = host_now_ns();
 		if (a == -1)
 			KFAIL(KS_MREMAP, -errno);
 		p = (char *)a;
@@ -424,7 +357,7 @@ static void k_run(int op, uint64_t bytes, struct kres *res)
 	}
 	r->minflt = k_minflt() - f0;
 	r->ns = t1 - t0;
-	r->rss_kib = k_rss_kib(0) + (pid > 0 ? k_rss_kib(pid) : 0);
+	r->rss_kib = host_rss_kib(0) + (pid > 0 ? host_rss_kib(pid) : 0);
 out:
 	if (gate[1] >= 0) {
 		e = k_reap(gate, pid);
@@ -459,28 +392,6 @@ static uint64_t read_pages(const char *p, uint64_t pages)
 	return sum;
 }
 
-/* a field of /proc/PID/status in KiB ("VmPTE:", "RssShmem:"), 0 if unknown */
-static uint64_t k_status_kib(long pid, const char *field)
-{
-	char path[64], buf[4096];
-	size_t flen = strlen(field);
-	uint64_t v = 0;
-
-	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
-	if (!read_proc(path, buf, sizeof(buf)))
-		return 0;
-	for (char *c = buf; c && *c; c = strchr(c, '\n'), c = c ? c + 1 : NULL) {
-		if (strncmp(c, field, flen))
-			continue;
-		for (c += flen; *c == ' ' || *c == '\t'; c++)
-			;
-		for (; *c >= '0' && *c <= '9'; c++)
-			v = v * 10 + (uint64_t)(*c - '0');
-		break;
-	}
-	return v;
-}
-
 /* wait until process pid sleeps (state S in /proc/PID/stat) => 0, or -1 after 5 s */
 static int k_wait_sleeping(long pid)
 {
@@ -491,7 +402,7 @@ static int k_wait_sleeping(long pid)
 	for (int tries = 0; tries < 5000; tries++) {
 		char *c;
 
-		if (!read_proc(path, buf, sizeof(buf)))
+		if (host_read_file(path, buf, sizeof(buf)) <= 0)
 			return -1;
 		/* "pid (comm) S ...": the state follows the last ')' */
 		c = strrchr(buf, ')');
@@ -523,12 +434,12 @@ _Noreturn static void k_file_child(const char *p, uint64_t pages, int gate[2], i
 	syscall(SYS_close, gate[1]);
 	syscall(SYS_close, rep[0]);
 	f0 = k_minflt();
-	t0 = now_ns();
+	t0 = host_now_ns();
 	c.sum = read_pages(p, pages);
-	t1 = now_ns();
+	t1 = host_now_ns();
 	c.minflt = k_minflt() - f0;
 	c.ns = t1 - t0;
-	full_io(rep[1], &c, sizeof(c), true);
+	host_full_io(rep[1], &c, sizeof(c), true);
 	syscall(SYS_close, rep[1]);
 	while (syscall(SYS_read, gate[0], &ch, 1) < 0 && errno == EINTR)
 		;
@@ -562,12 +473,12 @@ static void k_file(uint64_t bytes, int procs, struct kres *res)
 
 	memset(res, 0, sizeof(*res));
 	snprintf(path, sizeof(path), "/dev/shm/revmap-bench-%ld", (long)syscall(SYS_getpid));
-	fd = sys_ret(syscall(SYS_openat, AT_FDCWD, path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+	fd = host_ret(syscall(SYS_openat, AT_FDCWD, path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 			     0600));
 	if (fd < 0)
 		KFAIL(KS_OPEN, fd);
 	/* unlinked at once: the file lives on through fd and the mappings */
-	e = sys_ret(syscall(SYS_unlinkat, AT_FDCWD, path, 0));
+	e = host_ret(syscall(SYS_unlinkat, AT_FDCWD, path, 0));
 	if (e)
 		KFAIL(KS_UNLINK, e);
 
@@ -580,14 +491,14 @@ static void k_file(uint64_t bytes, int procs, struct kres *res)
 
 		file_words(buf, off / 8, n / 8);
 		errno = 0;
-		if (full_io((int)fd, buf, n, true))
+		if (host_full_io((int)fd, buf, n, true))
 			KFAIL(KS_WRITE, errno ? -errno : -EIO);
 	}
 	/* gone before the forks, which would copy its PTEs */
 	syscall(SYS_munmap, buf, (uint64_t)CHUNK);
 	buf = NULL;
 
-	a = sys_ret(syscall(SYS_mmap, 0UL, bytes, PROT_READ, MAP_SHARED, fd, 0L));
+	a = host_ret(syscall(SYS_mmap, 0UL, bytes, PROT_READ, MAP_SHARED, fd, 0L));
 	if (a < 0)
 		KFAIL(KS_MMAP, a);
 	p = (char *)a;
@@ -595,21 +506,21 @@ static void k_file(uint64_t bytes, int procs, struct kres *res)
 
 	/* read 1 */
 	f0 = k_minflt();
-	t0 = now_ns();
+	t0 = host_now_ns();
 	e = read_pages(p, pages) != want;
-	t1 = now_ns();
+	t1 = host_now_ns();
 	r->minflt[FP_READ1] = k_minflt() - f0;
 	r->ns[FP_READ1] = t1 - t0;
 	if (e)
 		KFAIL(KS_CONTENTS, -EIO);
-	r->mapped1 = k_status_kib(syscall(SYS_getpid), "RssShmem:") / (PAGE_SIZE / 1024);
+	r->mapped1 = host_status_kib(syscall(SYS_getpid), "RssShmem") / (PAGE_SIZE / 1024);
 
 	/* read N: one child at a time; each parks when it has reported */
 	a = k_mmap(PAGE_ALIGN((uint64_t)procs * sizeof(long)), PROT_READ | PROT_WRITE);
 	if (a < 0)
 		KFAIL(KS_MMAP, a);
 	pids = (long *)a;
-	e = sys_ret(syscall(SYS_pipe2, gate, O_CLOEXEC));
+	e = host_ret(syscall(SYS_pipe2, gate, O_CLOEXEC));
 	if (e)
 		KFAIL(KS_PIPE, e);
 	for (nkids = 0; nkids < procs;) {
@@ -617,7 +528,7 @@ static void k_file(uint64_t bytes, int procs, struct kres *res)
 		int rep[2];
 		long pid;
 
-		e = sys_ret(syscall(SYS_pipe2, rep, O_CLOEXEC));
+		e = host_ret(syscall(SYS_pipe2, rep, O_CLOEXEC));
 		if (e)
 			KFAIL(KS_PIPE, e);
 #ifdef SYS_fork
@@ -634,7 +545,7 @@ static void k_file(uint64_t bytes, int procs, struct kres *res)
 			KFAIL(KS_FORK, e);
 		}
 		pids[nkids++] = pid;
-		e = full_io(rep[0], &c, sizeof(c), false);
+		e = host_full_io(rep[0], &c, sizeof(c), false);
 		syscall(SYS_close, rep[0]);
 		if (e)
 			KFAIL(KS_CHILD, -ECHILD);
@@ -647,28 +558,28 @@ static void k_file(uint64_t bytes, int procs, struct kres *res)
 	/* every child asleep on the gate, holding its mapping: count what the
 	 * truncate is about to unmap */
 	r->mapped = r->mapped1;
-	r->pgtable_kib = k_status_kib(syscall(SYS_getpid), "VmPTE:");
-	r->anon_kib = k_status_kib(syscall(SYS_getpid), "RssAnon:");
+	r->pgtable_kib = host_status_kib(syscall(SYS_getpid), "VmPTE");
+	r->anon_kib = host_status_kib(syscall(SYS_getpid), "RssAnon");
 	for (int i = 0; i < nkids; i++) {
 		if (k_wait_sleeping(pids[i]))
 			KFAIL(KS_SLEEP, -ETIMEDOUT);
-		r->mapped += k_status_kib(pids[i], "RssShmem:") / (PAGE_SIZE / 1024);
-		r->pgtable_kib += k_status_kib(pids[i], "VmPTE:");
-		r->anon_kib += k_status_kib(pids[i], "RssAnon:");
+		r->mapped += host_status_kib(pids[i], "RssShmem") / (PAGE_SIZE / 1024);
+		r->pgtable_kib += host_status_kib(pids[i], "VmPTE");
+		r->anon_kib += host_status_kib(pids[i], "RssAnon");
 	}
 
 	/* truncate */
 	f0 = k_minflt();
-	t0 = now_ns();
-	e = sys_ret(syscall(SYS_ftruncate, fd, 0L));
-	t1 = now_ns();
+	t0 = host_now_ns();
+	e = host_ret(syscall(SYS_ftruncate, fd, 0L));
+	t1 = host_now_ns();
 	r->minflt[FP_TRUNC] = k_minflt() - f0;
 	r->ns[FP_TRUNC] = t1 - t0;
 	if (e)
 		KFAIL(KS_FTRUNCATE, e);
-	r->mapped_after = k_status_kib(syscall(SYS_getpid), "RssShmem:") / (PAGE_SIZE / 1024);
+	r->mapped_after = host_status_kib(syscall(SYS_getpid), "RssShmem") / (PAGE_SIZE / 1024);
 	for (int i = 0; i < nkids; i++)
-		r->mapped_after += k_status_kib(pids[i], "RssShmem:") / (PAGE_SIZE / 1024);
+		r->mapped_after += host_status_kib(pids[i], "RssShmem") / (PAGE_SIZE / 1024);
 out:
 	if (gate[1] >= 0)
 		syscall(SYS_close, gate[1]);
@@ -676,7 +587,7 @@ out:
 		syscall(SYS_close, gate[0]);
 	for (int i = 0; i < nkids; i++) {
 		do
-			e = sys_ret(syscall(SYS_wait4, pids[i], NULL, 0, NULL));
+			e = host_ret(syscall(SYS_wait4, pids[i], NULL, 0, NULL));
 		while (e == -EINTR);
 		if (e < 0 && !res->err) {
 			res->step = KS_WAIT;
@@ -700,13 +611,13 @@ _Noreturn static void k_helper(int cmd_r, int res_w)
 	struct kres r;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
-	while (!full_io(cmd_r, &c, sizeof(c), false)) {
+	host_thp_off();
+	while (!host_full_io(cmd_r, &c, sizeof(c), false)) {
 		if (c.op == OP_FILE)
 			k_file(c.bytes, c.procs, &r);
 		else
 			k_run(c.op, c.bytes, &r);
-		if (full_io(res_w, &r, sizeof(r), true))
+		if (host_full_io(res_w, &r, sizeof(r), true))
 			break;
 	}
 	syscall(SYS_exit_group, 0);
@@ -758,7 +669,8 @@ static int helper_cmd(struct helper *h, int op, uint64_t bytes, int procs, struc
 {
 	struct kcmd c = { .op = op, .procs = procs, .bytes = bytes };
 
-	if (full_io(h->cmd_w, &c, sizeof(c), true) || full_io(h->res_r, r, sizeof(*r), false)) {
+	if (host_full_io(h->cmd_w, &c, sizeof(c), true) ||
+	    host_full_io(h->res_r, r, sizeof(*r), false)) {
 		fprintf(stderr, "revmap: bench core: the Linux helper process died\n");
 		return -1;
 	}
@@ -898,9 +810,9 @@ static int rv_run(struct rv_sim *s, int op, uint64_t bytes, struct run *r, struc
 	f0 = k_minflt();
 	switch (op) {
 	case OP_FORK:
-		t0 = now_ns();
+		t0 = host_now_ns();
 		e = mm_fork(mm, &child);
-		t1 = now_ns();
+		t1 = host_now_ns();
 		if (e) {
 			child = NULL;
 			fprintf(stderr, "revmap: bench core: revmap fork: %s\n", strerror(-e));
@@ -908,9 +820,9 @@ static int rv_run(struct rv_sim *s, int op, uint64_t bytes, struct run *r, struc
 		}
 		break;
 	case OP_FAULT:
-		t0 = now_ns();
+		t0 = host_now_ns();
 		e = rv_touch(m, mm, a, pages, 1, key);
-		t1 = now_ns();
+		t1 = host_now_ns();
 		if (e)
 			goto out;
 		break;
@@ -923,16 +835,16 @@ static int rv_run(struct rv_sim *s, int op, uint64_t bytes, struct run *r, struc
 		}
 		before = m->stats;
 		f0 = k_minflt();
-		t0 = now_ns();
+		t0 = host_now_ns();
 		e = rv_touch(m, mm, a, pages, 2, key);
-		t1 = now_ns();
+		t1 = host_now_ns();
 		if (e)
 			goto out;
 		break;
 	case OP_MUNMAP:
-		t0 = now_ns();
+		t0 = host_now_ns();
 		e = vm_munmap(mm, a, bytes);
-		t1 = now_ns();
+		t1 = host_now_ns();
 		if (e) {
 			fprintf(stderr, "revmap: bench core: revmap munmap: %s\n", strerror(-e));
 			goto out;
@@ -944,9 +856,9 @@ static int rv_run(struct rv_sim *s, int op, uint64_t bytes, struct run *r, struc
 			fprintf(stderr, "revmap: bench core: revmap mremap: no free target\n");
 			goto out;
 		}
-		t0 = now_ns();
+		t0 = host_now_ns();
 		a = vm_mremap(mm, a, bytes, bytes, MREMAP_MAYMOVE_ | MREMAP_FIXED_, d);
-		t1 = now_ns();
+		t1 = host_now_ns();
 		r->dst = d;
 		if (a != d) {
 			fprintf(stderr, "revmap: bench core: revmap mremap: %s\n",
@@ -1035,9 +947,9 @@ static int rv_file_run(struct rv_sim *s, uint64_t bytes, int procs, struct frun 
 	/* read 1 */
 	before = m->stats;
 	f0 = k_minflt();
-	t0 = now_ns();
+	t0 = host_now_ns();
 	e = rv_read(m, mm, a, pages, &sum);
-	t1 = now_ns();
+	t1 = host_now_ns();
 	r->minflt[FP_READ1] = k_minflt() - f0;
 	r->ns[FP_READ1] = t1 - t0;
 	stats_sub(&r->work[FP_READ1], &m->stats, &before);
@@ -1062,9 +974,9 @@ static int rv_file_run(struct rv_sim *s, uint64_t bytes, int procs, struct frun 
 	before = m->stats;
 	for (int i = 0; i < nkids; i++) {
 		f0 = k_minflt();
-		t0 = now_ns();
+		t0 = host_now_ns();
 		e = rv_read(m, kids[i], a, pages, &sum);
-		t1 = now_ns();
+		t1 = host_now_ns();
 		r->minflt[FP_READN] += k_minflt() - f0;
 		r->ns[FP_READN] += t1 - t0;
 		if (e)
@@ -1088,9 +1000,9 @@ static int rv_file_run(struct rv_sim *s, uint64_t bytes, int procs, struct frun 
 	/* truncate */
 	before = m->stats;
 	f0 = k_minflt();
-	t0 = now_ns();
+	t0 = host_now_ns();
 	e = file_truncate(f, 0);
-	t1 = now_ns();
+	t1 = host_now_ns();
 	r->minflt[FP_TRUNC] = k_minflt() - f0;
 	r->ns[FP_TRUNC] = t1 - t0;
 	stats_sub(&r->work[FP_TRUNC], &m->stats, &before);
@@ -1614,28 +1526,6 @@ static double loadavg(void)
 	return l;
 }
 
-/*
- * pin this process to the CPU it runs on now (the scheduler put it where
- * there was room), or else to the highest one it may use
- * => that CPU or -1
- */
-static int pin_cpu(cpu_set_t *old)
-{
-	cpu_set_t one;
-	int c = sched_getcpu();
-
-	if (sched_getaffinity(0, sizeof(*old), old))
-		return -1;
-	if (c < 0 || c >= CPU_SETSIZE || !CPU_ISSET(c, old))
-		for (c = CPU_SETSIZE - 1; c >= 0 && !CPU_ISSET(c, old); c--)
-			;
-	if (c < 0)
-		return -1;
-	CPU_ZERO(&one);
-	CPU_SET(c, &one);
-	return sched_setaffinity(0, sizeof(one), &one) ? -1 : c;
-}
-
 /* page-table frames one address space needs to map bytes at any address:
  * PTE tables (one more if unaligned), PMD and PUD tables, the PGD */
 static uint64_t pgtable_frames(uint64_t bytes)
@@ -1647,15 +1537,14 @@ static uint64_t pgtable_frames(uint64_t bytes)
 }
 
 /* the benchmark, with procs forked readers in the file benchmark */
-static int bench_core(const struct rv_options *opt, uint64_t bytes, int procs,
-		      const char *json_path, FILE *out)
+static int run_core(const struct rv_options *opt, uint64_t bytes, int procs,
+		    const char *json_path, FILE *out)
 {
 	struct rv_options o = *opt;
 	struct helper h = { .pid = -1 };
 	struct bench *b;
 	struct rv_sim *s = NULL;
 	struct rusage ru;
-	struct utsname un;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
 	cpu_set_t old_cpus;
 	uint64_t need, need_cow, need_file;
@@ -1695,11 +1584,11 @@ static int bench_core(const struct rv_options *opt, uint64_t bytes, int procs,
 	b->pages = bytes >> PAGE_SHIFT;
 	b->procs = procs;
 	b->mem = o.mem_bytes;
-	snprintf(b->kernel, sizeof(b->kernel), "%s", uname(&un) ? "(unknown)" : un.release);
+	host_kernel_release(b->kernel, sizeof(b->kernel));
 
 	b->load[0] = loadavg();
 	sigaction(SIGPIPE, &ign, &old_pipe);
-	b->cpu = pin_cpu(&old_cpus);
+	b->cpu = host_pin_cpu(HOST_CPU_CURRENT, &old_cpus, sizeof(old_cpus));
 	/* the helper first, while this process is still small */
 	e = helper_start(&h);
 	if (e) {
@@ -1789,8 +1678,8 @@ out:
 	return status;
 }
 
-int rv_bench_core(const struct rv_options *opt, uint64_t bytes, int procs,
-		  const char *json_path, FILE *out)
+int bench_core(const struct rv_options *opt, uint64_t bytes, int procs,
+	       const char *json_path, FILE *out)
 {
 	if (!procs)
 		procs = DEFAULT_PROCS;
@@ -1798,5 +1687,5 @@ int rv_bench_core(const struct rv_options *opt, uint64_t bytes, int procs,
 		fprintf(stderr, "revmap: bench core: --procs must be 1 to %d\n", MAX_PROCS);
 		return 2;
 	}
-	return bench_core(opt, bytes, procs, json_path, out);
+	return run_core(opt, bytes, procs, json_path, out);
 }

@@ -1,5 +1,5 @@
 /*
- * sim/bench_scale.c - the scaling benchmark: what checking, dumping and a
+ * bench/scale.c - the scaling benchmark: what checking, dumping and a
  * big machine cost, each against the plain work it adds to.
  *
  *   revmap bench scale [--json FILE] [--full]
@@ -49,7 +49,8 @@
 #include <unistd.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include "sim.h"
+#include "../sim/sim.h"
+#include "bench.h"
 
 #define REPS 3
 
@@ -277,7 +278,7 @@ static void row_print(FILE *out, const struct row *r)
 		(unsigned long long)r->lines, r->m.t[0], r->m.maxrss_kib / 1024);
 }
 
-int rv_bench_scale(const struct rv_options *base, bool full, const char *json_path, FILE *out)
+int bench_scale(const struct rv_options *base, bool full, const char *json_path, FILE *out)
 {
 	struct tbuf f250 = { 0 }, f50 = { 0 }, pre = { 0 }, wide = { 0 }, tour = { 0 };
 	struct row rows[16];

@@ -1,0 +1,27 @@
+/*
+ * bench/bench.h - revmap's benchmarks, as the revmap command runs them.
+ *
+ * A program, not the library's API: the benchmarks drive mm/, the rmap
+ * schemes and the host kernel (host/) directly, and librevmap does not
+ * carry them.  Each prints a table on out and, given a path, writes JSON.
+ * => 0, or 1 when a run failed (said on stderr).
+ */
+#ifndef REVMAP_BENCH_BENCH_H
+#define REVMAP_BENCH_BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "revmap.h"
+
+/* bench core: revmap against this machine's kernel, per 4 KiB page (fork,
+ * faults, COW, munmap, mremap; a file read by many processes, truncated);
+ * procs: the file benchmark's forked readers (0: 100) */
+int bench_core(const struct rv_options *opt, uint64_t bytes, int procs,
+	       const char *json_path, FILE *out);
+
+/* bench scale: what --check, --dump and a 1 TiB machine cost; full adds
+ * --check=full on the 250-child trace */
+int bench_scale(const struct rv_options *opt, bool full, const char *json_path, FILE *out);
+
+#endif
