@@ -636,7 +636,7 @@ static bool check_event(rv_sim *s, const struct tr_event *ev)
 }
 
 static int replay(rv_sim *s, const struct tr_trace *t, const char *dump_path,
-		  const char *times_path, FILE *errf)
+		  const char *times_path, const struct sim_observer *obs, FILE *errf)
 {
 	struct tr_result *results = NULL;
 	FILE *times = NULL;
@@ -667,11 +667,13 @@ static int replay(rv_sim *s, const struct tr_trace *t, const char *dump_path,
 	}
 	for (i = 0; i < t->n; i++) {
 		const struct tr_event *ev = &t->ev[i];
-		uint64_t t0 = times ? now_ns() : 0;
+		uint64_t t0 = times || obs ? now_ns() : 0;
+		uint64_t t1;
 		char got[64];
 
 		s->line = ev->line;
 		results[i] = run_event(s, ev);
+		t1 = times || obs ? now_ns() : 0;
 		if (s->m.host_exhausted) {
 			fprintf(errf, "revmap: %s:%u: the host has no memory left to back the "
 				"simulated machine (%llu MiB of its frames in use); use a smaller --mem "
@@ -685,7 +687,9 @@ static int replay(rv_sim *s, const struct tr_trace *t, const char *dump_path,
 			goto out;
 		}
 		if (times)
-			fprintf(times, "%u %llu\n", ev->line, (unsigned long long)(now_ns() - t0));
+			fprintf(times, "%u %llu\n", ev->line, (unsigned long long)(t1 - t0));
+		if (obs)
+			obs->event(obs->arg, s, ev, &results[i], t1 - t0);
 		if (ev->expect && !tr_result_matches(&results[i], ev->expect)) {
 			fprintf(errf, "revmap: %s:%u: expected %s, got %s\n", t->path, ev->line,
 				ev->expect, tr_result_format(&results[i], got, sizeof(got)));
@@ -722,6 +726,12 @@ out:
 	return status;
 }
 
+int sim_replay(rv_sim *s, const struct tr_trace *t, const char *dump_path,
+	       const struct sim_observer *obs, FILE *errf)
+{
+	return replay(s, t, dump_path, NULL, obs, errf);
+}
+
 int rv_replay_file(rv_sim *s, const char *path, const char *dump_path,
 		   const char *times_path, FILE *errf)
 {
@@ -733,7 +743,7 @@ int rv_replay_file(rv_sim *s, const char *path, const char *dump_path,
 		fprintf(errf, "revmap: %s\n", err);
 		return RV_BADINPUT;
 	}
-	status = replay(s, &t, dump_path, times_path, errf);
+	status = replay(s, &t, dump_path, times_path, NULL, errf);
 	tr_free(&t);
 	return status;
 }
@@ -749,7 +759,7 @@ int rv_replay_buffer(rv_sim *s, const char *name, const char *text, size_t len,
 		fprintf(errf, "revmap: %s\n", err);
 		return RV_BADINPUT;
 	}
-	status = replay(s, &t, dump_path, NULL, errf);
+	status = replay(s, &t, dump_path, NULL, NULL, errf);
 	tr_free(&t);
 	return status;
 }

@@ -55,6 +55,17 @@ int sim_oom_kill(struct rv_sim *s);
 /* write the dump's proc/vma/page lines of every live process */
 void sim_dump_state(struct rv_sim *s, struct dump_writer *w);
 
+/* what the benchmarks see of a replay: after each event, its result and
+ * the time run_event took (not the checks) */
+struct sim_observer {
+	void (*event)(void *arg, struct rv_sim *s, const struct tr_event *ev,
+		      const struct tr_result *res, uint64_t ns);
+	void *arg;
+};
+/* rv_replay_buffer on a parsed trace, with an observer (may be NULL) */
+int sim_replay(struct rv_sim *s, const struct tr_trace *t, const char *dump_path,
+	       const struct sim_observer *obs, FILE *errf);
+
 /* reclaim <pages>: frames freed; compact <order>: 0 or -ENOMEM */
 uint64_t sim_reclaim(struct rv_sim *s, uint64_t pages);
 int sim_compact(struct rv_sim *s, unsigned order);
