@@ -26,8 +26,12 @@
  * program holds it and wherever it stands in its table.
  *
  * The rmap scheme of every machine is argv[2] or $SCHEME (default: the
- * default scheme); tests/schemes.t runs each program once per scheme other
- * than the default.
+ * default scheme).  These programs are scheme-blind: what they assert is
+ * mm/'s (the anonymous identity of mm/anon.c included, which mm/ keeps for
+ * every scheme), and tests/schemes.t runs each of them once per scheme
+ * other than the default.  What only the Linux scheme's own structures
+ * make true is in tests/t_mm_linux.c, which runs under `avc` whatever it
+ * is given.
  *
  * Tests that expose a known bug are marked TODO ("not ok N - name # TODO
  * bug: ...") so that the suite stays green until the owner fixes them; a

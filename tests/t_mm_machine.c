@@ -4,7 +4,7 @@
  * t_mm.h.
  *
  * No global state: two machines driven side by side stay independent.
- * The checkers must catch what they are for: stale rmap keys, and
+ * The checkers must catch what they are for: stale i_mmap keys, and
  * whatever an operation broke where it just worked, for check_changes.
  */
 #include "t_mm.h"
@@ -81,12 +81,15 @@ static bool t_two_machines(struct ctx *c)
 /* ================================================================== */
 
 /*
- * The checkers catch stale rmap keys: a VMA whose pgoff moved without its
- * i_mmap node and its anon_vma_chain links being re-keyed must fail
- * check_machine, and pass again once put back.
+ * The checkers catch stale rmap keys: a VMA whose i_mmap node is keyed by
+ * a stale range, or whose pgoff moved without the node being re-keyed,
+ * must fail check_machine, and pass again once put back.  The moved pgoff
+ * is also seen, under every scheme, by the page-table check: the COW
+ * page's index no longer matches its address.  A scheme's own keys (the
+ * Linux scheme's anon_vma_chain links) are its business: t_mm_linux.c.
  *
  *   A         A+4P
- *   |file, private, one COW page|    i_mmap node + anon_vma_chain
+ *   |file, private, one COW page|    i_mmap node + anon identity
  */
 static bool t_check_stale_rmap_keys(struct ctx *c)
 {
@@ -111,7 +114,7 @@ static bool t_check_stale_rmap_keys(struct ctx *c)
 	EXPECT(!check_machine(m));
 	v->shared.last--;
 	CHECK_M(m);
-	/* pgoff moved behind the back of both trees */
+	/* pgoff moved behind the back of the i_mmap tree and the COW page */
 	v->pgoff++;
 	EXPECT(!check_machine(m));
 	v->pgoff--;
@@ -260,7 +263,7 @@ static bool t_check_changes(struct ctx *c)
 
 static const struct test tests[] = {
 	{ "two machines side by side stay independent", t_two_machines, NULL },
-	{ "checkers catch stale i_mmap and anon_vma_chain keys", t_check_stale_rmap_keys, NULL },
+	{ "checkers catch stale i_mmap keys and a moved pgoff", t_check_stale_rmap_keys, NULL },
 	{ "check_changes catches what an operation broke where it worked", t_check_changes, NULL },
 };
 
