@@ -14,8 +14,9 @@
 # Sources are found by directory: a new .c file in lib/ mm/ rmap/ sim/ goes
 # into the library; bench/ (the benchmarks) and host/ (the host kernel, as
 # the benchmarks and linux-replay drive it) go into the revmap program, not
-# the library, and host/ into the tools too; tests/t_*.c become TAP programs,
-# tests/*.t are scripts.
+# the library, and host/ into the tools too; gen/ (the hard-case trace
+# generators) into revmap (bench rmap runs them) and gentrace; tests/t_*.c
+# become TAP programs, tests/*.t are scripts.
 
 SHELL   := /bin/bash
 BUILD   ?= build
@@ -44,6 +45,8 @@ HOST_SRC := $(wildcard host/*.c)
 HOST_OBJ := $(HOST_SRC:%.c=$(BUILD)/obj/%.o)
 TOOL_SRC := $(wildcard tools/*.c)
 TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/%)
+GEN_SRC  := $(wildcard gen/*.c)
+GEN_OBJ  := $(GEN_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/t_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/t/%.t)
 SCRIPTS  := $(wildcard tests/*.t)
@@ -58,10 +61,13 @@ $(BUILD)/librevmap.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/revmap: $(CLI_OBJ) $(HOST_OBJ) $(BUILD)/librevmap.a
+$(BUILD)/revmap: $(CLI_OBJ) $(HOST_OBJ) $(GEN_OBJ) $(BUILD)/librevmap.a
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
 
 $(BUILD)/%: $(BUILD)/obj/tools/%.o $(HOST_OBJ) $(BUILD)/librevmap.a
+	$(CC) $(LDFLAGS) -o $@ $^ -lm
+
+$(BUILD)/gentrace: $(BUILD)/obj/tools/gentrace.o $(GEN_OBJ) $(BUILD)/librevmap.a
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
 
 $(BUILD)/t/%.t: $(BUILD)/obj/tests/%.o $(BUILD)/librevmap.a

@@ -18,6 +18,15 @@
 #    forks, parents exiting or exec'ing with live children, every sharer of a
 #    page touching it), and --files too for even seeds.  One TAP line per seed
 #    ("forks seed N").
+# 5. For each kind of DIFF_KINDS (default: all of them, chain prefork filemap
+#    mremap mlock), DIFF_KIND_SEEDS (default 5) seeds from DIFF_KIND_SEED0
+#    (default 1), the same with gentrace SEED --kind KIND at its default
+#    sizes: the debate's hard cases (gen/hardcase.c): a fork chain with COW,
+#    splits and moves at each level; a parent with a large heap and many
+#    children; a file mapped shared and private by many processes, then
+#    truncated; COW-shared memory moved by mremap in every process; mlocked
+#    private and shared memory across fork.  One TAP line per seed ("chain
+#    seed N").
 #
 # revmap replays every trace with --check (what each event changed, and the
 # whole machine at the end), so a checker failure fails the line too.
@@ -44,6 +53,11 @@
 #                   tests/difftest.t --fork-seed N  (same as DIFF_SEEDS=0
 #                   DIFF_FILE_SEEDS=0 DIFF_FORK_SEED0=N DIFF_FORK_SEEDS=1
 #                   tests/difftest.t)
+#                   tests/difftest.t --kind KIND --kind-seed N  (same as
+#                   DIFF_SEEDS=0 DIFF_FILE_SEEDS=0 DIFF_FORK_SEEDS=0
+#                   DIFF_KINDS=KIND DIFF_KIND_SEED0=N DIFF_KIND_SEEDS=1
+#                   tests/difftest.t); --kind KIND alone runs that kind's
+#                   seeds only, --kind-seed N alone seed N of every kind
 # Parallel jobs:    DIFF_JOBS (default 1; each job is one replay pair)
 
 set -u
@@ -59,21 +73,30 @@ FSEED0=${DIFF_FILE_SEED0:-1}
 NFSEEDS=${DIFF_FILE_SEEDS:-500}
 KSEED0=${DIFF_FORK_SEED0:-1}
 NKSEEDS=${DIFF_FORK_SEEDS:-100}
+KINDS=${DIFF_KINDS:-chain prefork filemap mremap mlock}
+HSEED0=${DIFF_KIND_SEED0:-1}
+NHSEEDS=${DIFF_KIND_SEEDS:-5}
 JOBS=${DIFF_JOBS:-1}
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--seed) SEED0=$2; NSEEDS=1; NFSEEDS=0; NKSEEDS=0; shift 2 ;;
-	--seed=*) SEED0=${1#--seed=}; NSEEDS=1; NFSEEDS=0; NKSEEDS=0; shift ;;
+	--seed) SEED0=$2; NSEEDS=1; NFSEEDS=0; NKSEEDS=0; NHSEEDS=0; shift 2 ;;
+	--seed=*) SEED0=${1#--seed=}; NSEEDS=1; NFSEEDS=0; NKSEEDS=0; NHSEEDS=0; shift ;;
 	--seeds) NSEEDS=$2; shift 2 ;;
-	--file-seed) FSEED0=$2; NFSEEDS=1; NSEEDS=0; NKSEEDS=0; shift 2 ;;
-	--file-seed=*) FSEED0=${1#--file-seed=}; NFSEEDS=1; NSEEDS=0; NKSEEDS=0; shift ;;
+	--file-seed) FSEED0=$2; NFSEEDS=1; NSEEDS=0; NKSEEDS=0; NHSEEDS=0; shift 2 ;;
+	--file-seed=*) FSEED0=${1#--file-seed=}; NFSEEDS=1; NSEEDS=0; NKSEEDS=0; NHSEEDS=0; shift ;;
 	--file-seeds) NFSEEDS=$2; shift 2 ;;
-	--fork-seed) KSEED0=$2; NKSEEDS=1; NSEEDS=0; NFSEEDS=0; shift 2 ;;
-	--fork-seed=*) KSEED0=${1#--fork-seed=}; NKSEEDS=1; NSEEDS=0; NFSEEDS=0; shift ;;
+	--fork-seed) KSEED0=$2; NKSEEDS=1; NSEEDS=0; NFSEEDS=0; NHSEEDS=0; shift 2 ;;
+	--fork-seed=*) KSEED0=${1#--fork-seed=}; NKSEEDS=1; NSEEDS=0; NFSEEDS=0; NHSEEDS=0; shift ;;
 	--fork-seeds) NKSEEDS=$2; shift 2 ;;
+	--kind) KINDS=$2; NSEEDS=0; NFSEEDS=0; NKSEEDS=0; shift 2 ;;
+	--kind=*) KINDS=${1#--kind=}; NSEEDS=0; NFSEEDS=0; NKSEEDS=0; shift ;;
+	--kind-seed) HSEED0=$2; NHSEEDS=1; NSEEDS=0; NFSEEDS=0; NKSEEDS=0; shift 2 ;;
+	--kind-seed=*) HSEED0=${1#--kind-seed=}; NHSEEDS=1; NSEEDS=0; NFSEEDS=0; NKSEEDS=0; shift ;;
+	--kind-seeds) NHSEEDS=$2; shift 2 ;;
 	*) echo "usage: $0 [--seed N] [--seeds COUNT] [--file-seed N] [--file-seeds COUNT]" \
-		"[--fork-seed N] [--fork-seeds COUNT]" >&2
+		"[--fork-seed N] [--fork-seeds COUNT] [--kind KIND] [--kind-seed N]" \
+		"[--kind-seeds COUNT]" >&2
 	   exit 2 ;;
 	esac
 done
@@ -82,22 +105,29 @@ FAILDIR=$B/difftest-fail
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/difftest.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
 
-# gentrace stands alone: build it if build/ does not have it (e.g. only an
-# ASan build exists) or has one older than its source.
+# gentrace stands alone (with the generators of gen/): build it if build/
+# does not have it (e.g. only an ASan build exists) or has one older than
+# its sources.
 GEN_SHOW=$GEN           # how a failure report names it
-if [ ! -x "$GEN" ] || [ tools/gentrace.c -nt "$GEN" ]; then
+gen_stale=no
+for f in tools/gentrace.c gen/*.[ch]; do
+	[ "$f" -nt "$GEN" ] && gen_stale=yes
+done
+if [ ! -x "$GEN" ] || [ $gen_stale = yes ]; then
 	GEN=$TMP/gentrace
-	GEN_SHOW="cc -std=c11 -D_GNU_SOURCE -O2 -Iinclude tools/gentrace.c -o /tmp/gentrace && /tmp/gentrace"
-	cc -std=c11 -D_GNU_SOURCE -O2 -Iinclude tools/gentrace.c -o "$GEN" 2>"$TMP/gen.err" ||
+	GEN_SHOW="cc -std=c11 -D_GNU_SOURCE -O2 -Iinclude tools/gentrace.c gen/*.c -o /tmp/gentrace && /tmp/gentrace"
+	cc -std=c11 -D_GNU_SOURCE -O2 -Iinclude tools/gentrace.c gen/*.c -o "$GEN" 2>"$TMP/gen.err" ||
 		GEN=
 fi
+
+kinds=($KINDS)
 
 traces=()
 for t in tests/traces/*.trace; do
 	[ -f "$t" ] && [ -f "${t%.trace}.dump" ] && traces+=("$t")
 done
 
-echo "1..$(( 2 * ${#traces[@]} + NSEEDS + NFSEEDS + NKSEEDS ))"
+echo "1..$(( 2 * ${#traces[@]} + NSEEDS + NFSEEDS + NKSEEDS + ${#kinds[@]} * NHSEEDS ))"
 n=0
 
 diag() {        # print a file (or stdin) as TAP diagnostics
@@ -161,23 +191,28 @@ for t in "${traces[@]}"; do
 	rm -f "$TMP/lr.dump"
 done
 
-# ---- 2., 3. and 4. generated traces ----
+# ---- 2., 3., 4. and 5. generated traces ----
 
-# A job is "a:SEED" (gentrace SEED), "f:SEED" (gentrace SEED --files) or
-# "k:SEED" (gentrace SEED --forks, and --files for an even SEED).
+# A job is "a:SEED" (gentrace SEED), "f:SEED" (gentrace SEED --files),
+# "k:SEED" (gentrace SEED --forks, and --files for an even SEED) or
+# "KIND:SEED" (gentrace SEED --kind KIND).
 # run_seed JOB: writes $TMP/res.JOB, first line "ok", "skip REASON" or
 # "fail", then diagnostics (without the "# "); always whole, through a
 # rename, as parallel jobs are reported as soon as the file exists.
 run_seed() {
-	local job=$1 s=${1#?:} d=$TMP/s.$1 res=$TMP/res.$1
-	local opt="" name=seed-$s rerun="DIFF_SEED0=$s DIFF_SEEDS=1 DIFF_FILE_SEEDS=0 DIFF_FORK_SEEDS=0"
-	if [ "${job%%:*}" = f ]; then
+	local job=$1 type=${1%%:*} s=${1##*:} d=$TMP/s.$1 res=$TMP/res.$1
+	local opt="" name=seed-$s
+	local rerun="DIFF_SEED0=$s DIFF_SEEDS=1 DIFF_FILE_SEEDS=0 DIFF_FORK_SEEDS=0 DIFF_KIND_SEEDS=0"
+	if [ "$type" = f ]; then
 		opt=" --files" name=files-seed-$s
-		rerun="DIFF_SEEDS=0 DIFF_FILE_SEED0=$s DIFF_FILE_SEEDS=1 DIFF_FORK_SEEDS=0"
-	elif [ "${job%%:*}" = k ]; then
+		rerun="DIFF_SEEDS=0 DIFF_FILE_SEED0=$s DIFF_FILE_SEEDS=1 DIFF_FORK_SEEDS=0 DIFF_KIND_SEEDS=0"
+	elif [ "$type" = k ]; then
 		opt=" --forks" name=forks-seed-$s
 		[ $((s % 2)) -eq 0 ] && opt=" --forks --files"
-		rerun="DIFF_SEEDS=0 DIFF_FILE_SEEDS=0 DIFF_FORK_SEED0=$s DIFF_FORK_SEEDS=1"
+		rerun="DIFF_SEEDS=0 DIFF_FILE_SEEDS=0 DIFF_FORK_SEED0=$s DIFF_FORK_SEEDS=1 DIFF_KIND_SEEDS=0"
+	elif [ "$type" != a ]; then
+		opt=" --kind $type" name=$type-seed-$s
+		rerun="DIFF_SEEDS=0 DIFF_FILE_SEEDS=0 DIFF_FORK_SEEDS=0 DIFF_KINDS=$type DIFF_KIND_SEED0=$s DIFF_KIND_SEEDS=1"
 	fi
 	mkdir -p "$d"
 	local repro="$GEN_SHOW $s$opt > $name.trace && $LR $name.trace --dump linux.dump && $REVMAP replay $name.trace --check --dump revmap.dump && diff -u linux.dump revmap.dump"
@@ -238,9 +273,13 @@ run_seed() {
 }
 
 report_seed() {
-	local job=$1 res=$TMP/res.$1 first name="seed ${1#?:}"
-	[ "${job%%:*}" = f ] && name="files seed ${job#f:}"
-	[ "${job%%:*}" = k ] && name="forks seed ${job#k:}"
+	local job=$1 res=$TMP/res.$1 first type=${1%%:*} name="seed ${1##*:}"
+	case $type in
+	a) ;;
+	f) name="files seed ${job#f:}" ;;
+	k) name="forks seed ${job#k:}" ;;
+	*) name="$type seed ${job##*:}" ;;
+	esac
 	n=$((n + 1))
 	first=$(head -1 "$res")
 	case $first in
@@ -263,6 +302,11 @@ for ((s = FSEED0; s < FSEED0 + NFSEEDS; s++)); do
 done
 for ((s = KSEED0; s < KSEED0 + NKSEEDS; s++)); do
 	jobs+=("k:$s")
+done
+for kind in "${kinds[@]}"; do
+	for ((s = HSEED0; s < HSEED0 + NHSEEDS; s++)); do
+		jobs+=("$kind:$s")
+	done
 done
 
 next_report=0

@@ -13,8 +13,10 @@
 #   - every hand-written trace of tests/traces/ replays with --check to the
 #     dump the kernel made (NAME.dump);
 #   - SCHEME_SEEDS (default 150) seeds of each gentrace family (default,
-#     --files, --forks) replay with --check to the dump the default scheme
-#     gives, which difftest.t holds to the kernel's.
+#     --files, --forks) and SCHEME_KIND_SEEDS (default 3) of each hard case
+#     (--kind chain, prefork, filemap, mremap, mlock: gen/hardcase.c, at
+#     the sizes difftest.t uses) replay with --check to the dump the
+#     default scheme gives, which difftest.t holds to the kernel's.
 # Each scheme's --check walks every changed frame with that scheme and
 # checks its own structures, so a scheme that misses a mapping fails here.
 
@@ -27,6 +29,7 @@ REVMAP=$ROOT/$B/revmap
 GEN=$ROOT/build/gentrace
 [ -x "$GEN" ] || GEN=$ROOT/$B/gentrace
 NSEEDS=${SCHEME_SEEDS:-150}
+NKINDSEEDS=${SCHEME_KIND_SEEDS:-3}
 
 . "$ROOT/tests/tap.sh"
 
@@ -72,8 +75,8 @@ handwritten() {
 }
 
 seeds() {
-	local s=$1 mode=$2 i
-	for i in $(seq 1 "$NSEEDS"); do
+	local s=$1 mode=$2 count=${3:-$NSEEDS} i
+	for i in $(seq 1 "$count"); do
 		"$GEN" "$i" $mode >"$TMP/g.trace" 2>/dev/null || continue
 		"$REVMAP" replay "$TMP/g.trace" --dump "$TMP/def.dump" >/dev/null 2>&1
 		"$REVMAP" replay "$TMP/g.trace" --scheme "$s" --check --dump "$TMP/s.dump" \
@@ -96,6 +99,10 @@ for s in $schemes; do
 		t "$s: $NSEEDS anonymous seeds as the default scheme, with --check" seeds "$s" ""
 		t "$s: $NSEEDS --files seeds as the default scheme, with --check" seeds "$s" --files
 		t "$s: $NSEEDS --forks seeds as the default scheme, with --check" seeds "$s" --forks
+		for k in chain prefork filemap mremap mlock; do
+			t "$s: $NKINDSEEDS --kind $k seeds as the default scheme, with --check" \
+				seeds "$s" "--kind $k" "$NKINDSEEDS"
+		done
 	fi
 done
 

@@ -2,9 +2,22 @@
  * tools/gentrace.c - seeded random trace generator for the differential test.
  *
  *   gentrace SEED [--events N] [--procs MAX] [--files] [--forks] [--model]
+ *   gentrace SEED --kind NAME [--procs N] [--pages N] [--rounds N]
  *
  * (--model prints the model's final regions on stderr, "pid start end prot",
  * to check the model against a dump of the real kernel.)
+ *
+ * --kind NAME writes one of the debate's hard cases instead of a random
+ * trace: chain, prefork, filemap, mremap or mlock (gen/hardcase.c makes them
+ * and says what each is; the benchmarks link the same code).  --procs is
+ * then the case's processes (chain depth, prefork children, filemap, mremap
+ * and mlock sharers), --pages the pages of the region it works on (heap,
+ * file, moved region), --rounds the repetitions of its main phase; each
+ * defaults to what the differential test uses (gen_size_default), and the
+ * limits are 1 <= procs <= 10000, 4 <= pages <= 2^20, 1 <= rounds <= 1000
+ * (gen/hardcase.h).  --events, --files, --forks and --model do not apply.
+ * Without --kind, nothing here changes: the output of every SEED and option
+ * is what it was.
  *
  * writes on stdout a trace (../shared/spec/trace-v1.md) without simulator
  * directives, without hostfile and without "= result" expectations.  The
@@ -87,6 +100,7 @@
  * go together, madvise(MADV_REMOVE) of private memory, calls over holes,
  * (--files) unaligned file offsets, MADV_FREE of file mappings.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -94,6 +108,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../gen/hardcase.h"
 
 #define PG      4096ull
 #define PMD     (2ull << 20)
@@ -2201,8 +2217,75 @@ static void step_anon(struct proc *p, int maxprocs)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: gentrace SEED [--events N] [--procs MAX] [--files] [--forks] [--model]\n");
+	fprintf(stderr, "usage: gentrace SEED [--events N] [--procs MAX] [--files] [--forks] [--model]\n"
+		"       gentrace SEED --kind chain|prefork|filemap|mremap|mlock [--procs N] [--pages N]\n"
+		"                [--rounds N]\n");
 	return 2;
+}
+
+/* a size option's value: a whole number, up to max */
+static bool size_arg(const char *s, uint64_t max, uint64_t *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	*v = strtoull(s, &end, 0);
+	return !*end && *v <= max;
+}
+
+/* gentrace SEED --kind NAME [--procs N] [--pages N] [--rounds N] */
+static int main_kind(uint64_t seed, int argc, char **argv)
+{
+	int kind = -1;
+	bool procs_set = false, pages_set = false, rounds_set = false;
+	uint64_t nprocs_arg = 0, pages = 0, rounds = 0;
+	struct gen_size sz;
+
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--kind") && i + 1 < argc && kind < 0) {
+			kind = gen_kind_find(argv[++i]);
+			if (kind < 0) {
+				fprintf(stderr, "gentrace: no kind '%s' (chain, prefork, filemap, "
+					"mremap, mlock)\n", argv[i]);
+				return 2;
+			}
+		} else if (!strcmp(argv[i], "--procs") && i + 1 < argc) {
+			procs_set = size_arg(argv[++i], UINT32_MAX, &nprocs_arg);
+			if (!procs_set)
+				return usage();
+		} else if (!strcmp(argv[i], "--pages") && i + 1 < argc) {
+			pages_set = size_arg(argv[++i], UINT64_MAX, &pages);
+			if (!pages_set)
+				return usage();
+		} else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) {
+			rounds_set = size_arg(argv[++i], UINT32_MAX, &rounds);
+			if (!rounds_set)
+				return usage();
+		} else {
+			return usage();
+		}
+	}
+	gen_size_default(kind, &sz);
+	if (procs_set)
+		sz.procs = (unsigned)nprocs_arg;
+	if (pages_set)
+		sz.pages = pages;
+	if (rounds_set)
+		sz.rounds = (unsigned)rounds;
+	int err = gen_hardcase(kind, seed, &sz, stdout);
+	if (err == -EINVAL) {
+		fprintf(stderr, "gentrace: --kind %s: sizes out of range: --procs %u (1..%u), "
+			"--pages %" PRIu64 " (%u..%llu), --rounds %u (1..%u)\n", gen_kind_name(kind),
+			sz.procs, GEN_MAX_PROCS, sz.pages, GEN_MIN_PAGES, GEN_MAX_PAGES, sz.rounds,
+			GEN_MAX_ROUNDS);
+		return 2;
+	}
+	if (err) {
+		fprintf(stderr, "gentrace: --kind %s: %s\n", gen_kind_name(kind), strerror(-err));
+		return 1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -2213,6 +2296,9 @@ int main(int argc, char **argv)
 	uint64_t seed = strtoull(argv[1], &end, 0);
 	if (*end || end == argv[1])
 		return usage();
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "--kind"))
+			return main_kind(seed, argc, argv);
 	long nevents = -1, maxprocs = -1;
 	bool show_model = false;
 	for (int i = 2; i < argc; i++) {
