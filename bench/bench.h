@@ -24,4 +24,9 @@ int bench_core(const struct rv_options *opt, uint64_t bytes, int procs,
  * --check=full on the 250-child trace */
 int bench_scale(const struct rv_options *opt, bool full, const char *json_path, FILE *out);
 
+/* bench rmap: every registered scheme side by side on the debate's hard
+ * cases (gen/hardcase.c): metadata per mapped page, walk precision and
+ * time, fork, fault, munmap and exit time; quick: smaller cases, one run */
+int bench_rmap(const struct rv_options *opt, bool quick, const char *json_path, FILE *out);
+
 #endif

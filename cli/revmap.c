@@ -5,6 +5,7 @@
  *   revmap info                       version, metadata sizes, schemes
  *   revmap bench core [OPTIONS]       revmap against this machine's kernel
  *   revmap bench scale [OPTIONS]      what --check, --dump and --mem 1T cost
+ *   revmap bench rmap [OPTIONS]       every rmap scheme on the hard cases
  *   revmap help [COMMAND]             the commands, or one command's help
  *   revmap --version                  the version alone
  *
@@ -116,6 +117,7 @@ static const char info_help[] =
 static const char bench_help[] =
 	"usage: revmap bench core [OPTIONS]\n"
 	"       revmap bench scale [--json FILE] [--full]\n"
+	"       revmap bench rmap [--quick] [--json FILE] [--mem SIZE]\n"
 	"\n"
 	"Benchmarks.  core does the same work, per 4 KiB\n"
 	"page, in revmap and on the real Linux kernel of this machine, the two\n"
@@ -141,7 +143,7 @@ static const char bench_help[] =
 	"  --procs N          the number of forked readers of the file, 1 to 4096\n"
 	"                     (default 100)\n"
 	"  --scheme NAME      revmap's reverse-mapping scheme (as for replay;\n"
-	"                     both benchmarks)\n"
+	"                     core and scale)\n"
 	"  -h, --help         print this help\n"
 	"An option's value may be the next argument or follow an '=' (--procs 10,\n"
 	"--procs=10).\n"
@@ -164,13 +166,29 @@ static const char bench_help[] =
 	"  --full             also replay the 250-child trace with --check=full\n"
 	"                     (some minutes)\n"
 	"\n"
+	"rmap replays the debate's hard cases (the traces of gentrace --kind:\n"
+	"chain, prefork, filemap, mremap, mlock; hundreds of processes) under\n"
+	"every registered scheme, the schemes taking turns, and prints per\n"
+	"scheme and case: the peak reverse-map metadata and its bytes per\n"
+	"present PTE, the precision of walking every mapped frame once (PTEs\n"
+	"found / PTEs probed), VMAs and ns per walk, and fork, munmap and exit\n"
+	"ns per page and ns per fault (median of 3 runs).  The schemes must\n"
+	"leave the same state, or the run fails.  It takes about a minute per\n"
+	"two schemes and 250 MiB of memory.\n"
+	"\n"
+	"Options (of bench rmap):\n"
+	"  --quick            cases a quarter the size, one run (about a second)\n"
+	"  --json FILE        also write every figure and run as JSON to FILE\n"
+	"  --mem SIZE         memory of each simulated machine (default 1G)\n"
+	"\n"
 	"Exit status: 0 done; 1 a run failed or the JSON could not be written;\n"
 	"2 bad arguments; (scale) 3 a run failed.\n"
 	"\n"
 	"Examples:\n"
 	"  revmap bench core\n"
 	"  revmap bench core --bytes 64M --procs 10 --json bench.json\n"
-	"  revmap bench scale --json scale.json\n";
+	"  revmap bench scale --json scale.json\n"
+	"  revmap bench rmap --quick\n";
 
 static const char help_help[] =
 	"usage: revmap help [COMMAND]\n"
@@ -446,7 +464,7 @@ static int cmd_info(int argc, char **argv)
 static const struct opt_spec bench_opts[] = {
 	{ "--bytes", OPT_VALUE }, { "--json", OPT_VALUE }, { "--mem", OPT_VALUE },
 	{ "--procs", OPT_VALUE }, { "--full", OPT_NONE }, { "--scheme", OPT_VALUE },
-	{ "--help", OPT_NONE },
+	{ "--quick", OPT_NONE }, { "--help", OPT_NONE },
 	{ "-h", OPT_NONE }, { NULL, OPT_NONE }
 };
 
@@ -455,7 +473,7 @@ static int cmd_bench(int argc, char **argv)
 	struct rv_options opt = { 0 };
 	uint64_t bytes = 1ULL << 30, procs = 0;
 	const char *json = NULL, *name = NULL;
-	bool full = false, core_opts = false;
+	bool full = false, quick = false, core_opts = false, mem = false, has_scheme = false;
 	struct opt_found o;
 
 	for (int i = 0; i < argc; i++) {
@@ -467,9 +485,10 @@ static int cmd_bench(int argc, char **argv)
 		if (!o.spec) {
 			if (name)
 				return usage_error("bench", "unexpected argument '%s'", argv[i]);
-			if (strcmp(argv[i], "core") && strcmp(argv[i], "scale"))
-				return usage_error("bench", "no benchmark '%s' (there are core "
-						   "and scale)", argv[i]);
+			if (strcmp(argv[i], "core") && strcmp(argv[i], "scale") &&
+			    strcmp(argv[i], "rmap"))
+				return usage_error("bench", "no benchmark '%s' (there are core, "
+						   "scale and rmap)", argv[i]);
 			name = argv[i];
 		} else if (!strcmp(o.spec->name, "--help") || !strcmp(o.spec->name, "-h")) {
 			return print_help(command_find("bench"));
@@ -477,7 +496,10 @@ static int cmd_bench(int argc, char **argv)
 			json = v;
 		} else if (!strcmp(o.spec->name, "--full")) {
 			full = true;
+		} else if (!strcmp(o.spec->name, "--quick")) {
+			quick = true;
 		} else if (!strcmp(o.spec->name, "--scheme")) {
+			has_scheme = true;
 			opt.scheme = v;
 		} else if (!strcmp(o.spec->name, "--procs")) {
 			core_opts = true;
@@ -489,16 +511,24 @@ static int cmd_bench(int argc, char **argv)
 				return usage_error("bench", "bad --bytes '%s' "
 						   "(at least 1M; K/M/G/T suffixes)", v);
 		} else if (!strcmp(o.spec->name, "--mem")) {
-			core_opts = true;
+			mem = true;
 			if (rv_parse_size(v, &opt.mem_bytes) || opt.mem_bytes < (64 << 10))
 				return usage_error("bench", "bad --mem size '%s' "
 						   "(at least 64K; K/M/G/T suffixes)", v);
 		}
 	}
 	if (!name)
-		return usage_error("bench", "which benchmark? (there are core and scale)");
+		return usage_error("bench", "which benchmark? (there are core, scale and rmap)");
+	if (!strcmp(name, "rmap")) {
+		if (core_opts || full || has_scheme)
+			return usage_error("bench", "bench rmap takes only --quick, --json and "
+					   "--mem (it runs every scheme)");
+		return bench_rmap(&opt, quick, json, stdout);
+	}
+	if (quick)
+		return usage_error("bench", "--quick is an option of bench rmap");
 	if (!strcmp(name, "scale")) {
-		if (core_opts)
+		if (core_opts || mem)
 			return usage_error("bench", "bench scale takes only --json, --full and "
 					   "--scheme");
 		return bench_scale(&opt, full, json, stdout);

@@ -532,8 +532,8 @@ t "help replay: every option, stdin, the exit statuses, the format's documentati
 	--fail-alloc "TRACE '-'" "standard input" "--mem=64M" avc linux scan \
 	"vmaoff vmaring" "anonvma anonlayer astree vmainode mminode ptechain" objrmap \
 	"  0  " "  1  " "  2  " "  3  " docs/trace-format.md share/doc/revmap/trace-format.md
-t "help bench: core, scale and their options" \
-	helps bench core scale --bytes --json --mem --procs --full --scheme "Exit status"
+t "help bench: core, scale, rmap and their options" \
+	helps bench core scale rmap --bytes --json --mem --procs --full --scheme --quick "Exit status"
 t "help info" helps info "frame descriptor"
 t "help help" helps help COMMAND
 
@@ -602,8 +602,39 @@ usages() {
 	usage bench core --frob || return 1
 	usage bench scale --bytes 5M || return 1
 	usage bench core --full || return 1
+	usage bench core --quick || return 1
+	usage bench rmap --scheme avc || return 1
+	usage bench rmap --procs 3 || return 1
+	usage bench rmap --full || return 1
+	usage bench rmap --mem 1Q || return 1
 }
 t "usage errors: exit 2, one 'revmap: ...' line on stderr, nothing on stdout" usages
+
+# bench rmap --quick: every scheme revmap info lists, in every case's table,
+# with every figure; the JSON names them too; a machine too small for a case
+# is a clear failure, not a different answer
+bench_rmap() {
+	local schemes s k n
+	"$REVMAP" bench rmap --quick --json br.json >br.out 2>br.err ||
+		{ fail "exit $?: $(head -c 300 br.err)"; return 1; }
+	schemes=$("$REVMAP" info | sed -n 's/^rmap schemes: //p' | sed 's/ (also: [^)]*)//')
+	[ -n "$schemes" ] || { fail "no schemes in revmap info"; return 1; }
+	for k in chain prefork filemap mremap mlock; do
+		grep -q "^$k: [0-9]* processes" br.out || { fail "no $k table"; return 1; }
+		for s in $schemes; do
+			n=$(awk -v k="$k:" -v s="$s" '$1 == k { on = 1; next } /^$/ { on = 0 }
+				on && $1 == s { print NF }' br.out)
+			[ "$n" = 10 ] || { fail "$k: scheme $s has ${n:-no} fields, not 10"; return 1; }
+			grep -q "\"scheme\": \"$s\"" br.json || { fail "br.json lacks scheme $s"; return 1; }
+		done
+	done
+	[ "$(grep -c '"kind": ' br.json)" = 5 ] || { fail "br.json lacks cases"; return 1; }
+	grep -q '^host memory: [0-9]* MiB' br.out || { fail "no host memory line"; return 1; }
+	"$REVMAP" bench rmap --quick --mem 2M >br.out 2>br.err
+	[ $? = 1 ] && grep -q "ran out of memory.*give a bigger --mem" br.err ||
+		{ fail "--mem 2M: not a clear failure: $(tail -c 300 br.err)"; return 1; }
+}
+t "bench rmap --quick: every scheme in every case, JSON, a too-small machine refused" bench_rmap
 
 # --opt=VALUE is --opt VALUE
 opt_equals() {

@@ -1,0 +1,528 @@
+/*
+ * bench/rmap.c - the reverse-mapping benchmark: every registered scheme
+ * side by side, in one run, on the debate's hard cases.
+ *
+ *   revmap bench rmap [--quick] [--json FILE] [--mem SIZE]
+ *
+ * The cases are gen/hardcase.c's (gentrace --kind): chain (a fork chain
+ * with COW, splits and moves at each level), prefork (a big heap and many
+ * children), filemap (a file mapped shared and private by many processes,
+ * then truncated), mremap (COW-shared memory moved in every process) and
+ * mlock (locked private and shared memory across fork).  Each case is made
+ * once, at the sizes below (--quick: smaller), parsed once, and replayed by
+ * every scheme on a machine of its own; in each repetition the schemes take
+ * turns, so that they see the same host load, and each figure is the
+ * median of the repetitions.  Work counts are exact and the same in every
+ * repetition.
+ *
+ * Per scheme and case:
+ *
+ *   meta peak     the most reverse-map metadata the scheme ever held
+ *                 (rmap_bytes_peak: its objects, tails and per-frame words;
+ *                 mm/'s anonymous identity counts only for a scheme built of
+ *                 it, as avc is)
+ *   B/page        meta peak / the most present PTEs the machine had (both
+ *                 maxima over the run, taken after each event)
+ *   precision     PTEs found / PTEs probed when, at the end of the trace,
+ *                 every mapped frame is walked once (1.0: the scheme looks
+ *                 only where the page is)
+ *   VMAs/walk     VMAs looked at per walk
+ *   ns/walk       the time of those walks / the walks
+ *   fork          fork events: time / the parent's present PTEs
+ *   fault         r, w and touch events that faulted: time / faults
+ *   munmap        munmap events: time / PTEs zapped
+ *   exit          exit events, the trace's and the teardown of every live
+ *                 process after the walks: time / PTEs zapped
+ *
+ * The schemes must agree on everything but the figures: the state each
+ * leaves (the dump of every process, frame contents hashed) is compared,
+ * and a difference fails the run.  Nothing here is timed against an
+ * absolute target; the ratios between schemes are the point, and they are
+ * measured in the same run.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include "../sim/sim.h"
+#include "../rmap/scheme.h"
+#include "../host/host.h"
+#include "../gen/hardcase.h"
+#include "bench.h"
+
+#define MAX_REPS 5
+
+/* the sizes of each case: the benchmark's and --quick's */
+static const struct bench_size {
+	unsigned procs;
+	uint64_t pages;
+} full_size[NR_GEN_KINDS] = {
+	[GEN_CHAIN]   = { 200, 256 },
+	[GEN_PREFORK] = { 300, 4096 },
+	[GEN_FILEMAP] = { 300, 1024 },
+	[GEN_MREMAP]  = { 200, 1024 },
+	[GEN_MLOCK]   = { 100, 512 },
+}, quick_size[NR_GEN_KINDS] = {
+	[GEN_CHAIN]   = { 60, 64 },
+	[GEN_PREFORK] = { 80, 1024 },
+	[GEN_FILEMAP] = { 80, 256 },
+	[GEN_MREMAP]  = { 60, 256 },
+	[GEN_MLOCK]   = { 30, 128 },
+};
+
+#define SEED 1
+
+enum phase { PH_FORK, PH_FAULT, PH_MUNMAP, PH_EXIT, NR_PH };
+
+static const char *const phase_key[NR_PH] = { "fork", "fault", "munmap", "exit" };
+static const char *const phase_unit[NR_PH] = { "page", "fault", "page", "page" };
+
+/* one scheme's replay of one case */
+struct run {
+	uint64_t ns[NR_PH];        /* time of the events of each phase */
+	uint64_t units[NR_PH];     /* pages (fork, munmap, exit) or faults */
+	uint64_t events[NR_PH];    /* events counted in each phase */
+	uint64_t walk_ns;          /* the end-of-trace walks */
+	uint64_t walks, vmas, probed, found;
+	uint64_t meta_peak;        /* rmap_bytes_peak */
+	uint64_t ptes_peak;        /* most present PTEs after an event */
+	uint64_t meta_frames_peak; /* most page-table and slab frames after an event */
+	uint64_t state_hash;       /* the final state's dump, hashed */
+};
+
+/* what the observer keeps between events */
+struct watch {
+	struct run *r;
+	struct vm_stats last;      /* the machine's counters after the previous event */
+};
+
+static uint64_t present_ptes(struct vm_machine *m, uint64_t *pgtables)
+{
+	uint64_t n = 0, t = 0;
+	struct list_head *p;
+
+	list_for_each(p, &m->mms) {
+		struct vm_mm *mm = list_entry(p, struct vm_mm, node);
+
+		n += mm->nr_ptes;
+		t += mm->nr_pgtables;
+	}
+	*pgtables = t;
+	return n;
+}
+
+static uint64_t slab_frames(const struct vm_machine *m)
+{
+	return m->slab_vma.frames + m->slab_mm.frames + m->slab_anon.frames +
+	       m->slab_link.frames;
+}
+
+static void observe(void *arg, struct rv_sim *s, const struct tr_event *ev,
+		    const struct tr_result *res, uint64_t ns)
+{
+	struct watch *w = arg;
+	struct run *r = w->r;
+	struct vm_machine *m = &s->m;
+	const struct vm_stats *st = &m->stats;
+	uint64_t pgt, ptes = present_ptes(m, &pgt), zapped = st->ptes_zapped - w->last.ptes_zapped;
+	uint64_t faults = st->faults - w->last.faults;
+	struct sim_proc *p;
+	int ph = -1;
+	uint64_t units = 0;
+
+	switch (ev->kind) {
+	case TR_FORK:
+		p = sim_proc_find(s, ev->pid);
+		if (res->type == RES_OK && p && p->mm) {
+			ph = PH_FORK;
+			units = p->mm->nr_ptes;
+		}
+		break;
+	case TR_READ: case TR_WRITE: case TR_TOUCH:
+		if (faults) {
+			ph = PH_FAULT;
+			units = faults;
+		}
+		break;
+	case TR_MUNMAP:
+		ph = PH_MUNMAP;
+		units = zapped;
+		break;
+	case TR_EXIT:
+		ph = PH_EXIT;
+		units = zapped;
+		break;
+	default:
+		break;
+	}
+	if (ph >= 0) {
+		r->ns[ph] += ns;
+		r->units[ph] += units;
+		r->events[ph]++;
+	}
+	if (ptes > r->ptes_peak)
+		r->ptes_peak = ptes;
+	if (pgt + slab_frames(m) > r->meta_frames_peak)
+		r->meta_frames_peak = pgt + slab_frames(m);
+	w->last = *st;
+}
+
+static int count_pte(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
+{
+	return 0;
+}
+
+/* every mapped frame walked once */
+static void walk_all(struct vm_machine *m, struct run *r)
+{
+	struct vm_stats before = m->stats;
+	uint64_t t0 = host_now_ns();
+
+	for (uint64_t pfn = 1; (pfn = pfn_skip_deferred(m, pfn)) < m->nr_frames; pfn++) {
+		struct vm_frame *f = pfn_frame(m, pfn);
+
+		if (f->flags & (PG_BUDDY | PG_PGTABLE | PG_SLAB) || f->mapcount <= 0)
+			continue;
+		rmap_walk(m, f, count_pte, NULL);
+	}
+	r->walk_ns = host_now_ns() - t0;
+	r->walks = m->stats.rmap_walks - before.rmap_walks;
+	r->vmas = m->stats.rmap_vmas_visited - before.rmap_vmas_visited;
+	r->probed = m->stats.rmap_ptes_visited - before.rmap_ptes_visited;
+	r->found = m->stats.rmap_ptes_found - before.rmap_ptes_found;
+}
+
+/* the state every scheme must leave alike: the dump of every process, hashed */
+static uint64_t state_hash(struct rv_sim *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct dump_writer w;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	if (!f)
+		return 0;
+	dump_begin(&w, f);
+	sim_dump_state(s, &w);
+	dump_end(&w);
+	fclose(f);
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)buf[i]) * 0x100000001b3ULL;
+	free(buf);
+	return h;
+}
+
+/* the live processes exit, as at the end of a workload: timed as exits */
+static void exit_all(struct rv_sim *s, struct run *r)
+{
+	for (size_t i = 0; i < s->nprocs; i++) {
+		struct sim_proc *p = &s->procs[i];
+		uint64_t z0, t0;
+
+		if (p->state != PROC_ALIVE || !p->mm)
+			continue;
+		z0 = s->m.stats.ptes_zapped;
+		t0 = host_now_ns();
+		mm_destroy(p->mm);
+		r->ns[PH_EXIT] += host_now_ns() - t0;
+		r->units[PH_EXIT] += s->m.stats.ptes_zapped - z0;
+		r->events[PH_EXIT]++;
+		p->mm = NULL;
+		p->state = PROC_EXITED;
+	}
+}
+
+static int run_one(const struct rv_options *base, const struct rmap_ops *ops,
+		   const struct tr_trace *t, struct run *r)
+{
+	struct rv_options o = *base;
+	char err[256];
+	struct watch w = { r, { 0 } };
+	struct sim_observer obs = { observe, &w };
+	rv_sim *s;
+	int st;
+
+	memset(r, 0, sizeof(*r));
+	o.scheme = ops->name;
+	o.check = RV_CHECK_OFF;
+	s = rv_sim_new(&o, err, sizeof(err));
+	if (!s) {
+		fprintf(stderr, "revmap: bench rmap: %s\n", err);
+		return -1;
+	}
+	w.last = s->m.stats;
+	st = sim_replay(s, t, NULL, &obs, stderr);
+	if (st && st != RV_MISMATCH) {
+		fprintf(stderr, "revmap: bench rmap: %s: scheme %s: the replay failed (%d)\n",
+			t->path, ops->name, st);
+		rv_sim_free(s);
+		return -1;
+	}
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (s->procs[i].state == PROC_KILLED) {
+			/* the schemes' metadata is memory too, so they would part ways here */
+			fprintf(stderr, "revmap: bench rmap: %s: scheme %s: the machine ran out of "
+				"memory (process %d was killed); every scheme must run the case "
+				"whole: give a bigger --mem (now %llu MiB)\n", t->path, ops->name,
+				s->procs[i].pid, (unsigned long long)(o.mem_bytes >> 20));
+			rv_sim_free(s);
+			return -1;
+		}
+	r->state_hash = state_hash(s);
+	walk_all(&s->m, r);
+	exit_all(s, r);
+	r->meta_peak = s->m.stats.rmap_bytes_peak;
+	if (!check_machine(&s->m)) {
+		fprintf(stderr, "revmap: bench rmap: %s: scheme %s: check failed after the "
+			"run: %s\n", t->path, ops->name, s->m.why);
+		rv_sim_free(s);
+		return -1;
+	}
+	rv_sim_free(s);
+	return 0;
+}
+
+/* ---------------- figures ---------------- */
+
+struct scheme_res {
+	struct run runs[MAX_REPS];
+	struct run med;            /* counts of runs[0], times the medians */
+};
+
+struct case_res {
+	int kind;
+	struct gen_size size;
+	size_t events;             /* the trace's lines that run */
+	struct scheme_res *sch;    /* per registered scheme */
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t median_of(const struct run *runs, int n, size_t off)
+{
+	uint64_t v[MAX_REPS];
+
+	for (int i = 0; i < n; i++)
+		v[i] = *(const uint64_t *)((const char *)&runs[i] + off);
+	qsort(v, (size_t)n, sizeof(v[0]), cmp_u64);
+	return v[n / 2];
+}
+
+static void take_medians(struct scheme_res *sr, int reps)
+{
+	sr->med = sr->runs[0];
+	for (int ph = 0; ph < NR_PH; ph++)
+		sr->med.ns[ph] = median_of(sr->runs, reps,
+					   offsetof(struct run, ns) + (size_t)ph * sizeof(uint64_t));
+	sr->med.walk_ns = median_of(sr->runs, reps, offsetof(struct run, walk_ns));
+}
+
+static double per(uint64_t x, uint64_t n)
+{
+	return n ? (double)x / (double)n : 0;
+}
+
+/* a figure, or "-" when nothing was measured */
+static void fig(FILE *out, int width, uint64_t x, uint64_t n, int prec)
+{
+	if (n)
+		fprintf(out, " %*.*f", width, prec, per(x, n));
+	else
+		fprintf(out, " %*s", width, "-");
+}
+
+static void print_case(FILE *out, const struct case_res *c)
+{
+	fprintf(out, "\n%s: %u processes, %llu pages, %zu events\n", gen_kind_name(c->kind),
+		c->size.procs, (unsigned long long)c->size.pages, c->events);
+	fprintf(out, "%-8s %11s %7s %9s %9s %8s %8s %8s %8s %8s\n", "scheme", "meta peak",
+		"B/page", "precision", "VMAs/walk", "ns/walk", "fork", "fault", "munmap", "exit");
+	for (unsigned i = 0; i < rmap_nr_schemes; i++) {
+		const struct run *r = &c->sch[i].med;
+
+		fprintf(out, "%-8s %11llu", rmap_schemes[i]->name,
+			(unsigned long long)r->meta_peak);
+		fig(out, 7, r->meta_peak, r->ptes_peak, 2);
+		fig(out, 9, r->found, r->probed, 4);
+		fig(out, 9, r->vmas, r->walks, 2);
+		fig(out, 8, r->walk_ns, r->walks, 1);
+		for (int ph = 0; ph < NR_PH; ph++)
+			fig(out, 8, r->ns[ph], r->units[ph], 1);
+		fputc('\n', out);
+	}
+}
+
+static void json_run(FILE *f, const struct run *r)
+{
+	fprintf(f, "{\"walk_ns\": %llu", (unsigned long long)r->walk_ns);
+	for (int ph = 0; ph < NR_PH; ph++)
+		fprintf(f, ", \"%s_ns\": %llu", phase_key[ph], (unsigned long long)r->ns[ph]);
+	fprintf(f, "}");
+}
+
+static int write_json(const char *path, const struct case_res *cases, int ncases, int reps,
+		      bool quick, uint64_t mem, long maxrss_kib)
+{
+	FILE *f = fopen(path, "w");
+	char kernel[128];
+
+	if (!f) {
+		fprintf(stderr, "revmap: bench rmap: cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	host_kernel_release(kernel, sizeof(kernel));
+	fprintf(f, "{\n  \"benchmark\": \"rmap\",\n  \"quick\": %s,\n  \"reps\": %d,\n"
+		"  \"mem_bytes\": %llu,\n  \"host_kernel\": \"%s\",\n  \"max_rss_kib\": %ld,\n"
+		"  \"cases\": [", quick ? "true" : "false", reps, (unsigned long long)mem, kernel,
+		maxrss_kib);
+	for (int k = 0; k < ncases; k++) {
+		const struct case_res *c = &cases[k];
+
+		fprintf(f, "%s\n    {\"kind\": \"%s\", \"seed\": %d, \"procs\": %u, \"pages\": %llu, "
+			"\"rounds\": %u, \"events\": %zu, \"schemes\": [", k ? "," : "",
+			gen_kind_name(c->kind), SEED, c->size.procs,
+			(unsigned long long)c->size.pages, c->size.rounds, c->events);
+		for (unsigned i = 0; i < rmap_nr_schemes; i++) {
+			const struct run *r = &c->sch[i].med;
+
+			fprintf(f, "%s\n      {\"scheme\": \"%s\", \"rmap_bytes_peak\": %llu, "
+				"\"present_ptes_peak\": %llu, \"bytes_per_page\": %.4f, "
+				"\"metadata_frames_peak\": %llu, \"walks\": %llu, "
+				"\"walk_vmas_visited\": %llu, \"walk_ptes_probed\": %llu, "
+				"\"walk_ptes_found\": %llu, \"precision\": %.6f, "
+				"\"ns_per_walk\": %.2f", i ? "," : "", rmap_schemes[i]->name,
+				(unsigned long long)r->meta_peak,
+				(unsigned long long)r->ptes_peak, per(r->meta_peak, r->ptes_peak),
+				(unsigned long long)r->meta_frames_peak,
+				(unsigned long long)r->walks, (unsigned long long)r->vmas,
+				(unsigned long long)r->probed, (unsigned long long)r->found,
+				per(r->found, r->probed), per(r->walk_ns, r->walks));
+			for (int ph = 0; ph < NR_PH; ph++)
+				fprintf(f, ", \"%s\": {\"events\": %llu, \"%ss\": %llu, "
+					"\"ns_median\": %llu, \"ns_per_%s\": %.2f}", phase_key[ph],
+					(unsigned long long)r->events[ph], phase_unit[ph],
+					(unsigned long long)r->units[ph],
+					(unsigned long long)r->ns[ph], phase_unit[ph],
+					per(r->ns[ph], r->units[ph]));
+			fprintf(f, ", \"runs\": [");
+			for (int j = 0; j < reps; j++) {
+				fprintf(f, "%s", j ? ", " : "");
+				json_run(f, &c->sch[i].runs[j]);
+			}
+			fprintf(f, "]}");
+		}
+		fprintf(f, "\n    ]}");
+	}
+	fprintf(f, "\n  ]\n}\n");
+	if (fclose(f)) {
+		fprintf(stderr, "revmap: bench rmap: error writing %s\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* make and parse one case's trace */
+static int make_case(int kind, const struct gen_size *sz, struct tr_trace *t)
+{
+	char *buf = NULL, name[64], err[512];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int e;
+
+	if (!f) {
+		fprintf(stderr, "revmap: bench rmap: out of host memory\n");
+		return -1;
+	}
+	e = gen_hardcase(kind, SEED, sz, f);
+	fclose(f);
+	if (e) {
+		fprintf(stderr, "revmap: bench rmap: gen %s: %s\n", gen_kind_name(kind),
+			strerror(-e));
+		free(buf);
+		return -1;
+	}
+	snprintf(name, sizeof(name), "gentrace %d --kind %s", SEED, gen_kind_name(kind));
+	e = tr_parse_buffer(name, buf, len, t, err, sizeof(err));
+	free(buf);
+	if (e) {
+		fprintf(stderr, "revmap: bench rmap: the generated trace does not parse: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+int bench_rmap(const struct rv_options *opt, bool quick, const char *json_path, FILE *out)
+{
+	int reps = quick ? 1 : 3, status = 0, ncases = 0;
+	struct case_res cases[NR_GEN_KINDS];
+	struct rv_options o = *opt;
+	struct rusage ru;
+
+	if (!o.mem_bytes)
+		o.mem_bytes = 1ULL << 30;
+	memset(cases, 0, sizeof(cases));
+	fprintf(out, "revmap bench rmap%s: %u schemes on %d cases, seed %d, machine memory "
+		"%llu MiB, median of %d run%s\n", quick ? " --quick" : "", rmap_nr_schemes,
+		NR_GEN_KINDS, SEED, (unsigned long long)(o.mem_bytes >> 20), reps,
+		reps > 1 ? "s" : "");
+	fprintf(out, "meta peak: bytes; B/page: per present PTE; fork, munmap, exit: ns per "
+		"page; fault: ns per fault\n");
+	for (int k = 0; k < NR_GEN_KINDS && !status; k++) {
+		struct case_res *c = &cases[ncases];
+		const struct bench_size *bs = quick ? &quick_size[k] : &full_size[k];
+		struct tr_trace t;
+
+		c->kind = k;
+		gen_size_default(k, &c->size);
+		c->size.procs = bs->procs;
+		c->size.pages = bs->pages;
+		if (make_case(k, &c->size, &t)) {
+			status = 1;
+			break;
+		}
+		c->events = t.n;
+		c->sch = calloc(rmap_nr_schemes, sizeof(*c->sch));
+		if (!c->sch) {
+			tr_free(&t);
+			status = 1;
+			break;
+		}
+		ncases++;
+		for (int j = 0; j < reps && !status; j++)
+			for (unsigned i = 0; i < rmap_nr_schemes && !status; i++)
+				if (run_one(&o, rmap_schemes[i], &t, &c->sch[i].runs[j]))
+					status = 1;
+		tr_free(&t);
+		if (status)
+			break;
+		for (unsigned i = 0; i < rmap_nr_schemes; i++) {
+			take_medians(&c->sch[i], reps);
+			if (c->sch[i].med.state_hash != c->sch[0].med.state_hash) {
+				fprintf(stderr, "revmap: bench rmap: %s: schemes %s and %s leave "
+					"different states\n", gen_kind_name(k), rmap_schemes[0]->name,
+					rmap_schemes[i]->name);
+				status = 1;
+			}
+		}
+		if (!status)
+			print_case(out, c);
+		fflush(out);
+	}
+	getrusage(RUSAGE_SELF, &ru);
+	if (!status) {
+		fprintf(out, "\nhost memory: %ld MiB at most (this process)\n", ru.ru_maxrss / 1024);
+		if (json_path && write_json(json_path, cases, ncases, reps, quick, o.mem_bytes,
+					    ru.ru_maxrss))
+			status = 1;
+	}
+	for (int k = 0; k < ncases; k++)
+		free(cases[k].sch);
+	return status;
+}
