@@ -266,26 +266,8 @@ void file_vma_unlink(struct vm_area *vma)
 	itree_remove(&vma->shared, &vma->file->i_mmap);
 }
 
-struct zap_file_arg {
-	struct vm_area *vma;       /* the VMA being unmapped */
-	bool even_cows;
-};
-
-static int zap_file_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
-{
-	struct zap_file_arg *za = arg;
-	uint64_t pfn = pte_pfn(*pte);
-
-	if (!za->even_cows && pfn != mm->machine->zero_pfn &&
-	    (pfn_frame(mm->machine, pfn)->flags & PG_ANON))
-		return 0;            /* a private copy stays */
-	zap_pte(za->vma, addr, pte);
-	return 0;
-}
-
 void unmap_mapping_range(struct vm_file *f, uint64_t first, uint64_t last, bool even_cows)
 {
-	struct zap_file_arg za = { NULL, even_cows };
 	struct itree_node *it;
 
 	for (it = itree_iter_first(&f->i_mmap, first, last); it;
@@ -297,8 +279,7 @@ void unmap_mapping_range(struct vm_file *f, uint64_t first, uint64_t last, bool 
 		uint64_t end = v->start + ((hi - v->pgoff + 1) << PAGE_SHIFT);
 
 		f->machine->stats.rmap_vmas_visited++;
-		za.vma = v;
-		walk_ptes(v->mm, start, end, zap_file_pte, &za);
+		zap_file_range(v, start, end, even_cows);
 	}
 }
 

@@ -520,6 +520,9 @@ pte_t *pte_alloc(struct vm_mm *mm, uint64_t addr);           /* NULL: -ENOMEM */
 void zap_pte(struct vm_area *vma, uint64_t addr, pte_t *pte);
 /* remove every PTE in [start, end) of vma, dropping page references */
 void zap_range(struct vm_area *vma, uint64_t start, uint64_t end);
+/* the same for truncate and hole punching: without even_cows, a private
+ * copy of a file page (an anonymous page) stays */
+void zap_file_range(struct vm_area *vma, uint64_t start, uint64_t end, bool even_cows);
 /* free page tables covering only [floor, ceiling), within [start, end) */
 void free_pgtables(struct vm_mm *mm, uint64_t start, uint64_t end,
 		   uint64_t floor, uint64_t ceiling);

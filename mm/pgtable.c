@@ -190,8 +190,6 @@ static inline void __zap_pte(struct vm_area *vma, uint64_t addr, pte_t *pte)
 	pte_t p = *pte;
 	uint64_t pfn = pte_pfn(p);
 
-	check_note_pte(mm, addr);
-	check_note_frame(m, pfn);
 	*pte = 0;
 	mm->nr_ptes--;
 	m->stats.ptes_zapped++;
@@ -205,8 +203,13 @@ static inline void __zap_pte(struct vm_area *vma, uint64_t addr, pte_t *pte)
 			f->flags |= PG_DIRTY;
 		rmap_remove(vma, addr, f);
 		mm->rss--;
+		check_note_frame(m, pfn);
 		frame_put(m, (uint32_t)pfn);
 	}
+	/* the checker's notes last: their calls, taken or not, would make the
+	 * compiler load vma->mm->machine again for rmap_remove's test, three
+	 * dependent loads per PTE (truncate of 1.6M PTEs: +25%) */
+	check_note_pte(mm, addr);
 }
 
 void zap_pte(struct vm_area *vma, uint64_t addr, pte_t *pte)
@@ -223,6 +226,23 @@ static int zap_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 void zap_range(struct vm_area *vma, uint64_t start, uint64_t end)
 {
 	walk_ptes(vma->mm, start, end, zap_one, vma);
+}
+
+/* as zap_one, but a private copy (an anonymous page in a file VMA) stays */
+static int zap_one_file(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct vm_machine *m = mm->machine;
+	uint64_t pfn = pte_pfn(*pte);
+
+	if (pfn != m->zero_pfn && (pfn_frame(m, pfn)->flags & PG_ANON))
+		return 0;
+	__zap_pte(arg, addr, pte);
+	return 0;
+}
+
+void zap_file_range(struct vm_area *vma, uint64_t start, uint64_t end, bool even_cows)
+{
+	walk_ptes(vma->mm, start, end, even_cows ? zap_one : zap_one_file, vma);
 }
 
 static bool pte_table_empty(const uint64_t *t)
