@@ -26,7 +26,11 @@
 #    children; a file mapped shared and private by many processes, then
 #    truncated; COW-shared memory moved by mremap in every process; mlocked
 #    private and shared memory across fork.  One TAP line per seed ("chain
-#    seed N").
+#    seed N").  Then DIFF_BIG_SEEDS (default 1) seeds from DIFF_BIG_SEED0
+#    (default 1) of each kind at the debate's scale, hundreds of processes
+#    (chain 200 deep over 64 pages, prefork 200 children of a 1024-page
+#    heap, filemap and mremap 200 sharers of 256 pages, mlock 100 of 128;
+#    about 15 s on the kernel for the five): "chain big seed N".
 #
 # revmap replays every trace with --check (what each event changed, and the
 # whole machine at the end), so a checker failure fails the line too.
@@ -76,23 +80,28 @@ NKSEEDS=${DIFF_FORK_SEEDS:-100}
 KINDS=${DIFF_KINDS:-chain prefork filemap mremap mlock}
 HSEED0=${DIFF_KIND_SEED0:-1}
 NHSEEDS=${DIFF_KIND_SEEDS:-5}
+BSEED0=${DIFF_BIG_SEED0:-1}
+NBSEEDS=${DIFF_BIG_SEEDS:-1}
+declare -A BIG=([chain]="--procs 200 --pages 64" [prefork]="--procs 200 --pages 1024"
+	[filemap]="--procs 200 --pages 256" [mremap]="--procs 200 --pages 256"
+	[mlock]="--procs 100 --pages 128")
 JOBS=${DIFF_JOBS:-1}
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--seed) SEED0=$2; NSEEDS=1; NFSEEDS=0; NKSEEDS=0; NHSEEDS=0; shift 2 ;;
-	--seed=*) SEED0=${1#--seed=}; NSEEDS=1; NFSEEDS=0; NKSEEDS=0; NHSEEDS=0; shift ;;
+	--seed) SEED0=$2; NSEEDS=1; NFSEEDS=0; NKSEEDS=0; NHSEEDS=0; NBSEEDS=0; shift 2 ;;
+	--seed=*) SEED0=${1#--seed=}; NSEEDS=1; NFSEEDS=0; NKSEEDS=0; NHSEEDS=0; NBSEEDS=0; shift ;;
 	--seeds) NSEEDS=$2; shift 2 ;;
-	--file-seed) FSEED0=$2; NFSEEDS=1; NSEEDS=0; NKSEEDS=0; NHSEEDS=0; shift 2 ;;
-	--file-seed=*) FSEED0=${1#--file-seed=}; NFSEEDS=1; NSEEDS=0; NKSEEDS=0; NHSEEDS=0; shift ;;
+	--file-seed) FSEED0=$2; NFSEEDS=1; NSEEDS=0; NKSEEDS=0; NHSEEDS=0; NBSEEDS=0; shift 2 ;;
+	--file-seed=*) FSEED0=${1#--file-seed=}; NFSEEDS=1; NSEEDS=0; NKSEEDS=0; NHSEEDS=0; NBSEEDS=0; shift ;;
 	--file-seeds) NFSEEDS=$2; shift 2 ;;
-	--fork-seed) KSEED0=$2; NKSEEDS=1; NSEEDS=0; NFSEEDS=0; NHSEEDS=0; shift 2 ;;
-	--fork-seed=*) KSEED0=${1#--fork-seed=}; NKSEEDS=1; NSEEDS=0; NFSEEDS=0; NHSEEDS=0; shift ;;
+	--fork-seed) KSEED0=$2; NKSEEDS=1; NSEEDS=0; NFSEEDS=0; NHSEEDS=0; NBSEEDS=0; shift 2 ;;
+	--fork-seed=*) KSEED0=${1#--fork-seed=}; NKSEEDS=1; NSEEDS=0; NFSEEDS=0; NHSEEDS=0; NBSEEDS=0; shift ;;
 	--fork-seeds) NKSEEDS=$2; shift 2 ;;
 	--kind) KINDS=$2; NSEEDS=0; NFSEEDS=0; NKSEEDS=0; shift 2 ;;
 	--kind=*) KINDS=${1#--kind=}; NSEEDS=0; NFSEEDS=0; NKSEEDS=0; shift ;;
-	--kind-seed) HSEED0=$2; NHSEEDS=1; NSEEDS=0; NFSEEDS=0; NKSEEDS=0; shift 2 ;;
-	--kind-seed=*) HSEED0=${1#--kind-seed=}; NHSEEDS=1; NSEEDS=0; NFSEEDS=0; NKSEEDS=0; shift ;;
+	--kind-seed) HSEED0=$2; NHSEEDS=1; NSEEDS=0; NFSEEDS=0; NKSEEDS=0; NBSEEDS=0; shift 2 ;;
+	--kind-seed=*) HSEED0=${1#--kind-seed=}; NHSEEDS=1; NSEEDS=0; NFSEEDS=0; NKSEEDS=0; NBSEEDS=0; shift ;;
 	--kind-seeds) NHSEEDS=$2; shift 2 ;;
 	*) echo "usage: $0 [--seed N] [--seeds COUNT] [--file-seed N] [--file-seeds COUNT]" \
 		"[--fork-seed N] [--fork-seeds COUNT] [--kind KIND] [--kind-seed N]" \
@@ -127,7 +136,7 @@ for t in tests/traces/*.trace; do
 	[ -f "$t" ] && [ -f "${t%.trace}.dump" ] && traces+=("$t")
 done
 
-echo "1..$(( 2 * ${#traces[@]} + NSEEDS + NFSEEDS + NKSEEDS + ${#kinds[@]} * NHSEEDS ))"
+echo "1..$(( 2 * ${#traces[@]} + NSEEDS + NFSEEDS + NKSEEDS + ${#kinds[@]} * (NHSEEDS + NBSEEDS) ))"
 n=0
 
 diag() {        # print a file (or stdin) as TAP diagnostics
@@ -195,24 +204,28 @@ done
 
 # A job is "a:SEED" (gentrace SEED), "f:SEED" (gentrace SEED --files),
 # "k:SEED" (gentrace SEED --forks, and --files for an even SEED) or
-# "KIND:SEED" (gentrace SEED --kind KIND).
+# "KIND:SEED" (gentrace SEED --kind KIND) or "KIND-big:SEED" (the same at
+# the sizes of BIG).
 # run_seed JOB: writes $TMP/res.JOB, first line "ok", "skip REASON" or
 # "fail", then diagnostics (without the "# "); always whole, through a
 # rename, as parallel jobs are reported as soon as the file exists.
 run_seed() {
 	local job=$1 type=${1%%:*} s=${1##*:} d=$TMP/s.$1 res=$TMP/res.$1
 	local opt="" name=seed-$s
-	local rerun="DIFF_SEED0=$s DIFF_SEEDS=1 DIFF_FILE_SEEDS=0 DIFF_FORK_SEEDS=0 DIFF_KIND_SEEDS=0"
+	local rerun="DIFF_SEED0=$s DIFF_SEEDS=1 DIFF_FILE_SEEDS=0 DIFF_FORK_SEEDS=0 DIFF_KIND_SEEDS=0 DIFF_BIG_SEEDS=0"
 	if [ "$type" = f ]; then
 		opt=" --files" name=files-seed-$s
-		rerun="DIFF_SEEDS=0 DIFF_FILE_SEED0=$s DIFF_FILE_SEEDS=1 DIFF_FORK_SEEDS=0 DIFF_KIND_SEEDS=0"
+		rerun="DIFF_SEEDS=0 DIFF_FILE_SEED0=$s DIFF_FILE_SEEDS=1 DIFF_FORK_SEEDS=0 DIFF_KIND_SEEDS=0 DIFF_BIG_SEEDS=0"
 	elif [ "$type" = k ]; then
 		opt=" --forks" name=forks-seed-$s
 		[ $((s % 2)) -eq 0 ] && opt=" --forks --files"
-		rerun="DIFF_SEEDS=0 DIFF_FILE_SEEDS=0 DIFF_FORK_SEED0=$s DIFF_FORK_SEEDS=1 DIFF_KIND_SEEDS=0"
+		rerun="DIFF_SEEDS=0 DIFF_FILE_SEEDS=0 DIFF_FORK_SEED0=$s DIFF_FORK_SEEDS=1 DIFF_KIND_SEEDS=0 DIFF_BIG_SEEDS=0"
+	elif [ "${type%-big}" != "$type" ]; then
+		opt=" --kind ${type%-big} ${BIG[${type%-big}]}" name=$type-seed-$s
+		rerun="DIFF_SEEDS=0 DIFF_FILE_SEEDS=0 DIFF_FORK_SEEDS=0 DIFF_KIND_SEEDS=0 DIFF_KINDS=${type%-big} DIFF_BIG_SEED0=$s DIFF_BIG_SEEDS=1"
 	elif [ "$type" != a ]; then
 		opt=" --kind $type" name=$type-seed-$s
-		rerun="DIFF_SEEDS=0 DIFF_FILE_SEEDS=0 DIFF_FORK_SEEDS=0 DIFF_KINDS=$type DIFF_KIND_SEED0=$s DIFF_KIND_SEEDS=1"
+		rerun="DIFF_SEEDS=0 DIFF_FILE_SEEDS=0 DIFF_FORK_SEEDS=0 DIFF_KINDS=$type DIFF_KIND_SEED0=$s DIFF_KIND_SEEDS=1 DIFF_BIG_SEEDS=0"
 	fi
 	mkdir -p "$d"
 	local repro="$GEN_SHOW $s$opt > $name.trace && $LR $name.trace --dump linux.dump && $REVMAP replay $name.trace --check --dump revmap.dump && diff -u linux.dump revmap.dump"
@@ -278,7 +291,7 @@ report_seed() {
 	a) ;;
 	f) name="files seed ${job#f:}" ;;
 	k) name="forks seed ${job#k:}" ;;
-	*) name="$type seed ${job##*:}" ;;
+	*) name="${type/-big/ big} seed ${job##*:}" ;;
 	esac
 	n=$((n + 1))
 	first=$(head -1 "$res")
@@ -306,6 +319,9 @@ done
 for kind in "${kinds[@]}"; do
 	for ((s = HSEED0; s < HSEED0 + NHSEEDS; s++)); do
 		jobs+=("$kind:$s")
+	done
+	for ((s = BSEED0; s < BSEED0 + NBSEEDS; s++)); do
+		jobs+=("$kind-big:$s")
 	done
 done
 
