@@ -230,7 +230,7 @@ bool check_frames(struct vm_machine *m)
 	struct vm_slab *const slabs[] = { &m->slab_vma, &m->slab_mm, &m->slab_anon, &m->slab_link };
 	uint64_t slab_frames[sizeof(slabs) / sizeof(slabs[0])] = { 0 };
 	struct list_head *p;
-	uint64_t pgtables = 0, used = 0;
+	uint64_t pgtables = 0, used = 0, listed = 0;
 	bool ok = true;
 
 	/* one count per frame, but the host backs only the pages of it that
@@ -292,6 +292,16 @@ bool check_frames(struct vm_machine *m)
 				  s.maps[pfn] || (f->flags & PG_CACHE) ? "" : " (leaked frame)");
 			goto out;
 		}
+		if (!(f->flags & PG_LRU) && (f->flags & (PG_ANON | PG_CACHE))) {
+			ok = fail(m, "lru: page pfn %llu (flags %#x) is on no LRU list",
+				  (unsigned long long)pfn, f->flags);
+			goto out;
+		}
+		listed += (f->flags & PG_LRU) != 0;
+	}
+	if (!check_lru(m, listed)) {
+		ok = false;
+		goto out;
 	}
 	if (pgtables != 0) {
 		ok = fail(m, "frames: page-table frames and per-mm page-table counts disagree");
@@ -868,6 +878,11 @@ static bool check_changed_frame(struct vm_machine *m, struct vm_checkq *cq, uint
 			return fail(m, "page cache: pfn %llu says it is page %#llx of %s, which does not hold it",
 				    (unsigned long long)pfn, (unsigned long long)f->index, file->name);
 	}
+	if (!(f->flags & PG_LRU))
+		return fail(m, "lru: page pfn %llu (flags %#x) is on no LRU list",
+			    (unsigned long long)pfn, f->flags);
+	if (!check_lru_frame(m, pfn))
+		return false;
 	return frame_walk_sound(m, &cq->found, pfn, seen, nseen, &cq->lost);
 }
 

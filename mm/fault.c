@@ -45,6 +45,7 @@ static int map_new_anon(struct vm_area *vma, uint64_t addr, pte_t *pte,
 	f = pfn_frame(m, pfn);
 	f->flags = PG_ANON | PG_ANON_EXCL;    /* the PTE is dirty, the page is not */
 	rmap_add_new_anon(vma, addr, f);
+	lru_add(m, f, vma->flags & VM_LOCKED);   /* folio_add_lru_vma */
 	check_note_pte(mm, addr);
 	if (pte_present(*pte)) {
 		/* replace the old mapping (COW): it loses one map and one ref */
@@ -111,6 +112,9 @@ static void map_file_page(struct vm_area *vma, uint64_t addr, pte_t *pte, uint32
 	if (write)
 		f->flags |= PG_DIRTY;
 	rmap_add_file(vma, addr, f);
+	/* mlock_vma_folio: a page mapped into a VM_LOCKED VMA is mlocked */
+	if ((vma->flags & VM_LOCKED) && !(f->flags & PG_UNEVICTABLE))
+		lru_set(mm->machine, f, LRU_UNEVICTABLE);
 	f->refcount++;
 	mm->rss++;
 	mm->nr_ptes++;

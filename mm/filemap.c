@@ -9,6 +9,17 @@
  * (after a truncate that grew the file, or a punched hole) reads as zeroes
  * and gets a page-cache page on first use.
  *
+ * Under memory pressure reclaim writes a dirty page-cache page to the
+ * file's backing store and drops it (clean pages are simply dropped); a
+ * later miss reads it back from there.  The store is a scratch host file
+ * per file, created (and unlinked at once, so it goes away with revmap)
+ * at the first writeback; `stored` says which pages it holds.  A page not
+ * in the cache reads, in order: from the store, from the host file of a
+ * hostfile, or as zeroes (a tmpfs hole).  Truncate and hole punching
+ * forget the store's pages in their range.  (Linux's tmpfs would write
+ * such pages to swap; revmap's files have a store of their own so that
+ * file reclaim works without --swap.)
+ *
  * i_mmap is an interval tree of every VMA mapping the file, keyed by the
  * page offsets it maps.  It serves truncate and hole punching, which must
  * unmap a range of the file from every address space, and rmap_walk of
@@ -42,8 +53,10 @@ static struct vm_file *file_new(struct vm_machine *m, const char *name, uint64_t
 	f->size = size;
 	f->refcount = 1;
 	f->host_fd = -1;
+	f->store_fd = -1;
 	f->writable = true;
 	radix_init(&f->cache);
+	radix_init(&f->stored);
 	radix_set_alloc(&f->cache, cache_alloc, m);
 	list_add_tail(&f->node, &m->files);
 	return f;
@@ -68,6 +81,7 @@ static uint32_t cache_add(struct vm_file *f, uint64_t index, bool zero)
 	fr->flags = PG_CACHE;
 	fr->mapping = f;
 	fr->index = index;
+	lru_add(m, fr, false);
 	check_note_frame(m, pfn);
 	return pfn;
 }
@@ -95,7 +109,8 @@ static void cache_remove(struct vm_file *f, uint64_t index)
 		struct vm_frame *fr = pfn_frame(f->machine, pfn);
 
 		check_note_frame(f->machine, pfn);
-		fr->flags &= ~PG_CACHE;
+		lru_del(f->machine, fr);
+		fr->flags &= ~(PG_CACHE | PG_REFERENCED);
 		fr->mapping = NULL;
 		frame_put(f->machine, pfn);
 	}
@@ -115,6 +130,11 @@ struct vm_file *file_create(struct vm_machine *m, const char *name, uint64_t siz
 		uint8_t *p;
 		uint64_t bytes = size - idx * PAGE_SIZE;
 
+		/* memory short (not an injected failure): reclaim, which may
+		 * write this file's first pages to its store (a file larger
+		 * than the machine) */
+		while (pfn == FRAME_NIL && !m->nr_free && !m->host_exhausted && mm_reclaim_retry(m, 32))
+			pfn = cache_add(f, idx, false);
 		if (pfn == FRAME_NIL) {
 			file_put(f);
 			return NULL;
@@ -182,8 +202,11 @@ void file_put(struct vm_file *f)
 	while (radix_next(&f->cache, 0, UINT64_MAX, &idx, &pfn))
 		cache_remove(f, idx);
 	radix_destroy(&f->cache);
+	radix_destroy(&f->stored);
 	if (f->host_fd >= 0)
 		close(f->host_fd);
+	if (f->store_fd >= 0)
+		close(f->store_fd);
 	list_del(&f->node);
 	free(f->name);
 	free(f);
@@ -197,10 +220,20 @@ int file_get_page(struct vm_file *f, uint64_t index, uint32_t *pfn)
 		return VM_FAULT_BUS;
 	p = radix_lookup(&f->cache, index);
 	if (p == RADIX_NONE) {
-		p = cache_add(f, index, true);
+		bool stored = radix_lookup(&f->stored, index) != RADIX_NONE;
+
+		p = cache_add(f, index, !stored);
 		if (p == FRAME_NIL)
 			return VM_FAULT_OOM;
-		if (f->host_fd >= 0) {
+		if (stored) {
+			/* written back under pressure: its bytes are in the store
+			 * only (a short read cannot happen: it wrote a whole page) */
+			if (pread(f->store_fd, pfn_data(f->machine, p), PAGE_SIZE,
+				  (off_t)(index << PAGE_SHIFT)) != PAGE_SIZE) {
+				cache_remove(f, index);
+				return VM_FAULT_BUS;
+			}
+		} else if (f->host_fd >= 0) {
 			/* read on demand; a short read leaves zeroes, and
 			 * nothing past i_size shows (the host file may have grown) */
 			uint64_t valid = f->size - (index << PAGE_SHIFT);
@@ -214,6 +247,52 @@ int file_get_page(struct vm_file *f, uint64_t index, uint32_t *pfn)
 	}
 	*pfn = p;
 	return VM_FAULT_OK;
+}
+
+/*
+ * => the store's descriptor, made at first use: a scratch file in $TMPDIR
+ *    (default /tmp), unlinked at once; -1 if it cannot be made
+ */
+static int store_fd(struct vm_file *f)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+
+	if (f->store_fd >= 0)
+		return f->store_fd;
+	snprintf(path, sizeof(path), "%s/revmap-store.XXXXXX", dir && *dir ? dir : "/tmp");
+	f->store_fd = mkstemp(path);
+	if (f->store_fd >= 0)
+		unlink(path);
+	return f->store_fd;
+}
+
+int file_writeback(struct vm_file *f, uint64_t index, uint32_t pfn)
+{
+	int fd = store_fd(f);
+
+	if (fd < 0 || pwrite(fd, pfn_data(f->machine, pfn), PAGE_SIZE,
+			     (off_t)(index << PAGE_SHIFT)) != PAGE_SIZE)
+		return -5;
+	if (radix_lookup(&f->stored, index) == RADIX_NONE &&
+	    radix_insert(&f->stored, index, 1))
+		return -5;             /* the host is out of memory: keep the page */
+	f->machine->stats.writebacks++;
+	return 0;
+}
+
+/* forget the store's pages [first, last] (truncate, hole punching) */
+static void store_forget(struct vm_file *f, uint64_t first, uint64_t last)
+{
+	uint64_t idx;
+	uint32_t v;
+
+	while (first <= last && radix_next(&f->stored, first, last, &idx, &v)) {
+		radix_delete(&f->stored, idx);
+		if (idx == UINT64_MAX)
+			break;
+		first = idx + 1;
+	}
 }
 
 /*
@@ -320,8 +399,24 @@ int file_truncate(struct vm_file *f, uint64_t size)
 
 		unmap_mapping_range(f, hole, UINT64_MAX, true);
 		cache_remove_range(f, hole, UINT64_MAX);
+		store_forget(f, hole, UINT64_MAX);
 		if (size & ~PAGE_MASK) {
-			pfn = radix_lookup(&f->cache, size >> PAGE_SHIFT);
+			uint64_t last = size >> PAGE_SHIFT;
+
+			pfn = radix_lookup(&f->cache, last);
+			if (pfn == RADIX_NONE && radix_lookup(&f->stored, last) != RADIX_NONE) {
+				/* written back: zero the tail where it lies (if
+				 * the host cannot write, the old bytes past the end
+				 * stay, counted: forgetting the page would lose
+				 * the bytes before it) */
+				static const uint8_t zeroes[PAGE_SIZE];
+				uint64_t off = size & ~PAGE_MASK;
+
+				if (pwrite(f->store_fd, zeroes, PAGE_SIZE - off,
+					   (off_t)((last << PAGE_SHIFT) + off)) !=
+				    (ssize_t)(PAGE_SIZE - off))
+					f->machine->stats.store_errors++;
+			}
 			if (pfn != RADIX_NONE) {
 				memset(frame_bytes(f->machine, pfn, size & ~PAGE_MASK,
 						   PAGE_SIZE - (size & ~PAGE_MASK)),
@@ -340,4 +435,5 @@ void file_punch_hole(struct vm_file *f, uint64_t first, uint64_t last)
 {
 	unmap_mapping_range(f, first, last, false);
 	cache_remove_range(f, first, last);
+	store_forget(f, first, last);
 }

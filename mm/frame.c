@@ -279,8 +279,10 @@ void frame_put(struct vm_machine *m, uint32_t pfn)
 	if (f->flags & PG_RESERVED)
 		return;
 	VM_BUG_ON(f->refcount <= 0);
-	if (--f->refcount == 0)
+	if (--f->refcount == 0) {
+		lru_del(m, f);
 		frames_free(m, pfn, 0);
+	}
 }
 
 /*
@@ -344,6 +346,7 @@ int machine_init(struct vm_machine *m, uint64_t mem_bytes, const struct rmap_ops
 	m->nr_frames = n;
 	list_init(&m->mms);
 	list_init(&m->files);
+	lru_init(m);
 	m->rmap = ops ? ops : rmap_find_scheme(NULL);
 	for (unsigned o = 0; o <= MAX_ORDER; o++)
 		m->free[o].head = FRAME_NIL;

@@ -11,7 +11,10 @@
  *   pageout         reclaim now the pages only this mapping maps: without
  *                   swap, lazily freed clean anonymous pages go, page-cache
  *                   pages are unmapped (and stay cached), the rest stay
- *   cold, willneed  LRU hints only: nothing visible without swap
+ *   cold            pages only this mapping maps lose their accessed bit
+ *                   and go to their inactive list (reclaim takes them
+ *                   first); nothing visible in a dump
+ *   willneed        a hint only: nothing visible without swap
  *   remove          shared file/shmem memory only (-EINVAL otherwise)
  *   populate_read / populate_write   fault the range in
  * Holes are skipped and reported as -ENOMEM at the end, after the mapped
@@ -49,7 +52,7 @@ static int free_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	*pte &= ~(PTE_DIRTY | PTE_ACCESSED);
 	check_note_pte(mm, addr);
 	if (!(f->flags & PG_MLOCKED) && !rmap_walk(m, f, mapped_locked, NULL))
-		f->flags |= PG_LAZYFREE;
+		lru_lazyfree(m, f);
 	return 0;
 }
 
@@ -83,10 +86,29 @@ static int pageout_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 		return 0;                  /* no swap: an anonymous page stays */
 	if ((*pte & PTE_DIRTY) || (f->flags & PG_DIRTY)) {
 		/* written since MADV_FREE: it is data again */
+		lru_del(m, f);
 		f->flags = (f->flags & ~PG_LAZYFREE) | PG_DIRTY;
+		lru_insert(m, f);
 		return 0;
 	}
 	zap_pte(arg, addr, pte);
+	return 0;
+}
+
+/* madvise_cold_or_pageout_pte_range for cold: a page only this mapping
+ * maps loses its accessed bit and goes to its inactive list */
+static int cold_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct vm_machine *m = mm->machine;
+	struct vm_frame *f = pte_page(m, *pte);
+
+	if (!f || f->mapcount != 1)
+		return 0;
+	if (*pte & PTE_ACCESSED) {
+		*pte &= ~PTE_ACCESSED;
+		check_note_pte(mm, addr);
+	}
+	mm_deactivate(m, f);
 	return 0;
 }
 
@@ -128,6 +150,8 @@ static int madvise_vma(struct vm_area *vma, struct vm_area **prev, uint64_t star
 			return -22;
 		if (advice == MADV_PAGEOUT_)
 			walk_ptes(vma->mm, start, end, pageout_one, vma);
+		else
+			walk_ptes(vma->mm, start, end, cold_one, NULL);
 		return 0;
 	case MADV_DONTNEED_:
 	case MADV_FREE_:

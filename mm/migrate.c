@@ -42,13 +42,19 @@ static int migrate_frame(struct vm_machine *m, uint32_t pfn)
 	nf = pfn_frame(m, npfn);
 	memcpy(pfn_data(m, npfn), pfn_data(m, pfn), PAGE_SIZE);
 	r.new_pfn = npfn;
+	m->stats.walks_migrate++;
 	rmap_walk(m, old, remap_one, &r);
 	VM_BUG_ON(r.found != old->mapcount);
 	if (old->flags & PG_CACHE)
 		file_replace_page(old->mapping, old->index, npfn);
+	bool listed = old->flags & PG_LRU;
+
+	lru_del(m, old);
 	*nf = *old;
 	nf->flags &= ~PG_CHECKQ;
 	nf->next = nf->prev = FRAME_NIL;
+	if (listed)
+		lru_insert(m, nf);         /* putback: the list's head */
 	rmap_repoint(m, old, nf);
 	check_note_frame(m, npfn);
 	memset(old, 0, sizeof(*old));

@@ -104,6 +104,10 @@ static inline bool pte_write(pte_t p) { return p & PTE_WRITE; }
 				   the pages left behind (their mlock_count stays), so
 				   they are unevictable until freed */
 #define PG_SLAB       0x1000u   /* a slab of kernel objects (mm/slab.c; mapping = cache) */
+#define PG_LRU        0x00100000u /* on the LRU list frame_lru() names (mm/lru.c) */
+#define PG_ACTIVE     0x00200000u /* on an active list */
+#define PG_UNEVICTABLE 0x00400000u /* on the unevictable list (mlocked) */
+#define PG_REFERENCED 0x00800000u /* PG_referenced: seen referenced by reclaim once */
 #define PG_ORDER_SHIFT 24       /* buddy order, stored in flags bits 24..31 */
 
 #define FRAME_NIL     UINT32_MAX
@@ -231,6 +235,13 @@ struct vm_file {
 	uint32_t opens;              /* open file descriptions made so far (see
 				        vm_area.file_open) */
 	int host_fd;                 /* hostfile: read-only host descriptor, else -1 */
+	int store_fd;                /* the backing store: a scratch host file (created
+				        unlinked at the first writeback), page i at
+				        i * PAGE_SIZE; -1 until then.  Never the host
+				        file of a hostfile. */
+	struct radix_root stored;    /* indexes whose latest contents are in the store
+				        (value 1) and not necessarily in the cache; all
+				        below file_pages() [i_rwsem] */
 	bool shmem;                  /* shared anonymous memory object */
 	bool writable;               /* opened for writing (not a hostfile) */
 	bool changed;                /* --check: truncated since the last check */
@@ -324,6 +335,17 @@ struct vm_stats {
 	uint64_t nr_anon_ids;        /* current anon_ids (Linux: anon_vma) */
 	uint64_t nr_anon_links;      /* current anon_links (Linux: anon_vma_chain) */
 	uint64_t nr_vmas;            /* current VMAs, all mms */
+	uint64_t pgscan;             /* reclaim: pages taken off an inactive list */
+	uint64_t pgsteal;            /* reclaim: pages it freed */
+	uint64_t pgactivate;         /* reclaim: pages moved to an active list */
+	uint64_t pgdeactivate;       /* reclaim: pages moved to an inactive list */
+	uint64_t pgcull;             /* reclaim: mlocked pages moved to unevictable */
+	uint64_t writebacks;         /* file pages written to their backing store */
+	uint64_t store_errors;       /* backing-store writes the host refused */
+	uint64_t walks_referenced;   /* rmap walks by reason: page_referenced */
+	uint64_t walks_unmap;        /*   try_to_unmap */
+	uint64_t walks_mkclean;      /*   page_mkclean */
+	uint64_t walks_migrate;      /*   migration */
 };
 
 /* ------------------------------------------------------------------ */
@@ -342,6 +364,18 @@ struct vm_slab {
 	uint64_t frames;             /* slabs held */
 };
 
+/* the LRU lists (mm/lru.c) */
+enum lru_list {
+	LRU_INACTIVE_ANON, LRU_ACTIVE_ANON, LRU_INACTIVE_FILE, LRU_ACTIVE_FILE,
+	LRU_UNEVICTABLE, NR_LRU_LISTS
+};
+
+struct vm_lru {
+	uint32_t head;               /* newest page (pfn), FRAME_NIL if empty [lru lock] */
+	uint32_t tail;               /* oldest page: reclaim takes from here [lru lock] */
+	uint64_t nr;                 /* pages on the list [lru lock] */
+};
+
 struct free_area {
 	uint32_t head;               /* first free block of this order (pfn), FRAME_NIL if none */
 	uint64_t nr;                 /* free blocks of this order */
@@ -358,6 +392,7 @@ struct vm_machine {
 	uint64_t host_check_at;      /* grow past this pfn count: ask the host again */
 	bool host_exhausted;         /* the host had no memory for more frames */
 	uint32_t zero_pfn;           /* the shared zero page */
+	struct vm_lru lru[NR_LRU_LISTS]; /* the LRU lists (mm/lru.c) */
 	struct list_head mms;        /* every live vm_mm */
 	struct list_head files;      /* every vm_file */
 	const struct rmap_ops *rmap; /* the reverse-mapping scheme */
@@ -378,6 +413,27 @@ struct vm_machine {
 	uint64_t nr_allocs;          /* allocation attempts so far (frames and objects) */
 	char why[256];               /* last checker failure */
 };
+
+/* ------------------------------------------------------------------ */
+/* mm/lru.c: the LRU lists                                              */
+
+void lru_init(struct vm_machine *m);
+const char *lru_name(enum lru_list l);
+bool frame_is_file_lru(const struct vm_frame *f);
+enum lru_list frame_lru(const struct vm_frame *f);
+/* a new page: the inactive list of its kind, or unevictable */
+void lru_add(struct vm_machine *m, struct vm_frame *f, bool unevictable);
+/* link at the head of the list its flags name (migration's new frame) */
+void lru_insert(struct vm_machine *m, struct vm_frame *f);
+void lru_del(struct vm_machine *m, struct vm_frame *f);      /* no-op if not listed */
+void lru_set(struct vm_machine *m, struct vm_frame *f, enum lru_list to);
+void lru_rotate(struct vm_machine *m, struct vm_frame *f);   /* to its list's head */
+void lru_lazyfree(struct vm_machine *m, struct vm_frame *f); /* MADV_FREE */
+/* munlock, munmap, exit of a VM_LOCKED VMA: an unevictable page goes back
+ * to its inactive list (reclaim culls it again if still locked) */
+void lru_putback(struct vm_machine *m, struct vm_frame *f);
+bool check_lru(struct vm_machine *m, uint64_t listed);
+bool check_lru_frame(struct vm_machine *m, uint64_t pfn);
 
 /* ------------------------------------------------------------------ */
 /* mm/frame.c: physical memory                                          */
@@ -464,6 +520,9 @@ void file_put(struct vm_file *f);
 /* the page-cache page at index, read or allocated (zeroed) if absent;
  * => VM_FAULT_OK with *pfn, VM_FAULT_BUS beyond the end, VM_FAULT_OOM */
 int file_get_page(struct vm_file *f, uint64_t index, uint32_t *pfn);
+/* writeback: the page's bytes go to the file's backing store; => 0, -EIO
+ * (the store could not be made or written: the page stays dirty) */
+int file_writeback(struct vm_file *f, uint64_t index, uint32_t pfn);
 /* reclaim / migration of a page-cache page */
 void file_drop_page(struct vm_file *f, uint64_t index);
 void file_replace_page(struct vm_file *f, uint64_t index, uint32_t npfn);
@@ -635,7 +694,13 @@ int handle_mm_fault(struct vm_mm *mm, uint64_t addr, bool write);
 int __handle_mm_fault(struct vm_area *vma, uint64_t addr, bool write, pte_t **ptep);
 
 /* mm/vmscan.c, mm/migrate.c */
+/* free up to pages frames from the LRU lists; => frames freed */
 uint64_t mm_reclaim(struct vm_machine *m, uint64_t pages);
+/* the same, asked again until pages are freed or 16 passes freed nothing
+ * (the `reclaim` directive; MAX_RECLAIM_RETRIES) */
+uint64_t mm_reclaim_retry(struct vm_machine *m, uint64_t pages);
+/* MADV_COLD: to the head of its inactive list, unmarked */
+void mm_deactivate(struct vm_machine *m, struct vm_frame *f);
 int mm_compact(struct vm_machine *m, unsigned order);
 
 /* ------------------------------------------------------------------ */

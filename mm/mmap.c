@@ -427,6 +427,24 @@ int vm_mprotect(struct vm_mm *mm, uint64_t start, uint64_t len, unsigned prot)
 
 /* ---------------- mlock ---------------- */
 
+/* mlock_pte_range: a page mapped in a range that becomes VM_LOCKED is
+ * mlocked (unevictable); one in a range that stops being so goes back to
+ * its evictable list, where reclaim culls it again if another VM_LOCKED
+ * VMA maps it */
+static int mlock_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct vm_machine *m = mm->machine;
+	struct vm_frame *f = pte_page(m, *pte);
+
+	if (!f || !(f->flags & PG_LRU))
+		return 0;
+	if (arg)
+		lru_set(m, f, LRU_UNEVICTABLE);
+	else
+		lru_putback(m, f);
+	return 0;
+}
+
 static int mlock_fixup(struct vm_area *vma, struct vm_area **prev, uint64_t start,
 		       uint64_t end, uint64_t newflags)
 {
@@ -443,6 +461,9 @@ static int mlock_fixup(struct vm_area *vma, struct vm_area **prev, uint64_t star
 	else if (!(newflags & VM_LOCKED) && (oldflags & VM_LOCKED))
 		vma->mm->locked_vm -= (end - start) >> PAGE_SHIFT;
 	vma->flags = newflags;
+	if ((newflags ^ oldflags) & VM_LOCKED)
+		walk_ptes(vma->mm, start, end, mlock_one,
+			  (newflags & VM_LOCKED) ? (void *)vma : NULL);
 out:
 	*prev = vma;
 	return 0;

@@ -202,6 +202,8 @@ static inline void __zap_pte(struct vm_area *vma, uint64_t addr, pte_t *pte)
 		if ((p & PTE_DIRTY) && !(f->flags & PG_ANON))
 			f->flags |= PG_DIRTY;
 		rmap_remove(vma, addr, f);
+		if (f->flags & PG_UNEVICTABLE && vma->flags & VM_LOCKED)
+			lru_putback(m, f);         /* munlock_vma_folio */
 		mm->rss--;
 		check_note_frame(m, pfn);
 		frame_put(m, (uint32_t)pfn);

@@ -1,24 +1,126 @@
 /*
- * mm/vmscan.c - reclaim, for a machine without swap: lazily freed anonymous
- * pages (MADV_FREE) that are still clean, and clean page-cache pages (host
- * files, which can be read again, and tmpfs pages that were never written)
- * can be dropped; written tmpfs pages and shared memory cannot go anywhere
- * without swap.  Finding every
- * PTE of such a page is the reverse map's job: reclaim works page by page,
- * never by scanning address spaces.
+ * mm/vmscan.c - reclaim: free pages page by page, from the tails of the LRU
+ * lists (mm/lru.c), finding every mapping of each through the reverse map.
+ *
+ * This is what the reverse map exists for.  As Linux's shrink_node (the
+ * classic two-list LRU):
+ *
+ *   - each round, at priority 12 down to 0, looks at (list size >> priority)
+ *     pages of each evictable list (the whole list at 0; a page often needs
+ *     three looks: marked, written back, reclaimed, so one pass may free
+ *     nothing and the caller asks again, as the page allocator retries): file pages always, anonymous pages only
+ *     when they can go somewhere (swap; lazily freed anonymous pages are on
+ *     the file lists and are simply dropped);
+ *   - an active list is aged into its inactive list when the inactive one
+ *     is low (inactive * sqrt(10 * GiB) < active): a page leaves the active
+ *     tail for the inactive head unless it is a referenced page of an
+ *     executable file mapping (shrink_active_list);
+ *   - an inactive page (shrink_folio_list) is first checked for references
+ *     (folio_referenced: one rmap walk that tests and clears the accessed
+ *     bit of every PTE mapping it, and notices a VM_LOCKED mapping):
+ *       mapped by a VM_LOCKED VMA, or PG_MLOCKED  -> the unevictable list
+ *       referenced through PTEs: marked PG_REFERENCED; activated if it was
+ *         marked already, if two or more PTEs were young, or if it is an
+ *         executable file page; else kept (back to the inactive head)
+ *       not referenced, but marked: a file page is reclaimed if clean; a
+ *         dirty one is written back first (page_mkclean: every PTE made
+ *         clean and read-only through the rmap, so that the next write
+ *         faults and dirties it again) and kept
+ *       otherwise reclaimed: unmapped everywhere through the rmap
+ *         (try_to_unmap, which moves dirty bits to the page), a dirty file
+ *         page written to its file's backing store, then freed;
+ *   - a lazily freed anonymous page (MADV_FREE) that was written again
+ *     (a dirty PTE or page) becomes an ordinary anonymous page again.
+ *
+ * Without swap, anonymous and shared anonymous (shmem) pages are not
+ * reclaimable, as in Linux.  Nothing here scans page tables: every PTE is
+ * found through rmap_walk, so the work is the scheme's, counted in the
+ * walk statistics (by reason: walks_referenced, walks_unmap, walks_mkclean).
  */
 #include "mm.h"
 #include "../rmap/rmap.h"
 
-/* a mapping that keeps the page: written since MADV_FREE (lazyfree pages
- * only), or in an mlocked VMA (try_to_unmap_one's VM_LOCKED bail-out) */
-static int pte_blocks(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
-{
-	bool check_dirty = arg != NULL;
+#define DEF_PRIORITY 12
+#define MAX_RECLAIM_RETRIES 16
 
-	if (vma->flags & VM_LOCKED)
+struct scan_ctl {
+	uint64_t want;             /* pages to free */
+	uint64_t freed;            /* pages freed so far */
+};
+
+/* what one folio_referenced walk saw */
+struct refs {
+	int young;                 /* PTEs whose accessed bit was set (now clear) */
+	bool locked;               /* a VM_LOCKED VMA maps it (the walk stopped) */
+	bool exec;                 /* a VM_EXEC VMA maps it */
+};
+
+static int referenced_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct refs *r = arg;
+
+	if (vma->flags & VM_LOCKED) {
+		r->locked = true;
 		return 1;
-	return check_dirty && (*pte & PTE_DIRTY) ? 2 : 0;
+	}
+	if (*pte & PTE_ACCESSED) {
+		*pte &= ~PTE_ACCESSED;
+		check_note_pte(vma->mm, addr);
+		r->young++;
+	}
+	if (vma->flags & VM_EXEC)
+		r->exec = true;
+	return 0;
+}
+
+static struct refs page_referenced(struct vm_machine *m, struct vm_frame *f)
+{
+	struct refs r = { 0, false, false };
+
+	if (f->mapcount > 0) {
+		m->stats.walks_referenced++;
+		rmap_walk(m, f, referenced_one, &r);
+	}
+	return r;
+}
+
+/* page_mkclean_one: the PTE's dirty bit goes to the page, and the PTE is
+ * made clean and read-only, so that the next write faults (wp_page_shared)
+ * and dirties the page again */
+static int mkclean_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct vm_frame *f = arg;
+
+	if (*pte & (PTE_DIRTY | PTE_WRITE)) {
+		if (*pte & PTE_DIRTY)
+			f->flags |= PG_DIRTY;
+		*pte &= ~(PTE_DIRTY | PTE_WRITE);
+		check_note_pte(vma->mm, addr);
+	}
+	return 0;
+}
+
+/* a page-cache page is written to its file's store, while still mapped
+ * (folio_clear_dirty_for_io + writepage); => 0, or -EIO (still dirty) */
+static int writeback_mapped(struct vm_machine *m, struct vm_frame *f)
+{
+	if (f->mapcount > 0) {
+		m->stats.walks_mkclean++;
+		rmap_walk(m, f, mkclean_one, f);
+	}
+	if (!(f->flags & PG_DIRTY))
+		return 0;
+	if (file_writeback(f->mapping, f->index, (uint32_t)frame_pfn(m, f)))
+		return -5;
+	f->flags &= ~PG_DIRTY;
+	return 0;
+}
+
+/* a lazily freed page's mapping that was written again (try_to_unmap_one
+ * finds the PTE dirty) */
+static int dirty_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
+{
+	return (*pte & PTE_DIRTY) != 0;
 }
 
 static int unmap_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
@@ -27,66 +129,214 @@ static int unmap_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
 	return 0;
 }
 
-/* try_to_unmap for a lazily freed page: => true if the page was freed */
-static bool discard_lazyfree(struct vm_machine *m, uint32_t pfn)
+/* try_to_unmap: every PTE of f goes (dirty bits of a file page go to it) */
+static void unmap_all(struct vm_machine *m, struct vm_frame *f)
 {
-	struct vm_frame *f = pfn_frame(m, pfn);
-
-	int why = rmap_walk(m, f, pte_blocks, f);
-
-	if (why == 1 || (f->flags & PG_MLOCKED))
-		return false;          /* mlocked */
-	if (why == 2 || (f->flags & PG_DIRTY)) {
-		/* written since MADV_FREE: it holds data again */
-		f->flags = (f->flags & ~PG_LAZYFREE) | PG_DIRTY;
-		return false;
+	if (f->mapcount > 0) {
+		m->stats.walks_unmap++;
+		rmap_walk(m, f, unmap_one, NULL);
 	}
-	f->refcount++;                 /* hold it while its PTEs go */
-	rmap_walk(m, f, unmap_one, NULL);
 	VM_BUG_ON(f->mapcount != 0);
-	frame_put(m, pfn);
-	return true;
 }
 
-/* a clean page-cache page (a host-file page, or a tmpfs hole page never
- * written): unmap it everywhere, drop it from the cache */
-static bool discard_clean_file(struct vm_machine *m, uint32_t pfn)
+enum verdict { KEEP, ACTIVATE, CULL, FREED };
+
+/* reclaim one unreferenced inactive page; => FREED or where it goes */
+static enum verdict reclaim_page(struct vm_machine *m, struct vm_frame *f, bool clean_only)
 {
-	struct vm_frame *f = pfn_frame(m, pfn);
-	struct vm_file *file = f->mapping;
+	uint32_t pfn = (uint32_t)frame_pfn(m, f);
 
-	int why = rmap_walk(m, f, pte_blocks, f);
-
-	if (why == 2)
-		f->flags |= PG_DIRTY;  /* written through a mapping */
-	if (why || (f->flags & PG_MLOCKED))
-		return false;
+	if (f->flags & PG_ANON) {
+		if (!(f->flags & PG_LAZYFREE))
+			return ACTIVATE;   /* no swap: it cannot go anywhere */
+		if ((f->flags & PG_DIRTY) ||
+		    (f->mapcount > 0 && rmap_walk(m, f, dirty_one, NULL))) {
+			/* written since MADV_FREE: it holds data again
+			 * (folio_set_swapbacked) */
+			lru_del(m, f);
+			f->flags = (f->flags & ~PG_LAZYFREE) | PG_DIRTY;
+			lru_insert(m, f);
+			return ACTIVATE;
+		}
+		f->refcount++;             /* hold it while its PTEs go */
+		unmap_all(m, f);
+		frame_put(m, pfn);
+		return FREED;
+	}
+	if (!(f->flags & PG_CACHE) || ((struct vm_file *)f->mapping)->shmem)
+		return ACTIVATE;           /* shmem: swap-backed */
+	if (clean_only && (f->flags & PG_DIRTY)) {
+		/* FOLIOREF_RECLAIM_CLEAN: start writeback, reclaim it later */
+		writeback_mapped(m, f);
+		return KEEP;
+	}
 	f->refcount++;
-	rmap_walk(m, f, unmap_one, NULL);
-	VM_BUG_ON(f->mapcount != 0);
-	file_drop_page(file, f->index);
+	unmap_all(m, f);
+	if ((f->flags & PG_DIRTY) &&
+	    file_writeback(f->mapping, f->index, pfn)) {
+		f->refcount--;             /* the store failed: the page stays */
+		m->stats.store_errors++;
+		return ACTIVATE;
+	}
+	f->flags &= ~PG_DIRTY;
+	file_drop_page(f->mapping, f->index);
 	frame_put(m, pfn);
-	return true;
+	return FREED;
+}
+
+/* shrink_folio_list for the page at the tail of an inactive list */
+static void shrink_inactive_one(struct vm_machine *m, struct scan_ctl *sc, struct vm_frame *f)
+{
+	struct refs r;
+	bool was_referenced;
+	enum verdict v;
+
+	m->stats.pgscan++;
+	if (f->flags & PG_MLOCKED) {
+		v = CULL;
+		goto out;
+	}
+	r = page_referenced(m, f);
+	if (r.locked) {
+		v = CULL;
+		goto out;
+	}
+	was_referenced = f->flags & PG_REFERENCED;
+	f->flags &= ~PG_REFERENCED;
+	if (r.young) {
+		f->flags |= PG_REFERENCED;
+		if (was_referenced || r.young > 1 || (r.exec && frame_is_file_lru(f)))
+			v = ACTIVATE;
+		else
+			v = KEEP;
+		goto out;
+	}
+	v = reclaim_page(m, f, was_referenced && frame_is_file_lru(f));
+out:
+	switch (v) {
+	case FREED:
+		sc->freed++;
+		m->stats.pgsteal++;
+		break;
+	case CULL:
+		m->stats.pgcull++;
+		lru_set(m, f, LRU_UNEVICTABLE);
+		break;
+	case ACTIVATE:
+		m->stats.pgactivate++;
+		lru_set(m, f, frame_is_file_lru(f) ? LRU_ACTIVE_FILE : LRU_ACTIVE_ANON);
+		break;
+	case KEEP:
+		lru_rotate(m, f);
+		break;
+	}
+}
+
+/* shrink_active_list for the page at the tail of an active list */
+static void shrink_active_one(struct vm_machine *m, struct vm_frame *f)
+{
+	struct refs r = page_referenced(m, f);
+
+	if (r.locked || (f->flags & PG_MLOCKED)) {
+		m->stats.pgcull++;
+		lru_set(m, f, LRU_UNEVICTABLE);
+		return;
+	}
+	if (r.young && r.exec && frame_is_file_lru(f)) {
+		lru_rotate(m, f);          /* executable file pages stay active */
+		return;
+	}
+	m->stats.pgdeactivate++;
+	lru_set(m, f, frame_is_file_lru(f) ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON);
+}
+
+static uint64_t isqrt(uint64_t x)
+{
+	uint64_t r = 0;
+
+	while ((r + 1) * (r + 1) <= x)
+		r++;
+	return r;
+}
+
+/* inactive_is_low */
+static bool inactive_is_low(struct vm_machine *m, enum lru_list inactive)
+{
+	uint64_t in = m->lru[inactive].nr, act = m->lru[inactive + 1].nr;
+	uint64_t gb = (in + act) >> (30 - PAGE_SHIFT);
+
+	return in * (gb ? isqrt(10 * gb) : 1) < act;
+}
+
+/* look at up to nr pages from the tail of list l (each at most once) */
+static void shrink_list(struct vm_machine *m, struct scan_ctl *sc, enum lru_list l, uint64_t nr)
+{
+	if (nr > m->lru[l].nr)
+		nr = m->lru[l].nr;
+	while (nr-- && sc->freed < sc->want && m->lru[l].tail != FRAME_NIL) {
+		struct vm_frame *f = pfn_frame(m, m->lru[l].tail);
+
+		check_note_frame(m, m->lru[l].tail);
+		if (l == LRU_ACTIVE_ANON || l == LRU_ACTIVE_FILE)
+			shrink_active_one(m, f);
+		else
+			shrink_inactive_one(m, sc, f);
+	}
+}
+
+/* can anonymous pages go anywhere? (swap: not yet) */
+static bool may_reclaim_anon(struct vm_machine *m)
+{
+	return false;
 }
 
 uint64_t mm_reclaim(struct vm_machine *m, uint64_t want)
 {
+	struct scan_ctl sc = { want, 0 };
+	const enum lru_list inactive[] = { LRU_INACTIVE_FILE, LRU_INACTIVE_ANON };
+	int types = may_reclaim_anon(m) ? 2 : 1;
+
+	for (int prio = DEF_PRIORITY; prio >= 0 && sc.freed < want; prio--) {
+		for (int t = 0; t < types && sc.freed < want; t++) {
+			enum lru_list in = inactive[t];
+			uint64_t nr_in = m->lru[in].nr >> prio, nr_act = m->lru[in + 1].nr >> prio;
+
+			if (prio == 0) {
+				nr_in = m->lru[in].nr;
+				nr_act = m->lru[in + 1].nr;
+			}
+			if (nr_act && inactive_is_low(m, in))
+				shrink_list(m, &sc, in + 1, nr_act);
+			shrink_list(m, &sc, in, nr_in);
+		}
+	}
+	return sc.freed;
+}
+
+uint64_t mm_reclaim_retry(struct vm_machine *m, uint64_t want)
+{
 	uint64_t freed = 0;
 
-	for (uint64_t pfn = 1; (pfn = pfn_skip_deferred(m, pfn)) < m->nr_frames && freed < want;
-	     pfn++) {
-		struct vm_frame *f = pfn_frame(m, pfn);
+	for (int fails = 0; freed < want && fails < MAX_RECLAIM_RETRIES;) {
+		uint64_t n = mm_reclaim(m, want - freed);
 
-		if (f->flags & PG_BUDDY) {
-			pfn += (1ULL << (f->flags >> PG_ORDER_SHIFT)) - 1;
-			continue;
-		}
-		if ((f->flags & (PG_ANON | PG_LAZYFREE)) == (PG_ANON | PG_LAZYFREE) &&
-		    f->mapcount > 0 && discard_lazyfree(m, (uint32_t)pfn))
-			freed++;
-		else if ((f->flags & (PG_CACHE | PG_DIRTY)) == PG_CACHE &&
-			 discard_clean_file(m, (uint32_t)pfn))
-			freed++;
+		freed += n;
+		fails += !n;
 	}
 	return freed;
+}
+
+/*
+ * madvise(MADV_COLD) of a page only this mapping maps: its accessed bit is
+ * cleared and it goes to the head of its inactive list, unmarked
+ * (folio_deactivate), so reclaim takes it before pages in use.
+ */
+void mm_deactivate(struct vm_machine *m, struct vm_frame *f)
+{
+	if (!(f->flags & PG_LRU) || (f->flags & PG_UNEVICTABLE))
+		return;
+	f->flags &= ~PG_REFERENCED;
+	if (f->flags & PG_ACTIVE)
+		m->stats.pgdeactivate++;
+	lru_set(m, f, frame_is_file_lru(f) ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON);
 }

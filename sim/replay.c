@@ -181,7 +181,7 @@ static void proc_end(struct sim_proc *p, enum proc_state st)
  */
 bool sim_direct_reclaim(struct rv_sim *s)
 {
-	return mm_reclaim(&s->m, 32) > 0;
+	return mm_reclaim_retry(&s->m, 32) > 0;
 }
 
 int sim_oom_kill(struct rv_sim *s)
@@ -502,7 +502,7 @@ static struct tr_result run_event(struct rv_sim *s, const struct tr_event *ev)
 
 uint64_t sim_reclaim(struct rv_sim *s, uint64_t pages)
 {
-	return mm_reclaim(&s->m, pages);
+	return mm_reclaim_retry(&s->m, pages);
 }
 
 int sim_compact(struct rv_sim *s, unsigned order)
@@ -827,6 +827,21 @@ int rv_write_stats(rv_sim *s, const char *path, FILE *errf)
 		(unsigned long long)st->rmap_walks, (unsigned long long)st->rmap_vmas_visited,
 		(unsigned long long)st->rmap_ptes_visited, (unsigned long long)st->rmap_ptes_found,
 		(unsigned long long)st->rmap_fallbacks);
+	fprintf(f, "  \"walks_by_reason\": {\"referenced\": %llu, \"unmap\": %llu, "
+		"\"mkclean\": %llu, \"migrate\": %llu},\n",
+		(unsigned long long)st->walks_referenced, (unsigned long long)st->walks_unmap,
+		(unsigned long long)st->walks_mkclean, (unsigned long long)st->walks_migrate);
+	fprintf(f, "  \"reclaim\": {\"pgscan\": %llu, \"pgsteal\": %llu, \"pgactivate\": %llu, "
+		"\"pgdeactivate\": %llu, \"pgcull\": %llu, \"writebacks\": %llu, "
+		"\"store_errors\": %llu, \"lru\": {",
+		(unsigned long long)st->pgscan, (unsigned long long)st->pgsteal,
+		(unsigned long long)st->pgactivate, (unsigned long long)st->pgdeactivate,
+		(unsigned long long)st->pgcull, (unsigned long long)st->writebacks,
+		(unsigned long long)st->store_errors);
+	for (int l = 0; l < NR_LRU_LISTS; l++)
+		fprintf(f, "%s\"%s\": %llu", l ? ", " : "", lru_name(l),
+			(unsigned long long)m->lru[l].nr);
+	fprintf(f, "}},\n");
 	fprintf(f, "  \"vm\": {\"faults\": %llu, \"zero_faults\": %llu, \"anon_faults\": %llu, "
 		"\"cow_copies\": %llu, \"cow_reuses\": %llu, \"frames_alloc\": %llu, "
 		"\"frames_freed\": %llu, \"ptes_copied\": %llu, \"ptes_zapped\": %llu, "

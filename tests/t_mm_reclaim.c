@@ -4,7 +4,11 @@
  *
  * Lazily freed (MADV_FREE) clean pages are reclaimed, pages written again
  * or mlocked are not; compaction migrates pages to make a free block of
- * the order asked for, their contents unchanged.
+ * the order asked for, their contents unchanged.  The LRU lists: pages
+ * enter the right list, referenced pages outlive unreferenced ones,
+ * mlocked pages go to the unevictable list and back on munlock, a
+ * corrupted list fails the checker; dirty file pages are written to their
+ * store and read back intact, on a machine smaller than the file.
  */
 #include "t_mm.h"
 
@@ -70,6 +74,247 @@ static bool t_reclaim_compact(struct ctx *c)
 }
 
 /* ================================================================== */
+/* The LRU lists (mm/lru.c)                                             */
+/* ================================================================== */
+
+/* pages are born on the inactive list of their kind; a file mapped and
+ * read: one page touched again survives reclaim of all but one page */
+static bool t_lru_aging(struct ctx *c)
+{
+	struct vm_machine *m = machine(c, MEM);
+	struct vm_mm *mm;
+	struct vm_file *f;
+	uint64_t val;
+	int err;
+
+	EXPECT(m);
+	mm = mm_create(m);
+	EXPECT(mm);
+	f = file_create(m, "f", 16 * P, 3, &err);
+	EXPECT(f);
+	EXPECT_EQ(m->lru[LRU_INACTIVE_FILE].nr, 16);
+	OK_ADDR(vm_mmap(mm, A, 16 * P, PROT_R, MAP_SHARED_ | MAP_FIXED_, f, 0), A);
+	OK_ADDR(vm_mmap(mm, A + 0x100000, P, PROT_RW, PRIV_FIXED, NULL, 0), A + 0x100000);
+	EXPECT_EQ(poke(mm, A + 0x100000, 5), VM_FAULT_OK);
+	EXPECT_EQ(m->lru[LRU_INACTIVE_ANON].nr, 1);
+	for (int i = 0; i < 16; i++)
+		EXPECT_EQ(peek(mm, A + i * P, &val), VM_FAULT_OK);
+	CHECK_M(m);
+	/* the young pages are marked and kept at the first look, dirty ones
+	 * written back at the second, dropped at the third */
+	EXPECT_EQ(mm_reclaim_retry(m, 15), 15);
+	EXPECT_EQ(mm->rss, 2);        /* one file page and the anonymous one */
+	EXPECT(m->stats.walks_referenced > 0 && m->stats.walks_unmap > 0);
+	CHECK_M(m);
+	/* the anonymous page: no swap, never reclaimed */
+	EXPECT_EQ(mm_reclaim_retry(m, 100), 1);
+	EXPECT_EQ(mm->rss, 1);
+	EXPECT_EQ(peek(mm, A + 0x100000, &val), VM_FAULT_OK);
+	EXPECT_EQ(val, 5);
+	/* the file reads back the same */
+	for (int i = 0; i < 16; i++) {
+		EXPECT_EQ(peek(mm, A + i * P, &val), VM_FAULT_OK);
+		EXPECT_EQ(val, 3 * 0x9E3779B97F4A7C15ULL + (uint64_t)i * (P / 8));
+	}
+	CHECK_M(m);
+	mm_destroy(mm);
+	file_put(f);
+	ALL_FREE(m);
+	return true;
+}
+
+/* pages used between reclaims stay, the others go: reclaim of every cold
+ * page, a few at a time, takes none of the hot ones for good */
+static bool t_lru_referenced(struct ctx *c)
+{
+	const uint64_t pages = 64, hot = 8;
+	struct vm_machine *m = machine(c, MEM);
+	struct vm_mm *mm;
+	struct vm_file *f;
+	uint64_t val, before;
+	int err;
+
+	EXPECT(m);
+	mm = mm_create(m);
+	EXPECT(mm);
+	f = file_create(m, "f", pages * P, 3, &err);
+	EXPECT(f);
+	OK_ADDR(vm_mmap(mm, A, pages * P, PROT_R, MAP_SHARED_ | MAP_FIXED_, f, 0), A);
+	for (uint64_t i = 0; i < pages; i++)
+		EXPECT_EQ(peek(mm, A + i * P, &val), VM_FAULT_OK);
+	EXPECT_EQ(mm->rss, pages);
+	for (int round = 0; round < 14; round++) {
+		for (uint64_t i = 0; i < hot; i++)
+			EXPECT_EQ(peek(mm, A + i * P, &val), VM_FAULT_OK);
+		EXPECT_EQ(mm_reclaim_retry(m, 4), 4);
+	}
+	/* 56 frames freed: the 56 cold pages, or a hot page taken early
+	 * (seen twice in one pass) that came back at its next use */
+	before = m->stats.faults;
+	for (uint64_t i = 0; i < hot; i++)
+		EXPECT_EQ(peek(mm, A + i * P, &val), VM_FAULT_OK);
+	EXPECT(mm->rss >= hot && mm->rss <= hot + 8);  /* a few cold ones may be left */
+	EXPECT_EQ(m->stats.faults, before);     /* every hot page still mapped */
+	CHECK_M(m);
+	mm_destroy(mm);
+	file_put(f);
+	/* a page young in two address spaces is activated at its first look */
+	{
+		struct vm_mm *x = mm_create(m), *y = mm_create(m);
+		struct vm_file *g = file_create(m, "g", P, 4, &err);
+
+		EXPECT(x && y && g);
+		OK_ADDR(vm_mmap(x, A, P, PROT_R, MAP_SHARED_ | MAP_FIXED_, g, 0), A);
+		OK_ADDR(vm_mmap(y, A, P, PROT_R, MAP_SHARED_ | MAP_FIXED_, g, 0), A);
+		EXPECT_EQ(peek(x, A, &val), VM_FAULT_OK);
+		EXPECT_EQ(peek(y, A, &val), VM_FAULT_OK);
+		EXPECT_EQ(mm_reclaim(m, 1), 0);
+		EXPECT(frame_at(x, A)->flags & PG_ACTIVE);
+		EXPECT_EQ(m->stats.pgactivate, 1);
+		CHECK_M(m);
+		mm_destroy(x);
+		mm_destroy(y);
+		file_put(g);
+	}
+	ALL_FREE(m);
+	return true;
+}
+
+/* mlocked pages go to the unevictable list and never go; munlock puts
+ * them back; a page mlocked through another mm stays */
+static bool t_lru_mlock(struct ctx *c)
+{
+	struct vm_machine *m = machine(c, MEM);
+	struct vm_mm *mm, *child;
+	struct vm_file *f;
+	uint64_t val;
+	int err;
+
+	EXPECT(m);
+	mm = mm_create(m);
+	EXPECT(mm);
+	f = file_create(m, "f", 4 * P, 3, &err);
+	EXPECT(f);
+	OK_ADDR(vm_mmap(mm, A, 4 * P, PROT_R, MAP_SHARED_ | MAP_FIXED_, f, 0), A);
+	OK0(vm_mlock(mm, A, 4 * P));
+	EXPECT_EQ(m->lru[LRU_UNEVICTABLE].nr, 4);
+	EXPECT_EQ(mm_reclaim(m, 100), 0);
+	EXPECT_EQ(mm->rss, 4);
+	/* a fork's mappings are not locked, the pages stay mlocked */
+	OK0(mm_fork(mm, &child));
+	EXPECT_EQ(peek(child, A, &val), VM_FAULT_OK);
+	EXPECT_EQ(mm_reclaim(m, 100), 0);
+	CHECK_M(m);
+	OK0(vm_munlock(mm, A, 4 * P));
+	EXPECT_EQ(m->lru[LRU_UNEVICTABLE].nr, 0);
+	EXPECT_EQ(mm_reclaim_retry(m, 100), 4);
+	EXPECT_EQ(mm->rss + child->rss, 0);
+	/* anonymous memory faulted in a locked VMA is unevictable at birth;
+	 * munmap puts it back (and frees it) */
+	OK_ADDR(vm_mmap(mm, A + 0x100000, 2 * P, PROT_RW, PRIV_FIXED | MAP_LOCKED_, NULL, 0),
+		A + 0x100000);
+	EXPECT_EQ(m->lru[LRU_UNEVICTABLE].nr, 2);
+	OK0(vm_munmap(mm, A + 0x100000, 2 * P));
+	EXPECT_EQ(m->lru[LRU_UNEVICTABLE].nr, 0);
+	CHECK_M(m);
+	mm_destroy(child);
+	mm_destroy(mm);
+	file_put(f);
+	ALL_FREE(m);
+	return true;
+}
+
+/* a shared file mapping written on a machine a quarter of its size: dirty
+ * pages are found through their PTEs, written to the store, dropped, and
+ * read back; every word is what was last written */
+static bool t_lru_writeback(struct ctx *c)
+{
+	const uint64_t pages = 4096;          /* 16 MiB on a 4 MiB machine */
+	struct vm_machine *m = machine(c, 4ULL << 20);
+	struct vm_mm *mm;
+	struct vm_file *f;
+	uint64_t val, *shadow;
+	int err;
+
+	EXPECT(m);
+	mm = mm_create(m);
+	EXPECT(mm);
+	f = file_create(m, "big", pages * P, 9, &err);
+	EXPECT(f);
+	EXPECT(m->stats.writebacks > 0);     /* it did not fit */
+	OK_ADDR(vm_mmap(mm, A, pages * P, PROT_RW, MAP_SHARED_ | MAP_FIXED_, f, 0), A);
+	shadow = calloc(pages, sizeof(*shadow));
+	EXPECT(shadow);
+	for (uint64_t i = 0; i < pages; i++)
+		shadow[i] = 9 * 0x9E3779B97F4A7C15ULL + i * (P / 8);
+	for (int round = 0; round < 3; round++)
+		for (uint64_t i = 0; i < pages; i++) {
+			uint64_t k = (i * 2654435761u + (uint64_t)round) % pages;
+			int r;
+
+			if ((k + (uint64_t)round) % 3 == 0) {
+				while ((r = poke(mm, A + k * P, k ^ (uint64_t)round)) == VM_FAULT_OOM &&
+				       mm_reclaim_retry(m, 32))
+					;
+				EXPECT_EQ(r, VM_FAULT_OK);
+				shadow[k] = k ^ (uint64_t)round;
+			} else {
+				while ((r = peek(mm, A + k * P, &val)) == VM_FAULT_OOM &&
+				       mm_reclaim_retry(m, 32))
+					;
+				EXPECT_EQ(r, VM_FAULT_OK);
+				if (val != shadow[k]) {
+					uint64_t want = shadow[k];
+
+					free(shadow);
+					FAIL("page %" PRIu64 " reads %#" PRIx64 ", last written %#" PRIx64,
+					     k, val, want);
+				}
+			}
+		}
+	free(shadow);
+	EXPECT(m->stats.walks_unmap > 0 && m->stats.writebacks > pages);
+	CHECK_M(m);
+	mm_destroy(mm);
+	file_put(f);
+	ALL_FREE(m);
+	return true;
+}
+
+/* the checker sees a page taken off its list, and a page on the wrong list */
+static bool t_lru_corrupt(struct ctx *c)
+{
+	struct vm_machine *m = machine(c, MEM);
+	struct vm_mm *mm;
+	struct vm_frame *fr;
+
+	EXPECT(m);
+	mm = mm_create(m);
+	EXPECT(mm);
+	OK_ADDR(vm_mmap(mm, A, 4 * P, PROT_RW, PRIV_FIXED, NULL, 0), A);
+	for (int i = 0; i < 4; i++)
+		EXPECT_EQ(poke(mm, A + i * P, 1), VM_FAULT_OK);
+	CHECK_M(m);
+	fr = frame_at(mm, A + P);
+	lru_del(m, fr);
+	EXPECT(!check_machine(m));
+	EXPECT(strstr(m->why, "lru"));
+	lru_insert(m, fr);
+	CHECK_M(m);
+	fr->flags |= PG_ACTIVE;                 /* says active, sits on inactive */
+	EXPECT(!check_machine(m));
+	EXPECT(strstr(m->why, "lru"));
+	fr->flags &= ~PG_ACTIVE;
+	m->lru[LRU_INACTIVE_ANON].nr++;         /* a count that lies */
+	EXPECT(!check_machine(m));
+	m->lru[LRU_INACTIVE_ANON].nr--;
+	CHECK_M(m);
+	mm_destroy(mm);
+	ALL_FREE(m);
+	return true;
+}
+
+/* ================================================================== */
 /* Regressions: bugs found by these tests (fixed in d9fac13)            */
 /* ================================================================== */
 
@@ -115,6 +360,15 @@ static bool t_bug_munlock_keeps_mlocked(struct ctx *c)
 
 static const struct test tests[] = {
 	{ "reclaim of lazily freed pages; compaction", t_reclaim_compact, NULL },
+	{ "lru: pages born inactive; reclaim by age, anonymous kept without swap", t_lru_aging, NULL },
+	{ "lru: pages used between reclaims stay, the others go",
+	  t_lru_referenced, NULL },
+	{ "lru: mlocked pages unevictable, across fork; munlock and munmap put them back",
+	  t_lru_mlock, NULL },
+	{ "lru: a shared file 4x the machine written and read; every word intact",
+	  t_lru_writeback, NULL },
+	{ "lru: the checker sees a page off its list, on the wrong list, a wrong count",
+	  t_lru_corrupt, NULL },
 	/* regressions: these were bugs, fixed in d9fac13 */
 	{ "reclaim keeps lazily freed pages that were mlocked later", t_bug_reclaim_mlocked, NULL },
 	{ "munlock makes pages reclaimable again", t_bug_munlock_keeps_mlocked, NULL },
