@@ -133,8 +133,14 @@ struct vm_file *file_create(struct vm_machine *m, const char *name, uint64_t siz
 		/* memory short (not an injected failure): reclaim, which may
 		 * write this file's first pages to its store (a file larger
 		 * than the machine) */
-		while (pfn == FRAME_NIL && !m->nr_free && !m->host_exhausted && mm_reclaim_retry(m, 32))
+		while (pfn == FRAME_NIL && m->nr_free <= m->wmark_min && !m->host_exhausted) {
+			uint64_t n = mm_reclaim_retry(m, 32);
+
+			if (!n)
+				break;
+			m->stats.direct_steal += n;
 			pfn = cache_add(f, idx, false);
+		}
 		if (pfn == FRAME_NIL) {
 			file_put(f);
 			return NULL;

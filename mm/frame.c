@@ -144,6 +144,10 @@ uint32_t __frames_alloc(struct vm_machine *m, unsigned order, bool zero)
 
 	if (!machine_may_alloc(m))
 		return FRAME_NIL;
+	/* the reserve below the min watermark is not handed out: the caller
+	 * reclaims (zone_watermark_ok fails, __alloc_pages_slowpath) */
+	if (m->nr_free < m->wmark_min + (1ULL << order))
+		return FRAME_NIL;
 	for (o = order; o <= MAX_ORDER; o++)
 		if (m->free[o].head != FRAME_NIL)
 			break;
@@ -160,6 +164,8 @@ uint32_t __frames_alloc(struct vm_machine *m, unsigned order, bool zero)
 		free_list_add(m, pfn + (1u << o), o);
 	}
 	m->nr_free -= 1ULL << order;
+	if (m->nr_free < m->wmark_low)
+		m->kswapd_wanted = true;
 	for (uint64_t i = 0; i < (1ULL << order); i++) {
 		struct vm_frame *f = pfn_frame(m, pfn + i);
 
@@ -320,6 +326,47 @@ static void free_range_now(struct vm_machine *m, uint64_t pfn, uint64_t end)
 	}
 }
 
+/*
+ * Linux's watermarks for one zone: min_free_kbytes = sqrt(16 * memory in
+ * KiB), within [128 KiB, 256 MiB] (init_per_zone_wmark_min), then
+ * low = min + gap and high = low + gap, gap = max(min / 4, memory / 1000)
+ * (watermark_scale_factor 10).  revmap's machines can be far smaller than
+ * any real one, so min is also held to 1/64 of memory (a 64 KiB machine
+ * keeps none in reserve); a 1 GiB machine gets Linux's 4 MiB.
+ */
+static uint64_t isqrt64(uint64_t x)
+{
+	uint64_t r = 0;
+
+	for (uint64_t bit = 1ULL << 62; bit; bit >>= 2)
+		if (x >= r + bit) {
+			x -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+	return r;
+}
+
+static void set_watermarks(struct vm_machine *m)
+{
+	uint64_t kb = m->nr_frames << (PAGE_SHIFT - 10);
+	uint64_t min_kb = isqrt64(kb * 16), gap;
+
+	if (min_kb < 128)
+		min_kb = 128;
+	if (min_kb > 262144)
+		min_kb = 262144;
+	m->wmark_min = min_kb >> (PAGE_SHIFT - 10);
+	if (m->wmark_min > m->nr_frames / 64)
+		m->wmark_min = m->nr_frames / 64;
+	gap = m->wmark_min / 4;
+	if (gap < m->nr_frames / 1000)
+		gap = m->nr_frames / 1000;
+	m->wmark_low = m->wmark_min + gap;
+	m->wmark_high = m->wmark_low + gap;
+}
+
 int machine_init(struct vm_machine *m, uint64_t mem_bytes, const struct rmap_ops *ops)
 {
 	uint64_t n = mem_bytes >> PAGE_SHIFT, block = 1ULL << MAX_ORDER;
@@ -369,6 +416,7 @@ int machine_init(struct vm_machine *m, uint64_t mem_bytes, const struct rmap_ops
 	free_range_now(m, m->defer_hi, n);
 	m->nr_free = n - 1;
 	m->host_check_at = HOST_CHECK_FRAMES;
+	set_watermarks(m);
 	slab_init(&m->slab_vma, "vm_area", sizeof(struct vm_area) +
 		  rmap_tail_size(m, RMAP_TAIL_VMA));
 	slab_init(&m->slab_mm, "vm_mm", sizeof(struct vm_mm) + rmap_tail_size(m, RMAP_TAIL_MM));

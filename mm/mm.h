@@ -346,6 +346,10 @@ struct vm_stats {
 	uint64_t walks_unmap;        /*   try_to_unmap */
 	uint64_t walks_mkclean;      /*   page_mkclean */
 	uint64_t walks_migrate;      /*   migration */
+	uint64_t kswapd_runs;        /* kswapd woken (free frames below low) */
+	uint64_t kswapd_steal;       /* pages kswapd freed */
+	uint64_t direct_steal;       /* pages direct reclaim and the reclaim
+				        directive freed */
 };
 
 /* ------------------------------------------------------------------ */
@@ -387,6 +391,12 @@ struct vm_machine {
 	struct vm_frame *frames;     /* the frame table */
 	struct free_area free[MAX_ORDER + 1]; /* buddy free lists */
 	uint64_t nr_free;            /* free frames, all orders, deferred ones included */
+	uint64_t wmark_min;          /* watermarks (free frames): an allocation that
+				        would leave fewer than min fails, and the
+				        caller reclaims (direct reclaim) or OOMs; */
+	uint64_t wmark_low;          /* below low, kswapd is woken: after the event it */
+	uint64_t wmark_high;         /* reclaims until high (mm_kswapd) */
+	bool kswapd_wanted;          /* free frames fell below low since kswapd ran */
 	uint64_t defer_lo, defer_hi; /* [lo, hi): whole MAX_ORDER blocks, free, whose
 				        descriptors are not written yet (mm/frame.c) */
 	uint64_t host_check_at;      /* grow past this pfn count: ask the host again */
@@ -694,6 +704,9 @@ int handle_mm_fault(struct vm_mm *mm, uint64_t addr, bool write);
 int __handle_mm_fault(struct vm_area *vma, uint64_t addr, bool write, pte_t **ptep);
 
 /* mm/vmscan.c, mm/migrate.c */
+/* kswapd: reclaim until the free frames reach the high watermark (or
+ * nothing more can go); => frames freed */
+uint64_t mm_kswapd(struct vm_machine *m);
 /* free up to pages frames from the LRU lists; => frames freed */
 uint64_t mm_reclaim(struct vm_machine *m, uint64_t pages);
 /* the same, asked again until pages are freed or 16 passes freed nothing

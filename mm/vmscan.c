@@ -313,6 +313,23 @@ uint64_t mm_reclaim(struct vm_machine *m, uint64_t want)
 	return sc.freed;
 }
 
+uint64_t mm_kswapd(struct vm_machine *m)
+{
+	uint64_t freed = 0, n;
+
+	if (!m->kswapd_wanted)
+		return 0;
+	m->kswapd_wanted = false;
+	if (m->nr_free >= m->wmark_low)
+		return 0;
+	m->stats.kswapd_runs++;
+	while (m->nr_free < m->wmark_high &&
+	       (n = mm_reclaim_retry(m, m->wmark_high - m->nr_free)) > 0)
+		freed += n;
+	m->stats.kswapd_steal += freed;
+	return freed;
+}
+
 uint64_t mm_reclaim_retry(struct vm_machine *m, uint64_t want)
 {
 	uint64_t freed = 0;

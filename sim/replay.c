@@ -181,7 +181,10 @@ static void proc_end(struct sim_proc *p, enum proc_state st)
  */
 bool sim_direct_reclaim(struct rv_sim *s)
 {
-	return mm_reclaim_retry(&s->m, 32) > 0;
+	uint64_t n = mm_reclaim_retry(&s->m, 32);
+
+	s->m.stats.direct_steal += n;
+	return n > 0;
 }
 
 int sim_oom_kill(struct rv_sim *s)
@@ -502,7 +505,10 @@ static struct tr_result run_event(struct rv_sim *s, const struct tr_event *ev)
 
 uint64_t sim_reclaim(struct rv_sim *s, uint64_t pages)
 {
-	return mm_reclaim_retry(&s->m, pages);
+	uint64_t n = mm_reclaim_retry(&s->m, pages);
+
+	s->m.stats.direct_steal += n;
+	return n;
 }
 
 int sim_compact(struct rv_sim *s, unsigned order)
@@ -674,6 +680,10 @@ static int replay(rv_sim *s, const struct tr_trace *t, const char *dump_path,
 		s->line = ev->line;
 		results[i] = run_event(s, ev);
 		t1 = times || obs ? now_ns() : 0;
+		/* kswapd, woken when free frames fell below the low watermark,
+		 * runs between events (its time is not the event's) */
+		if (s->m.kswapd_wanted)
+			mm_kswapd(&s->m);
 		if (s->m.host_exhausted) {
 			fprintf(errf, "revmap: %s:%u: the host has no memory left to back the "
 				"simulated machine (%llu MiB of its frames in use); use a smaller --mem "
@@ -833,11 +843,16 @@ int rv_write_stats(rv_sim *s, const char *path, FILE *errf)
 		(unsigned long long)st->walks_mkclean, (unsigned long long)st->walks_migrate);
 	fprintf(f, "  \"reclaim\": {\"pgscan\": %llu, \"pgsteal\": %llu, \"pgactivate\": %llu, "
 		"\"pgdeactivate\": %llu, \"pgcull\": %llu, \"writebacks\": %llu, "
-		"\"store_errors\": %llu, \"lru\": {",
+		"\"store_errors\": %llu, \"kswapd_runs\": %llu, \"kswapd_steal\": %llu, "
+		"\"direct_steal\": %llu, \"watermarks\": {\"min\": %llu, \"low\": %llu, "
+		"\"high\": %llu}, \"lru\": {",
 		(unsigned long long)st->pgscan, (unsigned long long)st->pgsteal,
 		(unsigned long long)st->pgactivate, (unsigned long long)st->pgdeactivate,
 		(unsigned long long)st->pgcull, (unsigned long long)st->writebacks,
-		(unsigned long long)st->store_errors);
+		(unsigned long long)st->store_errors, (unsigned long long)st->kswapd_runs,
+		(unsigned long long)st->kswapd_steal, (unsigned long long)st->direct_steal,
+		(unsigned long long)m->wmark_min, (unsigned long long)m->wmark_low,
+		(unsigned long long)m->wmark_high);
 	for (int l = 0; l < NR_LRU_LISTS; l++)
 		fprintf(f, "%s\"%s\": %llu", l ? ", " : "", lru_name(l),
 			(unsigned long long)m->lru[l].nr);

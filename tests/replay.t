@@ -845,6 +845,7 @@ bigfile() {
 		{ fail "op lines differ: $(diff <(grep '^op ' bigfile.small.dump) <(grep '^op ' bigfile.big.dump) | head -5)"; return 1; }
 	grep -q '"writebacks": [1-9]' bigfile.json || { fail "nothing was written back"; return 1; }
 	grep -q '"unmap": [1-9]' bigfile.json || { fail "no unmap walks"; return 1; }
+	grep -q '"kswapd_runs": [1-9]' bigfile.json || { fail "kswapd never ran"; return 1; }
 }
 t "a file 4x the machine: written back to its store and read again, every op line as on 1G" bigfile
 
@@ -888,13 +889,14 @@ spawnfail() {
 t "a failed spawn: later lines of the pid read killed" spawnfail
 
 # fork with memory exactly full (256 frames: the zero page, 4 page tables,
-# 4 slabs of kernel objects: VMAs, mms, anon_vmas, their chains, and 247
-# pages): the OOM killer kills the parent (the biggest); the child never
-# lives, and its lines must not crash.
+# 4 slabs of kernel objects: VMAs, mms, anon_vmas, their chains, 243
+# pages, and the 4 frames below the min watermark, 1/64 of memory): the OOM
+# killer kills the parent (the biggest); the child never lives, and its
+# lines must not crash.
 {
 	echo "1 spawn"
 	echo "1 mmap 0x100000000000 0x100000 rw- private,anon,fixed"
-	echo "1 touch 0x100000000000 $((247 * 4096)) w"
+	echo "1 touch 0x100000000000 $((243 * 4096)) w"
 	echo "1 fork 2"
 	echo "2 r 0x100000000000"
 	echo "check"

@@ -317,6 +317,22 @@ static bool t_buddy_exhaust(struct ctx *c)
 	}
 	got = malloc(m->nr_frames * sizeof(*got));
 	EXPECT(got);
+	/* the min watermark keeps a reserve: order-0 allocations stop there */
+	{
+		uint64_t k = 0, reserve = m->wmark_min;
+
+		EXPECT(reserve > 0 && m->wmark_low > reserve && m->wmark_high > m->wmark_low);
+		while ((got[k] = frames_alloc(m, 0)) != FRAME_NIL)
+			k++;
+		if (m->nr_free != reserve || k != init.total - reserve) {
+			free(got);
+			FAIL("stopped with %" PRIu64 " free, the min watermark is %" PRIu64,
+			     m->nr_free, reserve);
+		}
+		while (k)
+			frames_free(m, got[--k], 0);
+	}
+	m->wmark_min = 0;                       /* now every frame */
 	for (;;) {
 		uint32_t p = frames_alloc(m, 0);
 

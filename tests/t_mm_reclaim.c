@@ -39,7 +39,9 @@ static bool t_reclaim_compact(struct ctx *c)
 	EXPECT_EQ(val, 99);
 	EXPECT_EQ(mm_reclaim(m, 100), 0);
 	CHECK_M(m);
-	/* compaction: fill memory, free every other page, then ask for order 3 */
+	/* compaction: fill memory, free every other page, then ask for order 3
+	 * (with no reserve, so that no free block is left) */
+	m->wmark_min = 0;
 	{
 		const uint64_t sz = 2048 * P, base = A + 0x400000;
 		uint64_t end;
