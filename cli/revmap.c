@@ -62,8 +62,8 @@ static const char replay_help[] =
 	"                     ('-': standard output): the scheme, its metadata bytes\n"
 	"                     (now and at the peak) and objects, the frames held by\n"
 	"                     metadata, the rmap walks' exact work (walks, VMAs\n"
-	"                     visited, PTEs probed and found, fallbacks), the VM's\n"
-	"                     work\n"
+	"                     visited, PTEs probed and found, fallbacks), the\n"
+	"                     walks by reason, the reclaim work, the VM's work\n"
 	"  --scheme NAME      the reverse-mapping scheme: avc (Linux's anon_vma\n"
 	"                     chains, the default; linux is another name for it)\n"
 	"                     or scan (no reverse map: search every page table).\n"
@@ -71,6 +71,12 @@ static const char replay_help[] =
 	"                     or a dump.  The names to come are vmaoff vmaring\n"
 	"                     anonvma anonlayer astree vmainode mminode ptechain\n"
 	"                     objrmap\n"
+	"  --reclaim lru|virtual\n"
+	"                     how reclaim finds pages when memory runs short: lru,\n"
+	"                     the default, takes them from the LRU lists and finds\n"
+	"                     their mappings through the rmap scheme; virtual scans\n"
+	"                     the address spaces' page tables round robin and takes\n"
+	"                     what it meets, as Linux 2.4 did without a reverse map\n"
 	"  --pkeys on|off|host\n"
 	"                     whether the simulated x86 CPU has protection keys;\n"
 	"                     with them Linux makes execute-only (--x) memory\n"
@@ -356,6 +362,7 @@ static int parse_count(const char *str, uint64_t *out)
 static const struct opt_spec replay_opts[] = {
 	{ "--dump", OPT_VALUE }, { "--check", OPT_OPTIONAL }, { "--mem", OPT_VALUE },
 	{ "--times", OPT_VALUE }, { "--scheme", OPT_VALUE }, { "--pkeys", OPT_VALUE },
+	{ "--reclaim", OPT_VALUE },
 	{ "--stats", OPT_VALUE },
 	{ "--fail-alloc", OPT_VALUE }, { "--help", OPT_NONE }, { "-h", OPT_NONE },
 	{ NULL, OPT_NONE }
@@ -408,6 +415,14 @@ static int cmd_replay(int argc, char **argv)
 				opt.pkeys = RV_PKEYS_HOST;
 			else
 				return usage_error("replay", "--pkeys takes on, off or host, "
+						   "not '%s'", v);
+		} else if (!strcmp(o.spec->name, "--reclaim")) {
+			if (!strcmp(v, "lru"))
+				opt.reclaim = RV_RECLAIM_LRU;
+			else if (!strcmp(v, "virtual"))
+				opt.reclaim = RV_RECLAIM_VIRTUAL;
+			else
+				return usage_error("replay", "--reclaim takes lru or virtual, "
 						   "not '%s'", v);
 		} else if (!strcmp(o.spec->name, "--fail-alloc")) {
 			if (parse_count(v, &opt.fail_alloc_at))

@@ -39,7 +39,11 @@ struct rv_options {
 	int check;                /* RV_CHECK_* */
 	int pkeys;                /* RV_PKEYS_* */
 	uint64_t fail_alloc_at;   /* fault injection: this allocation fails (0: never) */
+	int reclaim;              /* RV_RECLAIM_*: how memory is reclaimed */
 };
+
+#define RV_RECLAIM_LRU     0  /* the LRU lists, mappings found through the rmap */
+#define RV_RECLAIM_VIRTUAL 1  /* Linux 2.4's swap_out: page tables scanned round robin */
 
 /* => whether this host's CPU and kernel use protection keys (OSPKE) */
 bool rv_host_pkeys(void);

@@ -52,6 +52,8 @@ void mm_destroy(struct vm_mm *mm)
 {
 	struct vm_machine *m = mm->machine;
 
+	if (m->swap_mm == mm)
+		m->swap_mm = NULL;          /* the virtual scan goes on elsewhere */
 	exit_mmap(mm);
 	rmap_mm_exit(mm);
 	check_forget_mm(mm);

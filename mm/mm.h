@@ -350,6 +350,8 @@ struct vm_stats {
 	uint64_t kswapd_steal;       /* pages kswapd freed */
 	uint64_t direct_steal;       /* pages direct reclaim and the reclaim
 				        directive freed */
+	uint64_t virtual_ptes_scanned; /* RECLAIM_VIRTUAL: PTEs the scan looked at */
+	uint64_t virtual_ptes_unmapped; /* RECLAIM_VIRTUAL: PTEs it took away */
 };
 
 /* ------------------------------------------------------------------ */
@@ -397,6 +399,10 @@ struct vm_machine {
 	uint64_t wmark_low;          /* below low, kswapd is woken: after the event it */
 	uint64_t wmark_high;         /* reclaims until high (mm_kswapd) */
 	bool kswapd_wanted;          /* free frames fell below low since kswapd ran */
+	int reclaim_policy;          /* RECLAIM_LRU (the rmap's) or RECLAIM_VIRTUAL (2.4's) */
+	struct vm_mm *swap_mm;       /* RECLAIM_VIRTUAL: the address space the scan goes
+				        on with (mm_destroy clears it), and */
+	uint64_t swap_address;       /*   the address it stopped at */
 	uint64_t defer_lo, defer_hi; /* [lo, hi): whole MAX_ORDER blocks, free, whose
 				        descriptors are not written yet (mm/frame.c) */
 	uint64_t host_check_at;      /* grow past this pfn count: ask the host again */
@@ -704,6 +710,9 @@ int handle_mm_fault(struct vm_mm *mm, uint64_t addr, bool write);
 int __handle_mm_fault(struct vm_area *vma, uint64_t addr, bool write, pte_t **ptep);
 
 /* mm/vmscan.c, mm/migrate.c */
+#define RECLAIM_LRU     0       /* pages from the LRU tails, PTEs through the rmap */
+#define RECLAIM_VIRTUAL 1       /* 2.4's swap_out: scan page tables, no rmap */
+
 /* kswapd: reclaim until the free frames reach the high watermark (or
  * nothing more can go); => frames freed */
 uint64_t mm_kswapd(struct vm_machine *m);

@@ -46,6 +46,8 @@
 struct scan_ctl {
 	uint64_t want;             /* pages to free */
 	uint64_t freed;            /* pages freed so far */
+	bool no_rmap;              /* RECLAIM_VIRTUAL's LRU pass: mapped pages are
+				      passed over, never walked */
 };
 
 /* what one folio_referenced walk saw */
@@ -196,6 +198,10 @@ static void shrink_inactive_one(struct vm_machine *m, struct scan_ctl *sc, struc
 		v = CULL;
 		goto out;
 	}
+	if (sc->no_rmap && f->mapcount > 0) {
+		v = KEEP;                  /* the page-table scan's to take */
+		goto out;
+	}
 	r = page_referenced(m, f);
 	if (r.locked) {
 		v = CULL;
@@ -290,9 +296,10 @@ static bool may_reclaim_anon(struct vm_machine *m)
 	return false;
 }
 
-uint64_t mm_reclaim(struct vm_machine *m, uint64_t want)
+/* the LRU pass: priorities 12..0 over the evictable lists */
+static uint64_t reclaim_lru(struct vm_machine *m, uint64_t want, bool no_rmap)
 {
-	struct scan_ctl sc = { want, 0 };
+	struct scan_ctl sc = { want, 0, no_rmap };
 	const enum lru_list inactive[] = { LRU_INACTIVE_FILE, LRU_INACTIVE_ANON };
 	int types = may_reclaim_anon(m) ? 2 : 1;
 
@@ -305,12 +312,138 @@ uint64_t mm_reclaim(struct vm_machine *m, uint64_t want)
 				nr_in = m->lru[in].nr;
 				nr_act = m->lru[in + 1].nr;
 			}
-			if (nr_act && inactive_is_low(m, in))
+			if (nr_act && inactive_is_low(m, in) && !no_rmap)
 				shrink_list(m, &sc, in + 1, nr_act);
 			shrink_list(m, &sc, in, nr_in);
 		}
 	}
 	return sc.freed;
+}
+
+/* ---------------- RECLAIM_VIRTUAL: 2.4's swap_out ---------------- */
+
+/*
+ * Linux 2.4 had no reverse map.  Its reclaim (mm/vmscan.c: swap_out,
+ * swap_out_mm, swap_out_vma ... try_to_swap_out) walked the page tables of
+ * the address spaces round robin, from where it had stopped, and took away
+ * every PTE it met that had not been young since it last looked (the
+ * accessed bit is tested and cleared); a page is freed when its last PTE
+ * goes, never by asking where else it is mapped.  Unmapped page-cache pages
+ * were reclaimed from the LRU (shrink_cache), as below.  Here, as there:
+ * VM_LOCKED VMAs are skipped; a page-cache page loses the PTE (its dirty bit
+ * goes to the page) and, once no PTE is left, is written to its store if
+ * dirty and dropped; a lazily freed anonymous page loses a clean PTE and is
+ * freed with its last; other anonymous pages stay (to swap: not yet).  The
+ * PTEs looked at are counted: that is the cost a reverse map saves.
+ */
+struct vscan {
+	struct vm_machine *m;
+	struct vm_area *vma;
+	uint64_t freed, want;
+	uint64_t stop;             /* the address to go on from, when freed == want */
+};
+
+static int virtual_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct vscan *v = arg;
+	struct vm_machine *m = v->m;
+	struct vm_frame *f = pte_page(m, *pte);
+	uint32_t pfn;
+
+	m->stats.virtual_ptes_scanned++;
+	if (!f)
+		return 0;                  /* the zero page: nothing to free */
+	if (*pte & PTE_ACCESSED) {
+		*pte &= ~PTE_ACCESSED;     /* young: look again next time round */
+		check_note_pte(mm, addr);
+		return 0;
+	}
+	pfn = (uint32_t)frame_pfn(m, f);
+	if (f->flags & PG_ANON) {
+		if (!(f->flags & PG_LAZYFREE) || (*pte & PTE_DIRTY) || (f->flags & PG_DIRTY) ||
+		    (f->flags & PG_MLOCKED))
+			return 0;
+		f->refcount++;
+		zap_pte(v->vma, addr, pte);
+		m->stats.virtual_ptes_unmapped++;
+		if (f->mapcount == 0)
+			v->freed++;
+		frame_put(m, pfn);         /* the page goes with its last PTE */
+	} else if (f->flags & PG_CACHE) {
+		struct vm_file *file = f->mapping;
+
+		if (file->shmem || (f->flags & PG_MLOCKED))
+			return 0;
+		f->refcount++;
+		zap_pte(v->vma, addr, pte);
+		m->stats.virtual_ptes_unmapped++;
+		if (f->mapcount == 0 &&
+		    (!(f->flags & PG_DIRTY) || !file_writeback(file, f->index, pfn))) {
+			f->flags &= ~PG_DIRTY;
+			file_drop_page(file, f->index);
+			v->freed++;
+		}
+		frame_put(m, pfn);
+	}
+	if (v->freed >= v->want) {
+		v->stop = addr + PAGE_SIZE;
+		return 1;
+	}
+	return 0;
+}
+
+/* one address space, from addr on; => true when enough was freed */
+static bool virtual_mm(struct vm_machine *m, struct vm_mm *mm, uint64_t addr, struct vscan *v)
+{
+	for (struct vm_area *vma = mm->first; vma; vma = vma->next) {
+		if (vma->end <= addr || (vma->flags & VM_LOCKED))
+			continue;
+		v->vma = vma;
+		if (walk_ptes(mm, addr > vma->start ? addr : vma->start, vma->end,
+			      virtual_one, v)) {
+			m->swap_mm = mm;
+			m->swap_address = v->stop;
+			return true;
+		}
+	}
+	return false;
+}
+
+static uint64_t reclaim_virtual(struct vm_machine *m, uint64_t want)
+{
+	struct vscan v = { m, NULL, 0, want, 0 };
+	struct list_head *start;
+
+	/* unmapped page-cache and lazily freed pages: 2.4's shrink_cache */
+	v.freed = reclaim_lru(m, want, true);
+	if (v.freed >= want || list_empty(&m->mms))
+		return v.freed;
+	/* then the page tables, round robin from where the scan stopped, two
+	 * times round at most (the first clears accessed bits) */
+	start = m->swap_mm ? &m->swap_mm->node : m->mms.next;
+	for (int round = 0; round < 2 && v.freed < want; round++) {
+		struct list_head *p = start;
+
+		do {
+			uint64_t addr = 0;
+
+			if (p == &m->mms)
+				continue;
+			if (round == 0 && p == start && m->swap_mm)
+				addr = m->swap_address;
+			if (virtual_mm(m, list_entry(p, struct vm_mm, node), addr, &v))
+				return v.freed;
+		} while ((p = p->next) != start);
+		m->swap_mm = NULL;
+	}
+	return v.freed;
+}
+
+uint64_t mm_reclaim(struct vm_machine *m, uint64_t want)
+{
+	if (m->reclaim_policy == RECLAIM_VIRTUAL)
+		return reclaim_virtual(m, want);
+	return reclaim_lru(m, want, false);
 }
 
 uint64_t mm_kswapd(struct vm_machine *m)

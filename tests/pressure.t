@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# tests/pressure.t - no data is lost under memory pressure.
+#
+# Generated traces (gentrace SEED --files, and --forks --files) replayed on
+# a machine far smaller than the 1 GiB default (PRESSURE_MEM, default 384K:
+# reclaim runs in most seeds) under every registered scheme and both
+# reclaim policies, with --check, must give the op lines that the 1 GiB
+# machine gives, line for line, up to the first line where the small
+# machine runs out (a result of -ENOMEM or -EAGAIN that the big one does
+# not have: mmap's overcommit check and mlock depend on the memory there is;
+# or an OOM kill).  Every r up to there reads what the big machine reads:
+# the pages reclaim took (written to their store, dropped, read back) kept
+# every byte.  PRESSURE_SEEDS (default 100) seeds of each family; the test
+# fails if reclaim freed nothing in all of them (it would prove nothing).
+#
+# Environment: REVMAP_BUILD (default build), PRESSURE_MEM, PRESSURE_SEEDS.
+
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+B=${REVMAP_BUILD:-build}
+REVMAP=$ROOT/$B/revmap
+GEN=$ROOT/build/gentrace
+[ -x "$GEN" ] || GEN=$ROOT/$B/gentrace
+MEM=${PRESSURE_MEM:-384K}
+NSEEDS=${PRESSURE_SEEDS:-100}
+
+. "$ROOT/tests/tap.sh"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/pressure.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+cd "$TMP" || exit 1
+
+schemes=$("$REVMAP" info | sed -n 's/^rmap schemes: *//p' | sed 's/ (also: [^)]*)//')
+
+# compare SMALL BIG: => 0 if the op lines agree up to the small machine's
+# first shortage; prints "N" (lines compared) or the first difference
+compare() {
+	awk '
+		FNR == NR { if ($1 == "op") big[$2] = $3; next }
+		$1 != "op" { next }
+		{
+			if ($3 == "oom-killed" || $3 == "killed") exit
+			if (($3 == "-ENOMEM" || $3 == "-EAGAIN") && big[$2] != $3) exit
+			if (big[$2] != $3) { print "line " $2 ": " $3 " on '"$MEM"', " big[$2] " on 1G"; bad = 1; exit }
+			n++
+		}
+		END { if (!bad) print n; exit bad }' "$2" "$1"
+}
+
+# run SCHEME POLICY MODE: every seed of a family
+run() {
+	local scheme=$1 policy=$2 mode=$3 s out st steal=0 lines=0
+	for ((s = 1; s <= NSEEDS; s++)); do
+		"$GEN" "$s" $mode >t.trace 2>/dev/null || { fail "gentrace $s $mode failed"; return 1; }
+		"$REVMAP" replay t.trace --dump big.dump >/dev/null 2>&1
+		"$REVMAP" replay t.trace --mem "$MEM" --scheme "$scheme" --reclaim "$policy" --check \
+			--dump small.dump --stats small.json >/dev/null 2>small.err
+		st=$?
+		if [ $st -ne 0 ] && [ $st -ne 1 ]; then
+			fail "seed $s $mode: exit $st: $(head -c 300 small.err)"
+			return 1
+		fi
+		out=$(compare small.dump big.dump) || {
+			fail "seed $s $mode --mem $MEM --scheme $scheme --reclaim $policy: $out"
+			return 1
+		}
+		lines=$((lines + out))
+		steal=$((steal + $(sed -n 's/.*"pgsteal": \([0-9]*\).*/\1/p' small.json)))
+	done
+	echo "# $scheme $policy $mode: $lines op lines agree; reclaim freed $steal frames"
+	[ "$steal" -gt 0 ] || { fail "reclaim freed nothing in $NSEEDS seeds"; return 1; }
+}
+
+for scheme in $schemes; do
+	for policy in lru virtual; do
+		t "$scheme, --reclaim $policy, --mem $MEM: $NSEEDS --files seeds keep every byte" \
+			run "$scheme" "$policy" --files
+		t "$scheme, --reclaim $policy, --mem $MEM: $NSEEDS --forks --files seeds keep every byte" \
+			run "$scheme" "$policy" "--forks --files"
+	done
+done
+echo "1..$n"
