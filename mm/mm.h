@@ -350,6 +350,7 @@ struct vm_stats {
 	uint64_t kswapd_steal;       /* pages kswapd freed */
 	uint64_t direct_steal;       /* pages direct reclaim and the reclaim
 				        directive freed */
+	uint64_t reclaim_ns;         /* time in mm_reclaim (when the machine has a clock) */
 	uint64_t virtual_ptes_scanned; /* RECLAIM_VIRTUAL: PTEs the scan looked at */
 	uint64_t virtual_ptes_unmapped; /* RECLAIM_VIRTUAL: PTEs it took away */
 };
@@ -400,6 +401,8 @@ struct vm_machine {
 	uint64_t wmark_high;         /* reclaims until high (mm_kswapd) */
 	bool kswapd_wanted;          /* free frames fell below low since kswapd ran */
 	int reclaim_policy;          /* RECLAIM_LRU (the rmap's) or RECLAIM_VIRTUAL (2.4's) */
+	uint64_t (*clock_ns)(void);  /* the host's clock, for reclaim_ns (NULL: untimed;
+				        mm/ reads no clock of its own) */
 	struct vm_mm *swap_mm;       /* RECLAIM_VIRTUAL: the address space the scan goes
 				        on with (mm_destroy clears it), and */
 	uint64_t swap_address;       /*   the address it stopped at */

@@ -441,9 +441,15 @@ static uint64_t reclaim_virtual(struct vm_machine *m, uint64_t want)
 
 uint64_t mm_reclaim(struct vm_machine *m, uint64_t want)
 {
+	uint64_t t0 = m->clock_ns ? m->clock_ns() : 0, n;
+
 	if (m->reclaim_policy == RECLAIM_VIRTUAL)
-		return reclaim_virtual(m, want);
-	return reclaim_lru(m, want, false);
+		n = reclaim_virtual(m, want);
+	else
+		n = reclaim_lru(m, want, false);
+	if (m->clock_ns)
+		m->stats.reclaim_ns += m->clock_ns() - t0;
+	return n;
 }
 
 uint64_t mm_kswapd(struct vm_machine *m)

@@ -48,6 +48,14 @@ bool rv_host_pkeys(void)
 	return false;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 rv_sim *rv_sim_new(const struct rv_options *opt, char *err, size_t errlen)
 {
 	rv_sim *s = calloc(1, sizeof(*s));
@@ -82,6 +90,7 @@ rv_sim *rv_sim_new(const struct rv_options *opt, char *err, size_t errlen)
 		return NULL;
 	}
 	s->m.fail_alloc_at = opt->fail_alloc_at;
+	s->m.clock_ns = now_ns;
 	s->m.reclaim_policy = opt->reclaim == RV_RECLAIM_VIRTUAL ? RECLAIM_VIRTUAL : RECLAIM_LRU;
 	s->m.pkeys = opt->pkeys == RV_PKEYS_ON || (opt->pkeys == RV_PKEYS_HOST && rv_host_pkeys());
 	return s;
@@ -570,13 +579,6 @@ void sim_dump_state(struct rv_sim *s, struct dump_writer *w)
 
 /* ---------------- replay ---------------- */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* open every hostfile of the trace, before anything runs */
 static int open_host_files(rv_sim *s, const struct tr_trace *t, FILE *errf)
@@ -845,7 +847,7 @@ int rv_write_stats(rv_sim *s, const char *path, FILE *errf)
 	fprintf(f, "  \"reclaim\": {\"pgscan\": %llu, \"pgsteal\": %llu, \"pgactivate\": %llu, "
 		"\"pgdeactivate\": %llu, \"pgcull\": %llu, \"writebacks\": %llu, "
 		"\"store_errors\": %llu, \"kswapd_runs\": %llu, \"kswapd_steal\": %llu, "
-		"\"direct_steal\": %llu, \"policy\": \"%s\", \"virtual_ptes_scanned\": %llu, "
+		"\"direct_steal\": %llu, \"reclaim_ns\": %llu, \"policy\": \"%s\", \"virtual_ptes_scanned\": %llu, "
 		"\"virtual_ptes_unmapped\": %llu, \"watermarks\": {\"min\": %llu, \"low\": %llu, "
 		"\"high\": %llu}, \"lru\": {",
 		(unsigned long long)st->pgscan, (unsigned long long)st->pgsteal,
@@ -853,7 +855,7 @@ int rv_write_stats(rv_sim *s, const char *path, FILE *errf)
 		(unsigned long long)st->pgcull, (unsigned long long)st->writebacks,
 		(unsigned long long)st->store_errors, (unsigned long long)st->kswapd_runs,
 		(unsigned long long)st->kswapd_steal, (unsigned long long)st->direct_steal,
-		m->reclaim_policy == RECLAIM_VIRTUAL ? "virtual" : "lru",
+		(unsigned long long)st->reclaim_ns, m->reclaim_policy == RECLAIM_VIRTUAL ? "virtual" : "lru",
 		(unsigned long long)st->virtual_ptes_scanned,
 		(unsigned long long)st->virtual_ptes_unmapped,
 		(unsigned long long)m->wmark_min, (unsigned long long)m->wmark_low,
