@@ -29,4 +29,15 @@ int bench_scale(const struct rv_options *opt, bool full, const char *json_path, 
  * time, fork, fault, munmap and exit time; quick: smaller cases, one run */
 int bench_rmap(const struct rv_options *opt, bool quick, const char *json_path, FILE *out);
 
+/* bench reclaim: every scheme and both reclaim policies on the hard cases
+ * under memory pressure (swap on): pages reclaimed per second, rmap and
+ * scan work per reclaimed page, swap I/O, OOM kills; no data lost */
+int bench_reclaim(const struct rv_options *opt, bool quick, const char *json_path, FILE *out);
+
+/* make and parse the trace of gentrace SEED --kind KIND at sizes sz (named
+ * "gentrace SEED --kind KIND"); => 0, or -1 (said on stderr) */
+struct tr_trace;
+struct gen_size;
+int bench_make_case(int kind, uint64_t seed, const struct gen_size *sz, struct tr_trace *t);
+
 #endif

@@ -428,8 +428,7 @@ static int write_json(const char *path, const struct case_res *cases, int ncases
 	return 0;
 }
 
-/* make and parse one case's trace */
-static int make_case(int kind, const struct gen_size *sz, struct tr_trace *t)
+int bench_make_case(int kind, uint64_t seed, const struct gen_size *sz, struct tr_trace *t)
 {
 	char *buf = NULL, name[64], err[512];
 	size_t len = 0;
@@ -437,22 +436,23 @@ static int make_case(int kind, const struct gen_size *sz, struct tr_trace *t)
 	int e;
 
 	if (!f) {
-		fprintf(stderr, "revmap: bench rmap: out of host memory\n");
+		fprintf(stderr, "revmap: bench: out of host memory\n");
 		return -1;
 	}
-	e = gen_hardcase(kind, SEED, sz, f);
+	e = gen_hardcase(kind, seed, sz, f);
 	fclose(f);
 	if (e) {
-		fprintf(stderr, "revmap: bench rmap: gen %s: %s\n", gen_kind_name(kind),
+		fprintf(stderr, "revmap: bench: gentrace --kind %s: %s\n", gen_kind_name(kind),
 			strerror(-e));
 		free(buf);
 		return -1;
 	}
-	snprintf(name, sizeof(name), "gentrace %d --kind %s", SEED, gen_kind_name(kind));
+	snprintf(name, sizeof(name), "gentrace %llu --kind %s", (unsigned long long)seed,
+		 gen_kind_name(kind));
 	e = tr_parse_buffer(name, buf, len, t, err, sizeof(err));
 	free(buf);
 	if (e) {
-		fprintf(stderr, "revmap: bench rmap: the generated trace does not parse: %s\n", err);
+		fprintf(stderr, "revmap: bench: the generated trace does not parse: %s\n", err);
 		return -1;
 	}
 	return 0;
@@ -483,7 +483,7 @@ int bench_rmap(const struct rv_options *opt, bool quick, const char *json_path, 
 		gen_size_default(k, &c->size);
 		c->size.procs = bs->procs;
 		c->size.pages = bs->pages;
-		if (make_case(k, &c->size, &t)) {
+		if (bench_make_case(k, SEED, &c->size, &t)) {
 			status = 1;
 			break;
 		}
