@@ -1,9 +1,10 @@
 /*
- * mm/vmscan.c - reclaim, for a machine without swap: lazily freed anonymous
- * pages (MADV_FREE) that are still clean, and clean page-cache pages (host
- * files, which can be read again, and tmpfs pages that were never written)
- * can be dropped; written tmpfs pages and shared memory cannot go anywhere
- * without swap.  Finding every
+ * mm/vmscan.c - reclaim: lazily freed anonymous pages (MADV_FREE) that are
+ * still clean, and clean page-cache pages (host files, which can be read
+ * again, and tmpfs pages that were never written) can be dropped; with
+ * swap on, private anonymous pages are written to swap (swap_out_page,
+ * mm/swap.c); without it they stay, as in Linux.  Written tmpfs pages and
+ * shared memory cannot go anywhere (shmem swap is not modelled).  Finding every
  * PTE of such a page is the reverse map's job: reclaim works page by page,
  * never by scanning address spaces.
  */
@@ -86,6 +87,11 @@ uint64_t mm_reclaim(struct vm_machine *m, uint64_t want)
 			freed++;
 		else if ((f->flags & (PG_CACHE | PG_DIRTY)) == PG_CACHE &&
 			 discard_clean_file(m, (uint32_t)pfn))
+			freed++;
+		/* with swap, any private anonymous page can go (mm/swap.c) */
+		else if (swap_enabled(m) && (f->flags & PG_ANON) &&
+			 (f->mapcount > 0 || (f->flags & PG_SWAPCACHE)) &&
+			 swap_out_page(m, (uint32_t)pfn) == 0)
 			freed++;
 	}
 	return freed;
