@@ -39,6 +39,10 @@ struct rv_options {
 	int check;                /* RV_CHECK_* */
 	int pkeys;                /* RV_PKEYS_* */
 	uint64_t fail_alloc_at;   /* fault injection: this allocation fails (0: never) */
+	uint64_t swap_bytes;      /* swap device size (0: no swap); its file is made
+				     in $TMPDIR (default /tmp) and unlinked at once */
+	uint64_t fail_swap_io_at; /* fault injection: this swap read or write fails,
+				     counted together from 1 (0: never) */
 };
 
 /* => whether this host's CPU and kernel use protection keys (OSPKE) */
