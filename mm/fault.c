@@ -56,7 +56,11 @@ static int map_new_anon(struct vm_area *vma, uint64_t addr, pte_t *pte,
 
 		check_note_frame(m, old);
 		if (old != m->zero_pfn) {
-			rmap_remove(vma, addr, pfn_frame(m, old));
+			struct vm_frame *of = pfn_frame(m, old);
+
+			rmap_remove(vma, addr, of);
+			if ((of->flags & PG_SWAPCACHE) && of->mapcount == 0)
+				swap_cache_unmapped(m, of);
 			frame_put(m, (uint32_t)old);
 			mm->rss--;
 		}

@@ -210,7 +210,9 @@ int sim_oom_kill(struct rv_sim *s)
 	for (size_t i = 0; i < s->nprocs; i++) {
 		struct sim_proc *p = &s->procs[i];
 
-		if (p->state == PROC_ALIVE && p->mm && (!victim || p->mm->rss > victim->mm->rss))
+		/* oom_badness: resident pages and swap entries */
+		if (p->state == PROC_ALIVE && p->mm &&
+		    (!victim || p->mm->rss + p->mm->nr_swap > victim->mm->rss + victim->mm->nr_swap))
 			victim = p;
 	}
 	if (!victim || s->m.host_exhausted)
