@@ -18,6 +18,11 @@
  *   [i_mmap_lock] a file's i_mmap tree; [i_pages lock] its page cache;
  *   [i_rwsem]     a file's size (truncate);
  *   [frame lock]  a frame's flags and identity (Linux's folio lock);
+ *   [swap lock]   the swap device's slot counts and allocator (Linux's
+ *                 swap_info lock and cluster locks), taken under the ptl
+ *                 when a zap drops an entry;
+ *   [swap cache lock] the swap cache (Linux's i_pages of the swap address
+ *                 space), taken under the frame lock;
  *   [atomic]      counts changed with atomic operations, no lock;
  *   see rmap/rmap.h for the scheme's locks and the lock order.
  */

@@ -31,7 +31,11 @@
  *
  *   A swap-cache page whose last PTE goes (zap) leaves the cache when no
  *   swap entry names its slot (free_swap_cache); the last swap entry of a
- *   slot takes an unmapped cache page with it (free_swap_and_cache).
+ *   slot takes an unmapped cache page with it (free_swap_and_cache).  So
+ *   an unmapped page stays in the cache only while an entry names its
+ *   slot (the checker holds us to it).  Linux lets a COW copy leave the
+ *   old page unmapped in the cache for reclaim to find; revmap frees it
+ *   at once (fault.c), which no dump or result can tell apart.
  *
  * Swap entries are what mm.h's pte_is_swap() says; one kind more: the
  * poisoned entry (slot 0) that swapoff leaves where a page could not be

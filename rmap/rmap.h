@@ -55,9 +55,12 @@ int rmap_walk(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *
 
 /*
  * Per PTE.  The entry points own the map count (as folio_add_new_anon_rmap,
- * folio_add_file_rmap_pte, folio_remove_rmap_pte, folio_try_dup_anon_rmap,
- * folio_move_anon_rmap do in Linux: memory.c never touches a map count) and
- * tell the scheme.  Reference counts stay with the caller.
+ * folio_add_anon_rmap_pte, folio_add_file_rmap_pte, folio_remove_rmap_pte,
+ * folio_try_dup_anon_rmap, folio_move_anon_rmap do in Linux: memory.c never
+ * touches a map count) and tell the scheme.  Reference counts stay with the
+ * caller.  A swap entry is no mapping: swap-out removes the PTE's mapping
+ * (rmap_remove), swap-in adds one (rmap_add_new_anon_swap for a page read
+ * now, rmap_add_anon for one found in the swap cache).
  */
 #define RMAP_HOOK_ADD_ANON  1u     /* vm_machine.rmap_hooks: the scheme wants to be */
 #define RMAP_HOOK_ADD_FILE  2u     /* told of these per-PTE events (the common ones */
