@@ -494,34 +494,43 @@ struct swap_state {
 	bool ok;
 };
 
+/*
+ * One swap entry of mm at addr, in VMA v (NULL: none), against what it may
+ * be checked against alone: a private VMA, no stray bits, a slot in use
+ * (or none: the poisoned entry).  => true if sound
+ */
+static bool swap_entry_sound(struct vm_machine *m, struct vm_mm *mm, struct vm_area *v,
+			     uint64_t addr, pte_t pte)
+{
+	uint32_t slot = swp_slot(pte);
+
+	if (!v || (v->flags & VM_SHARED) || (pte & ~(PTE_PFN_MASK | PTE_SWAP | PTE_SWP_EXCL)))
+		return fail(m, "swap: pid %d %#llx: swap entry %#llx %s", mm->id,
+			    (unsigned long long)addr, (unsigned long long)pte,
+			    !v ? "outside any VMA" : (v->flags & VM_SHARED) ? "in a shared mapping"
+			    : "has stray bits");
+	if (slot && (!swap_enabled(m) || slot >= m->swap.nr_slots || !m->swap.map[slot]))
+		return fail(m, "swap: pid %d %#llx names slot %u, which is not in use",
+			    mm->id, (unsigned long long)addr, slot);
+	return true;
+}
+
 static int check_swap_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
 	struct swap_state *s = arg;
-	struct vm_machine *m = s->m;
-	struct vm_area *v;
 	uint32_t slot;
 
 	if (!pte_is_swap(*pte))
 		return 0;
-	v = vma_lookup(mm, addr);
-	if (!v || (v->flags & VM_SHARED) ||
-	    (*pte & ~(PTE_PFN_MASK | PTE_SWAP | PTE_SWP_EXCL))) {
-		s->ok = fail(m, "swap: pid %d %#llx: swap entry %#llx %s", mm->id,
-			     (unsigned long long)addr, (unsigned long long)*pte,
-			     !v ? "outside any VMA" : (v->flags & VM_SHARED) ? "in a shared mapping"
-			     : "has stray bits");
+	if (!swap_entry_sound(s->m, mm, vma_lookup(mm, addr), addr, *pte)) {
+		s->ok = false;
 		return 1;
 	}
 	slot = swp_slot(*pte);
-	if (slot == 0)
-		return 0;              /* poisoned: counts nowhere */
-	if (!swap_enabled(m) || slot >= m->swap.nr_slots || !m->swap.map[slot]) {
-		s->ok = fail(m, "swap: pid %d %#llx names slot %u, which is not in use",
-			     mm->id, (unsigned long long)addr, slot);
-		return 1;
+	if (slot) {                    /* a poisoned entry counts nowhere */
+		s->seen[slot]++;
+		s->nr++;
 	}
-	s->seen[slot]++;
-	s->nr++;
 	return 0;
 }
 
@@ -676,7 +685,8 @@ bool check_machine(struct vm_machine *m)
  *   - in each changed range, every VMA meeting it and its two neighbours,
  *     locally (vma_check_local: range, list, tree path, gaps; the file's
  *     i_mmap path and keys; the scheme's links), and every present PTE
- *     against its VMA (pte_sound, as the whole-machine check does);
+ *     against its VMA (pte_sound, as the whole-machine check does), every
+ *     swap entry too (swap_entry_sound: its slot in use);
  *   - each frame noted or mapped by one of those PTEs, once: its counts;
  *     free, it lies in a listed free block; in a page cache, the cache
  *     points back at it; mapped, one rmap walk of it finds exactly
@@ -685,8 +695,8 @@ bool check_machine(struct vm_machine *m)
  *   - each truncated file: no page cached, and nothing mapped, past its end.
  *
  * What a local view cannot see (red-black heights, the counters rss,
- * nr_ptes, nr_pgtables and map_count, leaked page tables, whole free
- * lists) the whole-machine check sees, at `check` lines and at the end.
+ * nr_ptes, nr_pgtables, nr_swap and map_count, leaked page tables, whole
+ * free lists, each swap slot's exact count) the whole-machine check sees, at `check` lines and at the end.
  * If a note cannot be kept (the host is out of memory), the next check is
  * a whole-machine one.
  */
@@ -897,6 +907,11 @@ static int cq_seen_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 			     (unsigned long long)addr);
 		return 1;
 	}
+	if (pte_is_swap(*pte)) {
+		/* its slot's count is the whole-machine check's */
+		w->ok = swap_entry_sound(w->m, mm, w->vma, addr, *pte);
+		return !w->ok;
+	}
 	if (!pte_sound(w->m, mm, w->vma, addr, *pte, &counts)) {
 		w->ok = false;
 		return 1;
@@ -927,7 +942,7 @@ static bool check_changed_mms(struct vm_machine *m, struct vm_checkq *cq)
 				if (v->start >= r.end)
 					break;   /* the neighbour after the range */
 			}
-			walk_ptes(mm, r.start, r.end, cq_seen_pte, &w);
+			walk_ptes_all(mm, r.start, r.end, cq_seen_pte, &w);
 			if (!w.ok)
 				return false;
 		}

@@ -632,7 +632,8 @@ static bool t_checker_corruption(struct ctx *c)
 	EXPECT(!strncmp(m->why, "swap:", 5));
 	m->swap.map[slot]--;
 	CHECK_M(m);
-	/* an entry naming a free slot */
+	/* an entry naming a free slot: the whole check sees it, and so does
+	 * the check of what changed, when its range changed */
 	spare = m->swap.nr_slots - 1;
 	EXPECT_EQ(m->swap.map[spare], 0);
 	pte = pte_lookup(chi, a);
@@ -640,7 +641,19 @@ static bool t_checker_corruption(struct ctx *c)
 	*pte = swp_entry_pte(spare, false);
 	EXPECT(!check_machine(m));
 	EXPECT(strstr(m->why, "not in use"));
+	OK0(check_changes_start(m));
+	EXPECT(check_changes(m));                 /* not noted: not looked at */
+	check_note_pte(chi, a);
+	EXPECT(!check_changes(m));
+	EXPECT(strstr(m->why, "not in use"));
+	*pte = saved | PTE_DIRTY;                 /* a stray bit */
+	check_note_pte(chi, a);
+	EXPECT(!check_changes(m));
+	EXPECT(strstr(m->why, "stray bits"));
 	*pte = saved;
+	check_note_pte(chi, a);
+	EXPECT(check_changes(m));
+	check_changes_stop(m);
 	CHECK_M(m);
 	/* an entry the mm does not count */
 	chi->nr_swap--;
