@@ -77,6 +77,12 @@ static const char replay_help[] =
 	"                     their mappings through the rmap scheme; virtual scans\n"
 	"                     the address spaces' page tables round robin and takes\n"
 	"                     what it meets, as Linux 2.4 did without a reverse map\n"
+	"  --swap SIZE        a swap device of SIZE bytes (K, M, G or T suffix;\n"
+	"                     default none): reclaim then writes private anonymous\n"
+	"                     pages to it, and faults read them back.  It is a\n"
+	"                     host file made in $TMPDIR (default /tmp) and\n"
+	"                     removed at once; 'swapoff' lines bring every page\n"
+	"                     back and turn it off\n"
 	"  --pkeys on|off|host\n"
 	"                     whether the simulated x86 CPU has protection keys;\n"
 	"                     with them Linux makes execute-only (--x) memory\n"
@@ -90,6 +96,10 @@ static const char replay_help[] =
 	"  --fail-alloc N     fault injection: the Nth allocation of frames or\n"
 	"                     kernel objects (counted from 1 over the whole run)\n"
 	"                     fails, as if memory had run out; 0 (the default) never\n"
+	"  --fail-swap-io N   fault injection: the Nth read or write of the swap\n"
+	"                     device (counted together from 1) fails: a page that\n"
+	"                     could not be written stays in memory, an access that\n"
+	"                     needed a page that could not be read is 'bus'\n"
 	"\n"
 	"Exit status:\n"
 	"  0  the trace ran and every '= result' matched\n"
@@ -363,7 +373,7 @@ static const struct opt_spec replay_opts[] = {
 	{ "--dump", OPT_VALUE }, { "--check", OPT_OPTIONAL }, { "--mem", OPT_VALUE },
 	{ "--times", OPT_VALUE }, { "--scheme", OPT_VALUE }, { "--pkeys", OPT_VALUE },
 	{ "--reclaim", OPT_VALUE },
-	{ "--stats", OPT_VALUE },
+	{ "--stats", OPT_VALUE }, { "--swap", OPT_VALUE }, { "--fail-swap-io", OPT_VALUE },
 	{ "--fail-alloc", OPT_VALUE }, { "--help", OPT_NONE }, { "-h", OPT_NONE },
 	{ NULL, OPT_NONE }
 };
@@ -432,10 +442,21 @@ static int cmd_replay(int argc, char **argv)
 			if (rv_parse_size(v, &opt.mem_bytes) || opt.mem_bytes < (64 << 10))
 				return usage_error("replay", "bad --mem size '%s' "
 						   "(at least 64K; K/M/G/T suffixes)", v);
+		} else if (!strcmp(o.spec->name, "--swap")) {
+			if (rv_parse_size(v, &opt.swap_bytes) || opt.swap_bytes < (8 << 10) ||
+			    opt.swap_bytes > (8ULL << 40))
+				return usage_error("replay", "bad --swap size '%s' "
+						   "(8K to 8T; K/M/G/T suffixes)", v);
+		} else if (!strcmp(o.spec->name, "--fail-swap-io")) {
+			if (parse_count(v, &opt.fail_swap_io_at))
+				return usage_error("replay", "bad --fail-swap-io count '%s' "
+						   "(a number)", v);
 		}
 	}
 	if (!trace)
 		return usage_error("replay", "no TRACE given ('-' reads standard input)");
+	if (opt.fail_swap_io_at && !opt.swap_bytes)
+		return usage_error("replay", "--fail-swap-io needs --swap");
 	s = rv_sim_new(&opt, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "revmap: %s\n", err);

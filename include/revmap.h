@@ -40,6 +40,10 @@ struct rv_options {
 	int pkeys;                /* RV_PKEYS_* */
 	uint64_t fail_alloc_at;   /* fault injection: this allocation fails (0: never) */
 	int reclaim;              /* RV_RECLAIM_*: how memory is reclaimed */
+	uint64_t swap_bytes;      /* swap device size (0: no swap); its file is made
+				     in $TMPDIR (default /tmp) and unlinked at once */
+	uint64_t fail_swap_io_at; /* fault injection: this swap read or write fails,
+				     counted together from 1 (0: never) */
 };
 
 #define RV_RECLAIM_LRU     0  /* the LRU lists, mappings found through the rmap */

@@ -286,10 +286,12 @@ bool check_frames(struct vm_machine *m)
 			goto out;
 		}
 		if (f->mapcount != s.maps[pfn] ||
-		    f->refcount != f->mapcount + ((f->flags & PG_CACHE) ? 1 : 0)) {
+		    f->refcount != f->mapcount + ((f->flags & PG_CACHE) ? 1 : 0) +
+				   ((f->flags & PG_SWAPCACHE) ? 1 : 0)) {
 			ok = fail(m, "frames: pfn %llu has mapcount %d refcount %d, but %d PTEs map it%s",
 				  (unsigned long long)pfn, f->mapcount, f->refcount, s.maps[pfn],
-				  s.maps[pfn] || (f->flags & PG_CACHE) ? "" : " (leaked frame)");
+				  s.maps[pfn] || (f->flags & (PG_CACHE | PG_SWAPCACHE)) ? ""
+				  : " (leaked frame)");
 			goto out;
 		}
 		if (!(f->flags & PG_LRU) && (f->flags & (PG_ANON | PG_CACHE))) {
@@ -476,6 +478,157 @@ bool check_rmap(struct vm_machine *m)
 	return ok;
 }
 
+/*
+ * A swap-cache frame against its slot: an anonymous page with an identity
+ * (it has been mapped), which the cache holds at its slot.
+ */
+static bool swap_frame_sound(struct vm_machine *m, uint64_t pfn)
+{
+	struct vm_frame *f = pfn_frame(m, pfn);
+	uint32_t slot = f->pad;
+
+	if (!swap_enabled(m) || slot == 0 || slot >= m->swap.nr_slots ||
+	    m->swap.cache[slot] != pfn)
+		return fail(m, "swap: pfn %llu is in the swap cache at slot %u, which does not hold it",
+			    (unsigned long long)pfn, slot);
+	if (!(f->flags & PG_ANON) || (f->flags & (PG_CACHE | PG_LAZYFREE)) || !f->mapping)
+		return fail(m, "swap: swap-cache pfn %llu is not a private anonymous page (flags %#x)",
+			    (unsigned long long)pfn, f->flags);
+	return true;
+}
+
+struct swap_state {
+	struct vm_machine *m;
+	uint32_t *seen;            /* swap entries found per slot */
+	uint64_t nr;               /* swap entries of the mm being walked */
+	bool ok;
+};
+
+/*
+ * One swap entry of mm at addr, in VMA v (NULL: none), against what it may
+ * be checked against alone: a private VMA, no stray bits, a slot in use
+ * (or none: the poisoned entry).  => true if sound
+ */
+static bool swap_entry_sound(struct vm_machine *m, struct vm_mm *mm, struct vm_area *v,
+			     uint64_t addr, pte_t pte)
+{
+	uint32_t slot = swp_slot(pte);
+
+	if (!v || (v->flags & VM_SHARED) || (pte & ~(PTE_PFN_MASK | PTE_SWAP | PTE_SWP_EXCL)))
+		return fail(m, "swap: pid %d %#llx: swap entry %#llx %s", mm->id,
+			    (unsigned long long)addr, (unsigned long long)pte,
+			    !v ? "outside any VMA" : (v->flags & VM_SHARED) ? "in a shared mapping"
+			    : "has stray bits");
+	if (slot && (!swap_enabled(m) || slot >= m->swap.nr_slots || !m->swap.map[slot]))
+		return fail(m, "swap: pid %d %#llx names slot %u, which is not in use",
+			    mm->id, (unsigned long long)addr, slot);
+	return true;
+}
+
+static int check_swap_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct swap_state *s = arg;
+	uint32_t slot;
+
+	if (!pte_is_swap(*pte))
+		return 0;
+	if (!swap_entry_sound(s->m, mm, vma_lookup(mm, addr), addr, *pte)) {
+		s->ok = false;
+		return 1;
+	}
+	slot = swp_slot(*pte);
+	if (slot) {                    /* a poisoned entry counts nowhere */
+		s->seen[slot]++;
+		s->nr++;
+	}
+	return 0;
+}
+
+/*
+ * Swap: every slot's count is the number of swap entries that name it,
+ * plus one when it is in the swap cache; the cache's frames say so and
+ * are mapped or named by an entry; nr_used and each mm's nr_swap are
+ * right; a frame that says it is in the swap cache is there.
+ */
+bool check_swap(struct vm_machine *m)
+{
+	struct vm_swap *sw = &m->swap;
+	struct swap_state s = { .m = m, .ok = true };
+	struct list_head *p;
+	uint32_t used = 0;
+
+	if (swap_enabled(m)) {
+		s.seen = calloc(sw->nr_slots, sizeof(*s.seen));
+		if (!s.seen)
+			return fail(m, "swap: out of host memory for the checker");
+	}
+	list_for_each(p, &m->mms) {
+		struct vm_mm *mm = list_entry(p, struct vm_mm, node);
+
+		s.nr = 0;
+		if (walk_ptes_all(mm, 0, 1ULL << 47, check_swap_pte, &s))
+			goto out;
+		if (s.nr != mm->nr_swap) {
+			s.ok = fail(m, "swap: pid %d has %llu swap entries, nr_swap says %llu", mm->id,
+				    (unsigned long long)s.nr, (unsigned long long)mm->nr_swap);
+			goto out;
+		}
+	}
+	for (uint32_t slot = 0; slot < sw->nr_slots; slot++) {
+		uint32_t pfn = sw->cache[slot];
+		uint32_t want = s.seen[slot] + (pfn != FRAME_NIL);
+
+		if (slot == 0 && (sw->map[0] || pfn != FRAME_NIL)) {
+			s.ok = fail(m, "swap: the header slot 0 is in use");
+			goto out;
+		}
+		if (sw->map[slot] != want) {
+			s.ok = fail(m, "swap: slot %u has count %u, but %u swap entries name it%s",
+				    slot, sw->map[slot], s.seen[slot],
+				    pfn != FRAME_NIL ? " and it is in the swap cache" : "");
+			goto out;
+		}
+		used += sw->map[slot] != 0;
+		if (pfn == FRAME_NIL)
+			continue;
+		if (pfn >= m->nr_frames || !(pfn_frame(m, pfn)->flags & PG_SWAPCACHE) ||
+		    pfn_frame(m, pfn)->pad != slot) {
+			s.ok = fail(m, "swap: the swap cache holds pfn %u at slot %u, which does not point back",
+				    pfn, slot);
+			goto out;
+		}
+		if (!swap_frame_sound(m, pfn)) {
+			s.ok = false;
+			goto out;
+		}
+		if (!pfn_frame(m, pfn)->mapcount && !s.seen[slot]) {
+			s.ok = fail(m, "swap: pfn %u stays in the swap cache at slot %u, unmapped and "
+				    "named by no swap entry", pfn, slot);
+			goto out;
+		}
+	}
+	if (used != sw->nr_used) {
+		s.ok = fail(m, "swap: %u slots in use, nr_used says %u", used, sw->nr_used);
+		goto out;
+	}
+	/* and the other way: each frame in the swap cache is where it says */
+	for (uint64_t pfn = 1; (pfn = pfn_skip_deferred(m, pfn)) < m->nr_frames; pfn++) {
+		struct vm_frame *f = pfn_frame(m, pfn);
+
+		if (f->flags & PG_BUDDY) {
+			pfn += (1ULL << (f->flags >> PG_ORDER_SHIFT)) - 1;
+			continue;
+		}
+		if ((f->flags & PG_SWAPCACHE) && !swap_frame_sound(m, pfn)) {
+			s.ok = false;
+			goto out;
+		}
+	}
+out:
+	free(s.seen);
+	return s.ok;
+}
+
 /* every page-cache entry points at a frame that says so, and back */
 bool check_files(struct vm_machine *m)
 {
@@ -527,7 +680,7 @@ bool check_machine(struct vm_machine *m)
 	list_for_each(p, &m->mms)
 		if (!check_mm(list_entry(p, struct vm_mm, node)))
 			return false;
-	return check_files(m) && check_frames(m) && check_rmap(m);
+	return check_files(m) && check_frames(m) && check_rmap(m) && check_swap(m);
 }
 
 /* ---------------- checking what changed ---------------- */
@@ -542,7 +695,8 @@ bool check_machine(struct vm_machine *m)
  *   - in each changed range, every VMA meeting it and its two neighbours,
  *     locally (vma_check_local: range, list, tree path, gaps; the file's
  *     i_mmap path and keys; the scheme's links), and every present PTE
- *     against its VMA (pte_sound, as the whole-machine check does);
+ *     against its VMA (pte_sound, as the whole-machine check does), every
+ *     swap entry too (swap_entry_sound: its slot in use);
  *   - each frame noted or mapped by one of those PTEs, once: its counts;
  *     free, it lies in a listed free block; in a page cache, the cache
  *     points back at it; mapped, one rmap walk of it finds exactly
@@ -551,8 +705,8 @@ bool check_machine(struct vm_machine *m)
  *   - each truncated file: no page cached, and nothing mapped, past its end.
  *
  * What a local view cannot see (red-black heights, the counters rss,
- * nr_ptes, nr_pgtables and map_count, leaked page tables, whole free
- * lists) the whole-machine check sees, at `check` lines and at the end.
+ * nr_ptes, nr_pgtables, nr_swap and map_count, leaked page tables, whole
+ * free lists, each swap slot's exact count) the whole-machine check sees, at `check` lines and at the end.
  * If a note cannot be kept (the host is out of memory), the next check is
  * a whole-machine one.
  */
@@ -763,6 +917,11 @@ static int cq_seen_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 			     (unsigned long long)addr);
 		return 1;
 	}
+	if (pte_is_swap(*pte)) {
+		/* its slot's count is the whole-machine check's */
+		w->ok = swap_entry_sound(w->m, mm, w->vma, addr, *pte);
+		return !w->ok;
+	}
 	if (!pte_sound(w->m, mm, w->vma, addr, *pte, &counts)) {
 		w->ok = false;
 		return 1;
@@ -793,7 +952,7 @@ static bool check_changed_mms(struct vm_machine *m, struct vm_checkq *cq)
 				if (v->start >= r.end)
 					break;   /* the neighbour after the range */
 			}
-			walk_ptes(mm, r.start, r.end, cq_seen_pte, &w);
+			walk_ptes_all(mm, r.start, r.end, cq_seen_pte, &w);
 			if (!w.ok)
 				return false;
 		}
@@ -866,11 +1025,15 @@ static bool check_changed_frame(struct vm_machine *m, struct vm_checkq *cq, uint
 		return buddy_check_free(m, pfn, m->why, sizeof(m->why));
 	}
 	if (f->flags & (PG_BUDDY | PG_RESERVED) ||
-	    f->refcount != f->mapcount + ((f->flags & PG_CACHE) ? 1 : 0) ||
+	    f->refcount != f->mapcount + ((f->flags & PG_CACHE) ? 1 : 0) +
+			   ((f->flags & PG_SWAPCACHE) ? 1 : 0) ||
 	    !(f->flags & (PG_ANON | PG_CACHE)) || !f->mapping)
 		return fail(m, "frames: pfn %llu has mapcount %d refcount %d flags %#x%s",
 			    (unsigned long long)pfn, f->mapcount, f->refcount, f->flags,
-			    f->mapcount || (f->flags & PG_CACHE) ? "" : " (leaked frame)");
+			    f->mapcount || (f->flags & (PG_CACHE | PG_SWAPCACHE)) ? ""
+			    : " (leaked frame)");
+	if ((f->flags & PG_SWAPCACHE) && !swap_frame_sound(m, pfn))
+		return false;
 	if (f->flags & PG_CACHE) {
 		struct vm_file *file = f->mapping;
 

@@ -17,6 +17,10 @@
  *   write, shared  -> the page-cache page, writable and dirty
  *   beyond the end of the file -> SIGBUS
  *
+ * Swap entries (private anonymous pages, and private copies of file pages,
+ * written out by reclaim): do_swap_page in mm/swap.c brings the page back;
+ * a write that finds it shared breaks COW here as on any shared page.
+ *
  * The access check is x86's: a read is allowed in any VMA that has one of
  * read, write or exec; a write needs VM_WRITE.  A fault outside any VMA,
  * or one the VMA does not allow, is SIGSEGV.  With protection keys, memory
@@ -53,7 +57,11 @@ static int map_new_anon(struct vm_area *vma, uint64_t addr, pte_t *pte,
 
 		check_note_frame(m, old);
 		if (old != m->zero_pfn) {
-			rmap_remove(vma, addr, pfn_frame(m, old));
+			struct vm_frame *of = pfn_frame(m, old);
+
+			rmap_remove(vma, addr, of);
+			if ((of->flags & PG_SWAPCACHE) && of->mapcount == 0)
+				swap_cache_unmapped(m, of);
 			frame_put(m, (uint32_t)old);
 			mm->rss--;
 		}
@@ -77,6 +85,11 @@ static int do_wp_page(struct vm_area *vma, uint64_t addr, pte_t *pte)
 		return map_new_anon(vma, addr, pte, m->zero_pfn);
 	}
 	f = pfn_frame(m, pfn);
+	/* wp_can_reuse_anon_folio: a page in the swap cache may be ours alone
+	 * once it leaves the cache (no swap entry names its slot) */
+	if ((f->flags & (PG_ANON | PG_ANON_EXCL | PG_SWAPCACHE)) == (PG_ANON | PG_SWAPCACHE) &&
+	    f->mapcount == 1 && f->refcount == 2)
+		swap_cache_try_free(m, f);
 	if ((f->flags & PG_ANON) &&
 	    ((f->flags & PG_ANON_EXCL) || (f->mapcount == 1 && f->refcount == 1))) {
 		/* wp_can_reuse_anon_folio: nobody else maps it */
@@ -217,6 +230,13 @@ int __handle_mm_fault(struct vm_area *vma, uint64_t addr, bool write, pte_t **pt
 	if (!pte)
 		return VM_FAULT_OOM;
 	*ptep = pte;
+	if (pte_is_swap(*pte)) {
+		/* do_swap_page, then do_wp_page if the write found it shared */
+		r = do_swap_page(vma, addr, pte, write);
+		if (r == VM_FAULT_OK && write && !pte_write(*pte))
+			r = do_wp_page(vma, addr, pte);
+		return r;
+	}
 	if (!pte_present(*pte)) {
 		if (vma->file)
 			return do_file_fault(vma, addr, pte, write);

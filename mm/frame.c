@@ -374,6 +374,7 @@ int machine_init(struct vm_machine *m, uint64_t mem_bytes, const struct rmap_ops
 	void *mem, *frames;
 
 	memset(m, 0, sizeof(*m));
+	m->swap.fd = -1;                  /* no swap until swap_on */
 	if (n < 16 || n > (1ULL << 32) - 1)
 		return -22;
 	/* both cost the host nothing until touched (MAP_NORESERVE) */
@@ -447,6 +448,7 @@ void machine_fini(struct vm_machine *m)
 		f->refcount = 1;
 		file_put(f);
 	}
+	swap_release(m);                  /* after the mms: their entries are gone */
 	rmap_machine_fini(m);
 	if (m->mem)
 		munmap(m->mem, m->nr_frames << PAGE_SHIFT);

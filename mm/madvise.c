@@ -1,5 +1,5 @@
 /*
- * mm/madvise.c - madvise(2) as Linux 6.x does it on a machine without swap.
+ * mm/madvise.c - madvise(2) as Linux 6.x does it.
  *
  * Advice that changes VMA flags (normal random sequential dontfork dofork
  * wipeonfork keeponfork) splits and merges VMAs like mprotect; advice that
@@ -7,14 +7,16 @@
  *   dontneed        unmap the pages (anonymous memory reads as zero again)
  *   free            mark pages lazily freeable (shared ones only while
  *                   the page is clean): they stay mapped until reclaim
- *                   finds them still clean
- *   pageout         reclaim now the pages only this mapping maps: without
- *                   swap, lazily freed clean anonymous pages go, page-cache
- *                   pages are unmapped (and stay cached), the rest stay
+ *                   finds them still clean; swapped-out pages are freed
+ *   pageout         reclaim now the pages only this mapping maps: lazily
+ *                   freed clean anonymous pages go, page-cache pages are
+ *                   unmapped (and stay cached), other anonymous pages go
+ *                   to swap when there is swap and stay when not
  *   cold            pages only this mapping maps lose their accessed bit
  *                   and go to their inactive list (reclaim takes them
  *                   first); nothing visible in a dump
- *   willneed        a hint only: nothing visible without swap
+ *   willneed        a hint only: swapped-out pages stay where they are
+ *                   (swap readahead is not modelled)
  *   remove          shared file/shmem memory only (-EINVAL otherwise)
  *   populate_read / populate_write   fault the range in
  * Holes are skipped and reported as -ENOMEM at the end, after the mapped
@@ -40,12 +42,20 @@ static int mapped_locked(struct vm_area *vma, uint64_t addr, pte_t *pte, void *a
 static int free_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
 	struct vm_machine *m = mm->machine;
-	struct vm_frame *f = pte_page(m, *pte);
+	struct vm_frame *f;
 
+	if (pte_is_swap(*pte)) {
+		/* a swapped-out page is freed at once: its entry goes */
+		zap_swap_pte(arg, addr, pte);
+		return 0;
+	}
+	f = pte_page(m, *pte);
 	if (!f || !(f->flags & PG_ANON))
 		return 0;
-	if (f->flags & PG_DIRTY) {
-		if (f->mapcount != 1)
+	if (f->flags & (PG_DIRTY | PG_SWAPCACHE)) {
+		/* a page in the swap cache must leave it first (its slot's
+		 * copy would otherwise outlive the freeing) */
+		if (f->mapcount != 1 || ((f->flags & PG_SWAPCACHE) && !swap_cache_try_free(m, f)))
 			return 0;
 		f->flags &= ~PG_DIRTY;
 	}
@@ -57,9 +67,10 @@ static int free_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 }
 
 /*
- * MADV_PAGEOUT on a machine without swap (reclaim_pages of the pages this
- * mapping alone maps): an anonymous page cannot be written anywhere and
- * stays, unless it is lazily freed and still clean, when it is dropped; a
+ * MADV_PAGEOUT (reclaim_pages of the pages this mapping alone maps): an
+ * anonymous page goes to swap when there is swap (swap_out_page) and
+ * stays when there is none, unless it is lazily freed and still clean,
+ * when it is dropped; a
  * page-cache page is unmapped, then leaves the cache if it is clean (a
  * host-file page, or a tmpfs hole page never written: both read back the
  * same) and stays there if dirty (tmpfs cannot write it out either).
@@ -82,8 +93,14 @@ static int pageout_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 			file_drop_page(file, index);   /* clean: it can be read again */
 		return 0;
 	}
-	if (!(f->flags & PG_ANON) || !(f->flags & PG_LAZYFREE))
-		return 0;                  /* no swap: an anonymous page stays */
+	if (!(f->flags & PG_ANON))
+		return 0;
+	if (!(f->flags & PG_LAZYFREE)) {
+		/* with swap, reclaim writes it out; without, it stays */
+		if (swap_enabled(m))
+			swap_out_page(m, (uint32_t)pte_pfn(*pte));
+		return 0;
+	}
 	if ((*pte & PTE_DIRTY) || (f->flags & PG_DIRTY)) {
 		/* written since MADV_FREE: it is data again */
 		lru_del(m, f);
@@ -161,7 +178,7 @@ static int madvise_vma(struct vm_area *vma, struct vm_area **prev, uint64_t star
 		if (advice == MADV_DONTNEED_)
 			zap_range(vma, start, end);
 		else if (vma_is_anonymous(vma))
-			walk_ptes(vma->mm, start, end, free_one, NULL);
+			walk_ptes_all(vma->mm, start, end, free_one, vma);
 		else
 			return -22;
 		return 0;

@@ -18,6 +18,11 @@
  *   [i_mmap_lock] a file's i_mmap tree; [i_pages lock] its page cache;
  *   [i_rwsem]     a file's size (truncate);
  *   [frame lock]  a frame's flags and identity (Linux's folio lock);
+ *   [swap lock]   the swap device's slot counts and allocator (Linux's
+ *                 swap_info lock and cluster locks), taken under the ptl
+ *                 when a zap drops an entry;
+ *   [swap cache lock] the swap cache (Linux's i_pages of the swap address
+ *                 space), taken under the frame lock;
  *   [atomic]      counts changed with atomic operations, no lock;
  *   see rmap/rmap.h for the scheme's locks and the lock order.
  */
@@ -85,6 +90,41 @@ static inline bool pte_present(pte_t p) { return p & (PTE_PRESENT | PTE_PROTNONE
 static inline uint64_t pte_pfn(pte_t p) { return (p & PTE_PFN_MASK) >> PAGE_SHIFT; }
 static inline bool pte_write(pte_t p) { return p & PTE_WRITE; }
 
+/*
+ * Swap entries (mm/swap.c): a PTE that is neither present nor PROT_NONE
+ * and has PTE_SWAP set names a slot of the swap device in the pfn bits
+ * (12..51); PTE_SWP_EXCL is Linux's SWP_EXCLUSIVE (the page was
+ * PageAnonExclusive when it was unmapped: no other PTE names the slot, so
+ * a swap-in may map it writable).  Nothing else is kept in a swap entry.
+ *
+ *                  bits 51..12   10  9   8   6..1        0
+ *   present page     pfn           -   -   0   D A U W     1
+ *   PROT_NONE        pfn           -   -   1   D A U       0
+ *   swap entry       slot          E   1   0   0           0
+ *   empty            0             0   0   0   0           0
+ *
+ * A swap entry never has bit 0 or bit 8 set, so pte_present() is false for
+ * it, and never is 0, so pte_none() is false too: walkers that visit only
+ * present PTEs (walk_ptes) skip it, and those that must see it (zap, fork,
+ * mremap, MADV_FREE, swapoff, the checker) use walk_ptes_all or test
+ * pte_is_swap.
+ */
+#define PTE_SWAP      (1ULL << 9)   /* not present: a swap entry */
+#define PTE_SWP_EXCL  (1ULL << 10)  /* swap entry: SWP_EXCLUSIVE */
+static inline bool pte_is_swap(pte_t p)
+{
+	return (p & (PTE_PRESENT | PTE_PROTNONE | PTE_SWAP)) == PTE_SWAP;
+}
+static inline uint32_t swp_slot(pte_t p) { return (uint32_t)pte_pfn(p); }
+static inline bool pte_swp_exclusive(pte_t p) { return p & PTE_SWP_EXCL; }
+/* swapoff could not read the page back: an access is SIGBUS (Linux's
+ * make_poisoned_swp_entry); it names no slot and counts nowhere */
+static inline bool pte_swp_poisoned(pte_t p) { return pte_is_swap(p) && !swp_slot(p); }
+static inline pte_t swp_entry_pte(uint32_t slot, bool exclusive)
+{
+	return ((pte_t)slot << PAGE_SHIFT) | PTE_SWAP | (exclusive ? PTE_SWP_EXCL : 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* Frames                                                               */
 
@@ -108,6 +148,8 @@ static inline bool pte_write(pte_t p) { return p & PTE_WRITE; }
 #define PG_ACTIVE     0x00200000u /* on an active list */
 #define PG_UNEVICTABLE 0x00400000u /* on the unevictable list (mlocked) */
 #define PG_REFERENCED 0x00800000u /* PG_referenced: seen referenced by reclaim once */
+#define PG_SWAPCACHE  0x2000u   /* anonymous page in the swap cache: its slot in pad
+				   (mm/swap.c); the cache holds one reference */
 #define PG_ORDER_SHIFT 24       /* buddy order, stored in flags bits 24..31 */
 
 #define FRAME_NIL     UINT32_MAX
@@ -116,7 +158,10 @@ static inline bool pte_write(pte_t p) { return p & PTE_WRITE; }
  * One per physical frame; its size is a headline figure (48 bytes).
  * Invariants: a free frame has refcount 0 and mapcount 0; a page mapped by
  * n PTEs has mapcount n and refcount n, plus one while it is in a page
- * cache (PG_CACHE); the zero page is PG_RESERVED and keeps no counts.
+ * cache (PG_CACHE) or the swap cache (PG_SWAPCACHE, anonymous pages only:
+ * then swap.cache[pad] is this frame); the zero page is PG_RESERVED and
+ * keeps no counts.  An unmapped page stays only in a page cache or in the
+ * swap cache, and in the swap cache only while a swap entry names its slot.
  */
 struct vm_frame {
 	uint32_t flags;       /* PG_* bits and, when PG_BUDDY, the block order [frame lock] */
@@ -125,7 +170,7 @@ struct vm_frame {
 	int32_t mapcount;     /* PTEs that map this frame, in every mm [atomic] */
 	uint32_t next;        /* buddy free list / LRU: next pfn or FRAME_NIL [zone lock] */
 	uint32_t prev;        /* buddy free list / LRU: previous pfn or FRAME_NIL [zone lock] */
-	uint32_t pad;         /* reserved for the swap slot (later) */
+	uint32_t pad;         /* PG_SWAPCACHE: the page's swap slot; else 0 [frame lock] */
 	void *mapping;        /* anon: the rmap scheme's anon object; file: its vm_file
 				 [frame lock; stable while mapped] */
 	uint64_t index;       /* page offset within mapping (anon: linear page index)
@@ -295,6 +340,8 @@ struct vm_mm {
 	uint64_t rss;                /* present anonymous pages (excluding zero page) */
 	uint64_t nr_ptes;            /* present PTEs */
 	uint64_t nr_pgtables;        /* page-table frames, all levels */
+	uint64_t nr_swap;            /* swap entries in its PTEs, poisoned ones not
+				        counted (MM_SWAPENTS) [ptl] */
 	uint64_t locked_vm;          /* pages in VM_LOCKED VMAs */
 	uint64_t ptc_key;            /* pte_lookup's last PTE table: addr >> 21 of what it
 				        covers, PTC_NONE when none [ptl] */
@@ -353,6 +400,35 @@ struct vm_stats {
 	uint64_t reclaim_ns;         /* time in mm_reclaim (when the machine has a clock) */
 	uint64_t virtual_ptes_scanned; /* RECLAIM_VIRTUAL: PTEs the scan looked at */
 	uint64_t virtual_ptes_unmapped; /* RECLAIM_VIRTUAL: PTEs it took away */
+	uint64_t swap_outs;          /* pages written out and freed by swap_out_page (a
+				        clean swap-cache page freed unwritten counts too) */
+	uint64_t swap_ins;           /* pages read from the swap device */
+	uint64_t swap_cache_hits;    /* swap faults that found the page in the swap cache */
+	uint64_t swap_io_errors;     /* swap reads or writes that failed */
+};
+
+/*
+ * The swap device (mm/swap.c): one host file of nr_slots 4096-byte slots,
+ * made with mkstemp and unlinked at once; slot 0 is the header, never
+ * handed out.  Host memory (malloc), not the machine's frames, as Linux's
+ * swap_map is vmalloc'ed at swapon.
+ * Invariants: map[s] is the number of swap entries (PTEs) naming slot s,
+ * plus one while s is in the swap cache (cache[s] != FRAME_NIL); a slot is
+ * free exactly when map[s] == 0; nr_used counts the slots with map[s] > 0;
+ * cache[s] is a frame with PG_ANON | PG_SWAPCACHE and pad == s.
+ */
+struct vm_swap {
+	int fd;                      /* the device's host file, -1 when swap is off */
+	uint32_t nr_slots;           /* slots, the header included */
+	uint32_t nr_used;            /* slots in use [swap lock] */
+	uint32_t next;               /* where the allocator looks first [swap lock] */
+	bool writeok;                /* new slots may be handed out (false during
+				        swapoff: SWP_WRITEOK) [swap lock] */
+	uint32_t *map;               /* swap_map: per slot, entries + cache [swap lock] */
+	uint32_t *cache;             /* swap cache: slot -> pfn, FRAME_NIL when none
+				        [swap cache lock] */
+	uint64_t nr_io;              /* swap reads and writes so far */
+	uint64_t fail_io_at;         /* fault injection: this read or write fails (0: none) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -430,6 +506,7 @@ struct vm_machine {
 				        NULL when nobody checks changes (mm/check.c) */
 	uint64_t fail_alloc_at;      /* fault injection: this allocation fails (0: never) */
 	uint64_t nr_allocs;          /* allocation attempts so far (frames and objects) */
+	struct vm_swap swap;         /* the swap device (mm/swap.c); fd -1 without swap */
 	char why[256];               /* last checker failure */
 };
 
@@ -615,6 +692,10 @@ pte_t mk_pte(struct vm_area *vma, uint64_t pfn, bool write);
 /* visit each present PTE of [start, end): fn returns nonzero to stop */
 typedef int (*pte_visit_fn)(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg);
 int walk_ptes(struct vm_mm *mm, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg);
+/* the same for every PTE that is not empty: present ones and swap entries */
+int walk_ptes_all(struct vm_mm *mm, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg);
+/* remove the swap entry of addr in vma (zap_nonpresent_ptes) */
+void zap_swap_pte(struct vm_area *vma, uint64_t addr, pte_t *pte);
 
 /* ------------------------------------------------------------------ */
 /* mm/vma.c: the VMA tree, split and merge                              */
@@ -727,6 +808,40 @@ uint64_t mm_reclaim_retry(struct vm_machine *m, uint64_t pages);
 /* MADV_COLD: to the head of its inactive list, unmarked */
 void mm_deactivate(struct vm_machine *m, struct vm_frame *f);
 int mm_compact(struct vm_machine *m, unsigned order);
+
+/* ------------------------------------------------------------------ */
+/* mm/swap.c: swap for private anonymous memory                         */
+
+/* swapon: a device of bytes (whole slots) in a new unlinked file of dir
+ * (NULL: $TMPDIR, or /tmp) => 0, -EINVAL (too small), -ENOMEM, or the
+ * host's -errno from mkstemp/ftruncate */
+int swap_on(struct vm_machine *m, uint64_t bytes, const char *dir);
+void swap_release(struct vm_machine *m);            /* machine_fini: close, free */
+static inline bool swap_enabled(const struct vm_machine *m) { return m->swap.fd >= 0; }
+/* swapoff: bring every swapped page back (try_to_unuse), then turn swap
+ * off => 0, or -ENOMEM with swap still on (what came back stays) */
+int swap_off(struct vm_machine *m);
+/* reclaim one private anonymous page to swap => 0 (freed), -EBUSY
+ * (mlocked, or not a candidate), -ENOSPC (no slot), -EIO (write failed:
+ * the page stays in the swap cache, dirty, unmapped) */
+int swap_out_page(struct vm_machine *m, uint32_t pfn);
+/* --reclaim virtual: one PTE of an anonymous page becomes a swap entry;
+ * => 1 (the page went with it), 0 (the PTE went), -EBUSY, -ENOSPC */
+int swap_out_pte(struct vm_area *vma, uint64_t addr, pte_t *pte);
+/* do_swap_page: the swap entry *pte in vma faulted => VM_FAULT_* */
+int do_swap_page(struct vm_area *vma, uint64_t addr, pte_t *pte, bool write);
+/* fork: one more swap entry names slot (swap_duplicate) */
+void swap_dup(struct vm_machine *m, uint32_t slot);
+/* a swap entry naming slot is gone (zap): drop its count; the slot and
+ * an unmapped swap-cache page go with the last entry */
+void free_swap_and_cache(struct vm_machine *m, uint32_t slot);
+/* the last PTE of swap-cache page f went (zap): free the page from the
+ * swap cache if no swap entry names its slot (free_swap_cache) */
+void swap_cache_unmapped(struct vm_machine *m, struct vm_frame *f);
+/* folio_free_swap: f leaves the swap cache if no swap entry names its
+ * slot; => true if it left (then it is dirty: memory holds the only copy) */
+bool swap_cache_try_free(struct vm_machine *m, struct vm_frame *f);
+bool check_swap(struct vm_machine *m);              /* the checker (mm/check.c) */
 
 /* ------------------------------------------------------------------ */
 /* mm/fork.c: address-space lifetime                                    */

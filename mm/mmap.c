@@ -14,10 +14,13 @@
 
 #define MAP_TYPE_FLAGS (MAP_PRIVATE_ | MAP_SHARED_)
 
-/* __vm_enough_memory with the heuristic overcommit policy (mode 0) */
+/* __vm_enough_memory with the heuristic overcommit policy (mode 0): no
+ * more than memory and swap (total_swap_pages: the slots, header aside) */
 bool vm_enough_memory(struct vm_mm *mm, uint64_t pages)
 {
-	return pages <= mm->machine->nr_frames;
+	const struct vm_machine *m = mm->machine;
+
+	return pages <= m->nr_frames + (swap_enabled(m) ? m->swap.nr_slots - 1 : 0);
 }
 
 static uint64_t arch_get_unmapped_area_topdown(struct vm_mm *mm, uint64_t addr,

@@ -132,7 +132,9 @@ pte_t *pte_alloc(struct vm_mm *mm, uint64_t addr)
 	return &t[pt_index(addr, 1)];
 }
 
-int walk_ptes(struct vm_mm *mm, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg)
+/* walk_ptes and walk_ptes_all: all visits swap entries too */
+static inline int __walk_ptes(struct vm_mm *mm, uint64_t start, uint64_t end,
+			      pte_visit_fn fn, void *arg, bool all)
 {
 	uint64_t addr = start;
 
@@ -147,7 +149,7 @@ int walk_ptes(struct vm_mm *mm, uint64_t start, uint64_t end, pte_visit_fn fn, v
 			for (uint64_t a = addr; a < next; a += PAGE_SIZE) {
 				pte_t *pte = &t[pt_index(a, 1)];
 
-				if (pte_present(*pte)) {
+				if (all ? !pte_none(*pte) : pte_present(*pte)) {
 					int ret = fn(mm, a, pte, arg);
 
 					if (ret)
@@ -160,6 +162,16 @@ int walk_ptes(struct vm_mm *mm, uint64_t start, uint64_t end, pte_visit_fn fn, v
 		addr = next;
 	}
 	return 0;
+}
+
+int walk_ptes(struct vm_mm *mm, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg)
+{
+	return __walk_ptes(mm, start, end, fn, arg, false);
+}
+
+int walk_ptes_all(struct vm_mm *mm, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg)
+{
+	return __walk_ptes(mm, start, end, fn, arg, true);
 }
 
 /* the protection-key bits of a PTE in vma */
@@ -206,6 +218,8 @@ static inline void __zap_pte(struct vm_area *vma, uint64_t addr, pte_t *pte)
 			lru_putback(m, f);         /* munlock_vma_folio */
 		mm->rss--;
 		check_note_frame(m, pfn);
+		if ((f->flags & PG_SWAPCACHE) && f->mapcount == 0)
+			swap_cache_unmapped(m, f);
 		frame_put(m, (uint32_t)pfn);
 	}
 	/* the checker's notes last: their calls, taken or not, would make the
@@ -219,24 +233,46 @@ void zap_pte(struct vm_area *vma, uint64_t addr, pte_t *pte)
 	__zap_pte(vma, addr, pte);
 }
 
+/*
+ * zap_nonpresent_ptes for a swap entry: the entry goes, and with it one
+ * count of its slot (free_swap_and_cache: the slot, and an unmapped
+ * swap-cache page, go with the last).
+ */
+void zap_swap_pte(struct vm_area *vma, uint64_t addr, pte_t *pte)
+{
+	struct vm_mm *mm = vma->mm;
+	uint32_t slot = swp_slot(*pte);
+
+	*pte = 0;
+	if (slot) {
+		mm->nr_swap--;
+		free_swap_and_cache(mm->machine, slot);
+	}
+	check_note_pte(mm, addr);
+}
+
 static int zap_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
-	__zap_pte(arg, addr, pte);
+	if (__builtin_expect(pte_is_swap(*pte), 0))
+		zap_swap_pte(arg, addr, pte);
+	else
+		__zap_pte(arg, addr, pte);
 	return 0;
 }
 
 void zap_range(struct vm_area *vma, uint64_t start, uint64_t end)
 {
-	walk_ptes(vma->mm, start, end, zap_one, vma);
+	walk_ptes_all(vma->mm, start, end, zap_one, vma);
 }
 
-/* as zap_one, but a private copy (an anonymous page in a file VMA) stays */
+/* as zap_one, but a private copy (an anonymous page in a file VMA, in
+ * memory or swapped out) stays: should_zap_cows */
 static int zap_one_file(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
 	struct vm_machine *m = mm->machine;
 	uint64_t pfn = pte_pfn(*pte);
 
-	if (pfn != m->zero_pfn && (pfn_frame(m, pfn)->flags & PG_ANON))
+	if (pte_is_swap(*pte) || (pfn != m->zero_pfn && (pfn_frame(m, pfn)->flags & PG_ANON)))
 		return 0;
 	__zap_pte(arg, addr, pte);
 	return 0;
@@ -244,13 +280,13 @@ static int zap_one_file(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 
 void zap_file_range(struct vm_area *vma, uint64_t start, uint64_t end, bool even_cows)
 {
-	walk_ptes(vma->mm, start, end, even_cows ? zap_one : zap_one_file, vma);
+	walk_ptes_all(vma->mm, start, end, even_cows ? zap_one : zap_one_file, vma);
 }
 
 static bool pte_table_empty(const uint64_t *t)
 {
 	for (int i = 0; i < PTRS_PER_TABLE; i++)
-		if (pte_present(t[i]))
+		if (!pte_none(t[i]))
 			return false;
 	return true;
 }
@@ -320,7 +356,9 @@ static inline bool is_cow_mapping(uint64_t flags)
  * fork: copy the present PTEs of src into dst, one page table at a time.
  * An anonymous page gains a mapping and a reference and stops being
  * exclusive; in a private writable mapping both PTEs lose the write bit,
- * so that whichever side writes first copies (or reuses) the page.
+ * so that whichever side writes first copies (or reuses) the page.  A swap
+ * entry is copied, its slot counted once more, and loses SWP_EXCLUSIVE on
+ * both sides.
  */
 int copy_page_range(struct vm_area *dst, struct vm_area *src)
 {
@@ -344,7 +382,7 @@ int copy_page_range(struct vm_area *dst, struct vm_area *src)
 			pte_t *sp = &st[pt_index(a, 1)], p = *sp;
 			uint64_t pfn;
 
-			if (!pte_present(p))
+			if (pte_none(p))
 				continue;
 			if (!dt) {
 				pte_t *d = pte_alloc(dmm, a);
@@ -352,6 +390,19 @@ int copy_page_range(struct vm_area *dst, struct vm_area *src)
 				if (!d)
 					return -12;
 				dt = d - pt_index(a, 1);
+			}
+			if (pte_is_swap(p)) {
+				/* copy_nonpresent_pte: one more entry names the
+				 * slot, and neither side is exclusive any more */
+				swap_dup(m, swp_slot(p));
+				if (pte_swp_exclusive(p)) {
+					p &= ~PTE_SWP_EXCL;
+					*sp = p;
+					check_note_pte(smm, a);
+				}
+				dt[pt_index(a, 1)] = p;
+				dmm->nr_swap += !pte_swp_poisoned(p);
+				continue;
 			}
 			pfn = pte_pfn(p);
 			if (pfn != m->zero_pfn) {

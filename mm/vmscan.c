@@ -32,11 +32,14 @@
  *   - a lazily freed anonymous page (MADV_FREE) that was written again
  *     (a dirty PTE or page) becomes an ordinary anonymous page again.
  *
- * Without swap, anonymous and shared anonymous (shmem) pages are not
- * reclaimable, as in Linux.  Nothing here scans page tables: every PTE is
+ * An anonymous page goes to swap when there is swap (swap_out_page,
+ * mm/swap.c: every PTE becomes a swap entry, the page is written and
+ * freed); without swap, anonymous and shared anonymous (shmem) pages are
+ * not reclaimable, as in Linux (shmem swap is not modelled).  Nothing here scans page tables: every PTE is
  * found through rmap_walk, so the work is the scheme's, counted in the
  * walk statistics (by reason: walks_referenced, walks_unmap, walks_mkclean).
  */
+#include <errno.h>
 #include "mm.h"
 #include "../rmap/rmap.h"
 
@@ -149,8 +152,20 @@ static enum verdict reclaim_page(struct vm_machine *m, struct vm_frame *f, bool 
 	uint32_t pfn = (uint32_t)frame_pfn(m, f);
 
 	if (f->flags & PG_ANON) {
-		if (!(f->flags & PG_LAZYFREE))
-			return ACTIVATE;   /* no swap: it cannot go anywhere */
+		if (!(f->flags & PG_LAZYFREE)) {
+			if (!swap_enabled(m))
+				return ACTIVATE;   /* no swap: it cannot go anywhere */
+			switch (swap_out_page(m, pfn)) {
+			case 0:
+				return FREED;
+			case -EBUSY:
+				return CULL;       /* mlocked (or swapoff under way) */
+			case -EIO:
+				return KEEP;       /* in the swap cache, dirty: try later */
+			default:
+				return ACTIVATE;   /* swap is full */
+			}
+		}
 		if ((f->flags & PG_DIRTY) ||
 		    (f->mapcount > 0 && rmap_walk(m, f, dirty_one, NULL))) {
 			/* written since MADV_FREE: it holds data again
@@ -290,10 +305,11 @@ static void shrink_list(struct vm_machine *m, struct scan_ctl *sc, enum lru_list
 	}
 }
 
-/* can anonymous pages go anywhere? (swap: not yet) */
+/* can anonymous pages go anywhere? (can_reclaim_anon_pages: swap with
+ * room, not being turned off) */
 static bool may_reclaim_anon(struct vm_machine *m)
 {
-	return false;
+	return swap_enabled(m) && m->swap.writeok && m->swap.nr_used + 1 < m->swap.nr_slots;
 }
 
 /* the LRU pass: priorities 12..0 over the evictable lists */
@@ -328,7 +344,10 @@ static uint64_t reclaim_lru(struct vm_machine *m, uint64_t want, bool no_rmap)
  * the address spaces round robin, from where it had stopped, and took away
  * every PTE it met that had not been young since it last looked (the
  * accessed bit is tested and cleared); a page is freed when its last PTE
- * goes, never by asking where else it is mapped.  Unmapped page-cache pages
+ * goes, never by asking where else it is mapped.  An anonymous page met
+ * with swap on enters the swap cache (a slot at the first of its PTEs the
+ * scan takes), the PTE becomes a swap entry for it, and the page is
+ * written and freed once its last PTE has gone (try_to_swap_out).  Unmapped page-cache pages
  * were reclaimed from the LRU (shrink_cache), as below.  Here, as there:
  * VM_LOCKED VMAs are skipped; a page-cache page loses the PTE (its dirty bit
  * goes to the page) and, once no PTE is left, is written to its store if
@@ -359,9 +378,18 @@ static int virtual_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 		return 0;
 	}
 	pfn = (uint32_t)frame_pfn(m, f);
-	if (f->flags & PG_ANON) {
-		if (!(f->flags & PG_LAZYFREE) || (*pte & PTE_DIRTY) || (f->flags & PG_DIRTY) ||
-		    (f->flags & PG_MLOCKED))
+	if ((f->flags & (PG_ANON | PG_LAZYFREE)) == PG_ANON) {
+		int r;
+
+		if (!swap_enabled(m) || (f->flags & PG_MLOCKED))
+			return 0;
+		r = swap_out_pte(v->vma, addr, pte);
+		if (r >= 0)
+			m->stats.virtual_ptes_unmapped++;
+		if (r == 1)
+			v->freed++;
+	} else if (f->flags & PG_ANON) {
+		if ((*pte & PTE_DIRTY) || (f->flags & PG_DIRTY) || (f->flags & PG_MLOCKED))
 			return 0;
 		f->refcount++;
 		zap_pte(v->vma, addr, pte);

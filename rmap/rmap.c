@@ -36,7 +36,8 @@ int rmap_machine_init(struct vm_machine *m)
 	m->rmap_hooks = (ops->page_add_new_anon ? RMAP_HOOK_ADD_ANON : 0) |
 			(ops->page_add_file ? RMAP_HOOK_ADD_FILE : 0) |
 			(ops->page_remove ? RMAP_HOOK_REMOVE : 0) |
-			(ops->page_dup ? RMAP_HOOK_DUP : 0);
+			(ops->page_dup ? RMAP_HOOK_DUP : 0) |
+			(ops->page_add_anon ? RMAP_HOOK_ADD_ANON_PTE : 0);
 	return ops->init ? ops->init(m) : 0;
 }
 
@@ -128,6 +129,11 @@ void rmap_anon_free(struct anon_id *a) { TELL(a->m, anon_free, a); }
 void __rmap_add_new_anon(struct vm_area *vma, uint64_t addr, struct vm_frame *f)
 {
 	vma->mm->machine->rmap->page_add_new_anon(f, vma, addr);
+}
+
+void __rmap_add_anon(struct vm_area *vma, uint64_t addr, struct vm_frame *f)
+{
+	vma->mm->machine->rmap->page_add_anon(f, vma, addr);
 }
 
 void __rmap_add_file(struct vm_area *vma, uint64_t addr, struct vm_frame *f)

@@ -55,15 +55,20 @@ int rmap_walk(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *
 
 /*
  * Per PTE.  The entry points own the map count (as folio_add_new_anon_rmap,
- * folio_add_file_rmap_pte, folio_remove_rmap_pte, folio_try_dup_anon_rmap,
- * folio_move_anon_rmap do in Linux: memory.c never touches a map count) and
- * tell the scheme.  Reference counts stay with the caller.
+ * folio_add_anon_rmap_pte, folio_add_file_rmap_pte, folio_remove_rmap_pte,
+ * folio_try_dup_anon_rmap, folio_move_anon_rmap do in Linux: memory.c never
+ * touches a map count) and tell the scheme.  Reference counts stay with the
+ * caller.  A swap entry is no mapping: swap-out removes the PTE's mapping
+ * (rmap_remove), swap-in adds one (rmap_add_new_anon_swap for a page read
+ * now, rmap_add_anon for one found in the swap cache).
  */
 #define RMAP_HOOK_ADD_ANON  1u     /* vm_machine.rmap_hooks: the scheme wants to be */
 #define RMAP_HOOK_ADD_FILE  2u     /* told of these per-PTE events (the common ones */
 #define RMAP_HOOK_REMOVE    4u     /* stay inline when it does not) */
 #define RMAP_HOOK_DUP       8u
+#define RMAP_HOOK_ADD_ANON_PTE 16u
 void __rmap_add_new_anon(struct vm_area *vma, uint64_t addr, struct vm_frame *f);
+void __rmap_add_anon(struct vm_area *vma, uint64_t addr, struct vm_frame *f);
 void __rmap_add_file(struct vm_area *vma, uint64_t addr, struct vm_frame *f);
 void __rmap_remove(struct vm_area *vma, uint64_t addr, struct vm_frame *f);
 int __rmap_dup(struct vm_area *dst, struct vm_area *src, uint64_t addr, struct vm_frame *f);
@@ -75,6 +80,41 @@ static inline void rmap_add_new_anon(struct vm_area *vma, uint64_t addr, struct 
 	f->index = vma->pgoff + ((addr - vma->start) >> PAGE_SHIFT);
 	if (vma->mm->machine->rmap_hooks & RMAP_HOOK_ADD_ANON)
 		__rmap_add_new_anon(vma, addr, f);
+}
+
+/*
+ * folio_add_new_anon_rmap for a page that is not known to be exclusive to
+ * vma (a page read back from swap through a shared swap entry): it gets
+ * the _oldest_ identity of vma's family, the root, so that every process
+ * that may map it finds it (__folio_set_anon); with exclusive, vma's own,
+ * as rmap_add_new_anon.
+ * => f is new (mapcount 0, no identity); its PG_ANON_EXCL is the caller's
+ */
+static inline void rmap_add_new_anon_swap(struct vm_area *vma, uint64_t addr,
+					  struct vm_frame *f, bool exclusive)
+{
+	f->mapcount = 1;
+	f->mapping = exclusive ? vma->anon : vma->anon->root;
+	f->index = vma->pgoff + ((addr - vma->start) >> PAGE_SHIFT);
+	if (vma->mm->machine->rmap_hooks & RMAP_HOOK_ADD_ANON)
+		__rmap_add_new_anon(vma, addr, f);
+}
+
+/*
+ * folio_add_anon_rmap_pte: an anonymous page that already has its identity
+ * (mapping, index: a page found in the swap cache) gains the PTE at addr in
+ * vma; with exclusive (RMAP_EXCLUSIVE) it becomes PG_ANON_EXCL.
+ * => vma may map pages of f's identity (it is linked to f->mapping), and
+ *    addr is where it maps f's index
+ */
+static inline void rmap_add_anon(struct vm_area *vma, uint64_t addr, struct vm_frame *f,
+				 bool exclusive)
+{
+	f->mapcount++;
+	if (exclusive)
+		f->flags |= PG_ANON_EXCL;
+	if (vma->mm->machine->rmap_hooks & RMAP_HOOK_ADD_ANON_PTE)
+		__rmap_add_anon(vma, addr, f);
 }
 
 static inline void rmap_add_file(struct vm_area *vma, uint64_t addr, struct vm_frame *f)

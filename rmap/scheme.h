@@ -64,6 +64,10 @@ struct rmap_ops {
 	/* per PTE, told by the entry points below after they set the counts:
 	 * a new anonymous frame f is mapped at addr in vma (mapping, index set) */
 	void (*page_add_new_anon)(struct vm_frame *f, struct vm_area *vma, uint64_t addr);
+	/* an anonymous frame f that already has its identity (mapping, index
+	 * unchanged: a swap-in that found it in the swap cache) gains the PTE
+	 * at addr in vma; the map count is set */
+	void (*page_add_anon)(struct vm_frame *f, struct vm_area *vma, uint64_t addr);
 	/* a page-cache frame f is mapped at addr in vma */
 	void (*page_add_file)(struct vm_frame *f, struct vm_area *vma, uint64_t addr);
 	/* the PTE at addr in vma that mapped f is gone */

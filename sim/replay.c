@@ -5,7 +5,8 @@
  * MMU (r, w, touch); its result is formatted as the spec says and checked
  * against the line's "= result".  With --check every checker runs after
  * every event.  When a fault cannot get memory, reclaim runs first (lazily
- * freed and clean page-cache pages can go without swap); if it frees
+ * freed and clean page-cache pages can go without swap, private anonymous
+ * pages with --swap); if it frees
  * nothing, the OOM killer kills the process with the most resident pages
  * (the faulting line reads "oom-killed" if that was its own process), and
  * later lines of a killed process read "killed".
@@ -92,6 +93,24 @@ rv_sim *rv_sim_new(const struct rv_options *opt, char *err, size_t errlen)
 	s->m.fail_alloc_at = opt->fail_alloc_at;
 	s->m.clock_ns = now_ns;
 	s->m.reclaim_policy = opt->reclaim == RV_RECLAIM_VIRTUAL ? RECLAIM_VIRTUAL : RECLAIM_LRU;
+	if (opt->swap_bytes) {
+		const char *dir = getenv("TMPDIR");
+
+		e = swap_on(&s->m, opt->swap_bytes, NULL);
+		if (e) {
+			if (e == -EINVAL)
+				snprintf(err, errlen, "swap of %llu bytes: it must hold two 4096-byte "
+					 "slots (a header and a page) and at most 2^31",
+					 (unsigned long long)opt->swap_bytes);
+			else
+				snprintf(err, errlen, "cannot create the swap file in %s: %s",
+					 dir && *dir ? dir : "/tmp", strerror(-e));
+			machine_fini(&s->m);
+			free(s);
+			return NULL;
+		}
+		s->m.swap.fail_io_at = opt->fail_swap_io_at;
+	}
 	s->m.pkeys = opt->pkeys == RV_PKEYS_ON || (opt->pkeys == RV_PKEYS_HOST && rv_host_pkeys());
 	return s;
 }
@@ -185,8 +204,8 @@ static void proc_end(struct sim_proc *p, enum proc_state st)
 }
 
 /*
- * An allocation failed: before the OOM killer, reclaim what can go without
- * swap (as the page allocator's direct reclaim would), a batch of
+ * An allocation failed: before the OOM killer, reclaim what can go (as the
+ * page allocator's direct reclaim would: with swap, anonymous pages too), a batch of
  * SWAP_CLUSTER_MAX frames.  => true if anything was freed (try again).
  */
 bool sim_direct_reclaim(struct rv_sim *s)
@@ -204,7 +223,9 @@ int sim_oom_kill(struct rv_sim *s)
 	for (size_t i = 0; i < s->nprocs; i++) {
 		struct sim_proc *p = &s->procs[i];
 
-		if (p->state == PROC_ALIVE && p->mm && (!victim || p->mm->rss > victim->mm->rss))
+		/* oom_badness: resident pages and swap entries */
+		if (p->state == PROC_ALIVE && p->mm &&
+		    (!victim || p->mm->rss + p->mm->nr_swap > victim->mm->rss + victim->mm->nr_swap))
 			victim = p;
 	}
 	if (!victim || s->m.host_exhausted)
@@ -507,7 +528,8 @@ static struct tr_result run_event(struct rv_sim *s, const struct tr_event *ev)
 		return sim_compact(s, ev->value > MAX_ORDER ? MAX_ORDER + 1 : (unsigned)ev->value)
 			? res(RES_ERR, 12) : res(RES_OK, 0);
 	case TR_SWAPOFF:
-		return res(RES_OK, 0);   /* the machine has no swap: nothing to bring back */
+		/* try_to_unuse: without swap there is nothing to bring back */
+		return swap_off(&s->m) ? res(RES_ERR, 12) : res(RES_OK, 0);
 	default:
 		return res(RES_ERR, 38);  /* ENOSYS: rejected before running */
 	}
@@ -868,7 +890,9 @@ int rv_write_stats(rv_sim *s, const char *path, FILE *errf)
 		"\"cow_copies\": %llu, \"cow_reuses\": %llu, \"frames_alloc\": %llu, "
 		"\"frames_freed\": %llu, \"ptes_copied\": %llu, \"ptes_zapped\": %llu, "
 		"\"ptes_moved\": %llu, \"pmds_moved\": %llu, \"vmas\": %llu, \"vma_bytes\": %llu, "
-		"\"frames\": %llu, \"frames_free\": %llu}\n}\n",
+		"\"frames\": %llu, \"frames_free\": %llu, \"swap_outs\": %llu, "
+		"\"swap_ins\": %llu, \"swap_cache_hits\": %llu, \"swap_io_errors\": %llu, "
+		"\"swap_slots\": %llu, \"swap_slots_used\": %llu}\n}\n",
 		(unsigned long long)st->faults, (unsigned long long)st->zero_faults,
 		(unsigned long long)st->anon_faults, (unsigned long long)st->cow_copies,
 		(unsigned long long)st->cow_reuses, (unsigned long long)st->frames_alloc,
@@ -876,7 +900,11 @@ int rv_write_stats(rv_sim *s, const char *path, FILE *errf)
 		(unsigned long long)st->ptes_zapped, (unsigned long long)st->ptes_moved,
 		(unsigned long long)st->pmds_moved, (unsigned long long)st->nr_vmas,
 		(unsigned long long)st->vma_bytes, (unsigned long long)m->nr_frames,
-		(unsigned long long)m->nr_free);
+		(unsigned long long)m->nr_free, (unsigned long long)st->swap_outs,
+		(unsigned long long)st->swap_ins, (unsigned long long)st->swap_cache_hits,
+		(unsigned long long)st->swap_io_errors,
+		(unsigned long long)(m->swap.nr_slots ? m->swap.nr_slots - 1 : 0),
+		(unsigned long long)m->swap.nr_used);
 	bad = ferror(f);
 	if ((f != stdout ? fclose(f) : fflush(f)) || bad) {
 		fprintf(errf, "revmap: error writing %s\n", path);

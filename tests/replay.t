@@ -24,7 +24,11 @@
 #   - OOM: with a tiny --mem the biggest process is killed (its line reads
 #     oom-killed, its later lines killed), exit 0, checkers pass; a fault
 #     whose own hole page reclaim keeps freeing ends there too;
-#   - reclaim after madvise free, and compact.
+#   - reclaim after madvise free, and compact;
+#   - swap: a trace that needs more than --mem 4M runs with --swap 16M, checked,
+#     and its op lines are those of --mem 1G without swap; with a swapoff at
+#     the end the whole dump is; swapoff's -ENOMEM; --fail-swap-io on a write
+#     and on a read; bad --swap values and an unwritable $TMPDIR.
 # Known bugs are TAP TODO tests ("not ok N - ... # TODO bug: ...").
 
 set -u
@@ -529,7 +533,7 @@ helps() {
 }
 t "help replay: every option, stdin, the exit statuses, the format's documentation" \
 	helps replay --dump --check --check=full --mem --times --stats --scheme --pkeys on off host \
-	--fail-alloc "TRACE '-'" "standard input" "--mem=64M" avc linux scan \
+	--fail-alloc --swap --fail-swap-io "TRACE '-'" "standard input" "--mem=64M" avc linux scan \
 	"vmaoff vmaring" "anonvma anonlayer astree vmainode mminode ptechain" objrmap \
 	"  0  " "  1  " "  2  " "  3  " docs/trace-format.md share/doc/revmap/trace-format.md
 t "help bench: core, scale, rmap and their options" \
@@ -1074,5 +1078,127 @@ PY
 		{ fail "--stats - does not write to standard output"; return 1; }
 }
 t "--stats: the JSON, and the same walks find the same PTEs under every scheme" stats
+
+# ---------------------------------------------------------------- swap
+
+# a trace that needs 2.5 times the 4M machine: two processes of 5M each
+# (shared after fork, then copied), moves, protections, holes, an exec;
+# every `r` reads the last value written, so the op lines say it all
+awk 'BEGIN {
+	A = 17592186044416; n = 1280          # 0x100000000000, 5 MiB of pages (%.0f: in mawk, %x
+	                                      # and %d stop at 32 bits)
+	print "1 spawn"
+	printf "1 mmap %.0f %.0f rw- private,anon,fixed\n", A, n * 4096
+	for (i = 0; i < n; i++) printf "1 w %.0f %d\n", A + i * 4096 + 8 * (i % 9), 3 * i + 1
+	print "1 fork 2"
+	for (i = 0; i < n; i += 2) printf "2 w %.0f %d\n", A + i * 4096 + 8 * (i % 9), 5 * i + 2
+	for (i = 0; i < n; i += 3) printf "1 r %.0f\n2 r %.0f\n", A + i * 4096 + 8 * (i % 9), A + i * 4096 + 8 * (i % 9)
+	printf "1 mremap %.0f %d %d maymove,fixed %.0f\n", A, 512 * 4096, 512 * 4096, A + 64 * 1048576
+	printf "2 mprotect %.0f %d r--\n", A + 256 * 4096, 256 * 4096
+	printf "2 madvise %.0f %d dontneed\n", A + 600 * 4096, 100 * 4096
+	printf "1 munmap %.0f %d\n", A + 700 * 4096, 100 * 4096
+	print "1 fork 3"
+	print "2 exec"
+	for (i = 0; i < n; i += 7) printf "1 r %.0f\n3 r %.0f\n", A + 64 * 1048576 + (i % 512) * 4096 + 8 * (i % 9), A + i * 4096 + 8 * (i % 9)
+	for (i = 0; i < n; i += 5) printf "3 w %.0f %d\n", A + i * 4096, i
+	for (i = 0; i < n; i += 5) printf "3 r %.0f\n", A + i * 4096
+	print "check"
+}' >swapmem.trace
+swap_like_1g() {
+	replay swapmem --mem 1G --dump big.dump
+	[ "$rc" -eq 0 ] || { fail "--mem 1G: exit $rc; $(errtext swapmem)"; return 1; }
+	replay swapmem --mem 4M --swap 16M --check --dump small.dump --stats small.json
+	signalled swapmem && return 1
+	[ "$rc" -eq 0 ] || { fail "--mem 4M --swap 16M: exit $rc; $(errtext swapmem)"; return 1; }
+	cmp -s <(grep '^op' big.dump) <(grep '^op' small.dump) ||
+		{ fail "op lines differ: $(diff <(grep '^op' big.dump) <(grep '^op' small.dump) | head -4)"; return 1; }
+	grep -q ' bus$\| oom-killed$\| killed$' small.dump &&
+		{ fail "a fault failed: $(grep -m1 ' bus$\| oom-killed$\| killed$' small.dump)"; return 1; }
+	python3 - small.json <<'PY' || { fail "$(cat py.err)"; return 1; }
+import json, sys
+v = json.load(open(sys.argv[1]))["vm"]
+if not (v["swap_outs"] > 1000 and v["swap_ins"] > 500 and v["swap_io_errors"] == 0):
+    sys.exit(open("py.err", "w").write("swap counters %s" % v))
+PY
+	# without swap the same trace cannot run in 4M (its mmap is refused)
+	replay swapmem --mem 4M --dump noswap.dump
+	cmp -s <(grep '^op' big.dump) <(grep '^op' noswap.dump) &&
+		{ fail "4M without swap was enough"; return 1; }
+	return 0
+}
+t "swap: a trace needing 2.5x --mem 4M runs with --swap 16M, checked, its op lines those of --mem 1G" \
+	swap_like_1g
+
+swapoff_dump() {
+	{ cat swapmem.trace; echo "swapoff = ok"; echo check; } >swapoff2.trace
+	replay swapoff2 --mem 1G --dump big2.dump
+	[ "$rc" -eq 0 ] || { fail "--mem 1G: exit $rc; $(errtext swapoff2)"; return 1; }
+	replay swapoff2 --mem 6M --swap 16M --check --dump small2.dump --stats small2.json
+	[ "$rc" -eq 0 ] || { fail "--mem 6M --swap 16M: exit $rc; $(errtext swapoff2)"; return 1; }
+	grep -q "\"swap_outs\": [1-9]" small2.json || { fail "nothing was swapped out"; return 1; }
+	cmp -s big2.dump small2.dump ||
+		{ fail "dumps differ: $(diff big2.dump small2.dump | head -4)"; return 1; }
+	# the same in 4M: the pages do not fit, swap stays on
+	sed 's/^swapoff = ok$/swapoff = -ENOMEM/' swapoff2.trace >swapoff3.trace
+	replay swapoff3 --mem 4M --swap 16M --check --dump small3.dump
+	[ "$rc" -eq 0 ] || { fail "--mem 4M: exit $rc; $(errtext swapoff3)"; return 1; }
+	return 0
+}
+t "swapoff brings every page back: the whole dump is that of --mem 1G; -ENOMEM when they do not fit" \
+	swapoff_dump
+
+# the first write fails: that page stays in the swap cache, dirty, and
+# reclaim, asking again, writes it out the next time round
+mk swapio <<'EOF'
+1 spawn
+1 mmap 0x100000000000 0x8000 rw- private,anon,fixed
+1 touch 0x100000000000 0x8000 w 0x77
+reclaim 8 = 8
+1 r 0x100000000000 = 0x77
+1 r 0x100000007000 = 0x77
+1 r 0x100000003000 = 0x77
+check
+EOF
+mk swapior <<'EOF'
+1 spawn
+1 mmap 0x100000000000 0x8000 rw- private,anon,fixed
+1 touch 0x100000000000 0x8000 w 0x77
+reclaim 8 = 8
+1 r 0x100000005000 = bus
+1 r 0x100000005000 = 0x77
+1 w 0x100000006000 5 = ok
+1 r 0x100000006000 = 0x5
+check
+EOF
+swap_io() {
+	replay swapio --swap 1M --fail-swap-io 1 --check --stats swapio.json
+	[ "$rc" -eq 0 ] || { fail "write failure: exit $rc; $(errtext swapio)"; return 1; }
+	grep -q '"swap_io_errors": 1' swapio.json || { fail "swap_io_errors is not 1"; return 1; }
+	replay swapior --swap 1M --fail-swap-io 9 --check --stats swapior.json
+	[ "$rc" -eq 0 ] || { fail "read failure: exit $rc; $(errtext swapior)"; return 1; }
+	grep -q '"swap_io_errors": 1' swapior.json || { fail "swap_io_errors is not 1"; return 1; }
+	# without the failure, the read works
+	replay swapior --swap 1M --check
+	[ "$rc" -eq 1 ] && grep -q 'swapior.trace:5: expected bus, got 0x77' swapior.err ||
+		{ fail "without --fail-swap-io: exit $rc; $(errtext swapior)"; return 1; }
+	return 0
+}
+t "--fail-swap-io: a failed write keeps the page in memory, a failed read is bus and loses nothing" \
+	swap_io
+
+swap_args() {
+	mk u <<<'1 spawn'
+	usage replay u.trace --swap 1K || return 1
+	usage replay u.trace --swap lots || return 1
+	usage replay u.trace --swap 9T || return 1
+	usage replay u.trace --fail-swap-io 3 || return 1
+	usage replay u.trace --swap 1M --fail-swap-io x || return 1
+	TMPDIR=/nonexistent/dir "$REVMAP" replay u.trace --swap 1M 2>u.err
+	[ $? -eq 2 ] && grep -q '^revmap: cannot create the swap file in /nonexistent/dir: ' u.err ||
+		{ fail "unwritable TMPDIR: $(cat u.err)"; return 1; }
+	"$REVMAP" replay u.trace --swap=1M || { fail "--swap=1M"; return 1; }
+	return 0
+}
+t "--swap: bad sizes, --fail-swap-io without swap, an unwritable TMPDIR" swap_args
 
 echo "1..$n"

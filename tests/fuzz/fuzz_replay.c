@@ -24,7 +24,11 @@
  *                   (the parser must never crash; a rejected trace is fine)
  *   bit 2           fault injection: the next byte (1..255) is the
  *                   allocation that fails (rv_options.fail_alloc_at)
- *   bit 3           a 1 MiB machine instead of 8 MiB
+ *   bit 3           a 1 MiB machine instead of 8 MiB, with 2 MiB of swap
+ *                   (--swap 2M), so that reclaim and pressure swap
+ *                   anonymous pages out and faults read them back; with
+ *                   bit 2 the same count also fails a swap read or write
+ *                   (--fail-swap-io)
  *   bit 4           check what each event changed (--check) instead of the
  *                   whole machine after every event (--check=full); the
  *                   trace's last line, `check`, checks the whole machine, so
@@ -508,8 +512,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (mode & 4)
 		opt.fail_alloc_at = byte(&g.in) + 1;
-	if (mode & 8)
+	if (mode & 8) {
 		opt.mem_bytes = 1ULL << 20;
+		opt.swap_bytes = 2ULL << 20;
+		opt.fail_swap_io_at = opt.fail_alloc_at;
+	}
 	if (mode & 16)
 		opt.check = RV_CHECK_EVENT;
 	opt.pkeys = (mode & 32) ? RV_PKEYS_ON : RV_PKEYS_OFF;
