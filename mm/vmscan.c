@@ -386,16 +386,20 @@ static int virtual_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 		r = swap_out_pte(v->vma, addr, pte);
 		if (r >= 0)
 			m->stats.virtual_ptes_unmapped++;
-		if (r == 1)
+		if (r == 1) {
 			v->freed++;
+			m->stats.pgsteal++;
+		}
 	} else if (f->flags & PG_ANON) {
 		if ((*pte & PTE_DIRTY) || (f->flags & PG_DIRTY) || (f->flags & PG_MLOCKED))
 			return 0;
 		f->refcount++;
 		zap_pte(v->vma, addr, pte);
 		m->stats.virtual_ptes_unmapped++;
-		if (f->mapcount == 0)
+		if (f->mapcount == 0) {
 			v->freed++;
+			m->stats.pgsteal++;
+		}
 		frame_put(m, pfn);         /* the page goes with its last PTE */
 	} else if (f->flags & PG_CACHE) {
 		struct vm_file *file = f->mapping;
@@ -410,6 +414,7 @@ static int virtual_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 			f->flags &= ~PG_DIRTY;
 			file_drop_page(file, f->index);
 			v->freed++;
+			m->stats.pgsteal++;
 		}
 		frame_put(m, pfn);
 	}

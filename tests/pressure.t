@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # tests/pressure.t - no data is lost under memory pressure.
 #
-# Generated traces (gentrace SEED --files, and --forks --files) replayed on
-# a machine far smaller than the 1 GiB default (PRESSURE_MEM, default 384K:
-# reclaim runs in most seeds) under every registered scheme and both
-# reclaim policies, with --check, must give the op lines that the 1 GiB
-# machine gives, line for line, up to the first line where the small
-# machine runs out (a result of -ENOMEM or -EAGAIN that the big one does
-# not have: mmap's overcommit check and mlock depend on the memory there is;
-# or an OOM kill).  Every r up to there reads what the big machine reads:
-# the pages reclaim took (written to their store, dropped, read back) kept
-# every byte.  PRESSURE_SEEDS (default 100) seeds of each family; the test
-# fails if reclaim freed nothing in all of them (it would prove nothing).
+# Generated traces (gentrace SEED, --forks, --files, --forks --files)
+# replayed on a machine far smaller than the 1 GiB default (PRESSURE_MEM,
+# default 384K: reclaim runs in most seeds) with swap (PRESSURE_SWAP,
+# default 64M) under every registered scheme and both reclaim policies,
+# with --check, must give the op lines that the 1 GiB machine without swap
+# gives, line for line, up to the first line where the small machine runs
+# out (a result of -ENOMEM or -EAGAIN that the big one does not have: mlock
+# and populate need the memory there is, and a system call does not
+# reclaim; or an OOM kill).  Every r up to there reads what the big machine
+# reads: the pages reclaim took (swapped out, written to their store,
+# dropped, read back) kept every byte.  PRESSURE_SEEDS (default 50) seeds
+# of each family; the test fails if reclaim freed nothing in all of them
+# (it would prove nothing), and says how many swapped.
 #
-# Environment: REVMAP_BUILD (default build), PRESSURE_MEM, PRESSURE_SEEDS.
+# Environment: REVMAP_BUILD (default build), PRESSURE_MEM, PRESSURE_SWAP,
+# PRESSURE_SEEDS.
 
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,7 +25,8 @@ REVMAP=$ROOT/$B/revmap
 GEN=$ROOT/build/gentrace
 [ -x "$GEN" ] || GEN=$ROOT/$B/gentrace
 MEM=${PRESSURE_MEM:-384K}
-NSEEDS=${PRESSURE_SEEDS:-100}
+SWAP=${PRESSURE_SWAP:-64M}
+NSEEDS=${PRESSURE_SEEDS:-50}
 
 . "$ROOT/tests/tap.sh"
 
@@ -49,11 +53,12 @@ compare() {
 
 # run SCHEME POLICY MODE: every seed of a family
 run() {
-	local scheme=$1 policy=$2 mode=$3 s out st steal=0 lines=0
+	local scheme=$1 policy=$2 mode=$3 s out st steal=0 lines=0 outs=0
 	for ((s = 1; s <= NSEEDS; s++)); do
 		"$GEN" "$s" $mode >t.trace 2>/dev/null || { fail "gentrace $s $mode failed"; return 1; }
 		"$REVMAP" replay t.trace --dump big.dump >/dev/null 2>&1
-		"$REVMAP" replay t.trace --mem "$MEM" --scheme "$scheme" --reclaim "$policy" --check \
+		"$REVMAP" replay t.trace --mem "$MEM" --swap "$SWAP" --scheme "$scheme" \
+			--reclaim "$policy" --check \
 			--dump small.dump --stats small.json >/dev/null 2>small.err
 		st=$?
 		if [ $st -ne 0 ] && [ $st -ne 1 ]; then
@@ -66,17 +71,18 @@ run() {
 		}
 		lines=$((lines + out))
 		steal=$((steal + $(sed -n 's/.*"pgsteal": \([0-9]*\).*/\1/p' small.json)))
+		outs=$((outs + $(sed -n 's/.*"swap_outs": \([0-9]*\).*/\1/p' small.json)))
 	done
-	echo "# $scheme $policy $mode: $lines op lines agree; reclaim freed $steal frames"
+	echo "# $scheme $policy ${mode:-(anonymous)}: $lines op lines agree; reclaim freed $steal frames, $outs swapped out"
 	[ "$steal" -gt 0 ] || { fail "reclaim freed nothing in $NSEEDS seeds"; return 1; }
 }
 
 for scheme in $schemes; do
 	for policy in lru virtual; do
-		t "$scheme, --reclaim $policy, --mem $MEM: $NSEEDS --files seeds keep every byte" \
-			run "$scheme" "$policy" --files
-		t "$scheme, --reclaim $policy, --mem $MEM: $NSEEDS --forks --files seeds keep every byte" \
-			run "$scheme" "$policy" "--forks --files"
+		for mode in "" --forks --files "--forks --files"; do
+			t "$scheme, --reclaim $policy, --mem $MEM --swap $SWAP: $NSEEDS ${mode:-anonymous} seeds keep every byte" \
+				run "$scheme" "$policy" "$mode"
+		done
 	done
 done
 echo "1..$n"
