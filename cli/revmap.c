@@ -6,6 +6,7 @@
  *   revmap bench core [OPTIONS]       revmap against this machine's kernel
  *   revmap bench scale [OPTIONS]      what --check, --dump and --mem 1T cost
  *   revmap bench rmap [OPTIONS]       every rmap scheme on the hard cases
+ *   revmap bench reclaim [OPTIONS]    every scheme and policy under pressure
  *   revmap help [COMMAND]             the commands, or one command's help
  *   revmap --version                  the version alone
  *
@@ -134,6 +135,7 @@ static const char bench_help[] =
 	"usage: revmap bench core [OPTIONS]\n"
 	"       revmap bench scale [--json FILE] [--full]\n"
 	"       revmap bench rmap [--quick] [--json FILE] [--mem SIZE]\n"
+	"       revmap bench reclaim [--quick] [--json FILE]\n"
 	"\n"
 	"Benchmarks.  core does the same work, per 4 KiB\n"
 	"page, in revmap and on the real Linux kernel of this machine, the two\n"
@@ -197,6 +199,19 @@ static const char bench_help[] =
 	"  --json FILE        also write every figure and run as JSON to FILE\n"
 	"  --mem SIZE         memory of each simulated machine (default 1G)\n"
 	"\n"
+	"reclaim replays the same cases under memory pressure, every scheme with\n"
+	"--reclaim lru and with --reclaim virtual, on a machine of half the\n"
+	"frames the case uses at most, with swap for twice that, and prints per\n"
+	"run: the frames reclaim freed and how many per second of reclaim, the\n"
+	"PTEs and VMAs the rmap walks looked at and the PTEs the virtual scan\n"
+	"looked at, per freed frame, the pages swapped out and in, and OOM\n"
+	"kills (median of 3 runs).  Every run must read what the case reads on\n"
+	"a big machine, or the benchmark fails.\n"
+	"\n"
+	"Options (of bench reclaim):\n"
+	"  --quick            smaller cases, one run\n"
+	"  --json FILE        also write every figure as JSON to FILE\n"
+	"\n"
 	"Exit status: 0 done; 1 a run failed or the JSON could not be written;\n"
 	"2 bad arguments; (scale) 3 a run failed.\n"
 	"\n"
@@ -204,7 +219,8 @@ static const char bench_help[] =
 	"  revmap bench core\n"
 	"  revmap bench core --bytes 64M --procs 10 --json bench.json\n"
 	"  revmap bench scale --json scale.json\n"
-	"  revmap bench rmap --quick\n";
+	"  revmap bench rmap --quick\n"
+	"  revmap bench reclaim --quick\n";
 
 static const char help_help[] =
 	"usage: revmap help [COMMAND]\n"
@@ -522,9 +538,9 @@ static int cmd_bench(int argc, char **argv)
 			if (name)
 				return usage_error("bench", "unexpected argument '%s'", argv[i]);
 			if (strcmp(argv[i], "core") && strcmp(argv[i], "scale") &&
-			    strcmp(argv[i], "rmap"))
+			    strcmp(argv[i], "rmap") && strcmp(argv[i], "reclaim"))
 				return usage_error("bench", "no benchmark '%s' (there are core, "
-						   "scale and rmap)", argv[i]);
+						   "scale, rmap and reclaim)", argv[i]);
 			name = argv[i];
 		} else if (!strcmp(o.spec->name, "--help") || !strcmp(o.spec->name, "-h")) {
 			return print_help(command_find("bench"));
@@ -554,7 +570,14 @@ static int cmd_bench(int argc, char **argv)
 		}
 	}
 	if (!name)
-		return usage_error("bench", "which benchmark? (there are core, scale and rmap)");
+		return usage_error("bench", "which benchmark? (there are core, scale, rmap and "
+				   "reclaim)");
+	if (!strcmp(name, "reclaim")) {
+		if (core_opts || full || has_scheme || mem)
+			return usage_error("bench", "bench reclaim takes only --quick and --json "
+					   "(it runs every scheme and sizes its machines)");
+		return bench_reclaim(&opt, quick, json, stdout);
+	}
 	if (!strcmp(name, "rmap")) {
 		if (core_opts || full || has_scheme)
 			return usage_error("bench", "bench rmap takes only --quick, --json and "
@@ -562,7 +585,7 @@ static int cmd_bench(int argc, char **argv)
 		return bench_rmap(&opt, quick, json, stdout);
 	}
 	if (quick)
-		return usage_error("bench", "--quick is an option of bench rmap");
+		return usage_error("bench", "--quick is an option of bench rmap and bench reclaim");
 	if (!strcmp(name, "scale")) {
 		if (core_opts || mem)
 			return usage_error("bench", "bench scale takes only --json, --full and "

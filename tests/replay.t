@@ -536,8 +536,9 @@ t "help replay: every option, stdin, the exit statuses, the format's documentati
 	--fail-alloc --swap --fail-swap-io "TRACE '-'" "standard input" "--mem=64M" avc linux scan \
 	"vmaoff vmaring" "anonvma anonlayer astree vmainode mminode ptechain" objrmap \
 	"  0  " "  1  " "  2  " "  3  " docs/trace-format.md share/doc/revmap/trace-format.md
-t "help bench: core, scale, rmap and their options" \
-	helps bench core scale rmap --bytes --json --mem --procs --full --scheme --quick "Exit status"
+t "help bench: core, scale, rmap, reclaim and their options" \
+	helps bench core scale rmap reclaim --bytes --json --mem --procs --full --scheme --quick \
+	"Exit status"
 t "help info" helps info "frame descriptor"
 t "help help" helps help COMMAND
 
@@ -611,6 +612,8 @@ usages() {
 	usage bench rmap --procs 3 || return 1
 	usage bench rmap --full || return 1
 	usage bench rmap --mem 1Q || return 1
+	usage bench reclaim --scheme avc || return 1
+	usage bench reclaim --mem 4M || return 1
 }
 t "usage errors: exit 2, one 'revmap: ...' line on stderr, nothing on stdout" usages
 
@@ -639,6 +642,31 @@ bench_rmap() {
 		{ fail "--mem 2M: not a clear failure: $(tail -c 300 br.err)"; return 1; }
 }
 t "bench rmap --quick: every scheme in every case, JSON, a too-small machine refused" bench_rmap
+
+# bench reclaim --quick: every scheme under both policies in every case,
+# with swap in use; the JSON holds every run
+bench_reclaim() {
+	local schemes s k p n
+	"$REVMAP" bench reclaim --quick --json brc.json >brc.out 2>brc.err ||
+		{ fail "exit $?: $(head -c 300 brc.err)"; return 1; }
+	[ ! -s brc.err ] || { fail "wrote on stderr: $(head -c 300 brc.err)"; return 1; }
+	schemes=$("$REVMAP" info | sed -n 's/^rmap schemes: //p' | sed 's/ (also: [^)]*)//')
+	for k in chain prefork filemap mremap mlock; do
+		grep -q "^$k: [0-9]* processes" brc.out || { fail "no $k table"; return 1; }
+		for s in $schemes; do
+			for p in lru virtual; do
+				n=$(awk -v k="$k:" -v s="$s" -v p="$p" '$1 == k { on = 1; next }
+					/^$/ { on = 0 } on && $1 == s && $2 == p { print NF }' brc.out)
+				[ "$n" = 10 ] || { fail "$k: $s $p has ${n:-no} fields, not 10"; return 1; }
+			done
+		done
+	done
+	[ "$(grep -c '"policy": ' brc.json)" -eq $((5 * 2 * $(echo $schemes | wc -w))) ] ||
+		{ fail "brc.json does not hold every run"; return 1; }
+	awk '$2 == "lru" && $8 > 0 { found = 1 } END { exit !found }' brc.out ||
+		{ fail "nothing was swapped out"; return 1; }
+}
+t "bench reclaim --quick: every scheme and policy in every case, swapping, JSON" bench_reclaim
 
 # --opt=VALUE is --opt VALUE
 opt_equals() {

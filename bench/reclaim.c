@@ -1,0 +1,402 @@
+/*
+ * bench/reclaim.c - the reclaim benchmark: every registered scheme and both
+ * reclaim policies side by side, in one run, on the debate's hard cases
+ * under memory pressure.
+ *
+ *   revmap bench reclaim [--quick] [--json FILE]
+ *
+ * Each case of gen/hardcase.c (chain, prefork, filemap, mremap, mlock) is
+ * made once and replayed first on a machine big enough for it (1 GiB, the
+ * default scheme), to learn the most frames it ever holds in use (P) and
+ * the results of its lines.  Then every scheme, under --reclaim lru (the
+ * LRU lists; mappings found through the scheme's rmap) and --reclaim
+ * virtual (Linux 2.4's page-table scan, no rmap), replays it on a machine
+ * of P/2 frames with swap for 2P: reclaim runs from kswapd and from
+ * allocations that find memory short, anonymous pages go to swap, dirty
+ * file pages to their store.  Per run:
+ *
+ *   reclaimed     frames reclaim freed (pgsteal)
+ *   pages/s       reclaimed / the time spent in reclaim (reclaim_ns)
+ *   rmap PTEs     PTEs the rmap walks probed, per reclaimed page (the
+ *                 scheme's work: reference checks, unmaps, page_mkclean)
+ *   rmap VMAs     VMAs those walks looked at, per reclaimed page
+ *   scan PTEs     PTEs the virtual scan looked at, per reclaimed page (what
+ *                 a reverse map saves)
+ *   swap out/in   pages written to and read from swap
+ *   OOM           processes the OOM killer took
+ *
+ * No data may be lost: each run's op lines must equal the big machine's up
+ * to its first memory shortage (an OOM kill, or -ENOMEM/-EAGAIN where the
+ * big machine succeeded), or the benchmark fails.  Times are medians of 3
+ * runs (--quick: 1, smaller cases); counts are exact and the same in every
+ * run.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include "../sim/sim.h"
+#include "../rmap/scheme.h"
+#include "../host/host.h"
+#include "../gen/hardcase.h"
+#include "bench.h"
+
+#define MAX_REPS 3
+#define SEED 1
+
+static const struct bench_size {
+	unsigned procs;
+	uint64_t pages;
+} full_size[NR_GEN_KINDS] = {
+	[GEN_CHAIN]   = { 100, 256 },
+	[GEN_PREFORK] = { 150, 2048 },
+	[GEN_FILEMAP] = { 150, 1024 },
+	[GEN_MREMAP]  = { 100, 1024 },
+	[GEN_MLOCK]   = { 60, 512 },
+}, quick_size[NR_GEN_KINDS] = {
+	[GEN_CHAIN]   = { 40, 64 },
+	[GEN_PREFORK] = { 40, 512 },
+	[GEN_FILEMAP] = { 40, 256 },
+	[GEN_MREMAP]  = { 30, 256 },
+	[GEN_MLOCK]   = { 20, 128 },
+};
+
+static const char *const policy_name[2] = { "lru", "virtual" };
+
+/* one replay of one case */
+struct run {
+	uint64_t wall_ns;          /* the whole replay */
+	uint64_t reclaim_ns;       /* time in reclaim */
+	uint64_t reclaimed;        /* pgsteal */
+	uint64_t rmap_ptes, rmap_vmas;
+	uint64_t scan_ptes;        /* virtual_ptes_scanned */
+	uint64_t swap_outs, swap_ins;
+	uint64_t kills;            /* processes the OOM killer took */
+	uint64_t used_peak;        /* most frames in use after an event */
+};
+
+struct watch {
+	struct run *r;
+	const struct tr_event *ev0;    /* the trace's first event */
+	struct tr_result *ops;         /* each line's result, or NULL */
+};
+
+static void observe(void *arg, struct rv_sim *s, const struct tr_event *ev,
+		    const struct tr_result *res, uint64_t ns)
+{
+	struct watch *w = arg;
+	uint64_t used = s->m.nr_frames - s->m.nr_free;
+
+	if (used > w->r->used_peak)
+		w->r->used_peak = used;
+	if (w->ops)
+		w->ops[ev - w->ev0] = *res;
+}
+
+/* replay t; keep its op results in ops (t->n of them) if ops is not NULL */
+static int run_one(const struct rv_options *o, const struct tr_trace *t, struct run *r,
+		   struct tr_result *ops, const char *what)
+{
+	struct watch w = { r, t->ev, ops };
+	struct sim_observer obs = { observe, &w };
+	char err[256];
+	uint64_t t0;
+	FILE *quiet;
+	rv_sim *s;
+	int st;
+
+	memset(r, 0, sizeof(*r));
+	s = rv_sim_new(o, err, sizeof(err));
+	if (!s) {
+		fprintf(stderr, "revmap: bench reclaim: %s: %s\n", what, err);
+		return -1;
+	}
+	/* the OOM killer's lines would be hundreds: the kills are counted */
+	quiet = fopen("/dev/null", "w");
+	t0 = host_now_ns();
+	st = sim_replay(s, t, NULL, &obs, quiet ? quiet : stderr);
+	r->wall_ns = host_now_ns() - t0;
+	if (quiet)
+		fclose(quiet);
+	if (st && st != RV_MISMATCH) {
+		fprintf(stderr, "revmap: bench reclaim: %s: the replay failed (%d)\n", what, st);
+		rv_sim_free(s);
+		return -1;
+	}
+	r->reclaim_ns = s->m.stats.reclaim_ns;
+	r->reclaimed = s->m.stats.pgsteal;
+	r->rmap_ptes = s->m.stats.rmap_ptes_visited;
+	r->rmap_vmas = s->m.stats.rmap_vmas_visited;
+	r->scan_ptes = s->m.stats.virtual_ptes_scanned;
+	r->swap_outs = s->m.stats.swap_outs;
+	r->swap_ins = s->m.stats.swap_ins;
+	for (size_t i = 0; i < s->nprocs; i++)
+		r->kills += s->procs[i].state == PROC_KILLED;
+	rv_sim_free(s);
+	return 0;
+}
+
+/*
+ * The small machine's results agree with the big one's up to its first
+ * shortage.  => the lines compared, or -1 (with the first difference said)
+ */
+static long same_results(const struct tr_trace *t, const struct tr_result *big,
+			 const struct tr_result *small, const char *what)
+{
+	long n = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct tr_result *a = &small[i], *b = &big[i];
+		char x[64], y[64];
+
+		if (a->type == RES_OOM || a->type == RES_KILLED)
+			break;
+		if (a->type == RES_ERR && (a->val == 12 || a->val == 11) &&
+		    !(b->type == RES_ERR && b->val == a->val))
+			break;
+		if (a->type != b->type || a->val != b->val) {
+			fprintf(stderr, "revmap: bench reclaim: %s: line %u reads %s on the small "
+				"machine, %s on the big one: data was lost\n", what, t->ev[i].line,
+				tr_result_format(a, x, sizeof(x)), tr_result_format(b, y, sizeof(y)));
+			return -1;
+		}
+		n++;
+	}
+	return n;
+}
+
+struct combo {
+	struct run runs[MAX_REPS];
+	struct run med;
+	long agreed;               /* op lines that agree with the big machine */
+};
+
+struct case_res {
+	int kind;
+	struct gen_size size;
+	size_t events;
+	uint64_t peak;             /* frames in use at most, on the big machine */
+	uint64_t mem, swap;        /* the small machine */
+	struct combo *c;           /* [scheme * 2 + policy] */
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void take_medians(struct combo *c, int reps)
+{
+	uint64_t v[MAX_REPS], w[MAX_REPS];
+
+	c->med = c->runs[0];
+	for (int i = 0; i < reps; i++) {
+		v[i] = c->runs[i].reclaim_ns;
+		w[i] = c->runs[i].wall_ns;
+	}
+	qsort(v, (size_t)reps, sizeof(v[0]), cmp_u64);
+	qsort(w, (size_t)reps, sizeof(w[0]), cmp_u64);
+	c->med.reclaim_ns = v[reps / 2];
+	c->med.wall_ns = w[reps / 2];
+}
+
+static double per(uint64_t x, uint64_t n)
+{
+	return n ? (double)x / (double)n : 0;
+}
+
+static void fig(FILE *out, int width, uint64_t x, uint64_t n, int prec)
+{
+	if (n)
+		fprintf(out, " %*.*f", width, prec, per(x, n));
+	else
+		fprintf(out, " %*s", width, "-");
+}
+
+static void print_case(FILE *out, const struct case_res *cr)
+{
+	fprintf(out, "\n%s: %u processes, %llu pages, %zu events; %llu frames in use at most; "
+		"machine %llu KiB + swap %llu KiB\n", gen_kind_name(cr->kind), cr->size.procs,
+		(unsigned long long)cr->size.pages, cr->events, (unsigned long long)cr->peak,
+		(unsigned long long)(cr->mem >> 10), (unsigned long long)(cr->swap >> 10));
+	fprintf(out, "%-8s %-8s %9s %10s %9s %9s %9s %8s %8s %4s\n", "scheme", "policy",
+		"reclaimed", "pages/s", "rmap PTEs", "rmap VMAs", "scan PTEs", "swap out",
+		"swap in", "OOM");
+	for (unsigned i = 0; i < rmap_nr_schemes; i++)
+		for (int p = 0; p < 2; p++) {
+			const struct run *r = &cr->c[i * 2 + p].med;
+
+			fprintf(out, "%-8s %-8s %9llu", rmap_schemes[i]->name, policy_name[p],
+				(unsigned long long)r->reclaimed);
+			if (r->reclaim_ns)
+				fprintf(out, " %10.0f", per(r->reclaimed * 1000000000ULL,
+							    r->reclaim_ns));
+			else
+				fprintf(out, " %10s", "-");
+			fig(out, 9, r->rmap_ptes, r->reclaimed, 1);
+			fig(out, 9, r->rmap_vmas, r->reclaimed, 1);
+			fig(out, 9, r->scan_ptes, r->reclaimed, 1);
+			fprintf(out, " %8llu %8llu %4llu\n", (unsigned long long)r->swap_outs,
+				(unsigned long long)r->swap_ins, (unsigned long long)r->kills);
+		}
+}
+
+static int write_json(const char *path, const struct case_res *cases, int ncases, int reps,
+		      bool quick, long maxrss_kib)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		fprintf(stderr, "revmap: bench reclaim: cannot write %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	fprintf(f, "{\n  \"benchmark\": \"reclaim\",\n  \"quick\": %s,\n  \"reps\": %d,\n"
+		"  \"max_rss_kib\": %ld,\n  \"cases\": [", quick ? "true" : "false", reps,
+		maxrss_kib);
+	for (int k = 0; k < ncases; k++) {
+		const struct case_res *cr = &cases[k];
+
+		fprintf(f, "%s\n    {\"kind\": \"%s\", \"seed\": %d, \"procs\": %u, \"pages\": %llu, "
+			"\"rounds\": %u, \"events\": %zu, \"peak_frames\": %llu, \"mem_bytes\": %llu, "
+			"\"swap_bytes\": %llu, \"runs\": [", k ? "," : "", gen_kind_name(cr->kind),
+			SEED, cr->size.procs, (unsigned long long)cr->size.pages, cr->size.rounds,
+			cr->events, (unsigned long long)cr->peak, (unsigned long long)cr->mem,
+			(unsigned long long)cr->swap);
+		for (unsigned i = 0; i < rmap_nr_schemes; i++)
+			for (int p = 0; p < 2; p++) {
+				const struct combo *c = &cr->c[i * 2 + p];
+				const struct run *r = &c->med;
+
+				fprintf(f, "%s\n      {\"scheme\": \"%s\", \"policy\": \"%s\", "
+					"\"reclaimed\": %llu, \"reclaim_ns_median\": %llu, "
+					"\"wall_ns_median\": %llu, \"pages_per_s\": %.1f, "
+					"\"rmap_ptes\": %llu, \"rmap_vmas\": %llu, \"scan_ptes\": %llu, "
+					"\"rmap_ptes_per_page\": %.3f, \"scan_ptes_per_page\": %.3f, "
+					"\"swap_outs\": %llu, \"swap_ins\": %llu, \"oom_kills\": %llu, "
+					"\"op_lines_agreeing\": %ld, \"reclaim_ns_runs\": [",
+					i || p ? "," : "", rmap_schemes[i]->name, policy_name[p],
+					(unsigned long long)r->reclaimed,
+					(unsigned long long)r->reclaim_ns,
+					(unsigned long long)r->wall_ns,
+					per(r->reclaimed * 1000000000ULL, r->reclaim_ns),
+					(unsigned long long)r->rmap_ptes,
+					(unsigned long long)r->rmap_vmas,
+					(unsigned long long)r->scan_ptes,
+					per(r->rmap_ptes, r->reclaimed), per(r->scan_ptes, r->reclaimed),
+					(unsigned long long)r->swap_outs,
+					(unsigned long long)r->swap_ins, (unsigned long long)r->kills,
+					c->agreed);
+				for (int j = 0; j < reps; j++)
+					fprintf(f, "%s%llu", j ? ", " : "",
+						(unsigned long long)c->runs[j].reclaim_ns);
+				fprintf(f, "]}");
+			}
+		fprintf(f, "\n    ]}");
+	}
+	fprintf(f, "\n  ]\n}\n");
+	if (fclose(f)) {
+		fprintf(stderr, "revmap: bench reclaim: error writing %s\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* one case: the big run, then every scheme and policy */
+static int run_case(const struct rv_options *opt, bool quick, int reps, struct case_res *cr)
+{
+	const struct bench_size *bs = quick ? &quick_size[cr->kind] : &full_size[cr->kind];
+	struct tr_result *big = NULL, *small = NULL;
+	struct rv_options o = *opt;
+	struct tr_trace t;
+	struct run r;
+	char what[128];
+	int status = 0;
+
+	gen_size_default(cr->kind, &cr->size);
+	cr->size.procs = bs->procs;
+	cr->size.pages = bs->pages;
+	if (bench_make_case(cr->kind, SEED, &cr->size, &t))
+		return 1;
+	cr->events = t.n;
+	big = calloc(t.n ? t.n : 1, sizeof(*big));
+	small = calloc(t.n ? t.n : 1, sizeof(*small));
+	cr->c = calloc(rmap_nr_schemes * 2, sizeof(*cr->c));
+	if (!big || !small || !cr->c) {
+		fprintf(stderr, "revmap: bench reclaim: out of host memory\n");
+		status = 1;
+		goto out;
+	}
+	/* the big machine: how much the case uses, and what it reads */
+	o.mem_bytes = 1ULL << 30;
+	o.swap_bytes = 0;
+	o.scheme = NULL;
+	o.reclaim = RV_RECLAIM_LRU;
+	snprintf(what, sizeof(what), "%s on 1 GiB", t.path);
+	if (run_one(&o, &t, &r, big, what)) {
+		status = 1;
+		goto out;
+	}
+	cr->peak = r.used_peak;
+	cr->mem = (((cr->peak / 2) << PAGE_SHIFT) + 0xffff) & ~0xffffULL;
+	if (cr->mem < (256 << 10))
+		cr->mem = 256 << 10;
+	cr->swap = 2 * (cr->peak << PAGE_SHIFT);
+	o.mem_bytes = cr->mem;
+	o.swap_bytes = cr->swap;
+	for (int j = 0; j < reps && !status; j++)
+		for (unsigned i = 0; i < rmap_nr_schemes && !status; i++)
+			for (int p = 0; p < 2 && !status; p++) {
+				struct combo *c = &cr->c[i * 2 + p];
+
+				o.scheme = rmap_schemes[i]->name;
+				o.reclaim = p ? RV_RECLAIM_VIRTUAL : RV_RECLAIM_LRU;
+				snprintf(what, sizeof(what), "%s, scheme %s, --reclaim %s", t.path,
+					 o.scheme, policy_name[p]);
+				if (run_one(&o, &t, &c->runs[j], small, what) ||
+				    (c->agreed = same_results(&t, big, small, what)) < 0)
+					status = 1;
+			}
+	for (unsigned i = 0; i < rmap_nr_schemes * 2 && !status; i++)
+		take_medians(&cr->c[i], reps);
+out:
+	tr_free(&t);
+	free(big);
+	free(small);
+	return status;
+}
+
+int bench_reclaim(const struct rv_options *opt, bool quick, const char *json_path, FILE *out)
+{
+	int reps = quick ? 1 : 3, status = 0, ncases = 0;
+	struct case_res cases[NR_GEN_KINDS];
+	struct rusage ru;
+
+	memset(cases, 0, sizeof(cases));
+	fprintf(out, "revmap bench reclaim%s: %u schemes x 2 policies on %d cases under pressure "
+		"(machine: half the frames the case uses; swap: twice), seed %d, median of %d "
+		"run%s\n", quick ? " --quick" : "", rmap_nr_schemes, NR_GEN_KINDS, SEED, reps,
+		reps > 1 ? "s" : "");
+	fprintf(out, "pages/s: reclaimed per second in reclaim; rmap PTEs, rmap VMAs, scan PTEs: "
+		"per reclaimed page\n");
+	for (int k = 0; k < NR_GEN_KINDS && !status; k++) {
+		cases[k].kind = k;
+		ncases++;
+		status = run_case(opt, quick, reps, &cases[k]);
+		if (!status)
+			print_case(out, &cases[k]);
+		fflush(out);
+	}
+	getrusage(RUSAGE_SELF, &ru);
+	if (!status) {
+		fprintf(out, "\nhost memory: %ld MiB at most (this process; swap files on disk "
+			"besides)\n", ru.ru_maxrss / 1024);
+		if (json_path && write_json(json_path, cases, ncases, reps, quick, ru.ru_maxrss))
+			status = 1;
+	}
+	for (int k = 0; k < ncases; k++)
+		free(cases[k].c);
+	return status;
+}
