@@ -146,14 +146,18 @@ uint32_t __frames_alloc(struct vm_machine *m, unsigned order, bool zero)
 		return FRAME_NIL;
 	/* the reserve below the min watermark is not handed out: the caller
 	 * reclaims (zone_watermark_ok fails, __alloc_pages_slowpath) */
-	if (m->nr_free < m->wmark_min + (1ULL << order))
+	if (m->nr_free < m->wmark_min + (1ULL << order)) {
+		m->stats.alloc_short++;
 		return FRAME_NIL;
+	}
 	for (o = order; o <= MAX_ORDER; o++)
 		if (m->free[o].head != FRAME_NIL)
 			break;
 	if (o > MAX_ORDER) {
-		if (!defer_grow(m))
+		if (!defer_grow(m)) {
+			m->stats.alloc_short++;
 			return FRAME_NIL;
+		}
 		o = MAX_ORDER;
 	}
 	pfn = m->free[o].head;

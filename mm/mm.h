@@ -398,6 +398,8 @@ struct vm_stats {
 	uint64_t direct_steal;       /* pages direct reclaim and the reclaim
 				        directive freed */
 	uint64_t reclaim_ns;         /* time in mm_reclaim (when the machine has a clock) */
+	uint64_t alloc_short;        /* frame allocations refused for want of memory (the
+				        min watermark, or none free; not injected ones) */
 	uint64_t virtual_ptes_scanned; /* RECLAIM_VIRTUAL: PTEs the scan looked at */
 	uint64_t virtual_ptes_unmapped; /* RECLAIM_VIRTUAL: PTEs it took away */
 	uint64_t swap_outs;          /* pages written out and freed by swap_out_page (a

@@ -535,6 +535,39 @@ static struct tr_result run_event(struct rv_sim *s, const struct tr_event *ev)
 	}
 }
 
+/*
+ * A system call that failed for want of memory (-ENOMEM, or mlock's
+ * -EAGAIN, while a frame allocation was refused for want of memory, not by
+ * injection) is run again after direct reclaim, as the page allocator
+ * reclaims inside the call in Linux, at most MAX_RECLAIM_RETRIES times.
+ * revmap reclaims between attempts rather than inside the allocation, so
+ * that reclaim never meets a half-made change; a failed call leaves its
+ * VMAs as they were or is idempotent (mlock and madvise populate again).
+ * Faults, fork, exec, spawn and fwrite have their own retries (oom()).
+ */
+static struct tr_result run_syscall(struct rv_sim *s, const struct tr_event *ev)
+{
+	struct tr_result r;
+	unsigned tries = 0;
+
+	for (;;) {
+		uint64_t short0 = s->m.stats.alloc_short;
+
+		r = run_event(s, ev);
+		switch (ev->kind) {
+		case TR_MMAP: case TR_MUNMAP: case TR_MPROTECT: case TR_MREMAP:
+		case TR_MADVISE: case TR_MLOCK: case TR_MUNLOCK: case TR_REMAP_FILE_PAGES:
+			break;
+		default:
+			return r;
+		}
+		if (r.type != RES_ERR || (r.val != 12 && r.val != 11) ||
+		    s->m.stats.alloc_short == short0 || tries++ >= MAX_RECLAIM_RETRIES ||
+		    !sim_direct_reclaim(s))
+			return r;
+	}
+}
+
 uint64_t sim_reclaim(struct rv_sim *s, uint64_t pages)
 {
 	uint64_t n = mm_reclaim_retry(&s->m, pages);
@@ -703,7 +736,7 @@ static int replay(rv_sim *s, const struct tr_trace *t, const char *dump_path,
 		char got[64];
 
 		s->line = ev->line;
-		results[i] = run_event(s, ev);
+		results[i] = run_syscall(s, ev);
 		t1 = times || obs ? now_ns() : 0;
 		/* kswapd, woken when free frames fell below the low watermark,
 		 * runs between events (its time is not the event's) */
