@@ -283,6 +283,59 @@ static bool t_lru_writeback(struct ctx *c)
 	return true;
 }
 
+/* page_mkclean: a dirty shared page that reclaim writes back while it is
+ * in use loses its dirty and write bits in every mapping; the next write
+ * faults and dirties it again, and its bytes go to the store once more */
+static bool t_lru_mkclean(struct ctx *c)
+{
+	struct vm_machine *m = machine(c, MEM);
+	struct vm_mm *x, *y;
+	struct vm_file *f;
+	struct vm_frame *fr;
+	uint64_t val, wb, faults;
+	int err;
+
+	EXPECT(m);
+	x = mm_create(m);
+	y = mm_create(m);
+	EXPECT(x && y);
+	f = file_create(m, "f", P, 5, &err);
+	EXPECT(f);
+	OK_ADDR(vm_mmap(x, A, P, PROT_RW, MAP_SHARED_ | MAP_FIXED_, f, 0), A);
+	OK_ADDR(vm_mmap(y, A, P, PROT_RW, MAP_SHARED_ | MAP_FIXED_, f, 0), A);
+	EXPECT_EQ(poke(x, A, 0x1111), VM_FAULT_OK);
+	EXPECT_EQ(peek(y, A, &val), VM_FAULT_OK);
+	fr = frame_at(x, A);
+	EXPECT((pte_at(x, A) & (PTE_WRITE | PTE_DIRTY)) == (PTE_WRITE | PTE_DIRTY));
+	/* young in both: activated; then aged until reclaim writes it back */
+	wb = m->stats.writebacks;
+	for (int i = 0; i < 8 && m->stats.writebacks == wb; i++)
+		(void)mm_reclaim(m, 1);
+	EXPECT(m->stats.writebacks == wb + 1);
+	EXPECT(m->stats.walks_mkclean > 0);
+	EXPECT(frame_at(x, A) == fr && frame_at(y, A) == fr);   /* still mapped */
+	EXPECT(!(fr->flags & PG_DIRTY));
+	EXPECT(!(pte_at(x, A) & (PTE_WRITE | PTE_DIRTY)));
+	EXPECT(!(pte_at(y, A) & (PTE_WRITE | PTE_DIRTY)));
+	CHECK_M(m);
+	/* the next write faults (wp_page_shared) and dirties the page */
+	faults = m->stats.faults;
+	EXPECT_EQ(poke(y, A, 0x2222), VM_FAULT_OK);
+	EXPECT_EQ(m->stats.faults, faults + 1);
+	EXPECT(fr->flags & PG_DIRTY);
+	/* reclaimed for good now: written again, read back from the store */
+	EXPECT_EQ(mm_reclaim_retry(m, 1), 1);
+	EXPECT(pte_at(x, A) == 0 && pte_at(y, A) == 0);
+	EXPECT_EQ(peek(x, A, &val), VM_FAULT_OK);
+	EXPECT_EQ(val, 0x2222);
+	CHECK_M(m);
+	mm_destroy(x);
+	mm_destroy(y);
+	file_put(f);
+	ALL_FREE(m);
+	return true;
+}
+
 /* the checker sees a page taken off its list, and a page on the wrong list */
 static bool t_lru_corrupt(struct ctx *c)
 {
@@ -369,6 +422,8 @@ static const struct test tests[] = {
 	  t_lru_mlock, NULL },
 	{ "lru: a shared file 4x the machine written and read; every word intact",
 	  t_lru_writeback, NULL },
+	{ "lru: page_mkclean: written back while mapped, clean and read-only everywhere; "
+	  "the next write faults and dirties it", t_lru_mkclean, NULL },
 	{ "lru: the checker sees a page off its list, on the wrong list, a wrong count",
 	  t_lru_corrupt, NULL },
 	/* regressions: these were bugs, fixed in d9fac13 */
