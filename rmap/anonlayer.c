@@ -81,11 +81,33 @@
  * links), pgoff arithmetic does the rest, and page indices never change.
  * Nothing can fail: the area is a tail allocated with mm/'s anon_id.
  *
- * Worst workload: a big fork family (a prefork server): every walk of any
- * page of the family looks at every VMA of every process that shares the
- * area, however few can hold the page (children that COWed it away,
- * VMAs of the family split or moved to cover other offsets).  avc looks
- * only at the VMAs linked to the page's own anon_vma whose range holds it.
+ * Worst workload: a long fork chain, or any big fork family whose VMAs
+ * were split or moved: every walk of any page of the family looks at every
+ * VMA of every process that shares the area, however few can hold the page
+ * (VMAs of the family that cover other offsets, children that COWed it
+ * away).  avc looks only at the VMAs linked to the page's own anon_vma
+ * whose range holds it.
+ *
+ * The claim measured ("there is no linear scan"; `revmap bench rmap
+ * --quick`, seed 1, the walks of each hard case; VMAs looked at per walk,
+ * PTEs probed per walk, PTEs found per walk, and the same for avc):
+ *
+ *    case      anonlayer VMAs  probed  found     avc VMAs  probed
+ *    chain             656.82   38.12   9.60        22.56   22.56
+ *    prefork            29.54   28.16  13.18        26.87   26.49
+ *    filemap            48.16   48.16  14.70        48.15   48.15
+ *    mremap             83.57   42.98  13.57        28.09   28.09
+ *    mlock              14.16   13.39   9.96        12.06   12.06
+ *
+ * The list is the linear scan Tweedie feared, within one family: on the
+ * fork chain a walk looks at 29 times the VMAs avc does, on the mremap
+ * case 3 times.  The pgoff filter does keep the page tables out of it:
+ * PTEs probed are 1.7 (chain) and 1.5 (mremap) times avc's, the surplus
+ * being VMAs of the family that cover the offset but were forked before
+ * the page existed or COWed it away, which avc's per-generation anon_vmas
+ * tell apart and one area per family cannot.  On a flat prefork family,
+ * whose children keep the parent's layout, it is within 10% of avc.
+ * (filemap's walks are file pages, through i_mmap in both.)
  *
  * File pages are found through the file's i_mmap tree, as in every scheme.
  *
