@@ -103,9 +103,10 @@
  * fork chain a walk looks at 29 times the VMAs avc does, on the mremap
  * case 3 times.  The pgoff filter does keep the page tables out of it:
  * PTEs probed are 1.7 (chain) and 1.5 (mremap) times avc's, the surplus
- * being VMAs of the family that cover the offset but were forked before
- * the page existed or COWed it away, which avc's per-generation anon_vmas
- * tell apart and one area per family cannot.  On a flat prefork family,
+ * being VMAs of the family that cover the offset but map another copy of
+ * it (the ancestors and cousins of the process whose write made the page),
+ * which avc's anon_vma per generation tells apart and one area per family
+ * cannot.  On a flat prefork family,
  * whose children keep the parent's layout, it is within 10% of avc.
  * (filemap's walks are file pages, through i_mmap in both.)
  *
