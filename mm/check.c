@@ -475,7 +475,7 @@ bool check_rmap(struct vm_machine *m)
 			ok = fail(m, "rmap: out of host memory for the checker");
 	}
 	free(fs.slot);
-	return ok;
+	return ok && rmap_check_scheme(m, m->why, sizeof(m->why));
 }
 
 /*
@@ -1045,6 +1045,8 @@ static bool check_changed_frame(struct vm_machine *m, struct vm_checkq *cq, uint
 		return fail(m, "lru: page pfn %llu (flags %#x) is on no LRU list",
 			    (unsigned long long)pfn, f->flags);
 	if (!check_lru_frame(m, pfn))
+		return false;
+	if (!rmap_check_frame(m, f, m->why, sizeof(m->why)))
 		return false;
 	return frame_walk_sound(m, &cq->found, pfn, seen, nseen, &cq->lost);
 }

@@ -24,6 +24,7 @@
  */
 #include "../mm/mm.h"
 #include "../rmap/scheme.h"
+#include "../rmap/anonlayer.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -183,6 +184,61 @@ static void avc_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
 	it->subtree_last -= 1000;
 	m->why[0] = 0;
 	ok(check_machine(m), "avc: put back, check_machine passes %s", m->why);
+}
+
+/* ---------------- anonlayer: corrupt its anon_areas and page lists ---------------- */
+
+static void anonlayer_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
+{
+	struct vm_area *v = vma_lookup(mm[3], A);
+	pte_t *pte = pte_lookup(mm[3], A + 12 * P);   /* the grandchild's own COW page */
+	struct al_vma *t = v ? vma_tail(v) : NULL;
+	struct anon_area *area = t ? t->area : NULL;
+	struct vm_frame *f;
+	uint64_t pfn, word;
+
+	ok(v && area && pte && pte_present(*pte), "anonlayer: the grandchild's VMA has an "
+	   "anon_area and its own page");
+	if (!v || !area || !pte || !pte_present(*pte))
+		return;
+	pfn = pte_pfn(*pte);
+	f = pfn_frame(m, pfn);
+	/* 1. a mapped page out of its page list (its word cleared) */
+	word = f->rmap;
+	f->rmap = 0;
+	check_note_frame(m, pfn);
+	ok(!check_changes(m), "anonlayer: a page with no list links: check_changes fails (%s)",
+	   m->why);
+	ok(!check_machine(m), "anonlayer: ... check_machine fails (%s)", m->why);
+	f->rmap = word;
+	m->why[0] = 0;
+	ok(check_machine(m), "anonlayer: put back, check_machine passes %s", m->why);
+	/* 2. a VMA left off its area's list: the walk cannot find its PTEs */
+	list_del(&t->share);
+	check_note_range(mm[3], v->start, v->end);
+	ok(!check_changes(m), "anonlayer: a VMA off its anon_area's list: check_changes fails "
+	   "(%s)", m->why);
+	ok(!check_machine(m), "anonlayer: ... check_machine fails (%s)", m->why);
+	list_add(&t->share, &area->vmas);
+	m->why[0] = 0;
+	ok(check_machine(m), "anonlayer: put back, check_machine passes %s", m->why);
+	/* 3. a VMA that names the tail of its own (non-root) anon_id as its area */
+	ok(v->anon->root != v->anon, "anonlayer: the grandchild's anon_id is not its family's root");
+	t->area = anon_tail(v->anon);
+	check_note_range(mm[3], v->start, v->end);
+	ok(!check_changes(m), "anonlayer: a VMA naming another anon_area: check_changes fails "
+	   "(%s)", m->why);
+	ok(!check_machine(m), "anonlayer: ... check_machine fails (%s)", m->why);
+	t->area = area;
+	m->why[0] = 0;
+	ok(check_machine(m), "anonlayer: put back, check_machine passes %s", m->why);
+	/* 4. an area's page count off by one: only the whole check counts pages */
+	area->nrpages++;
+	ok(!check_machine(m), "anonlayer: an anon_area's nrpages off by one: check_machine "
+	   "fails (%s)", m->why);
+	area->nrpages--;
+	m->why[0] = 0;
+	ok(check_machine(m), "anonlayer: put back, check_machine passes %s", m->why);
 }
 
 /* ---------------- the contract: a scheme told of everything ---------------- */
@@ -450,6 +506,8 @@ int main(int argc, char **argv)
 		   ops->name, found, rmap_schemes[0]->name, found_first);
 		if (!strcmp(ops->name, "avc"))
 			avc_corruptions(&m, mm);
+		else if (!strcmp(ops->name, "anonlayer"))
+			anonlayer_corruptions(&m, mm);
 		else if (!ops->check_vma && !ops->link_tail && !ops->anon_tail)
 			ok(true, "%s: no structures of its own to corrupt", ops->name);
 		else
