@@ -431,6 +431,8 @@ static bool frame_walk_sound(struct vm_machine *m, struct found_set *fs, uint64_
 	struct found_walk w = { m, fs, pfn, true };
 	struct vm_stats saved = m->stats;
 
+	if (!rmap_check_frame(m, f, m->why, sizeof(m->why)))
+		return false;             /* (a scheme's per-frame state; its walk trusts it) */
 	if (!found_reset(fs, (size_t)f->mapcount)) {
 		*lost = true;
 		return true;
@@ -494,7 +496,7 @@ static bool swap_frame_sound(struct vm_machine *m, uint64_t pfn)
 	if (!(f->flags & PG_ANON) || (f->flags & (PG_CACHE | PG_LAZYFREE)) || !f->mapping)
 		return fail(m, "swap: swap-cache pfn %llu is not a private anonymous page (flags %#x)",
 			    (unsigned long long)pfn, f->flags);
-	return true;
+	return rmap_check_frame(m, f, m->why, sizeof(m->why));
 }
 
 struct swap_state {

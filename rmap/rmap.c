@@ -14,6 +14,7 @@
 const struct rmap_ops *const rmap_schemes[] = {
 	&rmap_avc_ops,
 	&rmap_scan_ops,
+	&rmap_vmaring_ops,
 };
 const unsigned rmap_nr_schemes = sizeof(rmap_schemes) / sizeof(rmap_schemes[0]);
 
@@ -73,6 +74,11 @@ bool rmap_check_vma(const struct vm_area *vma, char *why, size_t len)
 	const struct rmap_ops *ops = vma->mm->machine->rmap;
 
 	return !ops->check_vma || ops->check_vma(vma, why, len);
+}
+
+bool rmap_check_frame(struct vm_machine *m, const struct vm_frame *f, char *why, size_t len)
+{
+	return !m->rmap->check_frame || m->rmap->check_frame(m, f, why, len);
 }
 
 uint64_t rmap_metadata_bytes(const struct vm_machine *m)

@@ -90,6 +90,10 @@ struct rmap_ops {
 	void (*post_update)(struct vm_area *vma);
 	/* the scheme's state of vma agrees with its range (checker) */
 	bool (*check_vma)(const struct vm_area *vma, char *why, size_t len);
+	/* the scheme's per-frame state of mapped or swap-cache frame f agrees
+	 * with the page tables (checker; before each walk of f the checkers make) */
+	bool (*check_frame)(struct vm_machine *m, const struct vm_frame *f, char *why,
+			    size_t len);
 	/* visit every (vma, addr) whose PTE may map anonymous frame f */
 	int (*walk_anon)(struct vm_machine *m, struct vm_frame *f,
 			 rmap_visit_fn fn, void *arg);
@@ -107,6 +111,7 @@ static inline struct anon_link *link_of_tail(void *tail)
 
 extern const struct rmap_ops rmap_avc_ops;       /* anon_vma + anon_vma_chain */
 extern const struct rmap_ops rmap_scan_ops;      /* no reverse map: search the page tables */
+extern const struct rmap_ops rmap_vmaring_ops;   /* LaHaise (a): page -> VMA, a ring of VMAs */
 
 /* the registry, in the order `revmap info` lists it (the default first) */
 extern const struct rmap_ops *const rmap_schemes[];
