@@ -58,7 +58,8 @@
  * every VMA, shared ones included (alone in their ring).  Per address
  * space: 16 bytes, the old range of a VMA whose range is being changed
  * (pre_update to post_update), an artefact of revmap's hooks, not of the
- * design.  rmap_bytes counts the VMA and mm tails; no other objects.
+ * design.  rmap_bytes counts the VMA and mm tails and 8 bytes per frame
+ * whose word names a VMA; the scheme has no objects of its own.
  *
  * Accepting Linux's layout costs page-table walks: a split walks the new
  * half, a merge the removed VMA's range, an mremap the moved range, a
@@ -105,8 +106,18 @@ static struct vm_area *frame_vma(const struct vm_frame *f)
 	return (struct vm_area *)(uintptr_t)f->rmap;
 }
 
-static void frame_set_vma(struct vm_frame *f, struct vm_area *v)
+/*
+ * f names v from now on (NULL: none).  The word counts as the scheme's
+ * metadata while it names a VMA (8 bytes).
+ */
+static void frame_set_vma(struct vm_machine *m, struct vm_frame *f, struct vm_area *v)
 {
+	if (!f->rmap && v) {
+		m->stats.rmap_bytes += sizeof(f->rmap);
+		rmap_note_peak(m);
+	} else if (f->rmap && !v) {
+		m->stats.rmap_bytes -= sizeof(f->rmap);
+	}
 	f->rmap = (uint64_t)(uintptr_t)v;
 }
 
@@ -174,7 +185,7 @@ static int repoint_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 
 	r->m->stats.rmap_repoint_ptes++;
 	if (f && (f->flags & PG_ANON) && frame_vma(f) == r->from) {
-		frame_set_vma(f, r->to);
+		frame_set_vma(r->m, f, r->to);
 		r->m->stats.rmap_repointed++;
 	}
 	return 0;
@@ -212,20 +223,20 @@ static void repoint_search(struct vm_machine *m, struct vm_frame *f, struct vm_a
 			continue;
 		m->stats.rmap_repoint_ptes++;
 		if (pte_present(*pte) && pte_pfn(*pte) == pfn) {
-			frame_set_vma(f, v);
+			frame_set_vma(m, f, v);
 			m->stats.rmap_repointed++;
 			return;
 		}
 	}
 	VM_BUG_ON(1);                /* a mapping outside the ring */
-	frame_set_vma(f, NULL);      /* the checker says so */
+	frame_set_vma(m, f, NULL);   /* the checker says so */
 }
 
 /* ---------------- per PTE ---------------- */
 
 static void ring_page_add_new_anon(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
 {
-	frame_set_vma(f, vma);
+	frame_set_vma(vma->mm->machine, f, vma);
 }
 
 /* a swap-cache page mapped again: the first mapping names vma; later ones
@@ -233,7 +244,7 @@ static void ring_page_add_new_anon(struct vm_frame *f, struct vm_area *vma, uint
 static void ring_page_add_anon(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
 {
 	if (f->mapcount == 1)
-		frame_set_vma(f, vma);
+		frame_set_vma(vma->mm->machine, f, vma);
 }
 
 static void ring_page_remove(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
@@ -241,14 +252,14 @@ static void ring_page_remove(struct vm_frame *f, struct vm_area *vma, uint64_t a
 	if (!(f->flags & PG_ANON) || frame_vma(f) != vma)
 		return;
 	if (f->mapcount == 0)
-		frame_set_vma(f, NULL);
+		frame_set_vma(vma->mm->machine, f, NULL);
 	else
 		repoint_search(vma->mm->machine, f, vma);
 }
 
 static void ring_page_move_anon(struct vm_frame *f, struct vm_area *vma)
 {
-	frame_set_vma(f, vma);
+	frame_set_vma(vma->mm->machine, f, vma);
 }
 
 static void ring_page_repoint(struct vm_frame *old, struct vm_frame *nf)
