@@ -682,7 +682,8 @@ bool check_machine(struct vm_machine *m)
 	list_for_each(p, &m->mms)
 		if (!check_mm(list_entry(p, struct vm_mm, node)))
 			return false;
-	return check_files(m) && check_frames(m) && check_rmap(m) && check_swap(m);
+	return check_files(m) && check_frames(m) && check_rmap(m) && check_swap(m) &&
+	       rmap_check_machine(m, m->why, sizeof(m->why));
 }
 
 /* ---------------- checking what changed ---------------- */

@@ -81,6 +81,11 @@ bool rmap_check_frame(struct vm_machine *m, const struct vm_frame *f, char *why,
 	return !m->rmap->check_frame || m->rmap->check_frame(m, f, why, len);
 }
 
+bool rmap_check_machine(struct vm_machine *m, char *why, size_t len)
+{
+	return !m->rmap->check_machine || m->rmap->check_machine(m, why, len);
+}
+
 uint64_t rmap_metadata_bytes(const struct vm_machine *m)
 {
 	return m->stats.rmap_bytes + (m->rmap->identity_is_rmap ? m->stats.anon_bytes : 0);

@@ -94,6 +94,9 @@ struct rmap_ops {
 	 * with the page tables (checker; before each walk of f the checkers make) */
 	bool (*check_frame)(struct vm_machine *m, const struct vm_frame *f, char *why,
 			    size_t len);
+	/* the scheme's whole state agrees with the machine (its metadata
+	 * bytes, say); the whole-machine checker calls it last */
+	bool (*check_machine)(struct vm_machine *m, char *why, size_t len);
 	/* visit every (vma, addr) whose PTE may map anonymous frame f */
 	int (*walk_anon)(struct vm_machine *m, struct vm_frame *f,
 			 rmap_visit_fn fn, void *arg);

@@ -435,6 +435,35 @@ static bool ring_check_frame(struct vm_machine *m, const struct vm_frame *f, cha
 	return true;
 }
 
+/* the metadata bytes are exactly the tails and the words that name a VMA */
+static bool ring_check_machine(struct vm_machine *m, char *why, size_t len)
+{
+	uint64_t mms = 0, words = 0, bytes;
+	struct list_head *p;
+
+	list_for_each(p, &m->mms)
+		mms++;
+	for (uint64_t pfn = 1; (pfn = pfn_skip_deferred(m, pfn)) < m->nr_frames; pfn++) {
+		const struct vm_frame *f = pfn_frame(m, pfn);
+
+		if (f->flags & PG_BUDDY)
+			pfn += (1ULL << (f->flags >> PG_ORDER_SHIFT)) - 1;
+		else if ((f->flags & PG_ANON) && f->rmap)
+			words++;
+	}
+	bytes = m->stats.nr_vmas * sizeof(struct ring) + mms * sizeof(struct ring_mm) +
+		words * sizeof(uint64_t);
+	if (bytes != m->stats.rmap_bytes) {
+		snprintf(why, len, "rmap: %llu metadata bytes counted, %llu held (%llu VMAs, "
+			 "%llu mms, %llu pages naming a VMA)",
+			 (unsigned long long)m->stats.rmap_bytes, (unsigned long long)bytes,
+			 (unsigned long long)m->stats.nr_vmas, (unsigned long long)mms,
+			 (unsigned long long)words);
+		return false;
+	}
+	return true;
+}
+
 static int ring_init(struct vm_machine *m) { return 0; }
 static void ring_fini(struct vm_machine *m) { }
 
@@ -461,5 +490,6 @@ const struct rmap_ops rmap_vmaring_ops = {
 	.post_update = ring_post_update,
 	.check_vma = ring_check_vma,
 	.check_frame = ring_check_frame,
+	.check_machine = ring_check_machine,
 	.walk_anon = ring_walk_anon,
 };

@@ -265,6 +265,13 @@ static void vmaring_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
 	r->next = next;
 	m->why[0] = 0;
 	ok(check_machine(m), "vmaring: put back, check_machine passes %s", m->why);
+	/* 5. metadata miscounted: one page's word more than the pages hold */
+	m->stats.rmap_bytes += sizeof(f->rmap);
+	ok(!check_machine(m), "vmaring: rmap_bytes one word off: check_machine fails (%s)",
+	   m->why);
+	m->stats.rmap_bytes -= sizeof(f->rmap);
+	m->why[0] = 0;
+	ok(check_machine(m), "vmaring: put back, check_machine passes %s", m->why);
 }
 
 /* ---------------- the contract: a scheme told of everything ---------------- */
