@@ -431,6 +431,8 @@ static bool frame_walk_sound(struct vm_machine *m, struct found_set *fs, uint64_
 	struct found_walk w = { m, fs, pfn, true };
 	struct vm_stats saved = m->stats;
 
+	if (!rmap_check_frame(m, f, m->why, sizeof(m->why)))
+		return false;             /* (a scheme's per-frame state; its walk trusts it) */
 	if (!found_reset(fs, (size_t)f->mapcount)) {
 		*lost = true;
 		return true;
@@ -475,7 +477,7 @@ bool check_rmap(struct vm_machine *m)
 			ok = fail(m, "rmap: out of host memory for the checker");
 	}
 	free(fs.slot);
-	return ok && rmap_check_scheme(m, m->why, sizeof(m->why));
+	return ok;
 }
 
 /*
@@ -494,7 +496,7 @@ static bool swap_frame_sound(struct vm_machine *m, uint64_t pfn)
 	if (!(f->flags & PG_ANON) || (f->flags & (PG_CACHE | PG_LAZYFREE)) || !f->mapping)
 		return fail(m, "swap: swap-cache pfn %llu is not a private anonymous page (flags %#x)",
 			    (unsigned long long)pfn, f->flags);
-	return true;
+	return rmap_check_frame(m, f, m->why, sizeof(m->why));
 }
 
 struct swap_state {
@@ -680,7 +682,8 @@ bool check_machine(struct vm_machine *m)
 	list_for_each(p, &m->mms)
 		if (!check_mm(list_entry(p, struct vm_mm, node)))
 			return false;
-	return check_files(m) && check_frames(m) && check_rmap(m) && check_swap(m);
+	return check_files(m) && check_frames(m) && check_rmap(m) && check_swap(m) &&
+	       rmap_check_machine(m, m->why, sizeof(m->why));
 }
 
 /* ---------------- checking what changed ---------------- */
@@ -1045,8 +1048,6 @@ static bool check_changed_frame(struct vm_machine *m, struct vm_checkq *cq, uint
 		return fail(m, "lru: page pfn %llu (flags %#x) is on no LRU list",
 			    (unsigned long long)pfn, f->flags);
 	if (!check_lru_frame(m, pfn))
-		return false;
-	if (!rmap_check_frame(m, f, m->why, sizeof(m->why)))
 		return false;
 	return frame_walk_sound(m, &cq->found, pfn, seen, nseen, &cq->lost);
 }

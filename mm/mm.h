@@ -373,6 +373,12 @@ struct vm_stats {
 	uint64_t rmap_ptes_visited;  /* rmap walks: PTEs looked at (probed) */
 	uint64_t rmap_ptes_found;    /* rmap walks: PTEs that mapped the frame */
 	uint64_t rmap_fallbacks;     /* rmap walks that fell back to a search */
+	uint64_t rmap_repointed;     /* per-page back-pointers moved to another VMA (their
+				        VMA stopped mapping the page, or its PTEs changed
+				        VMA: split, merge, move) */
+	uint64_t rmap_repoint_vmas;  /* VMAs looked at to keep back-pointers and VMA
+				        lists right (searches, list walks) */
+	uint64_t rmap_repoint_ptes;  /* PTEs looked at for it (probed or walked) */
 	uint64_t vma_bytes;          /* current bytes of VMA structures */
 	uint64_t rmap_bytes;         /* current bytes of the scheme's metadata */
 	uint64_t rmap_bytes_peak;    /* the most reverse-map metadata ever held

@@ -448,6 +448,6 @@ const struct rmap_ops rmap_anonlayer_ops = {
 	.page_repoint = al_page_repoint,
 	.check_vma = al_check_vma,
 	.check_frame = al_check_frame,
-	.check = al_check,
+	.check_machine = al_check,
 	.walk_anon = al_walk_anon,
 };

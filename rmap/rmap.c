@@ -15,6 +15,7 @@ const struct rmap_ops *const rmap_schemes[] = {
 	&rmap_avc_ops,
 	&rmap_scan_ops,
 	&rmap_anonlayer_ops,
+	&rmap_vmaring_ops,
 };
 const unsigned rmap_nr_schemes = sizeof(rmap_schemes) / sizeof(rmap_schemes[0]);
 
@@ -81,9 +82,9 @@ bool rmap_check_frame(struct vm_machine *m, const struct vm_frame *f, char *why,
 	return !m->rmap->check_frame || m->rmap->check_frame(m, f, why, len);
 }
 
-bool rmap_check_scheme(struct vm_machine *m, char *why, size_t len)
+bool rmap_check_machine(struct vm_machine *m, char *why, size_t len)
 {
-	return !m->rmap->check || m->rmap->check(m, why, len);
+	return !m->rmap->check_machine || m->rmap->check_machine(m, why, len);
 }
 
 uint64_t rmap_metadata_bytes(const struct vm_machine *m)

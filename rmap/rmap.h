@@ -176,9 +176,10 @@ void rmap_machine_fini(struct vm_machine *m);
 const char *rmap_name(const struct vm_machine *m);
 bool rmap_identity_is_rmap(const struct vm_machine *m);
 bool rmap_check_vma(const struct vm_area *vma, char *why, size_t len);
-/* the scheme's own checks of a frame's state and of its whole structure */
+/* the scheme's own checks: a frame's state (before each walk the checkers
+ * make of it) and its whole structure (last in the whole-machine check) */
 bool rmap_check_frame(struct vm_machine *m, const struct vm_frame *f, char *why, size_t len);
-bool rmap_check_scheme(struct vm_machine *m, char *why, size_t len);
+bool rmap_check_machine(struct vm_machine *m, char *why, size_t len);
 
 /* the reverse map's metadata bytes now: the scheme's, and the identity's
  * when the scheme is built of it; and, after any change of them, their peak */

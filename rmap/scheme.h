@@ -90,12 +90,15 @@ struct rmap_ops {
 	void (*post_update)(struct vm_area *vma);
 	/* the scheme's state of vma agrees with its range (checker) */
 	bool (*check_vma)(const struct vm_area *vma, char *why, size_t len);
-	/* the scheme's per-frame state of f agrees with its counts (checker:
-	 * each changed frame, and every frame in the whole check) */
+	/* the scheme's per-frame state of mapped or swap-cache frame f agrees
+	 * with the page tables and its counts (checker: before each walk of f
+	 * the checkers make, and on swap-cache frames) */
 	bool (*check_frame)(struct vm_machine *m, const struct vm_frame *f, char *why,
 			    size_t len);
-	/* the scheme's whole structure is sound (the whole-machine checker) */
-	bool (*check)(struct vm_machine *m, char *why, size_t len);
+	/* the scheme's whole structure is sound and agrees with the machine
+	 * (its lists, its metadata bytes); the whole-machine checker calls it
+	 * last */
+	bool (*check_machine)(struct vm_machine *m, char *why, size_t len);
 	/* visit every (vma, addr) whose PTE may map anonymous frame f */
 	int (*walk_anon)(struct vm_machine *m, struct vm_frame *f,
 			 rmap_visit_fn fn, void *arg);
@@ -114,6 +117,7 @@ static inline struct anon_link *link_of_tail(void *tail)
 extern const struct rmap_ops rmap_avc_ops;       /* anon_vma + anon_vma_chain */
 extern const struct rmap_ops rmap_scan_ops;      /* no reverse map: search the page tables */
 extern const struct rmap_ops rmap_anonlayer_ops; /* Miller's anon_area per fork family */
+extern const struct rmap_ops rmap_vmaring_ops;   /* LaHaise (a): page -> VMA, a ring of VMAs */
 
 /* the registry, in the order `revmap info` lists it (the default first) */
 extern const struct rmap_ops *const rmap_schemes[];

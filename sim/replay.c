@@ -891,10 +891,12 @@ int rv_write_stats(rv_sim *s, const char *path, FILE *errf)
 	}
 	fprintf(f, "  \"walks\": %llu,\n  \"walk_vmas_visited\": %llu,\n"
 		"  \"walk_ptes_probed\": %llu,\n  \"walk_ptes_found\": %llu,\n"
-		"  \"walk_fallbacks\": %llu,\n",
+		"  \"walk_fallbacks\": %llu,\n  \"repointed\": %llu,\n"
+		"  \"repoint_vmas_visited\": %llu,\n  \"repoint_ptes_probed\": %llu,\n",
 		(unsigned long long)st->rmap_walks, (unsigned long long)st->rmap_vmas_visited,
 		(unsigned long long)st->rmap_ptes_visited, (unsigned long long)st->rmap_ptes_found,
-		(unsigned long long)st->rmap_fallbacks);
+		(unsigned long long)st->rmap_fallbacks, (unsigned long long)st->rmap_repointed,
+		(unsigned long long)st->rmap_repoint_vmas, (unsigned long long)st->rmap_repoint_ptes);
 	fprintf(f, "  \"walks_by_reason\": {\"referenced\": %llu, \"unmap\": %llu, "
 		"\"mkclean\": %llu, \"migrate\": %llu},\n",
 		(unsigned long long)st->walks_referenced, (unsigned long long)st->walks_unmap,

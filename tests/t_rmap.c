@@ -10,8 +10,9 @@
  *     decides only how much it looks at).
  * Then each scheme's own structures are corrupted, one way after another,
  * and both checkers (the whole machine, and what changed) must fail; put
- * back, they pass.  A scheme without structures (scan) has nothing to
- * corrupt and says so.
+ * back, they pass (avc: its interval trees; vmaring: its pages' VMA
+ * pointers and its rings of VMAs).  A scheme without structures (scan) has
+ * nothing to corrupt and says so.
  *
  * Last, the contract itself: a "shadow" scheme (avc's walk, plus tails on
  * every VMA and address space that it keeps only from what the hooks tell
@@ -239,6 +240,94 @@ static void anonlayer_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
 	area->nrpages--;
 	m->why[0] = 0;
 	ok(check_machine(m), "anonlayer: put back, check_machine passes %s", m->why);
+}
+
+/* ---------------- vmaring: corrupt its back-pointers and rings ---------------- */
+
+/* the VMA's tail as rmap/vmaring.c lays it out: its place in the ring */
+struct vmaring_tail {
+	struct vm_area *next, *prev;
+};
+
+/* the frame mm maps at addr (a present PTE) */
+static uint64_t mapped_pfn(struct vm_mm *mm, uint64_t addr)
+{
+	pte_t *pte = pte_lookup(mm, addr);
+
+	return pte && pte_present(*pte) ? pte_pfn(*pte) : 0;
+}
+
+static void vmaring_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
+{
+	uint64_t pfn = mapped_pfn(mm[3], A + 12 * P);
+	struct vm_frame *f = pfn ? pfn_frame(m, pfn) : NULL;
+	struct vm_area *v = vma_lookup(mm[3], A + 12 * P), *other = vma_lookup(mm[0], A);
+	struct vmaring_tail *r = v ? vma_tail(v) : NULL;
+	struct vm_area *next, *prev;
+	uint64_t saved;
+
+	ok(f && (f->flags & PG_ANON) && f->mapcount == 1 && v && other &&
+	   f->rmap == (uint64_t)(uintptr_t)v,
+	   "vmaring: the grandchild's own page names the grandchild's VMA");
+	if (!f || !v || !other || f->rmap != (uint64_t)(uintptr_t)v)
+		return;
+	saved = f->rmap;
+	/* 1. a page naming a live VMA that maps another page at its address */
+	f->rmap = (uint64_t)(uintptr_t)other;
+	check_note_frame(m, pfn);
+	ok(!check_changes(m), "vmaring: a page names the wrong VMA: check_changes fails (%s)",
+	   m->why);
+	ok(!check_machine(m), "vmaring: ... check_machine fails (%s)", m->why);
+	f->rmap = saved;
+	m->why[0] = 0;
+	ok(check_machine(m), "vmaring: put back, check_machine passes %s", m->why);
+	/* 2. a mapped page naming no VMA (its walk would find nothing) */
+	f->rmap = 0;
+	check_note_frame(m, pfn);
+	ok(!check_changes(m), "vmaring: a mapped page names no VMA: check_changes fails (%s)",
+	   m->why);
+	ok(!check_machine(m), "vmaring: ... check_machine fails (%s)", m->why);
+	f->rmap = saved;
+	m->why[0] = 0;
+	ok(check_machine(m), "vmaring: put back, check_machine passes %s", m->why);
+	/* 3. a VMA dropped from its ring while it thinks it is in it: walks
+	 *    of its family's shared pages would miss it */
+	next = r->next;
+	prev = r->prev;
+	ok(next != v, "vmaring: the grandchild's VMA is on a ring with others");
+	((struct vmaring_tail *)vma_tail(prev))->next = next;
+	((struct vmaring_tail *)vma_tail(next))->prev = prev;
+	check_note_range(mm[3], v->start, v->end);
+	ok(!check_changes(m), "vmaring: a VMA left out of its ring: check_changes fails (%s)",
+	   m->why);
+	ok(!check_machine(m), "vmaring: ... check_machine fails (%s)", m->why);
+	((struct vmaring_tail *)vma_tail(prev))->next = v;
+	((struct vmaring_tail *)vma_tail(next))->prev = v;
+	m->why[0] = 0;
+	ok(check_machine(m), "vmaring: put back, check_machine passes %s", m->why);
+	/* 4. a ring that holds a VMA which is no VMA of any address space (one
+	 *    gone, its links still pointing back) */
+	struct { struct vm_area v; struct vmaring_tail t; } gone;
+
+	memset(&gone, 0, sizeof(gone));
+	gone.v = *v;
+	gone.t.next = next;
+	gone.t.prev = v;
+	r->next = &gone.v;
+	check_note_range(mm[3], v->start, v->end);
+	ok(!check_changes(m), "vmaring: a ring holds a VMA that is gone: check_changes fails (%s)",
+	   m->why);
+	ok(!check_machine(m), "vmaring: ... check_machine fails (%s)", m->why);
+	r->next = next;
+	m->why[0] = 0;
+	ok(check_machine(m), "vmaring: put back, check_machine passes %s", m->why);
+	/* 5. metadata miscounted: one page's word more than the pages hold */
+	m->stats.rmap_bytes += sizeof(f->rmap);
+	ok(!check_machine(m), "vmaring: rmap_bytes one word off: check_machine fails (%s)",
+	   m->why);
+	m->stats.rmap_bytes -= sizeof(f->rmap);
+	m->why[0] = 0;
+	ok(check_machine(m), "vmaring: put back, check_machine passes %s", m->why);
 }
 
 /* ---------------- the contract: a scheme told of everything ---------------- */
@@ -508,6 +597,8 @@ int main(int argc, char **argv)
 			avc_corruptions(&m, mm);
 		else if (!strcmp(ops->name, "anonlayer"))
 			anonlayer_corruptions(&m, mm);
+		else if (!strcmp(ops->name, "vmaring"))
+			vmaring_corruptions(&m, mm);
 		else if (!ops->check_vma && !ops->link_tail && !ops->anon_tail)
 			ok(true, "%s: no structures of its own to corrupt", ops->name);
 		else
