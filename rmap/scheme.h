@@ -107,6 +107,7 @@ static inline struct anon_link *link_of_tail(void *tail)
 
 extern const struct rmap_ops rmap_avc_ops;       /* anon_vma + anon_vma_chain */
 extern const struct rmap_ops rmap_scan_ops;      /* no reverse map: search the page tables */
+extern const struct rmap_ops rmap_vmaoff_ops;    /* Keith: (vma, offset) per page, else search */
 
 /* the registry, in the order `revmap info` lists it (the default first) */
 extern const struct rmap_ops *const rmap_schemes[];
