@@ -42,15 +42,15 @@
  *                 (frame number * objects per slab + object), 0: no entry
  *    bits 30..0   off >> 12: the page's offset in the VMA, in pages
  *
- * which reaches 2^33 - 1 VMA slots (8.5 billion; a 1 TiB machine has 5.6
- * billion) and VMAs of 2^31 pages (8 TiB); a page further into a VMA than
- * that, or whose VMA lies further in memory, gets no entry and is found by
- * the fallback (none of the tests nor the benchmarks has one).
+ * which reaches 2^33 - 1 VMA slots (8.6 billion: a machine of 1.4 TiB at
+ * 23 VMAs of 176 bytes per slab) and VMAs of 2^31 pages (8 TiB); a page
+ * further into a VMA than that, or whose VMA lies further in memory, gets
+ * no entry and is found by the fallback.
  *
  * Cost: per page, nothing beyond the frame's own 8-byte word (Keith's two
- * fields cost struct page 8 + 4 bytes); per VMA, per mm, per fork, nothing:
- * rmap_bytes stays 0.  The machine-wide scratch of pre_update (the old
- * range, 24 bytes of host memory) is not metadata that grows.
+ * fields added 4 + 4 bytes to an i386 struct page); per VMA, per mm, per
+ * fork, nothing: rmap_bytes stays 0.  The machine-wide scratch of
+ * pre_update (the old range, 24 bytes of host memory) does not grow.
  *
  * Accepting Linux's layout costs page-table walks, never memory, and never
  * fails: a split walks the present PTEs of the half that became the new VMA
