@@ -27,6 +27,11 @@
  *                 every mapped frame is walked once (1.0: the scheme looks
  *                 only where the page is)
  *   VMAs/walk     VMAs looked at per walk
+ *   fallback      walks that fell back to a search (stats.rmap_fallbacks)
+ *                 / walks, file pages' walks included: for a scheme that
+ *                 finds some pages directly and searches for the others
+ *                 (vmaoff); 0 for a scheme that never searches, and for
+ *                 scan, whose every walk is its search
  *   ns/walk       the time of those walks / the walks
  *   fork          fork events: time / the parent's present PTEs
  *   fault         r, w and touch events that faulted: time / faults
@@ -84,7 +89,7 @@ struct run {
 	uint64_t units[NR_PH];     /* pages (fork, munmap, exit) or faults */
 	uint64_t events[NR_PH];    /* events counted in each phase */
 	uint64_t walk_ns;          /* the end-of-trace walks */
-	uint64_t walks, vmas, probed, found;
+	uint64_t walks, vmas, probed, found, fallbacks;
 	uint64_t meta_peak;        /* rmap_bytes_peak */
 	uint64_t ptes_peak;        /* most present PTEs after an event */
 	uint64_t meta_frames_peak; /* most page-table and slab frames after an event */
@@ -191,6 +196,7 @@ static void walk_all(struct vm_machine *m, struct run *r)
 	r->vmas = m->stats.rmap_vmas_visited - before.rmap_vmas_visited;
 	r->probed = m->stats.rmap_ptes_visited - before.rmap_ptes_visited;
 	r->found = m->stats.rmap_ptes_found - before.rmap_ptes_found;
+	r->fallbacks = m->stats.rmap_fallbacks - before.rmap_fallbacks;
 }
 
 /* the state every scheme must leave alike: the dump of every process, hashed */
@@ -342,8 +348,9 @@ static void print_case(FILE *out, const struct case_res *c)
 {
 	fprintf(out, "\n%s: %u processes, %llu pages, %zu events\n", gen_kind_name(c->kind),
 		c->size.procs, (unsigned long long)c->size.pages, c->events);
-	fprintf(out, "%-8s %11s %7s %9s %9s %8s %8s %8s %8s %8s\n", "scheme", "meta peak",
-		"B/page", "precision", "VMAs/walk", "ns/walk", "fork", "fault", "munmap", "exit");
+	fprintf(out, "%-8s %11s %7s %9s %9s %8s %8s %8s %8s %8s %8s\n", "scheme", "meta peak",
+		"B/page", "precision", "VMAs/walk", "fallback", "ns/walk", "fork", "fault",
+		"munmap", "exit");
 	for (unsigned i = 0; i < rmap_nr_schemes; i++) {
 		const struct run *r = &c->sch[i].med;
 
@@ -352,6 +359,7 @@ static void print_case(FILE *out, const struct case_res *c)
 		fig(out, 7, r->meta_peak, r->ptes_peak, 2);
 		fig(out, 9, r->found, r->probed, 4);
 		fig(out, 9, r->vmas, r->walks, 2);
+		fig(out, 8, r->fallbacks, r->walks, 4);
 		fig(out, 8, r->walk_ns, r->walks, 1);
 		for (int ph = 0; ph < NR_PH; ph++)
 			fig(out, 8, r->ns[ph], r->units[ph], 1);
@@ -397,13 +405,15 @@ static int write_json(const char *path, const struct case_res *cases, int ncases
 				"\"metadata_frames_peak\": %llu, \"walks\": %llu, "
 				"\"walk_vmas_visited\": %llu, \"walk_ptes_probed\": %llu, "
 				"\"walk_ptes_found\": %llu, \"precision\": %.6f, "
+				"\"walk_fallbacks\": %llu, \"fallback_rate\": %.6f, "
 				"\"ns_per_walk\": %.2f", i ? "," : "", rmap_schemes[i]->name,
 				(unsigned long long)r->meta_peak,
 				(unsigned long long)r->ptes_peak, per(r->meta_peak, r->ptes_peak),
 				(unsigned long long)r->meta_frames_peak,
 				(unsigned long long)r->walks, (unsigned long long)r->vmas,
 				(unsigned long long)r->probed, (unsigned long long)r->found,
-				per(r->found, r->probed), per(r->walk_ns, r->walks));
+				per(r->found, r->probed), (unsigned long long)r->fallbacks,
+				per(r->fallbacks, r->walks), per(r->walk_ns, r->walks));
 			for (int ph = 0; ph < NR_PH; ph++)
 				fprintf(f, ", \"%s\": {\"events\": %llu, \"%ss\": %llu, "
 					"\"ns_median\": %llu, \"ns_per_%s\": %.2f}", phase_key[ph],

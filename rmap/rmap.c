@@ -14,8 +14,9 @@
 const struct rmap_ops *const rmap_schemes[] = {
 	&rmap_avc_ops,
 	&rmap_scan_ops,
-	&rmap_anonlayer_ops,
+	&rmap_vmaoff_ops,
 	&rmap_vmaring_ops,
+	&rmap_anonlayer_ops,
 };
 const unsigned rmap_nr_schemes = sizeof(rmap_schemes) / sizeof(rmap_schemes[0]);
 

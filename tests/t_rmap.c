@@ -10,9 +10,10 @@
  *     decides only how much it looks at).
  * Then each scheme's own structures are corrupted, one way after another,
  * and both checkers (the whole machine, and what changed) must fail; put
- * back, they pass (avc: its interval trees; vmaring: its pages' VMA
- * pointers and its rings of VMAs).  A scheme without structures (scan) has
- * nothing to corrupt and says so.
+ * back, they pass (avc: its interval trees; anonlayer: its areas and page
+ * lists; vmaring: its pages' VMA pointers and its rings of VMAs; vmaoff:
+ * its per-frame entries).  A scheme without structures (scan) has nothing
+ * to corrupt and says so.
  *
  * Last, the contract itself: a "shadow" scheme (avc's walk, plus tails on
  * every VMA and address space that it keeps only from what the hooks tell
@@ -330,6 +331,68 @@ static void vmaring_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
 	ok(check_machine(m), "vmaring: put back, check_machine passes %s", m->why);
 }
 
+/* ---------------- vmaoff: corrupt its per-frame entries ---------------- */
+
+static struct vm_frame *frame_at(struct vm_mm *mm, uint64_t addr)
+{
+	pte_t *pte = pte_lookup(mm, addr);
+
+	return pte && pte_present(*pte) ? pfn_frame(mm->machine, pte_pfn(*pte)) : NULL;
+}
+
+/* one corruption of the entries, seen by both checkers, then undone */
+static void vmaoff_broken(struct vm_machine *m, struct vm_mm *mm[4], const char *what)
+{
+	check_note_range(mm[3], A, A + 16 * P);
+	check_note_range(mm[2], A + 64 * P, A + 80 * P);
+	ok(!check_changes(m), "vmaoff: %s: check_changes fails (%s)", what, m->why);
+	ok(!check_machine(m), "vmaoff: ... check_machine fails (%s)", m->why);
+}
+
+static void vmaoff_repaired(struct vm_machine *m)
+{
+	m->why[0] = 0;
+	ok(check_machine(m), "vmaoff: put back, check_machine passes %s", m->why);
+}
+
+/*
+ *   grandchild  A+11P: shared with its ancestors (no entry); A+12P: its own
+ *               copy (an entry: its VMA, offset 12)
+ *   child 2     A+64P+3P: its own copy (an entry: its VMA, offset 3)
+ */
+static void vmaoff_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
+{
+	struct vm_frame *own = frame_at(mm[3], A + 12 * P);
+	struct vm_frame *shared = frame_at(mm[3], A + 11 * P);
+	struct vm_frame *other = frame_at(mm[2], A + 64 * P + 3 * P);
+	uint64_t e, e2;
+
+	ok(own && other && shared && own->rmap && other->rmap && !shared->rmap &&
+	   shared->mapcount > 1, "vmaoff: private copies have entries, a shared page none");
+	if (!own || !other || !shared || !own->rmap || !other->rmap || shared->rmap)
+		return;
+	e = own->rmap;
+	e2 = other->rmap;
+	/* 1. an entry off by a page: it names the PTE next door */
+	own->rmap = e + 1;
+	vmaoff_broken(m, mm, "an entry one page off");
+	own->rmap = e;
+	vmaoff_repaired(m);
+	/* 2. two entries swapped: each names the other's VMA */
+	own->rmap = e2;
+	other->rmap = e;
+	vmaoff_broken(m, mm, "entries naming another VMA");
+	own->rmap = e;
+	other->rmap = e2;
+	vmaoff_repaired(m);
+	/* 3. an entry on a shared page (the right VMA and address: but a walk
+	 *    would find one of its PTEs and stop) */
+	shared->rmap = e - 1;
+	vmaoff_broken(m, mm, "an entry on a page mapped more than once");
+	shared->rmap = 0;
+	vmaoff_repaired(m);
+}
+
 /* ---------------- the contract: a scheme told of everything ---------------- */
 
 #define SHADOW_MAGIC 0x5ad0u
@@ -599,6 +662,8 @@ int main(int argc, char **argv)
 			anonlayer_corruptions(&m, mm);
 		else if (!strcmp(ops->name, "vmaring"))
 			vmaring_corruptions(&m, mm);
+		else if (!strcmp(ops->name, "vmaoff"))
+			vmaoff_corruptions(&m, mm);
 		else if (!ops->check_vma && !ops->link_tail && !ops->anon_tail)
 			ok(true, "%s: no structures of its own to corrupt", ops->name);
 		else
