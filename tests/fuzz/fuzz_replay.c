@@ -34,7 +34,11 @@
  *                   trace's last line, `check`, checks the whole machine, so
  *                   what the change checker misses still fails the run
  *   bit 5           a CPU with protection keys (--pkeys on), else without
- *   bits 6-7        the rmap scheme: rmap_schemes[bits % rmap_nr_schemes]
+ *   bits 6-7        unused
+ * and the byte after it (after the fault-injection byte, if any):
+ *   bits 0-4        the rmap scheme: rmap_schemes[bits % rmap_nr_schemes]
+ *                   (every scheme up to 32 can be picked)
+ *   bit 5           --reclaim virtual (2.4's page-table scan), else lru
  *
  * Failures abort(), so that libFuzzer reports them: a checker failure
  * (RV_CHECKFAIL), or a decoded trace the parser rejects (the decoder and the
@@ -520,7 +524,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mode & 16)
 		opt.check = RV_CHECK_EVENT;
 	opt.pkeys = (mode & 32) ? RV_PKEYS_ON : RV_PKEYS_OFF;
-	opt.scheme = rmap_schemes[(mode >> 6) % rmap_nr_schemes]->name;
+	{
+		unsigned sch = byte(&g.in);
+
+		opt.scheme = rmap_schemes[(sch & 31) % rmap_nr_schemes]->name;
+		opt.reclaim = (sch & 32) ? RV_RECLAIM_VIRTUAL : RV_RECLAIM_LRU;
+	}
 	if (raw) {
 		/* NUL bytes, long lines, no final newline: all just data */
 		g.out.buf = malloc(g.in.n + 1);
