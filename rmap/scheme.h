@@ -41,8 +41,11 @@ struct rmap_ops {
 	 *            split, a fork copy, an mremap copy: the hook below
 	 *            follows); vma_del: it goes
 	 *   vma_split: vma was split, nv is the new other half (both linked)
-	 *   vma_merge: victim's range was taken over by target, which already
-	 *            has its new range; victim goes next (vma_unlink follows)
+	 *   vma_merge: victim's range is being taken over by target; victim
+	 *            goes next (vma_unlink follows).  target's range may not
+	 *            be updated yet: in some merges (both neighbours, or a new
+	 *            range merged into existing ones) it changes after this
+	 *            hook, between pre_update and post_update of target
 	 *   vma_fork: child is the fork copy of parent (before its PTEs)
 	 *   vma_copy: nv is mremap's copy of vma, before vma's PTEs move
 	 *   pre_update/post_update (below): vma's range is about to change,
