@@ -15,6 +15,7 @@ const struct rmap_ops *const rmap_schemes[] = {
 	&rmap_avc_ops,
 	&rmap_scan_ops,
 	&rmap_anonlayer_ops,
+	&rmap_anonvma_ops,
 };
 const unsigned rmap_nr_schemes = sizeof(rmap_schemes) / sizeof(rmap_schemes[0]);
 
@@ -106,6 +107,8 @@ void rmap_objects(const struct vm_machine *m,
 		emit("anon_vma", m->stats.nr_anon_ids, arg);
 		emit("anon_vma_chain", m->stats.nr_anon_links, arg);
 	}
+	if (m->rmap->objects)
+		m->rmap->objects(m, emit, arg);
 }
 
 /* ---------------- what the scheme is told: address spaces, VMAs, identity ---------------- */
