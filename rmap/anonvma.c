@@ -63,11 +63,13 @@
  * at walk time; mremap keeps pgoff, as 2.6.7's copy_vma did), a split's
  * new half joins, a merge's victim leaves.  What 6.18 decides otherwise:
  *   - the tail is on every anon_id, and 6.18 makes one per forked VMA
- *     where 2.6.7 made one per family: 16 dead bytes on each non-root;
- *     and because the scheme keeps a tail on them, mm/ keeps the
- *     identity's objects (anon_ids and anon_vma_chains, which 2.6.7 did
- *     not have) in the machine's frames: they count in metadata_frames,
- *     not in this scheme's rmap_bytes;
+ *     where 2.6.7 made one per family: 16 dead bytes on each non-root
+ *     (counted here); and because the scheme keeps a tail on them, mm/
+ *     keeps the anon_ids themselves (40 bytes each, where 2.6.7 had one
+ *     24-byte anon_vma per family) in the machine's frames: they count
+ *     in metadata_frames, not in this scheme's rmap_bytes.  The
+ *     anon_vma_chains, on which it keeps nothing, stay host memory, the
+ *     simulator's record of the layout;
  *   - 6.18 merges two VMAs only with the same anon_vma, 2.6.7 with the
  *     same family: a child's two inherited VMAs made alike by mprotect
  *     stay two VMAs, two entries on the list;
