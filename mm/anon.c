@@ -52,16 +52,22 @@ static void anon_account(struct vm_machine *m, int ids, int links)
 }
 
 /* an object of the identity, with the scheme's tail: from the machine's
- * frames when it is the scheme's metadata, else from the host (it is then
- * only the simulator's record of Linux's layout) */
+ * frames when it is the scheme's metadata (the scheme is built of the
+ * identity, or keeps a tail on objects of this type), else from the host
+ * (it is then only the simulator's record of Linux's layout) */
+static bool identity_in_slab(const struct vm_machine *m, const struct vm_slab *s)
+{
+	return s == &m->slab_anon ? m->anon_in_slab : m->link_in_slab;
+}
+
 static void *identity_alloc(struct vm_machine *m, struct vm_slab *s)
 {
-	return m->identity_in_slab ? slab_alloc(m, s) : vm_zalloc(m, s->size);
+	return identity_in_slab(m, s) ? slab_alloc(m, s) : vm_zalloc(m, s->size);
 }
 
 static void identity_free(struct vm_machine *m, struct vm_slab *s, void *p)
 {
-	if (m->identity_in_slab)
+	if (identity_in_slab(m, s))
 		slab_free(m, s, p);
 	else
 		free(p);

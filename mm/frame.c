@@ -429,8 +429,8 @@ int machine_init(struct vm_machine *m, uint64_t mem_bytes, const struct rmap_ops
 		  rmap_tail_size(m, RMAP_TAIL_ANON));
 	slab_init(&m->slab_link, "anon_link", sizeof(struct anon_link) +
 		  rmap_tail_size(m, RMAP_TAIL_LINK));
-	m->identity_in_slab = rmap_identity_is_rmap(m) || rmap_tail_size(m, RMAP_TAIL_ANON) ||
-			      rmap_tail_size(m, RMAP_TAIL_LINK);
+	m->anon_in_slab = rmap_identity_is_rmap(m) || rmap_tail_size(m, RMAP_TAIL_ANON);
+	m->link_in_slab = rmap_identity_is_rmap(m) || rmap_tail_size(m, RMAP_TAIL_LINK);
 	if (rmap_machine_init(m)) {
 		machine_fini(m);
 		return -12;

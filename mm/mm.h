@@ -507,9 +507,10 @@ struct vm_machine {
 	struct vm_slab slab_mm;      /* address spaces, with the scheme's tail */
 	struct vm_slab slab_anon;    /* anon_ids, with the scheme's tail */
 	struct vm_slab slab_link;    /* anon_links, with the scheme's tail */
-	bool identity_in_slab;       /* the identity's objects are metadata of the scheme
-				        (it is built of them or keeps tails on them), so
-				        they take frames; else they are host memory */
+	bool anon_in_slab;           /* the identity's anon_ids, and its anon_links, are */
+	bool link_in_slab;           /* metadata of the scheme (it is built of them, or
+				        keeps a tail on that type), so they take frames;
+				        else they are host memory */
 	struct vm_checkq *cq;        /* --check: what changed since the last check, or
 				        NULL when nobody checks changes (mm/check.c) */
 	uint64_t fail_alloc_at;      /* fault injection: this allocation fails (0: never) */

@@ -16,6 +16,7 @@ const struct rmap_ops *const rmap_schemes[] = {
 	&rmap_scan_ops,
 	&rmap_vmaoff_ops,
 	&rmap_vmaring_ops,
+	&rmap_anonvma_ops,
 	&rmap_anonlayer_ops,
 };
 const unsigned rmap_nr_schemes = sizeof(rmap_schemes) / sizeof(rmap_schemes[0]);
@@ -108,6 +109,8 @@ void rmap_objects(const struct vm_machine *m,
 		emit("anon_vma", m->stats.nr_anon_ids, arg);
 		emit("anon_vma_chain", m->stats.nr_anon_links, arg);
 	}
+	if (m->rmap->objects)
+		m->rmap->objects(m, emit, arg);
 }
 
 /* ---------------- what the scheme is told: address spaces, VMAs, identity ---------------- */

@@ -105,6 +105,9 @@ struct rmap_ops {
 	/* visit every (vma, addr) whose PTE may map anonymous frame f */
 	int (*walk_anon)(struct vm_machine *m, struct vm_frame *f,
 			 rmap_visit_fn fn, void *arg);
+	/* the scheme's own objects per type, for statistics (rmap_objects) */
+	void (*objects)(const struct vm_machine *m,
+			void (*emit)(const char *type, uint64_t count, void *arg), void *arg);
 };
 
 /* the scheme's tails of the identity's objects */
@@ -116,12 +119,17 @@ static inline struct anon_link *link_of_tail(void *tail)
 {
 	return (struct anon_link *)tail - 1;
 }
+static inline struct vm_area *vma_of_tail(void *tail)
+{
+	return (struct vm_area *)tail - 1;
+}
 
 extern const struct rmap_ops rmap_avc_ops;       /* anon_vma + anon_vma_chain */
 extern const struct rmap_ops rmap_scan_ops;      /* no reverse map: search the page tables */
 extern const struct rmap_ops rmap_anonlayer_ops; /* Miller's anon_area per fork family */
 extern const struct rmap_ops rmap_vmaring_ops;   /* LaHaise (a): page -> VMA, a ring of VMAs */
 extern const struct rmap_ops rmap_vmaoff_ops;    /* Keith: (vma, offset) per page, else search */
+extern const struct rmap_ops rmap_anonvma_ops;   /* 2.6.7's anon_vma: a list per fork family */
 
 /* the registry, in the order `revmap info` lists it (the default first) */
 extern const struct rmap_ops *const rmap_schemes[];

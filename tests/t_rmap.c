@@ -27,6 +27,7 @@
 #include "../mm/mm.h"
 #include "../rmap/scheme.h"
 #include "../rmap/anonlayer.h"
+#include "../rmap/anonvma.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -393,6 +394,147 @@ static void vmaoff_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
 	vmaoff_repaired(m);
 }
 
+/* ---------------- anonvma: one list per fork family ---------------- */
+
+static void count_kind(const char *type, uint64_t count, void *arg)
+{
+	if (!strcmp(type, "anon_vma"))
+		*(uint64_t *)arg = count;
+}
+
+static uint64_t nr_anon_vmas(struct vm_machine *m)
+{
+	uint64_t n = ~0ULL;
+
+	rmap_objects(m, count_kind, &n);
+	return n;
+}
+
+/*
+ * The family's list holds every VMA of the four processes (one family: the
+ * parent's VMA, child 1's three pieces, child 2's moved copy, the
+ * grandchild's pieces), and the walk of a page only the grandchild maps
+ * (its COW copy at A+12P) looks at all of them to find its one PTE.
+ */
+static void anonvma_lists(struct vm_machine *m, struct vm_mm *mm[4])
+{
+	struct vm_area *pv = vma_lookup(mm[0], A);
+	struct anonvma_head *av = pv ? anon_tail(pv->anon->root) : NULL;
+	uint64_t on_list = 0, family = 0, before;
+	struct list_head *p;
+	struct count c = { 0 };
+	pte_t *pte = pte_lookup(mm[3], A + 12 * P);
+
+	if (!av || !pte || !pte_present(*pte)) {
+		ok(false, "anonvma: the family and the grandchild's page are there");
+		return;
+	}
+	list_for_each(p, &av->head)
+		on_list++;
+	for (int k = 0; k < 4; k++)
+		for (struct vm_area *v = mm[k]->first; v; v = v->next)
+			family += v->anon && v->anon->root == pv->anon->root;
+	ok(on_list == family && family >= 6 && nr_anon_vmas(m) == 1,
+	   "anonvma: one anon_vma; its list holds the %" PRIu64 " VMAs of the family (%" PRIu64
+	   " on it)", family, on_list);
+	before = m->stats.rmap_vmas_visited;
+	rmap_walk(m, pfn_frame(m, pte_pfn(*pte)), count_one, &c);
+	ok(c.found == 1 && m->stats.rmap_vmas_visited - before == on_list,
+	   "anonvma: the walk of the grandchild's own page looks at all %" PRIu64
+	   " VMAs to find its 1 PTE (%" PRIu64 " looked at, %" PRIu64 " found)", on_list,
+	   m->stats.rmap_vmas_visited - before, c.found);
+}
+
+/*
+ * A VMA changes family only through having no identity in between:
+ * mremap with MREMAP_DONTUNMAP leaves the old VMA without one (off the
+ * list), and its next fault starts a family of its own.
+ */
+static void anonvma_dontunmap(void)
+{
+	struct vm_machine m;
+	struct vm_mm *mm;
+	struct vm_area *old;
+	bool off;
+
+	if (machine_init(&m, 16ULL << 20, &rmap_anonvma_ops)) {
+		ok(false, "anonvma: machine_init");
+		return;
+	}
+	mm = mm_create(&m);
+	if (!mm || vm_mmap(mm, A, 4 * P, PROT_READ_ | PROT_WRITE_,
+			   MAP_PRIVATE_ | MAP_ANON_ | MAP_FIXED_, NULL, 0) != A ||
+	    poke(mm, A, 1) || poke(mm, A + P, 2) ||
+	    vm_mremap(mm, A, 4 * P, 4 * P, MREMAP_MAYMOVE_ | MREMAP_FIXED_ | MREMAP_DONTUNMAP_,
+		      A + 64 * P) != A + 64 * P) {
+		ok(false, "anonvma: mremap dontunmap");
+		machine_fini(&m);
+		return;
+	}
+	old = vma_lookup(mm, A);
+	off = old && !old->anon && !((struct anonvma_vma *)vma_tail(old))->node.next;
+	ok(off && nr_anon_vmas(&m) == 1 && check_machine(&m),
+	   "anonvma: mremap dontunmap: the old VMA has no identity and is on no list %s", m.why);
+	ok(!poke(mm, A + 2 * P, 3) && old->anon && old->anon->root == old->anon &&
+	   nr_anon_vmas(&m) == 2 && check_machine(&m),
+	   "anonvma: its next fault gives it a family and a list of its own %s", m.why);
+	mm_destroy(mm);
+	ok(nr_anon_vmas(&m) == 0 && m.stats.rmap_bytes == 0 && m.nr_free + 1 == m.nr_frames,
+	   "anonvma: all given back");
+	machine_fini(&m);
+}
+
+/* ---------------- anonvma: corrupt its lists ---------------- */
+
+static void anonvma_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
+{
+	struct vm_area *v = vma_lookup(mm[3], A), *bare;
+	struct anonvma_vma *t = v ? vma_tail(v) : NULL;
+	struct list_head *before, other;
+
+	ok(t && t->node.next, "anonvma: the grandchild's VMA is on its family's list");
+	if (!t || !t->node.next)
+		return;
+	before = t->node.prev;
+	/* 1. a VMA with identity off its anon_vma's list */
+	list_del(&t->node);
+	t->node.next = t->node.prev = NULL;
+	check_note_range(mm[3], v->start, v->end);
+	ok(!check_changes(m), "anonvma: a VMA off its list: check_changes fails (%s)", m->why);
+	ok(!check_machine(m), "anonvma: ... check_machine fails (%s)", m->why);
+	list_add(&t->node, before);
+	m->why[0] = 0;
+	ok(check_machine(m), "anonvma: put back, check_machine passes %s", m->why);
+	/* 2. a VMA on another anon_vma's list */
+	list_del(&t->node);
+	list_init(&other);
+	list_add(&t->node, &other);
+	check_note_range(mm[3], v->start, v->end);
+	ok(!check_changes(m), "anonvma: a VMA on another list: check_changes fails (%s)", m->why);
+	ok(!check_machine(m), "anonvma: ... check_machine fails (%s)", m->why);
+	list_del(&t->node);
+	list_add(&t->node, before);
+	m->why[0] = 0;
+	ok(check_machine(m), "anonvma: put back, check_machine passes %s", m->why);
+	/* 3. a VMA without identity (mapped, never touched) on the family's list */
+	bare = vm_mmap(mm[3], A + 128 * P, 4 * P, PROT_READ_ | PROT_WRITE_,
+		       MAP_PRIVATE_ | MAP_ANON_ | MAP_FIXED_, NULL, 0) == A + 128 * P
+	       ? vma_lookup(mm[3], A + 128 * P) : NULL;
+	ok(bare && !bare->anon, "anonvma: a VMA with no anonymous identity");
+	if (!bare)
+		return;
+	list_add(&((struct anonvma_vma *)vma_tail(bare))->node, &t->node);
+	check_note_range(mm[3], bare->start, bare->end);
+	ok(!check_changes(m), "anonvma: a VMA without identity on a list: check_changes fails "
+	   "(%s)", m->why);
+	ok(!check_machine(m), "anonvma: ... check_machine fails (%s)", m->why);
+	list_del(&((struct anonvma_vma *)vma_tail(bare))->node);
+	((struct anonvma_vma *)vma_tail(bare))->node.next = NULL;
+	((struct anonvma_vma *)vma_tail(bare))->node.prev = NULL;
+	m->why[0] = 0;
+	ok(check_machine(m), "anonvma: put back, check_machine passes %s", m->why);
+}
+
 /* ---------------- the contract: a scheme told of everything ---------------- */
 
 #define SHADOW_MAGIC 0x5ad0u
@@ -664,7 +806,10 @@ int main(int argc, char **argv)
 			vmaring_corruptions(&m, mm);
 		else if (!strcmp(ops->name, "vmaoff"))
 			vmaoff_corruptions(&m, mm);
-		else if (!ops->check_vma && !ops->link_tail && !ops->anon_tail)
+		else if (!strcmp(ops->name, "anonvma")) {
+			anonvma_lists(&m, mm);
+			anonvma_corruptions(&m, mm);
+		} else if (!ops->check_vma && !ops->link_tail && !ops->anon_tail)
 			ok(true, "%s: no structures of its own to corrupt", ops->name);
 		else
 			ok(false, "%s: no corruption test for its structures", ops->name);
@@ -677,6 +822,7 @@ int main(int argc, char **argv)
 		check_changes_stop(&m);
 		machine_fini(&m);
 	}
+	anonvma_dontunmap();
 	shadow_contract(seed);
 	printf("1..%d\n", ntests);
 	return nfailed ? 1 : 0;
