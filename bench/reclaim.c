@@ -221,14 +221,14 @@ static void print_case(FILE *out, const struct case_res *cr)
 		"machine %llu KiB + swap %llu KiB\n", gen_kind_name(cr->kind), cr->size.procs,
 		(unsigned long long)cr->size.pages, cr->events, (unsigned long long)cr->peak,
 		(unsigned long long)(cr->mem >> 10), (unsigned long long)(cr->swap >> 10));
-	fprintf(out, "%-8s %-8s %9s %10s %9s %9s %9s %8s %8s %4s\n", "scheme", "policy",
+	fprintf(out, "%-9s %-8s %9s %10s %9s %9s %9s %8s %8s %4s\n", "scheme", "policy",
 		"reclaimed", "pages/s", "rmap PTEs", "rmap VMAs", "scan PTEs", "swap out",
 		"swap in", "OOM");
 	for (unsigned i = 0; i < rmap_nr_schemes; i++)
 		for (int p = 0; p < 2; p++) {
 			const struct run *r = &cr->c[i * 2 + p].med;
 
-			fprintf(out, "%-8s %-8s %9llu", rmap_schemes[i]->name, policy_name[p],
+			fprintf(out, "%-9s %-8s %9llu", rmap_schemes[i]->name, policy_name[p],
 				(unsigned long long)r->reclaimed);
 			if (r->reclaim_ns)
 				fprintf(out, " %10.0f", per(r->reclaimed * 1000000000ULL,

@@ -11,7 +11,7 @@
 # and populate need the memory there is, and a system call does not
 # reclaim; or an OOM kill).  Every r up to there reads what the big machine
 # reads: the pages reclaim took (swapped out, written to their store,
-# dropped, read back) kept every byte.  PRESSURE_SEEDS (default 50) seeds
+# dropped, read back) kept every byte.  PRESSURE_SEEDS (default 30) seeds
 # of each family; the test fails if reclaim freed nothing in all of them
 # (it would prove nothing), and says how many swapped.
 #
@@ -26,7 +26,7 @@ GEN=$ROOT/build/gentrace
 [ -x "$GEN" ] || GEN=$ROOT/$B/gentrace
 MEM=${PRESSURE_MEM:-384K}
 SWAP=${PRESSURE_SWAP:-64M}
-NSEEDS=${PRESSURE_SEEDS:-50}
+NSEEDS=${PRESSURE_SEEDS:-30}
 
 . "$ROOT/tests/tap.sh"
 

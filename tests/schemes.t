@@ -12,7 +12,7 @@
 #     all its scenarios on machines of that scheme;
 #   - every hand-written trace of tests/traces/ replays with --check to the
 #     dump the kernel made (NAME.dump);
-#   - SCHEME_SEEDS (default 150) seeds of each gentrace family (default,
+#   - SCHEME_SEEDS (default 80) seeds of each gentrace family (default,
 #     --files, --forks) and SCHEME_KIND_SEEDS (default 3) of each hard case
 #     (--kind chain, prefork, filemap, mremap, mlock: gen/hardcase.c, at
 #     the sizes difftest.t uses) replay with --check to the dump the
@@ -28,7 +28,7 @@ B=${REVMAP_BUILD:-build}
 REVMAP=$ROOT/$B/revmap
 GEN=$ROOT/build/gentrace
 [ -x "$GEN" ] || GEN=$ROOT/$B/gentrace
-NSEEDS=${SCHEME_SEEDS:-150}
+NSEEDS=${SCHEME_SEEDS:-80}
 NKINDSEEDS=${SCHEME_KIND_SEEDS:-3}
 
 . "$ROOT/tests/tap.sh"
