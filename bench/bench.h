@@ -34,6 +34,12 @@ int bench_rmap(const struct rv_options *opt, bool quick, const char *json_path, 
  * scan work per reclaimed page, swap I/O, OOM kills; no data lost */
 int bench_reclaim(const struct rv_options *opt, bool quick, const char *json_path, FILE *out);
 
+/* shared by the tables: the median of n values (sorts v); x / n, 0 when n
+ * is 0; a figure " %*.*f" of x / n, or "-" when nothing was measured */
+uint64_t bench_median(uint64_t *v, int n);
+double bench_per(uint64_t x, uint64_t n);
+void bench_fig(FILE *out, int width, uint64_t x, uint64_t n, int prec);
+
 /* make and parse the trace of gentrace SEED --kind KIND at sizes sz (named
  * "gentrace SEED --kind KIND"); => 0, or -1 (said on stderr) */
 struct tr_trace;

@@ -180,13 +180,6 @@ struct case_res {
 	struct combo *c;           /* [scheme * 2 + policy] */
 };
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void take_medians(struct combo *c, int reps)
 {
 	uint64_t v[MAX_REPS], w[MAX_REPS];
@@ -196,23 +189,8 @@ static void take_medians(struct combo *c, int reps)
 		v[i] = c->runs[i].reclaim_ns;
 		w[i] = c->runs[i].wall_ns;
 	}
-	qsort(v, (size_t)reps, sizeof(v[0]), cmp_u64);
-	qsort(w, (size_t)reps, sizeof(w[0]), cmp_u64);
-	c->med.reclaim_ns = v[reps / 2];
-	c->med.wall_ns = w[reps / 2];
-}
-
-static double per(uint64_t x, uint64_t n)
-{
-	return n ? (double)x / (double)n : 0;
-}
-
-static void fig(FILE *out, int width, uint64_t x, uint64_t n, int prec)
-{
-	if (n)
-		fprintf(out, " %*.*f", width, prec, per(x, n));
-	else
-		fprintf(out, " %*s", width, "-");
+	c->med.reclaim_ns = bench_median(v, reps);
+	c->med.wall_ns = bench_median(w, reps);
 }
 
 static void print_case(FILE *out, const struct case_res *cr)
@@ -231,13 +209,13 @@ static void print_case(FILE *out, const struct case_res *cr)
 			fprintf(out, "%-9s %-8s %9llu", rmap_schemes[i]->name, policy_name[p],
 				(unsigned long long)r->reclaimed);
 			if (r->reclaim_ns)
-				fprintf(out, " %10.0f", per(r->reclaimed * 1000000000ULL,
+				fprintf(out, " %10.0f", bench_per(r->reclaimed * 1000000000ULL,
 							    r->reclaim_ns));
 			else
 				fprintf(out, " %10s", "-");
-			fig(out, 9, r->rmap_ptes, r->reclaimed, 1);
-			fig(out, 9, r->rmap_vmas, r->reclaimed, 1);
-			fig(out, 9, r->scan_ptes, r->reclaimed, 1);
+			bench_fig(out, 9, r->rmap_ptes, r->reclaimed, 1);
+			bench_fig(out, 9, r->rmap_vmas, r->reclaimed, 1);
+			bench_fig(out, 9, r->scan_ptes, r->reclaimed, 1);
 			fprintf(out, " %8llu %8llu %4llu\n", (unsigned long long)r->swap_outs,
 				(unsigned long long)r->swap_ins, (unsigned long long)r->kills);
 		}
@@ -281,11 +259,12 @@ static int write_json(const char *path, const struct case_res *cases, int ncases
 					(unsigned long long)r->reclaimed,
 					(unsigned long long)r->reclaim_ns,
 					(unsigned long long)r->wall_ns,
-					per(r->reclaimed * 1000000000ULL, r->reclaim_ns),
+					bench_per(r->reclaimed * 1000000000ULL, r->reclaim_ns),
 					(unsigned long long)r->rmap_ptes,
 					(unsigned long long)r->rmap_vmas,
 					(unsigned long long)r->scan_ptes,
-					per(r->rmap_ptes, r->reclaimed), per(r->scan_ptes, r->reclaimed),
+					bench_per(r->rmap_ptes, r->reclaimed),
+					bench_per(r->scan_ptes, r->reclaimed),
 					(unsigned long long)r->swap_outs,
 					(unsigned long long)r->swap_ins, (unsigned long long)r->kills,
 					c->agreed);

@@ -311,14 +311,19 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+uint64_t bench_median(uint64_t *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(v[0]), cmp_u64);
+	return v[n / 2];
+}
+
 static uint64_t median_of(const struct run *runs, int n, size_t off)
 {
 	uint64_t v[MAX_REPS];
 
 	for (int i = 0; i < n; i++)
 		v[i] = *(const uint64_t *)((const char *)&runs[i] + off);
-	qsort(v, (size_t)n, sizeof(v[0]), cmp_u64);
-	return v[n / 2];
+	return bench_median(v, n);
 }
 
 static void take_medians(struct scheme_res *sr, int reps)
@@ -330,16 +335,15 @@ static void take_medians(struct scheme_res *sr, int reps)
 	sr->med.walk_ns = median_of(sr->runs, reps, offsetof(struct run, walk_ns));
 }
 
-static double per(uint64_t x, uint64_t n)
+double bench_per(uint64_t x, uint64_t n)
 {
 	return n ? (double)x / (double)n : 0;
 }
 
-/* a figure, or "-" when nothing was measured */
-static void fig(FILE *out, int width, uint64_t x, uint64_t n, int prec)
+void bench_fig(FILE *out, int width, uint64_t x, uint64_t n, int prec)
 {
 	if (n)
-		fprintf(out, " %*.*f", width, prec, per(x, n));
+		fprintf(out, " %*.*f", width, prec, bench_per(x, n));
 	else
 		fprintf(out, " %*s", width, "-");
 }
@@ -356,13 +360,13 @@ static void print_case(FILE *out, const struct case_res *c)
 
 		fprintf(out, "%-8s %11llu", rmap_schemes[i]->name,
 			(unsigned long long)r->meta_peak);
-		fig(out, 7, r->meta_peak, r->ptes_peak, 2);
-		fig(out, 9, r->found, r->probed, 4);
-		fig(out, 9, r->vmas, r->walks, 2);
-		fig(out, 8, r->fallbacks, r->walks, 4);
-		fig(out, 8, r->walk_ns, r->walks, 1);
+		bench_fig(out, 7, r->meta_peak, r->ptes_peak, 2);
+		bench_fig(out, 9, r->found, r->probed, 4);
+		bench_fig(out, 9, r->vmas, r->walks, 2);
+		bench_fig(out, 8, r->fallbacks, r->walks, 4);
+		bench_fig(out, 8, r->walk_ns, r->walks, 1);
 		for (int ph = 0; ph < NR_PH; ph++)
-			fig(out, 8, r->ns[ph], r->units[ph], 1);
+			bench_fig(out, 8, r->ns[ph], r->units[ph], 1);
 		fputc('\n', out);
 	}
 }
@@ -408,19 +412,19 @@ static int write_json(const char *path, const struct case_res *cases, int ncases
 				"\"walk_fallbacks\": %llu, \"fallback_rate\": %.6f, "
 				"\"ns_per_walk\": %.2f", i ? "," : "", rmap_schemes[i]->name,
 				(unsigned long long)r->meta_peak,
-				(unsigned long long)r->ptes_peak, per(r->meta_peak, r->ptes_peak),
+				(unsigned long long)r->ptes_peak, bench_per(r->meta_peak, r->ptes_peak),
 				(unsigned long long)r->meta_frames_peak,
 				(unsigned long long)r->walks, (unsigned long long)r->vmas,
 				(unsigned long long)r->probed, (unsigned long long)r->found,
-				per(r->found, r->probed), (unsigned long long)r->fallbacks,
-				per(r->fallbacks, r->walks), per(r->walk_ns, r->walks));
+				bench_per(r->found, r->probed), (unsigned long long)r->fallbacks,
+				bench_per(r->fallbacks, r->walks), bench_per(r->walk_ns, r->walks));
 			for (int ph = 0; ph < NR_PH; ph++)
 				fprintf(f, ", \"%s\": {\"events\": %llu, \"%ss\": %llu, "
 					"\"ns_median\": %llu, \"ns_per_%s\": %.2f}", phase_key[ph],
 					(unsigned long long)r->events[ph], phase_unit[ph],
 					(unsigned long long)r->units[ph],
 					(unsigned long long)r->ns[ph], phase_unit[ph],
-					per(r->ns[ph], r->units[ph]));
+					bench_per(r->ns[ph], r->units[ph]));
 			fprintf(f, ", \"runs\": [");
 			for (int j = 0; j < reps; j++) {
 				fprintf(f, "%s", j ? ", " : "");

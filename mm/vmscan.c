@@ -8,9 +8,10 @@
  *   - each round, at priority 12 down to 0, looks at (list size >> priority)
  *     pages of each evictable list (the whole list at 0; a page often needs
  *     three looks: marked, written back, reclaimed, so one pass may free
- *     nothing and the caller asks again, as the page allocator retries): file pages always, anonymous pages only
- *     when they can go somewhere (swap; lazily freed anonymous pages are on
- *     the file lists and are simply dropped);
+ *     nothing and the caller asks again, as the page allocator retries):
+ *     file pages always, anonymous pages only when they can go somewhere
+ *     (swap; lazily freed anonymous pages are on the file lists and are
+ *     simply dropped);
  *   - an active list is aged into its inactive list when the inactive one
  *     is low (inactive * sqrt(10 * GiB) < active): a page leaves the active
  *     tail for the inactive head unless it is a referenced page of an
@@ -35,9 +36,11 @@
  * An anonymous page goes to swap when there is swap (swap_out_page,
  * mm/swap.c: every PTE becomes a swap entry, the page is written and
  * freed); without swap, anonymous and shared anonymous (shmem) pages are
- * not reclaimable, as in Linux (shmem swap is not modelled).  Nothing here scans page tables: every PTE is
- * found through rmap_walk, so the work is the scheme's, counted in the
- * walk statistics (by reason: walks_referenced, walks_unmap, walks_mkclean).
+ * not reclaimable, as in Linux (shmem swap is not modelled).  Under the
+ * LRU policy nothing here scans page tables: every PTE is found through
+ * rmap_walk, so the work is the scheme's, counted in the walk statistics
+ * (by reason: walks_referenced, walks_unmap, walks_mkclean); the virtual
+ * policy below is the other way.
  */
 #include <errno.h>
 #include "mm.h"
