@@ -61,6 +61,8 @@ struct refs {
 	int young;                 /* PTEs whose accessed bit was set (now clear) */
 	bool locked;               /* a VM_LOCKED VMA maps it (the walk stopped) */
 	bool exec;                 /* a VM_EXEC VMA maps it */
+	bool dirty;                /* a PTE is dirty (a lazily freed page written
+				      again: try_to_unmap_one would find it so) */
 };
 
 static int referenced_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
@@ -78,12 +80,14 @@ static int referenced_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *
 	}
 	if (vma->flags & VM_EXEC)
 		r->exec = true;
+	if (*pte & PTE_DIRTY)
+		r->dirty = true;
 	return 0;
 }
 
 static struct refs page_referenced(struct vm_machine *m, struct vm_frame *f)
 {
-	struct refs r = { 0, false, false };
+	struct refs r = { 0, false, false, false };
 
 	if (f->mapcount > 0) {
 		m->stats.walks_referenced++;
@@ -124,13 +128,6 @@ static int writeback_mapped(struct vm_machine *m, struct vm_frame *f)
 	return 0;
 }
 
-/* a lazily freed page's mapping that was written again (try_to_unmap_one
- * finds the PTE dirty) */
-static int dirty_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
-{
-	return (*pte & PTE_DIRTY) != 0;
-}
-
 static int unmap_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
 {
 	zap_pte(vma, addr, pte);
@@ -149,8 +146,10 @@ static void unmap_all(struct vm_machine *m, struct vm_frame *f)
 
 enum verdict { KEEP, ACTIVATE, CULL, FREED };
 
-/* reclaim one unreferenced inactive page; => FREED or where it goes */
-static enum verdict reclaim_page(struct vm_machine *m, struct vm_frame *f, bool clean_only)
+/* reclaim one unreferenced inactive page, whose folio_referenced walk saw
+ * r; => FREED or where it goes */
+static enum verdict reclaim_page(struct vm_machine *m, struct vm_frame *f, bool clean_only,
+				 const struct refs *r)
 {
 	uint32_t pfn = (uint32_t)frame_pfn(m, f);
 
@@ -169,8 +168,7 @@ static enum verdict reclaim_page(struct vm_machine *m, struct vm_frame *f, bool 
 				return ACTIVATE;   /* swap is full */
 			}
 		}
-		if ((f->flags & PG_DIRTY) ||
-		    (f->mapcount > 0 && rmap_walk(m, f, dirty_one, NULL))) {
+		if ((f->flags & PG_DIRTY) || r->dirty) {
 			/* written since MADV_FREE: it holds data again
 			 * (folio_set_swapbacked) */
 			lru_del(m, f);
@@ -235,7 +233,7 @@ static void shrink_inactive_one(struct vm_machine *m, struct scan_ctl *sc, struc
 			v = KEEP;
 		goto out;
 	}
-	v = reclaim_page(m, f, was_referenced && frame_is_file_lru(f));
+	v = reclaim_page(m, f, was_referenced && frame_is_file_lru(f), &r);
 out:
 	switch (v) {
 	case FREED:

@@ -904,15 +904,16 @@ int rv_write_stats(rv_sim *s, const char *path, FILE *errf)
 	fprintf(f, "  \"reclaim\": {\"pgscan\": %llu, \"pgsteal\": %llu, \"pgactivate\": %llu, "
 		"\"pgdeactivate\": %llu, \"pgcull\": %llu, \"writebacks\": %llu, "
 		"\"store_errors\": %llu, \"kswapd_runs\": %llu, \"kswapd_steal\": %llu, "
-		"\"direct_steal\": %llu, \"reclaim_ns\": %llu, \"policy\": \"%s\", \"virtual_ptes_scanned\": %llu, "
-		"\"virtual_ptes_unmapped\": %llu, \"watermarks\": {\"min\": %llu, \"low\": %llu, "
+		"\"direct_steal\": %llu, \"reclaim_ns\": %llu, \"policy\": \"%s\", "
+		"\"virtual_ptes_scanned\": %llu, \"virtual_ptes_unmapped\": %llu, \"watermarks\": {\"min\": %llu, \"low\": %llu, "
 		"\"high\": %llu}, \"lru\": {",
 		(unsigned long long)st->pgscan, (unsigned long long)st->pgsteal,
 		(unsigned long long)st->pgactivate, (unsigned long long)st->pgdeactivate,
 		(unsigned long long)st->pgcull, (unsigned long long)st->writebacks,
 		(unsigned long long)st->store_errors, (unsigned long long)st->kswapd_runs,
 		(unsigned long long)st->kswapd_steal, (unsigned long long)st->direct_steal,
-		(unsigned long long)st->reclaim_ns, m->reclaim_policy == RECLAIM_VIRTUAL ? "virtual" : "lru",
+		(unsigned long long)st->reclaim_ns,
+		m->reclaim_policy == RECLAIM_VIRTUAL ? "virtual" : "lru",
 		(unsigned long long)st->virtual_ptes_scanned,
 		(unsigned long long)st->virtual_ptes_unmapped,
 		(unsigned long long)m->wmark_min, (unsigned long long)m->wmark_low,
