@@ -379,6 +379,18 @@ struct vm_stats {
 	uint64_t rmap_repoint_vmas;  /* VMAs looked at to keep back-pointers and VMA
 				        lists right (searches, list walks) */
 	uint64_t rmap_repoint_ptes;  /* PTEs looked at for it (probed or walked) */
+	uint64_t rmap_tree_depth_max;  /* object-tree schemes (astree, vmainode): the deepest
+					  chain of objects from a page's object to its
+					  root ever held */
+	uint64_t rmap_tree_depth_sum;  /* sum, over their anonymous walks, of the depth of
+					  the tree below the page's object walked */
+	uint64_t rmap_tree_walks;      /* anonymous walks that added to rmap_tree_depth_sum */
+	uint64_t rmap_tree_cuts;       /* objects cut from their parent (no longer needed) */
+	uint64_t rmap_tree_merges;     /* objects merged into their only child or parent
+					  (vm_object_collapse) */
+	uint64_t rmap_aliases;         /* mminode: alias entries now (a page known at one
+					  more offset, or one more page at an offset) */
+	uint64_t rmap_aliases_made;    /* mminode: alias entries ever made */
 	uint64_t vma_bytes;          /* current bytes of VMA structures */
 	uint64_t rmap_bytes;         /* current bytes of the scheme's metadata */
 	uint64_t rmap_bytes_peak;    /* the most reverse-map metadata ever held

@@ -897,6 +897,12 @@ int rv_write_stats(rv_sim *s, const char *path, FILE *errf)
 		(unsigned long long)st->rmap_ptes_visited, (unsigned long long)st->rmap_ptes_found,
 		(unsigned long long)st->rmap_fallbacks, (unsigned long long)st->rmap_repointed,
 		(unsigned long long)st->rmap_repoint_vmas, (unsigned long long)st->rmap_repoint_ptes);
+	fprintf(f, "  \"tree\": {\"depth_max\": %llu, \"depth_mean\": %.2f, \"cuts\": %llu, "
+		"\"merges\": %llu, \"aliases\": %llu, \"aliases_made\": %llu},\n",
+		(unsigned long long)st->rmap_tree_depth_max,
+		st->rmap_tree_walks ? (double)st->rmap_tree_depth_sum / st->rmap_tree_walks : 0.0,
+		(unsigned long long)st->rmap_tree_cuts, (unsigned long long)st->rmap_tree_merges,
+		(unsigned long long)st->rmap_aliases, (unsigned long long)st->rmap_aliases_made);
 	fprintf(f, "  \"walks_by_reason\": {\"referenced\": %llu, \"unmap\": %llu, "
 		"\"mkclean\": %llu, \"migrate\": %llu},\n",
 		(unsigned long long)st->walks_referenced, (unsigned long long)st->walks_unmap,
