@@ -119,8 +119,12 @@ static uint64_t present_ptes(struct vm_machine *m, uint64_t *pgtables)
 
 static uint64_t slab_frames(const struct vm_machine *m)
 {
-	return m->slab_vma.frames + m->slab_mm.frames + m->slab_anon.frames +
-	       m->slab_link.frames;
+	uint64_t n = m->slab_vma.frames + m->slab_mm.frames + m->slab_anon.frames +
+		     m->slab_link.frames;
+
+	for (unsigned i = 0; i < NR_RMAP_SLABS; i++)
+		n += m->slab_rmap[i].frames;
+	return n;
 }
 
 static void observe(void *arg, struct rv_sim *s, const struct tr_event *ev,

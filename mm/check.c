@@ -227,8 +227,9 @@ bool check_mm(struct vm_mm *mm)
 bool check_frames(struct vm_machine *m)
 {
 	struct pt_state s = { .m = m, .ok = true };
-	struct vm_slab *const slabs[] = { &m->slab_vma, &m->slab_mm, &m->slab_anon, &m->slab_link };
-	uint64_t slab_frames[sizeof(slabs) / sizeof(slabs[0])] = { 0 };
+	const struct vm_slab *slabs[NR_SLABS];
+	const unsigned nr_slabs = machine_slabs(m, slabs);
+	uint64_t slab_frames[NR_SLABS] = { 0 };
 	struct list_head *p;
 	uint64_t pgtables = 0, used = 0, listed = 0;
 	bool ok = true;
@@ -268,9 +269,9 @@ bool check_frames(struct vm_machine *m)
 		if (f->flags & PG_SLAB) {
 			size_t k = 0;
 
-			while (k < sizeof(slabs) / sizeof(slabs[0]) && f->mapping != slabs[k])
+			while (k < nr_slabs && f->mapping != slabs[k])
 				k++;
-			if (k == sizeof(slabs) / sizeof(slabs[0]) || f->refcount != 1 ||
+			if (k == nr_slabs || f->refcount != 1 ||
 			    f->mapcount) {
 				ok = fail(m, "frames: slab pfn %llu belongs to no cache, or has refcount "
 					  "%d mapcount %d", (unsigned long long)pfn, f->refcount,
@@ -309,7 +310,7 @@ bool check_frames(struct vm_machine *m)
 		ok = fail(m, "frames: page-table frames and per-mm page-table counts disagree");
 		goto out;
 	}
-	for (size_t k = 0; k < sizeof(slabs) / sizeof(slabs[0]); k++)
+	for (size_t k = 0; k < nr_slabs; k++)
 		if (!slab_check(m, slabs[k], slab_frames[k])) {
 			ok = false;
 			goto out;

@@ -456,6 +456,9 @@ struct vm_swap {
 
 struct rmap_ops;
 
+#define NR_RMAP_SLABS 2       /* caches a scheme may have for objects of its own */
+#define NR_SLABS (4 + NR_RMAP_SLABS)
+
 /* a cache of kernel objects of one type, carved from frames (mm/slab.c) */
 struct vm_slab {
 	const char *name;            /* object type, for statistics */
@@ -519,6 +522,9 @@ struct vm_machine {
 	struct vm_slab slab_mm;      /* address spaces, with the scheme's tail */
 	struct vm_slab slab_anon;    /* anon_ids, with the scheme's tail */
 	struct vm_slab slab_link;    /* anon_links, with the scheme's tail */
+	struct vm_slab slab_rmap[NR_RMAP_SLABS]; /* the scheme's own objects, one cache per
+				        type: its init sets them up (slab_init); a cache
+				        with no name is unused */
 	bool anon_in_slab;           /* the identity's anon_ids, and its anon_links, are */
 	bool link_in_slab;           /* metadata of the scheme (it is built of them, or
 				        keeps a tail on that type), so they take frames;
@@ -614,6 +620,9 @@ void slab_init(struct vm_slab *s, const char *name, size_t size);
 void *slab_alloc(struct vm_machine *m, struct vm_slab *s);   /* zeroed, or NULL */
 void slab_free(struct vm_machine *m, struct vm_slab *s, void *p);
 bool slab_check(struct vm_machine *m, const struct vm_slab *s, uint64_t frames_seen);
+/* the machine's caches in use (at most NR_SLABS): vm_area, vm_mm, anon_id,
+ * anon_link, then the scheme's own; => how many */
+unsigned machine_slabs(const struct vm_machine *m, const struct vm_slab *out[NR_SLABS]);
 /* counts an allocation of a kernel object; false when fault injection says fail */
 bool machine_may_alloc(struct vm_machine *m);
 void *vm_zalloc(struct vm_machine *m, size_t size);   /* NULL on (injected) failure */

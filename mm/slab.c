@@ -140,6 +140,20 @@ void slab_free(struct vm_machine *m, struct vm_slab *s, void *p)
 	}
 }
 
+unsigned machine_slabs(const struct vm_machine *m, const struct vm_slab *out[NR_SLABS])
+{
+	unsigned n = 0;
+
+	out[n++] = &m->slab_vma;
+	out[n++] = &m->slab_mm;
+	out[n++] = &m->slab_anon;
+	out[n++] = &m->slab_link;
+	for (unsigned i = 0; i < NR_RMAP_SLABS; i++)
+		if (m->slab_rmap[i].name)
+			out[n++] = &m->slab_rmap[i];
+	return n;
+}
+
 /* the cache's slabs: in use, each frame a slab of it, counts agreeing */
 bool slab_check(struct vm_machine *m, const struct vm_slab *s, uint64_t frames_seen)
 {

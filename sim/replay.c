@@ -873,16 +873,16 @@ int rv_write_stats(rv_sim *s, const char *path, FILE *errf)
 		"\"anon_link\": %llu},\n", (unsigned long long)st->anon_bytes,
 		(unsigned long long)st->nr_anon_ids, (unsigned long long)st->nr_anon_links);
 	{
-		const struct vm_slab *sl[] = { &m->slab_vma, &m->slab_mm, &m->slab_anon,
-					       &m->slab_link };
+		const struct vm_slab *sl[NR_SLABS];
+		const unsigned nr_slabs = machine_slabs(m, sl);
 		uint64_t slab_frames = 0;
 
-		for (size_t i = 0; i < sizeof(sl) / sizeof(sl[0]); i++)
+		for (size_t i = 0; i < nr_slabs; i++)
 			slab_frames += sl[i]->frames;
 		fprintf(f, "  \"metadata_frames\": %llu,\n  \"page_table_frames\": %llu,\n"
 			"  \"slabs\": {", (unsigned long long)(pgtables + slab_frames),
 			(unsigned long long)pgtables);
-		for (size_t i = 0; i < sizeof(sl) / sizeof(sl[0]); i++)
+		for (size_t i = 0; i < nr_slabs; i++)
 			fprintf(f, "%s\"%s\": {\"objects\": %llu, \"object_bytes\": %u, "
 				"\"frames\": %llu}", i ? ", " : "", sl[i]->name,
 				(unsigned long long)sl[i]->objects, sl[i]->size,
