@@ -32,6 +32,9 @@
  *                 finds some pages directly and searches for the others
  *                 (vmaoff); 0 for a scheme that never searches, and for
  *                 scan, whose every walk is its search
+ *   depth         for the schemes built of object trees (astree,
+ *                 vmainode): the mean depth of the tree walked below a
+ *                 page's object in those walks ('-' for the others)
  *   ns/walk       the time of those walks / the walks
  *   fork          fork events: time / the parent's present PTEs
  *   fault         r, w and touch events that faulted: time / faults
@@ -90,6 +93,8 @@ struct run {
 	uint64_t events[NR_PH];    /* events counted in each phase */
 	uint64_t walk_ns;          /* the end-of-trace walks */
 	uint64_t walks, vmas, probed, found, fallbacks;
+	uint64_t depth_sum, depth_walks; /* object-tree schemes: depth walked, and walks */
+	uint64_t depth_max;        /* the deepest object chain over the run */
 	uint64_t meta_peak;        /* rmap_bytes_peak */
 	uint64_t ptes_peak;        /* most present PTEs after an event */
 	uint64_t meta_frames_peak; /* most page-table and slab frames after an event */
@@ -201,6 +206,9 @@ static void walk_all(struct vm_machine *m, struct run *r)
 	r->probed = m->stats.rmap_ptes_visited - before.rmap_ptes_visited;
 	r->found = m->stats.rmap_ptes_found - before.rmap_ptes_found;
 	r->fallbacks = m->stats.rmap_fallbacks - before.rmap_fallbacks;
+	r->depth_sum = m->stats.rmap_tree_depth_sum - before.rmap_tree_depth_sum;
+	r->depth_walks = m->stats.rmap_tree_walks - before.rmap_tree_walks;
+	r->depth_max = m->stats.rmap_tree_depth_max;
 }
 
 /* the state every scheme must leave alike: the dump of every process, hashed */
@@ -356,18 +364,19 @@ static void print_case(FILE *out, const struct case_res *c)
 {
 	fprintf(out, "\n%s: %u processes, %llu pages, %zu events\n", gen_kind_name(c->kind),
 		c->size.procs, (unsigned long long)c->size.pages, c->events);
-	fprintf(out, "%-8s %11s %7s %9s %9s %8s %8s %8s %8s %8s %8s\n", "scheme", "meta peak",
-		"B/page", "precision", "VMAs/walk", "fallback", "ns/walk", "fork", "fault",
-		"munmap", "exit");
+	fprintf(out, "%-9s %11s %7s %9s %9s %8s %5s %8s %8s %8s %8s %8s\n", "scheme",
+		"meta peak", "B/page", "precision", "VMAs/walk", "fallback", "depth", "ns/walk",
+		"fork", "fault", "munmap", "exit");
 	for (unsigned i = 0; i < rmap_nr_schemes; i++) {
 		const struct run *r = &c->sch[i].med;
 
-		fprintf(out, "%-8s %11llu", rmap_schemes[i]->name,
+		fprintf(out, "%-9s %11llu", rmap_schemes[i]->name,
 			(unsigned long long)r->meta_peak);
 		bench_fig(out, 7, r->meta_peak, r->ptes_peak, 2);
 		bench_fig(out, 9, r->found, r->probed, 4);
 		bench_fig(out, 9, r->vmas, r->walks, 2);
 		bench_fig(out, 8, r->fallbacks, r->walks, 4);
+		bench_fig(out, 5, r->depth_sum, r->depth_walks, 1);
 		bench_fig(out, 8, r->walk_ns, r->walks, 1);
 		for (int ph = 0; ph < NR_PH; ph++)
 			bench_fig(out, 8, r->ns[ph], r->units[ph], 1);
@@ -414,6 +423,7 @@ static int write_json(const char *path, const struct case_res *cases, int ncases
 				"\"walk_vmas_visited\": %llu, \"walk_ptes_probed\": %llu, "
 				"\"walk_ptes_found\": %llu, \"precision\": %.6f, "
 				"\"walk_fallbacks\": %llu, \"fallback_rate\": %.6f, "
+				"\"tree_depth_mean\": %.4f, \"tree_depth_max\": %llu, "
 				"\"ns_per_walk\": %.2f", i ? "," : "", rmap_schemes[i]->name,
 				(unsigned long long)r->meta_peak,
 				(unsigned long long)r->ptes_peak, bench_per(r->meta_peak, r->ptes_peak),
@@ -421,7 +431,9 @@ static int write_json(const char *path, const struct case_res *cases, int ncases
 				(unsigned long long)r->walks, (unsigned long long)r->vmas,
 				(unsigned long long)r->probed, (unsigned long long)r->found,
 				bench_per(r->found, r->probed), (unsigned long long)r->fallbacks,
-				bench_per(r->fallbacks, r->walks), bench_per(r->walk_ns, r->walks));
+				bench_per(r->fallbacks, r->walks),
+				bench_per(r->depth_sum, r->depth_walks),
+				(unsigned long long)r->depth_max, bench_per(r->walk_ns, r->walks));
 			for (int ph = 0; ph < NR_PH; ph++)
 				fprintf(f, ", \"%s\": {\"events\": %llu, \"%ss\": %llu, "
 					"\"ns_median\": %llu, \"ns_per_%s\": %.2f}", phase_key[ph],
