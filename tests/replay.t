@@ -631,7 +631,7 @@ bench_rmap() {
 		for s in $schemes; do
 			n=$(awk -v k="$k:" -v s="$s" '$1 == k { on = 1; next } /^$/ { on = 0 }
 				on && $1 == s { print NF }' br.out)
-			[ "$n" = 11 ] || { fail "$k: scheme $s has ${n:-no} fields, not 11"; return 1; }
+			[ "$n" = 12 ] || { fail "$k: scheme $s has ${n:-no} fields, not 12"; return 1; }
 			grep -q "\"scheme\": \"$s\"" br.json || { fail "br.json lacks scheme $s"; return 1; }
 		done
 	done
