@@ -16,7 +16,9 @@
 
 struct remap {
 	uint64_t old_pfn, new_pfn;
-	int found;
+	int found;                 /* PTEs repointed so far */
+	int want;                  /* the map count: the walk stops there, as
+				      try_to_migrate's does when the folio is unmapped */
 };
 
 static int remap_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
@@ -26,14 +28,14 @@ static int remap_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
 	*pte = (*pte & ~PTE_PFN_MASK) | (r->new_pfn << PAGE_SHIFT);
 	check_note_pte(vma->mm, addr);
 	r->found++;
-	return 0;
+	return r->found == r->want;
 }
 
 /* move one mapped anonymous page to a new frame; => 0 or -ENOMEM */
 static int migrate_frame(struct vm_machine *m, uint32_t pfn)
 {
 	struct vm_frame *old = pfn_frame(m, pfn), *nf;
-	struct remap r = { pfn, 0, 0 };
+	struct remap r = { pfn, 0, 0, old->mapcount };
 	uint32_t npfn = __frames_alloc(m, 0, false);
 
 	if (npfn == FRAME_NIL)

@@ -274,7 +274,7 @@ static int unmap_to_swap(struct vm_area *vma, uint64_t addr, pte_t *pte, void *a
 	rmap_remove(vma, addr, f);
 	f->refcount--;
 	check_note_pte(mm, addr);
-	return 0;
+	return f->mapcount == 0;          /* try_to_unmap's done: folio_not_mapped */
 }
 
 /*

@@ -63,6 +63,8 @@ struct refs {
 	bool exec;                 /* a VM_EXEC VMA maps it */
 	bool dirty;                /* a PTE is dirty (a lazily freed page written
 				      again: try_to_unmap_one would find it so) */
+	int left;                  /* PTEs not seen yet: the walk stops at 0, as
+				      folio_referenced_one's pra->mapcount does */
 };
 
 static int referenced_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
@@ -82,12 +84,12 @@ static int referenced_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *
 		r->exec = true;
 	if (*pte & PTE_DIRTY)
 		r->dirty = true;
-	return 0;
+	return --r->left == 0;
 }
 
 static struct refs page_referenced(struct vm_machine *m, struct vm_frame *f)
 {
-	struct refs r = { 0, false, false, false };
+	struct refs r = { 0, false, false, false, f->mapcount };
 
 	if (f->mapcount > 0) {
 		m->stats.walks_referenced++;
@@ -128,10 +130,13 @@ static int writeback_mapped(struct vm_machine *m, struct vm_frame *f)
 	return 0;
 }
 
+/* => stop when the last PTE is gone (try_to_unmap's done: folio_not_mapped) */
 static int unmap_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
 {
+	const struct vm_frame *f = arg;
+
 	zap_pte(vma, addr, pte);
-	return 0;
+	return f->mapcount == 0;
 }
 
 /* try_to_unmap: every PTE of f goes (dirty bits of a file page go to it) */
@@ -139,7 +144,7 @@ static void unmap_all(struct vm_machine *m, struct vm_frame *f)
 {
 	if (f->mapcount > 0) {
 		m->stats.walks_unmap++;
-		rmap_walk(m, f, unmap_one, NULL);
+		rmap_walk(m, f, unmap_one, f);
 	}
 	VM_BUG_ON(f->mapcount != 0);
 }

@@ -19,7 +19,11 @@
  * hold a reference of its own across the walk, as reclaim does), repoint it
  * at another frame (migration: then rmap_repoint), or change its bits; it
  * must not change the VMA layout or free page tables.  It returns nonzero
- * to stop the walk.  The walk would hold the file's i_mmap_lock (file
+ * to stop the walk: reclaim's and migration's visitors stop once they have
+ * seen the map count's worth of PTEs (folio_referenced_one's pra->mapcount,
+ * try_to_unmap's and try_to_migrate's folio_not_mapped), so a scheme that
+ * reaches a page's PTEs early walks less; page_mkclean walks on to the end,
+ * as Linux's does.  The walk would hold the file's i_mmap_lock (file
  * pages) or the anon root lock (anonymous pages) in read mode, and each
  * PTE's page-table lock around the visit.
  *
