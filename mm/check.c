@@ -683,8 +683,10 @@ bool check_machine(struct vm_machine *m)
 	list_for_each(p, &m->mms)
 		if (!check_mm(list_entry(p, struct vm_mm, node)))
 			return false;
-	return check_files(m) && check_frames(m) && check_rmap(m) && check_swap(m) &&
-	       rmap_check_machine(m, m->why, sizeof(m->why));
+	/* the scheme's own structure before any walk trusts it: a corrupted
+	 * tree is reported, not walked */
+	return check_files(m) && check_frames(m) &&
+	       rmap_check_machine(m, m->why, sizeof(m->why)) && check_rmap(m) && check_swap(m);
 }
 
 /* ---------------- checking what changed ---------------- */

@@ -100,7 +100,8 @@ struct rmap_ops {
 			    size_t len);
 	/* the scheme's whole structure is sound and agrees with the machine
 	 * (its lists, its metadata bytes); the whole-machine checker calls it
-	 * last */
+	 * after the frames' check and before it walks any frame, so that a
+	 * walk never follows a structure this check would refuse */
 	bool (*check_machine)(struct vm_machine *m, char *why, size_t len);
 	/* visit every (vma, addr) whose PTE may map anonymous frame f */
 	int (*walk_anon)(struct vm_machine *m, struct vm_frame *f,

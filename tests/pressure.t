@@ -16,7 +16,7 @@
 # (it would prove nothing), and says how many swapped.
 #
 # Environment: REVMAP_BUILD (default build), PRESSURE_MEM, PRESSURE_SWAP,
-# PRESSURE_SEEDS.
+# PRESSURE_SEEDS, TEST_SCHEMES (only these schemes).
 
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,6 +35,8 @@ trap 'rm -rf "$TMP"' EXIT
 cd "$TMP" || exit 1
 
 schemes=$("$REVMAP" info | sed -n 's/^rmap schemes: *//p' | sed 's/ (also: [^)]*)//')
+# TEST_SCHEMES="a b": only these (a scheme's own work in progress)
+[ -n "${TEST_SCHEMES:-}" ] && schemes=$TEST_SCHEMES
 
 # compare SMALL BIG: => 0 if the op lines agree up to the small machine's
 # first shortage; prints "N" (lines compared) or the first difference
