@@ -70,9 +70,11 @@
  *    unshadowed; the one exception is a VMA whose first page comes after
  *    its family's root was shadowed, with no peer of its anon_id holding
  *    an object (its fault failed after anon_prepare, and a fork or a
- *    find_mergeable neighbour copied the identity): it is attached to the
- *    root itself, which then gets pages again.  Correct (the root's
- *    subtree is the whole family), only less precise.
+ *    find_mergeable neighbour copied the identity): it shares a leaf of
+ *    the family's tree with the VMAs already there (correct: a leaf's
+ *    pages are found by walking the leaf; only less precise), since a
+ *    new object cannot be had there.  So only leaves ever have VMAs, and
+ *    an object with children, read-only, never gets a new page.
  *  - Fork.  vma_fork may not fail; page_dup may.  So vma_fork attaches
  *    the child's VMA to its parent's object, or to the new object made
  *    for the child's address space if the parent's object was shadowed in
@@ -337,11 +339,13 @@ static struct vnode *vma_detach(struct vm_area *v)
 /*
  * v (with an anonymous identity) needs an object: a VMA of its mm with the
  * same anon_id has one (every VMA of one mm and anon_id shares it), else
- * its family's root.  => v's object; the VMAs looked at are counted.
+ * its family's root if no fork has shadowed it yet, else a leaf of the
+ * family's tree.  => v's object; the VMAs looked at are counted.
  */
 static struct vnode *vma_need_obj(struct vm_area *v)
 {
 	struct vm_machine *m = v->mm->machine;
+	struct vnode *n;
 
 	VM_BUG_ON(!v->anon);
 	if (vma_obj(v))
@@ -353,8 +357,13 @@ static struct vnode *vma_need_obj(struct vm_area *v)
 			return vma_obj(v);
 		}
 	}
-	vma_attach(v, family_root(v->anon));
-	return vma_obj(v);
+	/* no peer: the root, or (when forks have shadowed it already) a leaf
+	 * of its tree: only leaves have VMAs, read-only objects get no page */
+	n = family_root(v->anon);
+	while (!list_empty(&n->children))
+		n = list_entry(n->children.next, struct vnode, sibling);
+	vma_attach(v, n);
+	return n;
 }
 
 /* v takes PTEs (and src's anon_id) from src: it must be on src's object */
@@ -559,9 +568,12 @@ static void vn_vma_merge(struct vm_area *target, struct vm_area *victim)
 
 /*
  * child is the fork copy of parent: to the object made for child's mm if
- * parent's was shadowed in this fork already (a sibling whose VMAs are
- * all child's: no other object can be), else to parent's (page_dup
- * shadows it at the first present page).
+ * parent's was shadowed in this fork already, else to parent's (page_dup
+ * shadows it at the first present page).  The object made for child's mm
+ * is the sibling of parent's whose VMAs are all child's: only leaves have
+ * VMAs, so a sibling with VMAs of the new mm was made in this fork by
+ * shadowing their parent, which then had no children, and parent's
+ * object, a leaf, came from the same shadowing, for parent's mm.
  */
 static void vn_vma_fork(struct vm_area *child, struct vm_area *parent)
 {
@@ -825,7 +837,8 @@ static bool seen_add(struct seen *s, const struct vnode *n)
 
 static long seen_find(const struct seen *s, const struct vnode *n)
 {
-	const struct vnode **hit = bsearch(&n, s->obj, s->n, sizeof(*s->obj), ptr_cmp);
+	const struct vnode **hit = s->n ? bsearch(&n, s->obj, s->n, sizeof(*s->obj), ptr_cmp)
+					: NULL;
 
 	return hit ? hit - s->obj : -1;
 }
@@ -874,6 +887,10 @@ static bool check_tree(struct vm_machine *m, const struct vnode *r, struct seen 
 		if (kids != n->nr_children || vmas != n->nr_vmas) {
 			snprintf(why, len, "rmap: an object counts %u children and %u VMAs, "
 				 "its lists hold %u and %u", n->nr_children, n->nr_vmas, kids, vmas);
+			return false;
+		}
+		if (vmas && kids) {
+			snprintf(why, len, "rmap: an object with children (read-only) has VMAs");
 			return false;
 		}
 		if (n != r && !vmas && !n->nr_pages && kids < 2) {
@@ -954,7 +971,8 @@ static bool vn_check_machine(struct vm_machine *m, char *why, size_t len)
 				}
 		}
 	}
-	qsort(s.obj, s.n, sizeof(*s.obj), ptr_cmp);
+	if (s.n)
+		qsort(s.obj, s.n, sizeof(*s.obj), ptr_cmp);
 	{
 		size_t roots = 0;
 
@@ -966,7 +984,8 @@ static bool vn_check_machine(struct vm_machine *m, char *why, size_t len)
 			if (!check_tree(m, s.obj[i], &s, why, len))
 				goto out;
 	}
-	qsort(s.obj, s.n, sizeof(*s.obj), ptr_cmp);
+	if (s.n)
+		qsort(s.obj, s.n, sizeof(*s.obj), ptr_cmp);
 	for (size_t i = 0; i < s.n; i++)
 		if (!(s.obj[i]->flags & VNODE_ROOT))
 			slabbed++;
