@@ -461,58 +461,58 @@ static void vn_page_repoint(struct vm_frame *old, struct vm_frame *nf)
  */
 static int vnode_shadow(struct vm_machine *m, struct vnode *x)
 {
-	struct vnode *made[64], **news = made;
-	struct vm_mm *mms_[64], **mms = mms_;
-	unsigned k = 0, cap = 64, i;
-	struct list_head *p, *q;
-	int err = 0;
+	struct list_head made, *p, *q;
+	unsigned k = 0;
 
-	/* the address spaces attached to x (two, unless forks left it shared) */
-	if (x->nr_vmas > cap) {
-		cap = x->nr_vmas;
-		mms = malloc(cap * sizeof(*mms));
-		news = malloc(cap * sizeof(*news));
-		if (!mms || !news) {
-			err = -ENOMEM;
-			goto out;
-		}
-	}
+	/* the address spaces attached to x (two, unless forks left it shared):
+	 * a VMA whose mm no VMA before it on the list has counts one */
 	list_for_each(p, &x->vmas) {
 		struct vm_mm *mm = vma_of_tail(list_entry(p, struct vn_vma, node))->mm;
 
-		for (i = 0; i < k && mms[i] != mm; i++)
-			;
-		if (i == k)
-			mms[k++] = mm;
+		for (q = x->vmas.next; q != p; q = q->next)
+			if (vma_of_tail(list_entry(q, struct vn_vma, node))->mm == mm)
+				break;
+		k += q == p;
 	}
-	for (i = 0; i < k; i++) {
-		news[i] = vnode_alloc(m);
-		if (!news[i]) {
-			while (i--)
-				vnode_free(m, news[i]);
-			err = -ENOMEM;
-			goto out;
+	list_init(&made);
+	while (k--) {
+		struct vnode *n = vnode_alloc(m);
+
+		if (!n) {
+			list_for_each_safe(p, q, &made)
+				vnode_free(m, list_entry(p, struct vnode, sibling));
+			return -ENOMEM;
 		}
+		list_add_tail(&n->sibling, &made);
 	}
+	/* each VMA to its mm's new object: the first that has a VMA of the
+	 * same mm, else the first that has none yet */
 	list_for_each_safe(p, q, &x->vmas) {
 		struct vm_area *v = vma_of_tail(list_entry(p, struct vn_vma, node));
+		struct vnode *to = NULL;
+		struct list_head *r;
 
-		for (i = 0; mms[i] != v->mm; i++)
-			;
+		list_for_each(r, &made) {
+			struct vnode *n = list_entry(r, struct vnode, sibling);
+
+			if (list_empty(&n->vmas) ||
+			    vma_of_tail(list_entry(n->vmas.next, struct vn_vma, node))->mm == v->mm) {
+				to = n;
+				break;
+			}
+		}
 		vma_detach(v);
-		vma_attach(v, news[i]);
+		vma_attach(v, to);
+		m->stats.rmap_repoint_vmas++;
 	}
-	for (i = 0; i < k; i++) {
-		vnode_add_child(x, news[i]);
-		m->stats.rmap_repoint_vmas += news[i]->nr_vmas;
+	list_for_each_safe(p, q, &made) {
+		struct vnode *n = list_entry(p, struct vnode, sibling);
+
+		list_del(&n->sibling);
+		vnode_add_child(x, n);
+		note_depth(m, n);
 	}
-	note_depth(m, news[0]);
-out:
-	if (mms != mms_)
-		free(mms);
-	if (news != made)
-		free(news);
-	return err;
+	return 0;
 }
 
 /* fork: dst maps f as src does.  The first such page of a pair that still
