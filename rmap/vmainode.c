@@ -130,10 +130,12 @@
  * offset pair already in struct page"), counted while it names an
  * object.  Per VMA: 24 bytes (the object and the link in its VMA list),
  * every VMA.  Per object: 72 bytes (flags, counts of VMAs, children and
- * pages, parent, child list, sibling link, VMA list), from the scheme's
- * slab; the family roots are the 72-byte tail of every anon_id (used by
- * roots only: 72 bytes on each of mm/'s anon_ids, which then come from
- * the machine's slab).  Per address space: nothing.  Per fork: 2 objects
+ * pages, child list, VMA list, parent, sibling link), from the scheme's
+ * slab; a family's root is the same less its parent and sibling link, 48
+ * bytes, the tail of every anon_id (used by roots only: 48 bytes on each
+ * of mm/'s anon_ids, which then come from the machine's slab; Linux's
+ * layout makes many anon_ids, one per VMA per fork generation, so this
+ * is a large share of the total).  Per address space: nothing.  Per fork: 2 objects
  * (144 bytes) per object attached to the parent (usually one per private
  * VMA with anonymous pages: one per anon_id), 24 bytes per VMA copied,
  * and one word per page is NOT touched (page_dup changes nothing per
@@ -209,7 +211,7 @@ static uint64_t chain_depth(const struct vnode *n)
 {
 	uint64_t d = 0;
 
-	for (; n; n = n->parent)
+	for (; n; n = vnode_parent(n))
 		d++;
 	return d;
 }
@@ -225,7 +227,7 @@ static void note_depth(struct vm_machine *m, const struct vnode *n)
 /* a is b or one of b's ancestors (b lies in a's subtree) */
 static bool is_ancestor(const struct vnode *a, const struct vnode *b)
 {
-	for (; b; b = b->parent)
+	for (; b; b = vnode_parent(b))
 		if (a == b)
 			return true;
 	return false;
@@ -237,12 +239,12 @@ static struct vnode *common_ancestor(struct vnode *a, struct vnode *b)
 	uint64_t da = chain_depth(a), db = chain_depth(b);
 
 	for (; da > db; da--)
-		a = a->parent;
+		a = vnode_parent(a);
 	for (; db > da; db--)
-		b = b->parent;
+		b = vnode_parent(b);
 	while (a != b) {
-		a = a->parent;
-		b = b->parent;
+		a = vnode_parent(a);
+		b = vnode_parent(b);
 	}
 	return a;
 }
@@ -582,7 +584,7 @@ static void vn_vma_fork(struct vm_area *child, struct vm_area *parent)
 
 	if (!x || !child->anon)
 		return;
-	if (x->parent) {
+	if (vnode_parent(x)) {
 		list_for_each(p, &x->parent->children) {
 			struct vnode *s = list_entry(p, struct vnode, sibling);
 			bool mine = s != x && s->nr_vmas;
@@ -765,7 +767,7 @@ static bool vn_check_vma(const struct vm_area *vma, char *why, size_t len)
 		snprintf(why, len, "rmap: %s is attached to no live object", vma_name(vma, b, sizeof(b)));
 		return false;
 	}
-	for (r = n; r->parent && steps < (1u << 24); r = r->parent)
+	for (r = n; vnode_parent(r) && steps < (1u << 24); r = r->parent)
 		steps++;
 	if (r != anon_tail(vma->anon->root)) {
 		snprintf(why, len, "rmap: %s's object is not in its family's tree",
@@ -1032,7 +1034,7 @@ static bool vn_check_machine(struct vm_machine *m, char *why, size_t len)
 				goto out;
 		}
 	}
-	bytes = m->stats.nr_anon_ids * sizeof(struct vnode) +
+	bytes = m->stats.nr_anon_ids * VNODE_ROOT_SIZE +
 		m->stats.nr_vmas * sizeof(struct vn_vma) + slabbed * sizeof(struct vnode) +
 		words * sizeof(uint64_t);
 	if (bytes != m->stats.rmap_bytes) {
@@ -1074,7 +1076,7 @@ const struct rmap_ops rmap_vmainode_ops = {
 	.name = "vmainode",
 	.init = vn_init,
 	.fini = vn_fini,
-	.anon_tail = sizeof(struct vnode),
+	.anon_tail = VNODE_ROOT_SIZE,
 	.vma_tail = sizeof(struct vn_vma),
 	.mm_tail = 0,
 	.vma_add = vn_vma_add,

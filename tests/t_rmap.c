@@ -347,7 +347,7 @@ static uint64_t vn_depth(const struct vnode *n)
 {
 	uint64_t d = 0;
 
-	for (; n; n = n->parent)
+	for (; n; n = vnode_parent(n))
 		d++;
 	return d;
 }
@@ -390,7 +390,8 @@ static void vmainode_tree(struct vm_machine *m, struct vm_mm *mm[4])
 	   vn_obj_at(mm[3], A + 4 * P) == o3 && vn_obj_at(mm[3], A + 8 * P) == o3,
 	   "vmainode: the three pieces of mm1's split VMA share one object, and so do mm3's");
 	ok(o1 != o3 && o1->parent == o3->parent && o0->parent == o2->parent &&
-	   o0->parent->parent == o1->parent->parent && !o0->parent->parent->parent &&
+	   o0->parent->parent == o1->parent->parent &&
+	   (o0->parent->parent->flags & VNODE_ROOT) &&
 	   o0->parent != o1->parent,
 	   "vmainode: each fork gave the parent's object two new ones, one for each task");
 	ok(vn_depth(o3) == 3 && vn_depth(o2) == 3 && o3->parent->nr_vmas == 0 &&
