@@ -148,13 +148,49 @@
  * the mm's VMAs for a peer of the same anon_id (counted in
  * rmap_repoint_vmas).
  *
- * Worst workload: fork chains.  Every fork adds a level under every
- * shadowed object, so a process n forks deep walks, for a page of the
- * original mapping, the whole tree below its object: every VMA of every
- * descendant that did not exit, plus the objects left by processes that
- * did when they still hold pages; the depth of the chain grows by one per
- * fork (less the objects spliced out).  Numbers: the report of `revmap
- * bench rmap` (the depth column).
+ * Worst workload: fork chains, and any process that forks many times.
+ * Every fork adds a level under every shadowed object, and the old
+ * objects stay while they hold pages (no collapse), so the walk of a page
+ * made before n forks goes through the whole tree below it: every VMA of
+ * every descendant, plus every object still holding pages.  A pass-through
+ * is spliced out only once it has no page and one child left.  A server
+ * that forks children is as bad: its own object is shadowed at each fork,
+ * so its side of the tree is a chain as long as the forks whose children
+ * are still there.
+ *
+ * Measured (`revmap bench rmap`, seed 1, median of 3 runs; objects made
+ * per fork are the objects alive at the end of the trace plus those cut
+ * and spliced, over its forks; bytes per fork are theirs, 72 each; depth
+ * is the mean depth of the subtree walked, max the deepest chain ever;
+ * VMAs looked at per walk, precision (PTEs found / probed) and ns per
+ * walk; fork ns per page, with avc's and vmaring's):
+ *
+ *    case     obj/fork B/fork depth (max)  VMAs/walk (avc)  prec (avc)  ns/walk (avc)
+ *    chain      29.1    2093   74.3 (192)  2189.5  (86.1)  0.53 (0.35) 59663 (14014)
+ *    prefork     4.0     288   64.7 (301)    57.2 (108.6)  0.98 (0.50)  1753  (2048)
+ *    filemap     0.66     47    1.0   (5)   159.6 (159.6)  0.22 (0.22)  5037  (5553)
+ *    mremap      2.06    148   56.3 (201)   124.8 (132.1)  0.95 (0.46)  1882  (2430)
+ *    mlock       6.26    451   12.7  (26)    38.8  (37.8)  0.83 (0.82)   593   (601)
+ *
+ *    fork ns/page: chain 2012 (avc 17657, vmaring 2278), prefork 10.8
+ *    (6.9, 8.5), filemap 10.8 (8.8, 8.9), mremap 11.1 (7.0, 6.8), mlock
+ *    23.7 (19.3, 10.1)
+ *
+ * On the chain (200 processes, splits and moves at every level) a walk
+ * looks at 25 times avc's VMAs and takes 4.3 times its time, though at
+ * half the VMAs of vmaring's, anonvma's or anonlayer's one list per
+ * family (4882): the tree does tell descendants from cousins, which no
+ * list does.  Its 1.68 MB at the peak are 5.5 times vmaring's 0.31 MB
+ * (and a hundredth of avc's 147 MB); about half of them are the 48-byte
+ * root tail on each of mm/'s anon_ids (18372 at the end of the trace:
+ * 0.88 MB), the price of never allocating at a first page.  Where children keep their parent's layout (prefork,
+ * mremap) the per-(mm, anon_id) objects make walks more precise than
+ * avc's (0.98 and 0.95 of the PTEs probed map the page), at depths of
+ * 65 and 56 objects; the price is at fork (per page, 1.2 to 1.6 times
+ * avc's and up to 2.3 times vmaring's: per VMA copied, attaching the copy
+ * and looking for its twin, and per object the shadowing; wall-clock
+ * figures on a shared machine, the counts are exact).  Filemap's walks
+ * are of file pages, through i_mmap in every scheme.
  *
  * File pages are found through the file's i_mmap tree, as in every scheme.
  *
