@@ -12,7 +12,8 @@
  * and both checkers (the whole machine, and what changed) must fail; put
  * back, they pass (avc: its interval trees; anonlayer: its areas and page
  * lists; vmaring: its pages' VMA pointers and its rings of VMAs; vmaoff:
- * its per-frame entries).  A scheme without structures (scan) has nothing
+ * its per-frame entries; vmainode: its objects' tree, VMA lists and page
+ * counts, after assertions on the tree the family makes).  A scheme without structures (scan) has nothing
  * to corrupt and says so.
  *
  * Last, the contract itself: a "shadow" scheme (avc's walk, plus tails on
@@ -28,6 +29,7 @@
 #include "../rmap/scheme.h"
 #include "../rmap/anonlayer.h"
 #include "../rmap/anonvma.h"
+#include "../rmap/vmainode.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -330,6 +332,196 @@ static void vmaring_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
 	m->stats.rmap_bytes -= sizeof(f->rmap);
 	m->why[0] = 0;
 	ok(check_machine(m), "vmaring: put back, check_machine passes %s", m->why);
+}
+
+/* ---------------- vmainode: the object tree of the family, then corruptions ---------------- */
+
+static struct vnode *vn_obj_at(struct vm_mm *mm, uint64_t addr)
+{
+	struct vm_area *v = vma_lookup(mm, addr);
+
+	return v ? ((struct vn_vma *)vma_tail(v))->obj : NULL;
+}
+
+static uint64_t vn_depth(const struct vnode *n)
+{
+	uint64_t d = 0;
+
+	for (; n; n = vnode_parent(n))
+		d++;
+	return d;
+}
+
+/* the walk of the frame mm maps at addr: PTEs found, and the depth walked */
+static uint64_t vn_walk(struct vm_machine *m, struct vm_mm *mm, uint64_t addr, uint64_t *depth)
+{
+	uint64_t pfn = mapped_pfn(mm, addr), sum = m->stats.rmap_tree_depth_sum;
+	struct count c = { 0 };
+
+	if (pfn)
+		rmap_walk(m, pfn_frame(m, pfn), count_one, &c);
+	*depth = m->stats.rmap_tree_depth_sum - sum;
+	return c.found;
+}
+
+/*
+ * The family's tree, as LaHaise's eager shadowing makes it:
+ *
+ *                 R (root: pages 0..15 of mm0, the tail of the root anon_id)
+ *               /   \
+ *   fork 1:   R0     R1 (mm1: its COW copy of page 0)
+ *            /  \      \____________
+ *  fork 2: R00   R02      fork 3: R11  R13
+ *        (mm0)  (mm2: moved,   (mm1: its 3 VMAs)  (mm3: its 3 VMAs,
+ *                pages 3, 9)                        its page 12)
+ */
+static void vmainode_tree(struct vm_machine *m, struct vm_mm *mm[4])
+{
+	struct vnode *o0 = vn_obj_at(mm[0], A), *o1 = vn_obj_at(mm[1], A);
+	struct vnode *o2 = vn_obj_at(mm[2], A + 64 * P), *o3 = vn_obj_at(mm[3], A);
+	uint64_t depth, found;
+
+	ok(o0 && o1 && o2 && o3, "vmainode: every VMA of the family has an object");
+	if (!o0 || !o1 || !o2 || !o3)
+		return;
+	ok(m->slab_rmap[0].objects == 6, "vmainode: three forks of one object made 6 objects "
+	   "(%llu)", (unsigned long long)m->slab_rmap[0].objects);
+	ok(vn_obj_at(mm[1], A + 4 * P) == o1 && vn_obj_at(mm[1], A + 8 * P) == o1 &&
+	   vn_obj_at(mm[3], A + 4 * P) == o3 && vn_obj_at(mm[3], A + 8 * P) == o3,
+	   "vmainode: the three pieces of mm1's split VMA share one object, and so do mm3's");
+	ok(o1 != o3 && o1->parent == o3->parent && o0->parent == o2->parent &&
+	   o0->parent->parent == o1->parent->parent &&
+	   (o0->parent->parent->flags & VNODE_ROOT) &&
+	   o0->parent != o1->parent,
+	   "vmainode: each fork gave the parent's object two new ones, one for each task");
+	ok(vn_depth(o3) == 3 && vn_depth(o2) == 3 && o3->parent->nr_vmas == 0 &&
+	   o0->parent->parent->nr_vmas == 0,
+	   "vmainode: depth 3 after two forks on each side; the old objects have no VMA");
+	found = vn_walk(m, mm[0], A + 5 * P, &depth);
+	ok(found == 4 && depth == 3, "vmainode: an original page (mm0, mm1, mm2, mm3 map it) is "
+	   "found %llu times, walking 3 levels (%llu)", (unsigned long long)found,
+	   (unsigned long long)depth);
+	found = vn_walk(m, mm[0], A, &depth);
+	ok(found == 2 && depth == 3, "vmainode: original page 0 (mm1 copied it): found in mm0 "
+	   "and mm2 (%llu)", (unsigned long long)found);
+	found = vn_walk(m, mm[1], A, &depth);
+	ok(found == 2 && depth == 2, "vmainode: mm1's copy, in R1, is found in mm1 and mm3, "
+	   "2 levels (%llu, %llu)", (unsigned long long)found, (unsigned long long)depth);
+	found = vn_walk(m, mm[3], A + 12 * P, &depth);
+	ok(found == 1 && depth == 1, "vmainode: mm3's own page: its object alone (%llu, %llu)",
+	   (unsigned long long)found, (unsigned long long)depth);
+	ok(m->stats.rmap_tree_depth_max >= 3, "vmainode: the deepest chain is counted (%llu)",
+	   (unsigned long long)m->stats.rmap_tree_depth_max);
+}
+
+/* after the corruptions: exits cut the objects nobody needs and splice out
+ * the one that would only pass its child on */
+static void vmainode_exits(struct vm_machine *m, struct vm_mm *mm[4])
+{
+	uint64_t cuts = m->stats.rmap_tree_cuts, merges = m->stats.rmap_tree_merges;
+	struct vnode *o0 = vn_obj_at(mm[0], A);
+
+	mm_destroy(mm[3]);
+	mm[3] = NULL;
+	ok(m->stats.rmap_tree_cuts == cuts + 1 && m->slab_rmap[0].objects == 5,
+	   "vmainode: mm3 exits: its object is cut (cuts +%llu)",
+	   (unsigned long long)(m->stats.rmap_tree_cuts - cuts));
+	mm_destroy(mm[1]);
+	mm[1] = NULL;
+	ok(m->stats.rmap_tree_cuts == cuts + 2 && m->stats.rmap_tree_merges == merges + 1 &&
+	   m->slab_rmap[0].objects == 3,
+	   "vmainode: mm1 exits: its unmapped copy leaves R1, spliced out (no VMA, no page, "
+	   "one child), then its object is cut (cuts +%llu, merges +%llu)",
+	   (unsigned long long)(m->stats.rmap_tree_cuts - cuts),
+	   (unsigned long long)(m->stats.rmap_tree_merges - merges));
+	mm_destroy(mm[2]);
+	mm[2] = NULL;
+	ok(m->stats.rmap_tree_cuts == cuts + 3 && m->stats.rmap_tree_merges == merges + 2 &&
+	   m->slab_rmap[0].objects == 1 && vn_obj_at(mm[0], A) == o0 && vn_depth(o0) == 2,
+	   "vmainode: mm2 exits: its object is cut, R0 (no VMA, no page, one child) spliced "
+	   "out: mm0's object is the root's child again (merges +%llu, depth %llu)",
+	   (unsigned long long)(m->stats.rmap_tree_merges - merges),
+	   (unsigned long long)vn_depth(o0));
+	m->why[0] = 0;
+	ok(check_machine(m), "vmainode: after the exits, check_machine passes %s", m->why);
+}
+
+/* one corruption seen by both checkers (what changed: mm3's VMAs and page) */
+static void vmainode_broken(struct vm_machine *m, struct vm_mm *mm[4], uint64_t pfn,
+			    const char *what)
+{
+	check_note_frame(m, pfn);
+	check_note_range(mm[3], A, A + 16 * P);
+	ok(!check_changes(m), "vmainode: %s: check_changes fails (%s)", what, m->why);
+	ok(!check_machine(m), "vmainode: ... check_machine fails (%s)", m->why);
+}
+
+static void vmainode_fixed(struct vm_machine *m)
+{
+	m->why[0] = 0;
+	ok(check_machine(m), "vmainode: put back, check_machine passes %s", m->why);
+}
+
+static void vmainode_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
+{
+	uint64_t pfn = mapped_pfn(mm[3], A + 12 * P);
+	struct vm_frame *f = pfn ? pfn_frame(m, pfn) : NULL;
+	struct vm_area *v = vma_lookup(mm[3], A);
+	struct vn_vma *t = v ? vma_tail(v) : NULL;
+	struct vnode *o3 = t ? t->obj : NULL, *o2 = vn_obj_at(mm[2], A + 64 * P);
+	uint64_t saved;
+
+	ok(f && o3 && o2 && f->rmap == (uint64_t)(uintptr_t)o3,
+	   "vmainode: the grandchild's own page names the grandchild's object");
+	if (!f || !o3 || !o2 || f->rmap != (uint64_t)(uintptr_t)o3)
+		return;
+	saved = f->rmap;
+	/* 1. a page naming a live object of another subtree (mm2's): its walk
+	 *    misses the grandchild, and the objects' page counts are off */
+	f->rmap = (uint64_t)(uintptr_t)o2;
+	vmainode_broken(m, mm, pfn, "a page names an object of another subtree");
+	f->rmap = saved;
+	vmainode_fixed(m);
+	/* 2. a mapped page naming no object */
+	f->rmap = 0;
+	vmainode_broken(m, mm, pfn, "a mapped page names no object");
+	f->rmap = saved;
+	vmainode_fixed(m);
+	/* 3. a page naming something that is no object (a VMA) */
+	f->rmap = (uint64_t)(uintptr_t)v;
+	vmainode_broken(m, mm, pfn, "a page names a VMA, not an object");
+	f->rmap = saved;
+	vmainode_fixed(m);
+	/* 4. a VMA left off its object's list: the walks cannot find it */
+	list_del(&t->node);
+	o3->nr_vmas--;
+	vmainode_broken(m, mm, pfn, "a VMA off its object's list");
+	list_add(&t->node, &o3->vmas);
+	o3->nr_vmas++;
+	vmainode_fixed(m);
+	/* 5. a VMA naming its object's parent, read-only since the fork, while
+	 *    still on its own object's list */
+	t->obj = o3->parent;
+	vmainode_broken(m, mm, pfn, "a VMA names the read-only parent of its object");
+	t->obj = o3;
+	vmainode_fixed(m);
+	/* 6. page and child counts off by one: only the whole check counts them */
+	o3->nr_pages++;
+	ok(!check_machine(m), "vmainode: an object's page count off by one: check_machine "
+	   "fails (%s)", m->why);
+	o3->nr_pages--;
+	vmainode_fixed(m);
+	o3->parent->nr_children++;
+	ok(!check_machine(m), "vmainode: an object's child count off by one: check_machine "
+	   "fails (%s)", m->why);
+	o3->parent->nr_children--;
+	vmainode_fixed(m);
+	/* 7. metadata miscounted: one page's word more than the pages hold */
+	m->stats.rmap_bytes += sizeof(f->rmap);
+	ok(!check_machine(m), "vmainode: rmap_bytes one word off: check_machine fails (%s)",
+	   m->why);
+	m->stats.rmap_bytes -= sizeof(f->rmap);
+	vmainode_fixed(m);
 }
 
 /* ---------------- vmaoff: corrupt its per-frame entries ---------------- */
@@ -806,6 +998,11 @@ int main(int argc, char **argv)
 			vmaring_corruptions(&m, mm);
 		else if (!strcmp(ops->name, "vmaoff"))
 			vmaoff_corruptions(&m, mm);
+		else if (!strcmp(ops->name, "vmainode")) {
+			vmainode_tree(&m, mm);
+			vmainode_corruptions(&m, mm);
+			vmainode_exits(&m, mm);
+		}
 		else if (!strcmp(ops->name, "anonvma")) {
 			anonvma_lists(&m, mm);
 			anonvma_corruptions(&m, mm);
