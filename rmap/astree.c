@@ -120,8 +120,9 @@
  * every VMA, file-only ones too (a list head and one ref slot).  Per
  * address space: 16 bytes of tail (the old range of a VMA being updated,
  * an artefact of revmap's hooks).  Per space: 120 bytes (slab_rmap[0]);
- * per extra ref: 72 bytes (slab_rmap[1]).  A machine has one orphan space
- * from its start.  rmap_bytes counts all of it.
+ * per extra ref: 72 bytes (slab_rmap[1]).  rmap_bytes counts all of it.
+ * (The orphan root is part of the machine-wide state, rmap_priv, as the
+ * scheme's code is: not counted.)
  *
  * What accepting Linux's layout costs: the extra refs after a merge of
  * differently-spaced VMAs, and page-table walks of one range when a
@@ -146,7 +147,9 @@
 
 /* the machine-wide state */
 struct as_priv {
-	struct as_space *orphan;     /* the fallback root for VMAs whose space could not be had */
+	struct as_space *orphan;     /* the fallback root for VMAs whose space could not be
+				        had: orphan_space */
+	struct as_space orphan_space; /* (the machine's own, as this struct: not counted) */
 	struct list_head pending;    /* spaces to settle (as_space.pending) */
 	int in_walk;                 /* walks under way: nothing is settled */
 };
@@ -194,9 +197,34 @@ static void note_depth(struct vm_machine *m, struct as_space *s)
 		m->stats.rmap_tree_depth_max = s->depth;
 }
 
-/* a space to settle when the layout is quiet */
+static void sp_free(struct vm_machine *m, struct as_space *s);
+static void sp_detach(struct as_space *s);
+
+/* nothing names s any more: no ref, child, page or stub (the orphan stays) */
+static bool unused(const struct as_space *s)
+{
+	return !(s->flags & AS_ORPHAN) && !s->nr_refs && !s->nr_children && !s->nr_pages &&
+	       !s->nr_stubs;
+}
+
+/*
+ * A count of s went down.  Unused, it is freed now (and its parent or
+ * target touched in turn: no walk is ever inside a space that can become
+ * unused, and stubs are outside the tree); else it waits on the pending
+ * list for a cut or a merge, which need the layout quiet.
+ */
 static void touch(struct vm_machine *m, struct as_space *s)
 {
+	while (s && unused(s)) {
+		struct as_space *next = s->fwd ? s->fwd : s->parent;
+
+		if (s->fwd)
+			s->fwd->nr_stubs--;
+		else if (s->parent)
+			sp_detach(s);
+		sp_free(m, s);
+		s = next;
+	}
 	if (s && list_empty(&s->pending))
 		list_add_tail(&s->pending, &priv(m)->pending);
 }
@@ -226,6 +254,7 @@ static struct as_space *sp_alloc(struct vm_machine *m, struct as_space *parent)
 
 static void sp_free(struct vm_machine *m, struct as_space *s)
 {
+	VM_BUG_ON(s->flags & AS_ORPHAN);
 	list_del(&s->pending);
 	m->stats.rmap_bytes -= sizeof(*s);
 	slab_free(m, &m->slab_rmap[0], s);
@@ -604,34 +633,15 @@ static void collapse(struct vm_machine *m, struct as_space *s)
 	m->stats.rmap_tree_merges++;
 	s->fwd = c;
 	c->nr_stubs++;
-	touch(m, s);
 	touch(m, c);
+	touch(m, s);                                     /* freed if no page names it */
 }
 
-/* what s needs now: freed, merged into its only child, or nothing */
+/* what s needs now: merged into its only child, or nothing */
 static void settle(struct vm_machine *m, struct as_space *s)
 {
-	if (s->flags & AS_ORPHAN)
-		return;
-	if (s->fwd) {
-		if (!s->nr_pages && !s->nr_stubs) {
-			s->fwd->nr_stubs--;
-			touch(m, s->fwd);
-			sp_free(m, s);
-		}
-		return;
-	}
-	if (s->nr_refs)
-		return;
-	if (!s->nr_children && !s->nr_pages && !s->nr_stubs) {
-		if (s->parent) {
-			touch(m, s->parent);
-			sp_detach(s);
-		}
-		sp_free(m, s);
-	} else if (s->nr_children == 1) {
+	if (!(s->flags & AS_ORPHAN) && !s->fwd && !s->nr_refs && s->nr_children == 1)
 		collapse(m, s);
-	}
 }
 
 /*
@@ -811,16 +821,20 @@ static void ref_give(struct vm_machine *m, struct as_ref *r, struct vm_area *v,
 	if (rlo < rhi) {
 		r->lo = rlo;
 		r->hi = rhi;
+		if (!n)
+			absorb(m, v, r->space, plo, phi, base);
 	} else {
 		struct as_space *s = r->space;
 
+		/* the piece leaves s's list first (its PTEs are accounted by
+		 * absorb), s held meanwhile */
+		s->nr_refs++;
 		ref_free(m, r);
 		if (!n)
 			absorb(m, v, s, plo, phi, base);
-		return;
+		s->nr_refs--;
+		touch(m, s);
 	}
-	if (!n)
-		absorb(m, v, r->space, plo, phi, base);
 }
 
 /*
@@ -1437,9 +1451,9 @@ static bool __as_check(struct vm_machine *m, struct mcheck *c, char *why, size_t
 	list_for_each(q, &priv(m)->pending)
 		if (!meet(c, list_entry(q, struct as_space, pending), why, len))
 			return false;
-	if (c->n != m->slab_rmap[0].objects) {
+	if (c->n != m->slab_rmap[0].objects + 1) {
 		snprintf(why, len, "astree: %llu spaces reachable, %llu allocated",
-			 (unsigned long long)c->n, (unsigned long long)m->slab_rmap[0].objects);
+			 (unsigned long long)c->n, (unsigned long long)m->slab_rmap[0].objects + 1);
 		return false;
 	}
 	/* the PTEs, ref by ref: findable from its space; anc recounted */
@@ -1564,14 +1578,20 @@ static int as_init(struct vm_machine *m)
 	list_init(&pv->pending);
 	slab_init(&m->slab_rmap[0], "as_space", sizeof(struct as_space));
 	slab_init(&m->slab_rmap[1], "as_ref", sizeof(struct as_ref));
-	pv->orphan = sp_alloc(m, NULL);
-	if (!pv->orphan) {
-		free(pv);
-		m->rmap_priv = NULL;
-		return -ENOMEM;
-	}
+	pv->orphan = &pv->orphan_space;
+	list_init(&pv->orphan->children);
+	list_init(&pv->orphan->sibling);
+	list_init(&pv->orphan->refs);
+	list_init(&pv->orphan->pending);
+	pv->orphan->depth = 1;
 	pv->orphan->flags = AS_ORPHAN;
 	return 0;
+}
+
+/* an address space went, with its VMAs and PTEs: settle what they left */
+static void as_mm_exit(struct vm_mm *mm)
+{
+	drain(mm->machine);
 }
 
 static void as_fini(struct vm_machine *m)
@@ -1586,6 +1606,7 @@ const struct rmap_ops rmap_astree_ops = {
 	.fini = as_fini,
 	.vma_tail = sizeof(struct as_vma),
 	.mm_tail = sizeof(struct as_mm),
+	.mm_exit = as_mm_exit,
 	.vma_add = as_vma_add,
 	.vma_del = as_vma_del,
 	.vma_split = as_vma_split,
