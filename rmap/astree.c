@@ -1143,6 +1143,9 @@ static void grew(struct vm_machine *m, struct vm_area *vma, struct vm_area *nb,
 
 	if (!nb || nb == vma || lo >= hi)
 		return;
+	/* the neighbour touches vma's new range, in addresses and in indices */
+	if (up ? nb->start != vma->end || vlo(nb) != hi : nb->end != vma->start || vhi(nb) != lo)
+		return;
 	list_for_each(p, &asv(nb)->refs) {
 		struct as_ref *r = list_entry(p, struct as_ref, on_vma);
 
