@@ -1290,6 +1290,15 @@ static bool as_check_frame(struct vm_machine *m, const struct vm_frame *f, char 
 			 (unsigned long long)frame_pfn(m, f));
 		return false;
 	}
+	/* its chain to the root: each space one deeper than its parent */
+	for (s = res(s); s; s = s->parent) {
+		if (!space_sane(s) || s->fwd || s->depth != (s->parent ? s->parent->depth + 1 : 1)) {
+			snprintf(why, len, "astree: the chain of spaces above pfn %llu is broken "
+				 "(a depth is not its parent's + 1)",
+				 (unsigned long long)frame_pfn(m, f));
+			return false;
+		}
+	}
 	return true;
 }
 
