@@ -1385,6 +1385,14 @@ static int check_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	return 0;
 }
 
+/* a present PTE of an anonymous page: stop */
+static int anon_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct vm_machine *m = arg;
+
+	return pte_pfn(*pte) != m->zero_pfn && (pfn_frame(m, pte_pfn(*pte))->flags & PG_ANON);
+}
+
 /* every present anonymous PTE of v lies in one of its refs */
 static bool check_covered(struct vm_machine *m, struct vm_area *v, char *why, size_t len)
 {
@@ -1403,14 +1411,9 @@ static bool check_covered(struct vm_machine *m, struct vm_area *v, char *why, si
 			if (o->lo > i && o->lo < hi)
 				hi = o->lo;
 		}
-		for (; i < hi; i++) {
-			pte_t *pte = pte_lookup(v->mm, vaddr(v, i));
-
-			if (pte && pte_present(*pte) && pte_pfn(*pte) != m->zero_pfn &&
-			    (pfn_frame(m, pte_pfn(*pte))->flags & PG_ANON))
-				return failv(why, len, "an anonymous page is mapped outside its refs",
-					     v);
-		}
+		if (walk_ptes(v->mm, vaddr(v, i), vaddr(v, hi), anon_pte, m))
+			return failv(why, len, "an anonymous page is mapped outside its refs", v);
+		i = hi;
 	}
 	return true;
 }
