@@ -110,10 +110,12 @@
  * (rmap_tree_merges).  Its pages are not listed anywhere (the frame's word
  * is the only per-page state), so the old space stays as a forwarding stub
  * (fwd) that the page lookups follow, freed with the last page naming it.
- * A space with no refs, no children, no pages and no stubs is freed.  Cuts,
- * merges and frees wait on a pending list until the next page hook or walk
- * (never inside a walk, never while mm/ is between a layout change and its
- * hooks), so that the PTE counts they recount are true.
+ * A space with no refs, no children, no pages and no stubs is freed at
+ * once.  Cuts and merges recount PTEs, so they wait on a pending list for
+ * a moment when mm/'s page tables and the counts agree: the start of a
+ * hook that adds a PTE or moves a page, or an address space's exit (never
+ * inside a walk: the walk's tree does not change under it; never at a
+ * walk's start: the checkers walk too, and must change nothing).
  *
  * Cost, exactly (x86-64).  Per page: 8 bytes, the space pointer in
  * frame->rmap (counted while it names a space).  Per VMA: 88 bytes of tail,
@@ -963,14 +965,10 @@ static void as_page_move_anon(struct vm_frame *f, struct vm_area *vma)
 		touch(m, r->space);
 }
 
-/* migration: mm/ copied the frame, word included */
-static void as_page_repoint(struct vm_frame *old, struct vm_frame *nf)
-{
-	(void)old;
-	(void)nf;
-}
-
 /*
+ * (Migration needs no hook: mm/ copies the frame, its word included, and
+ * the page stays in its space.)
+ *
  * mremap: new_vma will map src's PTEs of [old_addr, +len) at the same
  * indices; it takes copies of old_vma's refs there (and loses any
  * coverage of its own of them).  Allocates everything first: -ENOMEM
@@ -1632,7 +1630,6 @@ const struct rmap_ops rmap_astree_ops = {
 	.page_remove = as_page_remove,
 	.page_dup = as_page_dup,
 	.page_move_anon = as_page_move_anon,
-	.page_repoint = as_page_repoint,
 	.move_prepare = as_move_prepare,
 	.pre_update = as_pre_update,
 	.post_update = as_post_update,
