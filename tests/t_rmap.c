@@ -12,8 +12,10 @@
  * and both checkers (the whole machine, and what changed) must fail; put
  * back, they pass (avc: its interval trees; anonlayer: its areas and page
  * lists; vmaring: its pages' VMA pointers and its rings of VMAs; vmaoff:
- * its per-frame entries; vmainode: its objects' tree, VMA lists and page
- * counts, after assertions on the tree the family makes).  A scheme without structures (scan) has nothing
+ * its per-frame entries; astree: its pages' spaces, its refs and its tree,
+ * after a hand-built family shows its depth, its range refs, a cut and a
+ * merge; vmainode: its objects' tree, VMA lists and page counts, after
+ * assertions on the tree the family makes).  A scheme without structures (scan) has nothing
  * to corrupt and says so.
  *
  * Last, the contract itself: a "shadow" scheme (avc's walk, plus tails on
@@ -29,6 +31,7 @@
 #include "../rmap/scheme.h"
 #include "../rmap/anonlayer.h"
 #include "../rmap/anonvma.h"
+#include "../rmap/astree.h"
 #include "../rmap/vmainode.h"
 
 #include <inttypes.h>
@@ -676,6 +679,195 @@ static void anonvma_dontunmap(void)
 	machine_fini(&m);
 }
 
+/* ---------------- astree: its tree on a small family, then corrupted ---------------- */
+
+static struct as_space *page_space(struct vm_mm *mm, uint64_t addr)
+{
+	uint64_t pfn = mapped_pfn(mm, addr);
+	struct as_space *s = pfn ? (struct as_space *)(uintptr_t)pfn_frame(mm->machine, pfn)->rmap
+				 : NULL;
+
+	while (s && s->fwd)
+		s = s->fwd;
+	return s;
+}
+
+static unsigned nr_refs(struct vm_area *v)
+{
+	struct list_head *p;
+	unsigned n = 0;
+
+	list_for_each(p, &((struct as_vma *)vma_tail(v))->refs)
+		n++;
+	return n;
+}
+
+/*
+ * Lokier's tree by hand, on a machine of its own:
+ *
+ *   p   A |w w w w w w w w|            space S0 (depth 1)
+ *   c   fork; mprotect [4,8) r--: two VMAs, both on S0, flagged
+ *       w 0: the first COW makes S1 (depth 2) for [0,4) only
+ *       mprotect [4,8) rw-: Linux merges them back: one VMA, two refs
+ *       w 1 2 3: nothing of S0 mapped through S1 any more: S1 is cut
+ *   q   fork of p; p writes 5 (p's range moves to S2 under S0), q exits:
+ *       S0 has no refs and one child: merged into S2
+ */
+static void astree_family(void)
+{
+	struct vm_machine m;
+	struct vm_mm *p, *c, *q;
+	struct as_space *s0, *s1;
+	struct vm_area *v;
+	bool exact;
+
+	if (machine_init(&m, 16ULL << 20, rmap_find_scheme("astree")) || check_changes_start(&m)) {
+		ok(false, "astree: a machine");
+		return;
+	}
+	p = mm_create(&m);
+	ok(p && vm_mmap(p, A, 8 * P, PROT_READ_ | PROT_WRITE_,
+			MAP_PRIVATE_ | MAP_ANON_ | MAP_FIXED_, NULL, 0) == A, "astree: p maps 8 pages");
+	for (int i = 0; i < 8; i++)
+		poke(p, A + i * P, (uint64_t)i);
+	s0 = page_space(p, A);
+	ok(s0 && s0->depth == 1 && !s0->parent && page_space(p, A + 7 * P) == s0,
+	   "astree: p's pages are in one root space");
+	ok(!mm_fork(p, &c), "astree: p forks c");
+	ok(!vm_mprotect(c, A + 4 * P, 4 * P, PROT_READ_), "astree: c splits its VMA");
+	poke(c, A, 0x100);
+	s1 = page_space(c, A);
+	ok(s1 && s1 != s0 && s1->parent == s0 && s1->depth == 2 &&
+	   page_space(c, A + P) == s0 && page_space(c, A + 4 * P) == s0,
+	   "astree: c's first COW made a child space; the rest stay in S0");
+	ok(m.stats.rmap_tree_depth_max == 2, "astree: the deepest chain is 2 (%llu)",
+	   (unsigned long long)m.stats.rmap_tree_depth_max);
+	ok(!vm_mprotect(c, A + 4 * P, 4 * P, PROT_READ_ | PROT_WRITE_), "astree: c merges back");
+	v = vma_lookup(c, A);
+	ok(v && v->start == A && v->end == A + 8 * P && nr_refs(v) == 2,
+	   "astree: one VMA, two refs: [0,4) on S1, [4,8) on S0 (%u refs)", v ? nr_refs(v) : 0);
+	ok(check_changes(&m) && check_machine(&m), "astree: the checkers pass %s", m.why);
+	walk_all(&m, &exact);
+	ok(exact, "astree: each frame's walk finds exactly its map count");
+	for (int i = 1; i < 4; i++)
+		poke(c, A + i * P, 0x100 + (uint64_t)i);
+	ok(m.stats.rmap_tree_cuts == 0 && s1->anc == 0, "astree: S1 maps only its own pages");
+	poke(c, A + 4 * P, 0x104);                        /* a page hook: the cut is made */
+	ok(m.stats.rmap_tree_cuts == 1 && !s1->parent && s1->depth == 1,
+	   "astree: S1 was cut from S0 (%llu cuts)", (unsigned long long)m.stats.rmap_tree_cuts);
+	ok(check_changes(&m) && check_machine(&m), "astree: the checkers pass %s", m.why);
+	mm_destroy(c);
+	ok(!mm_fork(p, &q), "astree: p forks q");
+	poke(p, A + 5 * P, 0x205);
+	ok(page_space(p, A + 5 * P)->parent == s0 && page_space(p, A) == s0,
+	   "astree: p's COW made S2 under S0");
+	mm_destroy(q);
+	poke(p, A + 6 * P, 0x206);                        /* a page hook: the merge is made */
+	ok(m.stats.rmap_tree_merges == 1 && page_space(p, A) == page_space(p, A + 5 * P) &&
+	   page_space(p, A)->depth == 1,
+	   "astree: S0, with no refs and one child, was merged into it (%llu merges)",
+	   (unsigned long long)m.stats.rmap_tree_merges);
+	ok(check_changes(&m) && check_machine(&m), "astree: the checkers pass %s", m.why);
+	walk_all(&m, &exact);
+	ok(exact && m.stats.rmap_tree_walks > 0, "astree: walks exact, their depth counted");
+	mm_destroy(p);
+	m.why[0] = 0;
+	ok(check_machine(&m) && m.stats.rmap_bytes == 0 &&
+	   m.nr_free + 1 == m.nr_frames, "astree: everything freed %s", m.why);
+	check_changes_stop(&m);
+	machine_fini(&m);
+}
+
+static void astree_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
+{
+	uint64_t pfn = mapped_pfn(mm[3], A + 12 * P), other_pfn = mapped_pfn(mm[2], A + 64 * P + 3 * P);
+	struct vm_frame *f = pfn ? pfn_frame(m, pfn) : NULL;
+	struct vm_area *v = vma_lookup(mm[3], A + 12 * P);
+	struct as_space *s = f ? (struct as_space *)(uintptr_t)f->rmap : NULL;
+	struct as_space *other = other_pfn ? (struct as_space *)(uintptr_t)pfn_frame(m, other_pfn)->rmap
+					   : NULL;
+	struct as_ref *r = NULL;
+	struct list_head *before;
+	uint64_t saved;
+	uint32_t depth;
+
+	ok(f && s && other && s != other && v && s->depth == 3 && s->parent && s->parent->parent &&
+	   m->stats.rmap_tree_depth_max == 3,
+	   "astree: the grandchild's own page is in a space 3 deep (parent's, child 1's, its own)");
+	if (!f || !s || !other || !v)
+		return;
+	for (struct list_head *p = ((struct as_vma *)vma_tail(v))->refs.next;
+	     p != &((struct as_vma *)vma_tail(v))->refs; p = p->next) {
+		struct as_ref *x = list_entry(p, struct as_ref, on_vma);
+
+		if (f->index >= x->lo && f->index < x->hi)
+			r = x;
+	}
+	ok(r && r->space == s, "astree: the grandchild's ref for it names its space");
+	if (!r)
+		return;
+	saved = f->rmap;
+	/* 1. a page in a space its mapper is not below (child 2's) */
+	f->rmap = (uint64_t)(uintptr_t)other;
+	check_note_frame(m, pfn);
+	ok(!check_changes(m), "astree: a page in the wrong space: check_changes fails (%s)", m->why);
+	ok(!check_machine(m), "astree: ... check_machine fails (%s)", m->why);
+	f->rmap = saved;
+	m->why[0] = 0;
+	ok(check_machine(m), "astree: put back, check_machine passes %s", m->why);
+	/* 2. a mapped page in no space */
+	f->rmap = 0;
+	check_note_frame(m, pfn);
+	ok(!check_changes(m), "astree: a mapped page in no space: check_changes fails (%s)", m->why);
+	ok(!check_machine(m), "astree: ... check_machine fails (%s)", m->why);
+	f->rmap = saved;
+	m->why[0] = 0;
+	ok(check_machine(m), "astree: put back, check_machine passes %s", m->why);
+	/* 3. a ref off its space's list: walks of the space's pages miss it */
+	before = r->on_space.prev;
+	list_del(&r->on_space);
+	r->on_space.next = r->on_space.prev = &r->on_space;
+	check_note_range(mm[3], v->start, v->end);
+	check_note_frame(m, pfn);
+	ok(!check_changes(m), "astree: a ref off its space's list: check_changes fails (%s)",
+	   m->why);
+	ok(!check_machine(m), "astree: ... check_machine fails (%s)", m->why);
+	list_add(&r->on_space, before);
+	m->why[0] = 0;
+	ok(check_machine(m), "astree: put back, check_machine passes %s", m->why);
+	/* 4. a depth that is not its parent's + 1 */
+	depth = s->depth;
+	s->depth = 7;
+	check_note_frame(m, pfn);
+	ok(!check_changes(m), "astree: a wrong depth: check_changes fails (%s)", m->why);
+	ok(!check_machine(m), "astree: ... check_machine fails (%s)", m->why);
+	s->depth = depth;
+	m->why[0] = 0;
+	ok(check_machine(m), "astree: put back, check_machine passes %s", m->why);
+	/* 5. a cycle: the root's parent is the grandchild's space */
+	s->parent->parent->parent = s;
+	check_note_frame(m, pfn);
+	ok(!check_changes(m), "astree: a cycle in the tree: check_changes fails (%s)", m->why);
+	ok(!check_machine(m), "astree: ... check_machine fails (%s)", m->why);
+	s->parent->parent->parent = NULL;
+	m->why[0] = 0;
+	ok(check_machine(m), "astree: put back, check_machine passes %s", m->why);
+	/* 6. counts off: the space's inherited mappings (the cut's guard) */
+	s->parent->anc++;
+	ok(!check_machine(m), "astree: a space's anc off by one: check_machine fails (%s)",
+	   m->why);
+	s->parent->anc--;
+	s->nr_pages++;
+	ok(!check_machine(m), "astree: a space's page count off by one: check_machine fails "
+	   "(%s)", m->why);
+	s->nr_pages--;
+	m->stats.rmap_bytes += sizeof(struct as_ref);
+	ok(!check_machine(m), "astree: rmap_bytes one ref off: check_machine fails (%s)", m->why);
+	m->stats.rmap_bytes -= sizeof(struct as_ref);
+	m->why[0] = 0;
+	ok(check_machine(m), "astree: put back, check_machine passes %s", m->why);
+}
+
 /* ---------------- anonvma: corrupt its lists ---------------- */
 
 static void anonvma_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
@@ -998,12 +1190,13 @@ int main(int argc, char **argv)
 			vmaring_corruptions(&m, mm);
 		else if (!strcmp(ops->name, "vmaoff"))
 			vmaoff_corruptions(&m, mm);
+		else if (!strcmp(ops->name, "astree"))
+			astree_corruptions(&m, mm);
 		else if (!strcmp(ops->name, "vmainode")) {
 			vmainode_tree(&m, mm);
 			vmainode_corruptions(&m, mm);
 			vmainode_exits(&m, mm);
-		}
-		else if (!strcmp(ops->name, "anonvma")) {
+		} else if (!strcmp(ops->name, "anonvma")) {
 			anonvma_lists(&m, mm);
 			anonvma_corruptions(&m, mm);
 		} else if (!ops->check_vma && !ops->link_tail && !ops->anon_tail)
@@ -1020,6 +1213,7 @@ int main(int argc, char **argv)
 		machine_fini(&m);
 	}
 	anonvma_dontunmap();
+	astree_family();
 	shadow_contract(seed);
 	printf("1..%d\n", ntests);
 	return nfailed ? 1 : 0;
