@@ -498,6 +498,7 @@ int move_page_tables(struct vm_area *old_vma, uint64_t old_addr,
 				continue;
 			if (!(a & (PMD_SIZE - 1)) && !(na & (PMD_SIZE - 1)) && e - a == PMD_SIZE) {
 				nslot = pmd_slot(mm, na, true);
+				VM_BUG_ON(!nslot && pass == 1);   /* pass 0 made it */
 				if (!nslot)
 					return -12;
 				if (!(*nslot & PTE_PRESENT)) {
@@ -512,6 +513,7 @@ int move_page_tables(struct vm_area *old_vma, uint64_t old_addr,
 				}
 			}
 			nt = pte_alloc(mm, na);
+			VM_BUG_ON(!nt && pass == 1);         /* pass 0 made it */
 			if (!nt)
 				return -12;
 			if (pass == 0)
