@@ -18,6 +18,7 @@ const struct rmap_ops *const rmap_schemes[] = {
 	&rmap_vmaring_ops,
 	&rmap_anonvma_ops,
 	&rmap_anonlayer_ops,
+	&rmap_mminode_ops,
 };
 const unsigned rmap_nr_schemes = sizeof(rmap_schemes) / sizeof(rmap_schemes[0]);
 
