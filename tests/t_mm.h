@@ -253,8 +253,12 @@ static inline uint64_t locked_pages(struct vm_mm *mm)
  * counts of pages and tables add them back to compare with nr_free */
 static inline uint64_t slab_frames(const struct vm_machine *m)
 {
-	return m->slab_vma.frames + m->slab_mm.frames + m->slab_anon.frames +
-	       m->slab_link.frames;
+	uint64_t n = m->slab_vma.frames + m->slab_mm.frames + m->slab_anon.frames +
+		     m->slab_link.frames;
+
+	for (unsigned i = 0; i < NR_RMAP_SLABS; i++)   /* the scheme's own objects */
+		n += m->slab_rmap[i].frames;
+	return n;
 }
 /* free frames, not counting those held by slabs */
 #define NR_FREE(m) ((m)->nr_free + slab_frames(m))
