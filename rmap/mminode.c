@@ -900,6 +900,7 @@ static bool mi_check_vma(const struct vm_area *vma, char *why, size_t len)
 {
 	const struct itree_node *n = &mi_vma(vma)->node;
 	const struct mi_family *fam = mi_mm(vma->mm)->fam;
+	char inner[160];
 
 	if (!vma_private(vma)) {
 		if (n->start || n->last || n->rb.parent_color || n->rb.left || n->rb.right)
@@ -910,8 +911,12 @@ static bool mi_check_vma(const struct vm_area *vma, char *why, size_t len)
 		return failv(why, len, "is private but its address space has no family", vma);
 	if (n->start != vma->start >> PAGE_SHIFT || n->last != (vma->end >> PAGE_SHIFT) - 1)
 		return failv(why, len, "has a tree node of another range", vma);
-	if (!itree_check_path(&fam->vmas, n, why, len))
+	if (!itree_check_path(&fam->vmas, n, inner, sizeof(inner))) {
+		snprintf(why, len, "mminode: [%#llx,%#llx) of pid %d is not in its family's "
+			 "tree as it should be (%s)", (unsigned long long)vma->start,
+			 (unsigned long long)vma->end, vma->mm->id, inner);
 		return false;
+	}
 	return true;
 }
 

@@ -12,7 +12,8 @@
  * and both checkers (the whole machine, and what changed) must fail; put
  * back, they pass (avc: its interval trees; anonlayer: its areas and page
  * lists; vmaring: its pages' VMA pointers and its rings of VMAs; vmaoff:
- * its per-frame entries).  A scheme without structures (scan) has nothing
+ * its per-frame entries; mminode: its family trees, its pages' offsets and
+ * its alias entries).  A scheme without structures (scan) has nothing
  * to corrupt and says so.
  *
  * Last, the contract itself: a "shadow" scheme (avc's walk, plus tails on
@@ -28,6 +29,7 @@
 #include "../rmap/scheme.h"
 #include "../rmap/anonlayer.h"
 #include "../rmap/anonvma.h"
+#include "../rmap/mminode.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -766,6 +768,157 @@ static void shadow_contract(uint64_t seed)
 	machine_fini(&m);
 }
 
+/* ---------------- mminode: corrupt its family trees, words and aliases ---------------- */
+
+/* (pfn, vpn) order of the family's alias tree, as rmap/mminode.c keeps it */
+static void mminode_alias_link(struct mi_family *fam, struct mi_alias *a)
+{
+	struct rb_node **link = &fam->aliases.node, *parent = NULL;
+
+	while (*link) {
+		struct mi_alias *b = container_of(*link, struct mi_alias, rb);
+
+		parent = *link;
+		link = a->pfn < b->pfn || (a->pfn == b->pfn && a->vpn < b->vpn) ? &parent->left
+										 : &parent->right;
+	}
+	rb_link_node(&a->rb, parent, link);
+	rb_insert_color(&a->rb, &fam->aliases);
+}
+
+static struct mi_alias *mminode_alias_of(struct mi_family *fam, uint64_t pfn)
+{
+	for (struct rb_node *r = rb_first(&fam->aliases); r; r = rb_next(r))
+		if (container_of(r, struct mi_alias, rb)->pfn == pfn)
+			return container_of(r, struct mi_alias, rb);
+	return NULL;
+}
+
+/* one corruption, seen by both checkers (what changed: the page and the
+ * VMAs of the grandchild and of child 2) */
+static void mminode_broken(struct vm_machine *m, struct vm_mm *mm[4], uint64_t pfn,
+			   const char *what)
+{
+	check_note_frame(m, pfn);
+	check_note_range(mm[3], A, A + 16 * P);
+	check_note_range(mm[2], A + 64 * P, A + 80 * P);
+	ok(!check_changes(m), "mminode: %s: check_changes fails (%s)", what, m->why);
+	ok(!check_machine(m), "mminode: ... check_machine fails (%s)", m->why);
+}
+
+static void mminode_repaired(struct vm_machine *m)
+{
+	m->why[0] = 0;
+	ok(check_machine(m), "mminode: put back, check_machine passes %s", m->why);
+}
+
+/*
+ * The family is one mminode family (four address spaces).  Child 2 moved
+ * all 16 pages while they were shared: 16 alias entries made, then its two
+ * writes dropped its PTEs of two of them (14 left).
+ *
+ *   page at A+5P     parent, child 1, grandchild at A+5P (primary offset);
+ *                    child 2 at A+64P+5P (an alias entry counting 1)
+ *   page at A+12P    the grandchild's own copy: the three VMAs at A+12P are
+ *                    probed, one maps it (a COW alias: no entry)
+ */
+static void mminode_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
+{
+	uint64_t pfn = mapped_pfn(mm[0], A + 5 * P), own = mapped_pfn(mm[3], A + 12 * P);
+	struct vm_frame *f = pfn ? pfn_frame(m, pfn) : NULL;
+	struct vm_area *v = vma_lookup(mm[3], A + 12 * P);
+	struct mi_family *fam = mm[0] ? ((struct mi_mm *)mm_tail(mm[0]))->fam : NULL;
+	struct mi_alias *a;
+	struct mi_vma *t;
+	uint64_t word, visited, probed, found, vpn = (A + 5 * P) >> PAGE_SHIFT;
+	struct count c = { 0 };
+	bool same = true;
+
+	for (int i = 1; i < 4; i++)
+		same = same && mm[i] && ((struct mi_mm *)mm_tail(mm[i]))->fam == fam;
+	ok(fam && same && fam->nr_mms == 4, "mminode: the four address spaces share one family");
+	ok(m->stats.rmap_aliases == 14 && m->stats.rmap_aliases_made == 16 &&
+	   fam && fam->nr_aliases == 14,
+	   "mminode: child 2's move of 16 shared pages made 16 alias entries, its two COWs "
+	   "left 14 (%" PRIu64 " now, %" PRIu64 " made)", m->stats.rmap_aliases,
+	   m->stats.rmap_aliases_made);
+	if (!fam || !f || !own || !v)
+		return;
+	a = mminode_alias_of(fam, pfn);
+	ok(f->mapcount == 4 && (f->rmap & MI_ALIASED) && (f->rmap & MI_VPN_MASK) == vpn && a &&
+	   a->vpn == ((A + 64 * P + 5 * P) >> PAGE_SHIFT) && a->count == 1,
+	   "mminode: the page at A+5P: primary offset A+5P, an alias at A+69P counting 1");
+	visited = m->stats.rmap_vmas_visited;
+	found = m->stats.rmap_ptes_found;
+	rmap_walk(m, f, count_one, &c);
+	ok(c.found == 4 && m->stats.rmap_vmas_visited - visited == 4 &&
+	   m->stats.rmap_ptes_found - found == 4,
+	   "mminode: its walk stabs two offsets, looks at 4 VMAs and finds 4 PTEs");
+	visited = m->stats.rmap_vmas_visited;
+	probed = m->stats.rmap_ptes_visited;
+	c.found = 0;
+	rmap_walk(m, pfn_frame(m, own), count_one, &c);
+	ok(c.found == 1 && m->stats.rmap_vmas_visited - visited == 3 &&
+	   m->stats.rmap_ptes_visited - probed == 3,
+	   "mminode: the grandchild's own copy: 3 VMAs at its address probed, 1 maps it");
+	if (!a)
+		return;
+	/* 1. a page's primary offset wrong: no PTE maps it there */
+	word = f->rmap;
+	f->rmap = (word & ~MI_VPN_MASK) | (vpn + 1);
+	mminode_broken(m, mm, pfn, "a page at the wrong offset");
+	f->rmap = word;
+	mminode_repaired(m);
+	/* 2. a mapped page that names no family */
+	f->rmap = 0;
+	mminode_broken(m, mm, pfn, "a mapped page naming no family");
+	f->rmap = word;
+	mminode_repaired(m);
+	/* 3. an alias entry counting one PTE too many */
+	a->count++;
+	mminode_broken(m, mm, pfn, "an alias entry's count off by one");
+	a->count--;
+	mminode_repaired(m);
+	/* 4. an alias entry forgotten (out of the tree, the page's flag and the
+	 *    counts cleared too): child 2's PTE is at no offset of the page */
+	rb_erase(&a->rb, &fam->aliases);
+	fam->nr_aliases--;
+	m->stats.rmap_aliases--;
+	f->rmap &= ~MI_ALIASED;
+	check_note_frame(m, pfn);
+	ok(!check_changes(m), "mminode: an alias entry forgotten: check_changes fails (%s)",
+	   m->why);
+	ok(!check_machine(m), "mminode: ... check_machine fails (%s)", m->why);
+	f->rmap = word;
+	fam->nr_aliases++;
+	m->stats.rmap_aliases++;
+	mminode_alias_link(fam, a);
+	mminode_repaired(m);
+	/* 5. a VMA's node with a range not its own */
+	t = vma_tail(v);
+	t->node.last++;
+	mminode_broken(m, mm, own, "a VMA's tree node of another range");
+	t->node.last--;
+	mminode_repaired(m);
+	/* 6. a VMA out of its family's tree: walks would not look at it */
+	itree_remove(&t->node, &fam->vmas);
+	mminode_broken(m, mm, own, "a VMA out of its family's tree");
+	itree_insert(&t->node, &fam->vmas);
+	mminode_repaired(m);
+	/* 7. the family's count of address spaces off (only the whole check) */
+	fam->nr_mms++;
+	ok(!check_machine(m), "mminode: a family's nr_mms off by one: check_machine fails (%s)",
+	   m->why);
+	fam->nr_mms--;
+	mminode_repaired(m);
+	/* 8. metadata miscounted: one alias entry more than the families hold */
+	m->stats.rmap_bytes += sizeof(struct mi_alias);
+	ok(!check_machine(m), "mminode: rmap_bytes one entry off: check_machine fails (%s)",
+	   m->why);
+	m->stats.rmap_bytes -= sizeof(struct mi_alias);
+	mminode_repaired(m);
+}
+
 int main(int argc, char **argv)
 {
 	const char *s = argc > 1 ? argv[1] : getenv("SEED");
@@ -806,6 +959,8 @@ int main(int argc, char **argv)
 			vmaring_corruptions(&m, mm);
 		else if (!strcmp(ops->name, "vmaoff"))
 			vmaoff_corruptions(&m, mm);
+		else if (!strcmp(ops->name, "mminode"))
+			mminode_corruptions(&m, mm);
 		else if (!strcmp(ops->name, "anonvma")) {
 			anonvma_lists(&m, mm);
 			anonvma_corruptions(&m, mm);
