@@ -16,6 +16,10 @@
  * its alias entries).  A scheme without structures (scan) has nothing
  * to corrupt and says so.
  *
+ * mminode and the swap cache: a page found in the swap cache at an address
+ * it was not read at takes an alias entry, or, without memory, has its
+ * offsets dropped and is found by a scan of its family.
+ *
  * Last, the contract itself: a "shadow" scheme (avc's walk, plus tails on
  * every VMA and address space that it keeps only from what the hooks tell
  * it) goes through thousands of random operations, failures injected; its
@@ -919,6 +923,82 @@ static void mminode_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
 	mminode_repaired(m);
 }
 
+/*
+ * mminode and the swap cache (LaHaise: (c) "conflicts with the new swap
+ * cache"): pages shared by 1 and its child 2 go to swap; 2 moves its swap
+ * entries to A+64P; 1 reads A back (the page takes offset A), 2 finds it
+ * in the swap cache at A+64P: an alias entry made where no hook may fail.
+ * The next such alias gets no memory (injected): that page's offsets are
+ * dropped and its walks scan the family; both are found all the same.
+ */
+static void mminode_swap_cache(void)
+{
+	struct vm_machine m;
+	struct vm_mm *mm[2] = { NULL, NULL };
+	struct vm_frame *f;
+	struct count c = { 0 };
+	uint64_t pfn, fallbacks;
+	bool built;
+
+	if (machine_init(&m, 16ULL << 20, rmap_find_scheme("mminode"))) {
+		ok(false, "mminode: swap cache: machine_init");
+		return;
+	}
+	built = !swap_on(&m, 1 << 20, NULL) && !check_changes_start(&m) &&
+		(mm[0] = mm_create(&m)) &&
+		vm_mmap(mm[0], A, 4 * P, PROT_READ_ | PROT_WRITE_,
+			MAP_PRIVATE_ | MAP_ANON_ | MAP_FIXED_, NULL, 0) == A;
+	for (int i = 0; built && i < 4; i++)
+		built = !poke(mm[0], A + i * P, 0x40 + (uint64_t)i);
+	built = built && !mm_fork(mm[0], &mm[1]) && mm_reclaim_retry(&m, 100) == 4 &&
+		vm_mremap(mm[1], A, 4 * P, 4 * P, MREMAP_MAYMOVE_ | MREMAP_FIXED_, A + 64 * P) ==
+		A + 64 * P;
+	ok(built && mm[0]->nr_swap == 4 && mm[1]->nr_swap == 4,
+	   "mminode: swap cache: 4 shared pages swapped out, 2's entries moved");
+	if (!built)
+		goto out;
+	built = handle_mm_fault(mm[0], A, false) == VM_FAULT_OK &&
+		handle_mm_fault(mm[1], A + 64 * P, false) == VM_FAULT_OK;
+	pfn = mapped_pfn(mm[0], A);
+	ok(built && pfn && pfn == mapped_pfn(mm[1], A + 64 * P) &&
+	   m.stats.rmap_aliases == 1 && (pfn_frame(&m, pfn)->rmap & MI_ALIASED),
+	   "mminode: swap cache: read back at A by 1, found at A+64P by 2: one alias entry");
+	rmap_walk(&m, pfn_frame(&m, pfn), count_one, &c);
+	ok(c.found == 2 && check_changes(&m) && check_machine(&m),
+	   "mminode: swap cache: its walk finds both PTEs, the checkers pass %s", m.why);
+	built = handle_mm_fault(mm[0], A + P, false) == VM_FAULT_OK;
+	m.fail_alloc_at = m.nr_allocs + 1;
+	built = built && handle_mm_fault(mm[1], A + 65 * P, false) == VM_FAULT_OK;
+	m.fail_alloc_at = 0;
+	pfn = mapped_pfn(mm[0], A + P);
+	f = pfn ? pfn_frame(&m, pfn) : NULL;
+	ok(built && f && pfn == mapped_pfn(mm[1], A + 65 * P) &&
+	   (f->rmap & MI_VPN_MASK) == MI_VPN_SCAN && m.stats.rmap_aliases == 1,
+	   "mminode: swap cache: no memory for the next alias: the page's offsets dropped");
+	fallbacks = m.stats.rmap_fallbacks;
+	c.found = 0;
+	if (f)
+		rmap_walk(&m, f, count_one, &c);
+	ok(c.found == 2 && m.stats.rmap_fallbacks == fallbacks + 1 && check_changes(&m) &&
+	   check_machine(&m), "mminode: swap cache: its walk scans the family, finds both "
+	   "PTEs; the checkers pass %s", m.why);
+	/* 1 unmaps: 2 is the only mapper left, at what was the alias offset */
+	ok(!vm_munmap(mm[0], A, 4 * P) && m.stats.rmap_aliases == 0 &&
+	   (pfn_frame(&m, mapped_pfn(mm[1], A + 64 * P))->rmap & MI_VPN_MASK) ==
+	   (A + 64 * P) >> PAGE_SHIFT && check_changes(&m) && check_machine(&m),
+	   "mminode: swap cache: 1 unmaps: the alias offset becomes the page's offset %s",
+	   m.why);
+out:
+	for (int k = 1; k >= 0; k--)
+		if (mm[k])
+			mm_destroy(mm[k]);
+	m.why[0] = 0;
+	ok(check_machine(&m) && m.stats.rmap_bytes == 0,
+	   "mminode: swap cache: everything freed %s", m.why);
+	check_changes_stop(&m);
+	machine_fini(&m);
+}
+
 int main(int argc, char **argv)
 {
 	const char *s = argc > 1 ? argv[1] : getenv("SEED");
@@ -978,6 +1058,7 @@ int main(int argc, char **argv)
 		machine_fini(&m);
 	}
 	anonvma_dontunmap();
+	mminode_swap_cache();
 	shadow_contract(seed);
 	printf("1..%d\n", ntests);
 	return nfailed ? 1 : 0;
