@@ -563,17 +563,19 @@ static void mi_page_remove(struct vm_frame *f, struct vm_area *vma, uint64_t add
 	if (!(f->flags & PG_ANON) || !f->rmap)
 		return;
 	fam = frame_family(m, f);
-	if (frame_vpn(f) != MI_VPN_SCAN && vpn != frame_vpn(f)) {
+	if (frame_vpn(f) == MI_VPN_SCAN) {
+		if (f->mapcount == 0)
+			word_clear(m, f);
+		return;
+	}
+	if (vpn != frame_vpn(f)) {
 		struct mi_alias *a = alias_find(fam, (uint32_t)frame_pfn(m, f), vpn);
 
 		VM_BUG_ON(!a);
 		if (a && --a->count == 0)
 			alias_del(m, fam, f, a);
-	}
-	if (frame_vpn(f) == MI_VPN_SCAN) {
-		if (f->mapcount == 0)
-			word_clear(m, f);
-		return;
+		if (f->mapcount)
+			return;        /* its primary offset keeps its PTEs */
 	}
 	offsets_settle(m, fam, f);
 }
@@ -741,9 +743,12 @@ static int move_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	} else if (an) {
 		an->count++;
 	}
-	if (ao && --ao->count == 0)
-		alias_del(m, fam, f, ao);
-	offsets_settle(m, fam, f);
+	if (ao) {
+		if (--ao->count == 0)
+			alias_del(m, fam, f, ao);
+	} else {
+		offsets_settle(m, fam, f);   /* one PTE less at the primary offset */
+	}
 	return 0;
 }
 
