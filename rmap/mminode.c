@@ -440,7 +440,7 @@ static void alias_put(struct vm_machine *m, struct mi_alias *a)
 	slab_free(m, &m->slab_rmap[1], a);
 }
 
-/* page f is mapped at vpn by count PTEs: a new entry a */
+/* a new entry a: page f is mapped at vpn by count PTEs */
 static void alias_add(struct vm_machine *m, struct mi_family *fam, struct vm_frame *f,
 		      struct mi_alias *a, uint64_t vpn, uint32_t count)
 {
@@ -449,69 +449,115 @@ static void alias_add(struct vm_machine *m, struct mi_family *fam, struct vm_fra
 	a->count = count;
 	alias_link(fam, a);
 	fam->nr_aliases++;
-	m->stats.rmap_aliases++;
-	m->stats.rmap_aliases_made++;
-	f->rmap |= MI_ALIASED;
 }
 
-/* entry a of page f goes */
-static void alias_del(struct vm_machine *m, struct mi_family *fam, struct vm_frame *f,
-		      struct mi_alias *a)
+/* entry a goes */
+static void alias_del(struct vm_machine *m, struct mi_family *fam, struct mi_alias *a)
 {
-	uint32_t pfn = a->pfn;
-
 	rb_erase(&a->rb, &fam->aliases);
 	fam->nr_aliases--;
-	m->stats.rmap_aliases--;
 	alias_put(m, a);
-	if (!alias_next(fam, pfn, 0))
-		f->rmap &= ~MI_ALIASED;
 }
 
-/* the PTEs mapping f at its alias offsets */
-static uint64_t alias_sum(const struct mi_family *fam, const struct vm_frame *f, uint32_t pfn)
+/* one more offset of a page counted (stats.rmap_aliases: the offsets of
+ * aliased pages beyond their first), or one less */
+static void aliases_account(struct vm_machine *m, int n)
 {
-	uint64_t sum = 0;
-
-	if (!(f->rmap & MI_ALIASED))
-		return 0;
-	for (struct mi_alias *a = alias_next(fam, pfn, 0); a && a->pfn == pfn;
-	     a = rb_alias(rb_next(&a->rb)))
-		sum += a->count;
-	return sum;
+	m->stats.rmap_aliases += (uint64_t)(int64_t)n;
+	if (n > 0)
+		m->stats.rmap_aliases_made += (uint64_t)n;
 }
 
 /*
- * f's counts changed: with no PTE left it names nothing; with none left at
- * its primary offset, an alias offset becomes the primary one.
+ * Aliased page f may have one entry left: it folds back into its word
+ * (that offset's PTEs are then all of its PTEs); with none left (no PTE),
+ * the word says so no more.
  */
-static void offsets_settle(struct vm_machine *m, struct mi_family *fam, struct vm_frame *f)
+static void offsets_fold(struct vm_machine *m, struct mi_family *fam, struct vm_frame *f)
 {
 	uint32_t pfn = (uint32_t)frame_pfn(m, f);
-	struct mi_alias *a;
+	struct mi_alias *a = alias_next(fam, pfn, 0), *b;
 
-	if (f->mapcount == 0) {
-		while ((f->rmap & MI_ALIASED) && (a = alias_next(fam, pfn, 0)))
-			alias_del(m, fam, f, a);      /* none: their PTEs went first */
-		word_clear(m, f);
+	if (!a) {
+		f->rmap &= ~MI_ALIASED;
 		return;
 	}
-	if ((f->rmap & MI_ALIASED) && (uint64_t)f->mapcount == alias_sum(fam, f, pfn)) {
-		a = alias_next(fam, pfn, 0);
-		f->rmap = (f->rmap & ~MI_VPN_MASK) | a->vpn;
-		alias_del(m, fam, f, a);
-	}
+	b = rb_alias(rb_next(&a->rb));
+	if (b && b->pfn == pfn)
+		return;
+	f->rmap = (f->rmap & ~(MI_VPN_MASK | MI_ALIASED)) | a->vpn;
+	alias_del(m, fam, a);
 }
 
-/* no memory for an alias entry f needs: its offsets are dropped, its walks
+/* one PTE less maps aliased page f at vpn */
+static void offsets_sub(struct vm_machine *m, struct mi_family *fam, struct vm_frame *f,
+			uint64_t vpn)
+{
+	struct mi_alias *a = alias_find(fam, (uint32_t)frame_pfn(m, f), vpn);
+
+	VM_BUG_ON(!a);
+	if (!a || --a->count)
+		return;
+	alias_del(m, fam, a);
+	aliases_account(m, -1);
+	offsets_fold(m, fam, f);
+}
+
+/*
+ * One more PTE maps f at vpn, where others maps it (before: how many,
+ * this one not included).  A page at one offset whose new PTE is at
+ * another becomes aliased: an entry for each offset (two objects); an
+ * aliased page at a new offset takes one more entry.  => false when no
+ * object could be had (nothing changed then)
+ */
+static bool offsets_add(struct vm_machine *m, struct mi_family *fam, struct vm_frame *f,
+			uint64_t vpn, uint32_t before)
+{
+	struct mi_alias *a, *b;
+
+	if (!(f->rmap & MI_ALIASED)) {
+		if (vpn == frame_vpn(f))
+			return true;
+		a = alias_get(m);
+		b = a ? alias_get(m) : NULL;
+		if (!b) {
+			if (a)
+				alias_put(m, a);
+			return false;
+		}
+		alias_add(m, fam, f, a, frame_vpn(f), before);
+		alias_add(m, fam, f, b, vpn, 1);
+		f->rmap = (f->rmap & ~MI_VPN_MASK) | MI_ALIASED;
+		aliases_account(m, 1);
+		return true;
+	}
+	a = alias_find(fam, (uint32_t)frame_pfn(m, f), vpn);
+	if (a) {
+		a->count++;
+		return true;
+	}
+	a = alias_get(m);
+	if (!a)
+		return false;
+	alias_add(m, fam, f, a, vpn, 1);
+	aliases_account(m, 1);
+	return true;
+}
+
+/* no memory for an entry f needs: its offsets are dropped, its walks
  * scan its family */
 static void offsets_drop(struct vm_machine *m, struct mi_family *fam, struct vm_frame *f)
 {
 	uint32_t pfn = (uint32_t)frame_pfn(m, f);
 	struct mi_alias *a;
+	int n = 0;
 
-	while ((f->rmap & MI_ALIASED) && (a = alias_next(fam, pfn, 0)))
-		alias_del(m, fam, f, a);
+	while ((f->rmap & MI_ALIASED) && (a = alias_next(fam, pfn, 0))) {
+		alias_del(m, fam, a);
+		n++;
+	}
+	if (n)
+		aliases_account(m, -(n - 1));
 	f->rmap = (f->rmap & ~(MI_VPN_MASK | MI_ALIASED)) | MI_VPN_SCAN;
 }
 
@@ -525,82 +571,59 @@ static void mi_page_add_new_anon(struct vm_frame *f, struct vm_area *vma, uint64
 
 /*
  * A swap-cache page gains the PTE at addr: its first takes that offset;
- * a later one at an offset it does not have yet needs an alias entry, and
- * this hook may not fail: without memory the page goes to MI_VPN_SCAN.
+ * a later one at an offset it does not have yet needs entries, and this
+ * hook may not fail: without memory the page goes to MI_VPN_SCAN.
  */
 static void mi_page_add_anon(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
 {
 	struct vm_machine *m = vma->mm->machine;
 	struct mi_family *fam = mi_mm(vma->mm)->fam;
-	uint64_t vpn = addr >> PAGE_SHIFT;
-	struct mi_alias *a;
 
 	if (f->mapcount == 1 || !f->rmap) {
-		word_set(m, f, fam, vpn);
+		word_set(m, f, fam, addr >> PAGE_SHIFT);
 		return;
 	}
 	VM_BUG_ON(frame_family(m, f) != fam);
-	if (frame_vpn(f) == MI_VPN_SCAN || frame_vpn(f) == vpn)
+	if (frame_vpn(f) == MI_VPN_SCAN)
 		return;
-	a = alias_find(fam, (uint32_t)frame_pfn(m, f), vpn);
-	if (a) {
-		a->count++;
-		return;
-	}
-	a = alias_get(m);
-	if (a)
-		alias_add(m, fam, f, a, vpn, 1);
-	else
+	if (!offsets_add(m, fam, f, addr >> PAGE_SHIFT, (uint32_t)f->mapcount - 1))
 		offsets_drop(m, fam, f);
 }
 
 static void mi_page_remove(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
 {
 	struct vm_machine *m = vma->mm->machine;
-	uint64_t vpn = addr >> PAGE_SHIFT;
-	struct mi_family *fam;
 
 	if (!(f->flags & PG_ANON) || !f->rmap)
 		return;
-	fam = frame_family(m, f);
-	if (frame_vpn(f) == MI_VPN_SCAN) {
-		if (f->mapcount == 0)
-			word_clear(m, f);
-		return;
+	if (f->rmap & MI_ALIASED)
+		offsets_sub(m, frame_family(m, f), f, addr >> PAGE_SHIFT);
+	if (f->mapcount == 0) {
+		VM_BUG_ON(f->rmap & MI_ALIASED);
+		word_clear(m, f);
 	}
-	if (vpn != frame_vpn(f)) {
-		struct mi_alias *a = alias_find(fam, (uint32_t)frame_pfn(m, f), vpn);
-
-		VM_BUG_ON(!a);
-		if (a && --a->count == 0)
-			alias_del(m, fam, f, a);
-		if (f->mapcount)
-			return;        /* its primary offset keeps its PTEs */
-	}
-	offsets_settle(m, fam, f);
 }
 
-/* fork: dst maps f at addr as src does; at an alias offset that entry
- * counts one PTE more (the map count is raised after this hook) */
+/* fork: dst maps f at addr as src does; on an aliased page that offset's
+ * entry counts one PTE more (the map count is raised after this hook) */
 static int mi_page_dup(struct vm_frame *f, struct vm_area *dst, struct vm_area *src,
 		       uint64_t addr)
 {
 	struct vm_machine *m = src->mm->machine;
-	uint64_t vpn = addr >> PAGE_SHIFT;
+	struct mi_alias *a;
 
-	if (!(f->flags & PG_ANON) || !(f->rmap & MI_ALIASED) || vpn == frame_vpn(f))
+	if (!(f->flags & PG_ANON) || !(f->rmap & MI_ALIASED))
 		return 0;
 	VM_BUG_ON(mi_mm(dst->mm)->fam != frame_family(m, f));
-	struct mi_alias *a = alias_find(frame_family(m, f), (uint32_t)frame_pfn(m, f), vpn);
-
+	a = alias_find(frame_family(m, f), (uint32_t)frame_pfn(m, f), addr >> PAGE_SHIFT);
 	VM_BUG_ON(!a);
 	if (a)
 		a->count++;
 	return 0;
 }
 
-/* migration: nf took old's place (its word was copied); its alias entries
- * are re-keyed to nf's frame */
+/* migration: nf took old's place (its word was copied); its entries are
+ * re-keyed to nf's frame */
 static void mi_page_repoint(struct vm_frame *old, struct vm_frame *nf)
 {
 	struct vm_machine *m;
@@ -627,7 +650,7 @@ struct mi_move {
 	struct vm_machine *m;
 	struct mi_family *fam;       /* the mm's family */
 	uint64_t delta;              /* new vpn - old vpn (mod 2^64) */
-	uint64_t need;               /* prepare: alias objects the move may need */
+	uint64_t need;               /* prepare: entry objects the move may need */
 };
 
 static struct vm_frame *pte_anon_frame(struct vm_machine *m, pte_t *pte)
@@ -637,6 +660,8 @@ static struct vm_frame *pte_anon_frame(struct vm_machine *m, pte_t *pte)
 	return (f->flags & PG_ANON) && f->rmap && frame_vpn(f) != MI_VPN_SCAN ? f : NULL;
 }
 
+/* what move_one may take for the PTE: an aliased page one entry, a page
+ * shared at one offset two, a page mapped once none */
 static int move_count(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
 	struct mi_move *mv = arg;
@@ -644,8 +669,10 @@ static int move_count(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 
 	mv->m->stats.rmap_repoint_ptes++;
 	f = pte_anon_frame(mv->m, pte);
-	if (f && f->mapcount > 1)
-		mv->need++;
+	if (f && (f->rmap & MI_ALIASED))
+		mv->need += 1;
+	else if (f && f->mapcount > 1)
+		mv->need += 2;
 	return 0;
 }
 
@@ -663,8 +690,8 @@ static void reserve_release(struct vm_machine *m)
 }
 
 /*
- * The PTEs of [old_addr, +len) are about to move: an alias object for each
- * whose page is shared.  => 0, or -ENOMEM with nothing kept
+ * The PTEs of [old_addr, +len) are about to move: the entry objects they
+ * may need, set aside.  => 0, or -ENOMEM with nothing kept
  */
 static int mi_move_prepare(struct vm_area *old_vma, uint64_t old_addr,
 			   struct vm_area *new_vma, uint64_t new_addr, uint64_t len)
@@ -697,58 +724,41 @@ static int move_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	struct vm_machine *m = mv->m;
 	struct mi_family *fam = mv->fam;
 	struct vm_frame *f = pte_anon_frame(m, pte);
-	uint64_t vn = addr >> PAGE_SHIFT, vo = vn - mv->delta, prim;
-	struct mi_alias *ao = NULL, *an = NULL;
+	uint64_t vn = addr >> PAGE_SHIFT, vo = vn - mv->delta;
+	struct mi_alias *ao;
 	uint32_t pfn;
-	uint64_t count_old;
 
 	m->stats.rmap_repoint_ptes++;
 	if (!f)
 		return 0;
 	VM_BUG_ON(frame_family(m, f) != fam);
 	pfn = (uint32_t)frame_pfn(m, f);
-	prim = frame_vpn(f);
-	if (vo != prim) {
-		ao = alias_find(fam, pfn, vo);
-		VM_BUG_ON(!ao);
-		if (!ao)
-			return 0;
-		count_old = ao->count;
-	} else {
-		count_old = (uint64_t)f->mapcount - alias_sum(fam, f, pfn);
-	}
-	if (vn != prim)
-		an = alias_find(fam, pfn, vn);
-	if (vn != prim && !an && count_old == 1) {
-		/* mapped at vo by this PTE only: the offset moves */
-		if (ao) {
-			rb_erase(&ao->rb, &fam->aliases);
-			ao->vpn = vn;
-			alias_link(fam, ao);
-		} else {
+	if (!(f->rmap & MI_ALIASED)) {
+		VM_BUG_ON(frame_vpn(f) != vo);
+		if (f->mapcount == 1) {
+			/* mapped by this PTE only: the offset moves */
 			f->rmap = (f->rmap & ~MI_VPN_MASK) | vn;
+			m->stats.rmap_repointed++;
+		} else if (!offsets_add(m, fam, f, vn, (uint32_t)f->mapcount - 1)) {
+			offsets_drop(m, fam, f);    /* not reached: prepare set two aside */
 		}
+		/* else: now an entry for vo (the others) and one for vn (this) */
+		return 0;
+	}
+	ao = alias_find(fam, pfn, vo);
+	VM_BUG_ON(!ao);
+	if (ao && ao->count == 1 && !alias_find(fam, pfn, vn)) {
+		/* this PTE was that offset's only one: the entry moves */
+		rb_erase(&ao->rb, &fam->aliases);
+		ao->vpn = vn;
+		alias_link(fam, ao);
 		m->stats.rmap_repointed++;
 		return 0;
 	}
-	if (vn != prim && !an) {
-		/* still mapped at vo by others: an alias at vn */
-		an = alias_get(m);
-		VM_BUG_ON(!an);            /* move_prepare set it aside */
-		if (!an) {
-			offsets_drop(m, fam, f);
-			return 0;
-		}
-		alias_add(m, fam, f, an, vn, 1);
-	} else if (an) {
-		an->count++;
-	}
-	if (ao) {
-		if (--ao->count == 0)
-			alias_del(m, fam, f, ao);
-	} else {
-		offsets_settle(m, fam, f);   /* one PTE less at the primary offset */
-	}
+	if (!offsets_add(m, fam, f, vn, (uint32_t)f->mapcount - 1))
+		offsets_drop(m, fam, f);            /* not reached: prepare set one aside */
+	else
+		offsets_sub(m, fam, f, vo);
 	return 0;
 }
 
@@ -840,36 +850,41 @@ static int scan_family(struct vm_machine *m, struct mi_family *fam, struct vm_fr
 }
 
 /*
- * Each offset of the page: its alias entries first (an entry may go while
- * the visitor unmaps: the next is looked up again each time), then its
- * primary one (which an entry may only become while it is visited).
+ * Each offset of the page, in ascending order: its word's, or its entries'.
+ * The visitor may unmap what it is shown: an entry may go (the next one
+ * is looked up again each time, from the last offset visited), and an
+ * aliased page may fold back to its word, whose offset is then one not
+ * visited yet if it is above the last one visited.  So each PTE is visited
+ * once.
  */
 static int mi_walk_anon(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *arg)
 {
 	struct mi_family *fam = frame_family(m, f);
 	uint32_t pfn = (uint32_t)frame_pfn(m, f);
-	uint64_t cursor = 0;
+	uint64_t cursor = 0, vpn;
 	int ret;
 
 	if (!fam)
 		return 0;
 	if (frame_vpn(f) == MI_VPN_SCAN)
 		return scan_family(m, fam, f, fn, arg);
-	while (f->rmap & MI_ALIASED) {
-		struct mi_alias *a = alias_next(fam, pfn, cursor);
-		uint64_t vpn;
+	for (;;) {
+		if (f->rmap & MI_ALIASED) {
+			struct mi_alias *a = alias_next(fam, pfn, cursor);
 
-		if (!a)
-			break;
-		vpn = a->vpn;
+			if (!a)
+				return 0;
+			vpn = a->vpn;
+		} else if (f->rmap && frame_vpn(f) >= cursor) {
+			vpn = frame_vpn(f);
+		} else {
+			return 0;
+		}
 		cursor = vpn + 1;
 		ret = stab(m, fam, f, vpn, fn, arg);
 		if (ret)
 			return ret;
 	}
-	if (!f->rmap)
-		return 0;
-	return stab(m, fam, f, frame_vpn(f), fn, arg);
 }
 
 /* ---------------- checking ---------------- */
@@ -955,7 +970,7 @@ static uint64_t count_at(struct vm_machine *m, const struct mi_family *fam, uint
 static bool mi_check_frame(struct vm_machine *m, const struct vm_frame *f, char *why,
 			   size_t len)
 {
-	uint64_t pfn = frame_pfn(m, f), field = f->rmap >> MI_SLOT_SHIFT, prim, n, sum = 0;
+	uint64_t pfn = frame_pfn(m, f), field = f->rmap >> MI_SLOT_SHIFT, prim, n;
 	const struct vm_slab *s = &m->slab_rmap[0];
 	struct mi_family *fam;
 	struct mi_alias *a;
@@ -980,33 +995,38 @@ static bool mi_check_frame(struct vm_machine *m, const struct vm_frame *f, char 
 	if (!family_live(m, fam))
 		return failf(why, len, "names a family of no address space", pfn);
 	prim = frame_vpn(f);
+	a = alias_next(fam, (uint32_t)pfn, 0);
 	if (prim == MI_VPN_SCAN) {
-		if ((f->rmap & MI_ALIASED) || alias_next(fam, (uint32_t)pfn, 0))
-			return failf(why, len, "is scanned for but has alias entries", pfn);
+		if ((f->rmap & MI_ALIASED) || a)
+			return failf(why, len, "is scanned for but has offset entries", pfn);
 		return true;
 	}
-	n = count_at(m, fam, pfn, prim, &stray);
-	if (n == 0)
-		return failf(why, len, "is mapped by no PTE at its primary offset", pfn);
-	if ((f->rmap & MI_ALIASED) != (alias_next(fam, (uint32_t)pfn, 0) ? MI_ALIASED : 0))
-		return failf(why, len, "has MI_ALIASED wrong", pfn);
-	for (a = alias_next(fam, (uint32_t)pfn, 0); a && a->pfn == pfn;
-	     a = rb_alias(rb_next(&a->rb))) {
-		if (a->vpn == prim || a->count == 0 ||
-		    count_at(m, fam, pfn, a->vpn, &stray) != a->count) {
-			snprintf(why, len, "mminode: pfn %llu: its alias entry at vpn %#llx counts "
-				 "%u PTEs, wrong", (unsigned long long)pfn,
-				 (unsigned long long)a->vpn, a->count);
-			return false;
+	if (!(f->rmap & MI_ALIASED)) {
+		if (a)
+			return failf(why, len, "has offset entries but no MI_ALIASED", pfn);
+		n = count_at(m, fam, pfn, prim, &stray);
+	} else {
+		struct mi_alias *b = a ? rb_alias(rb_next(&a->rb)) : NULL;
+
+		if (prim || !a || !b || b->pfn != pfn)
+			return failf(why, len, "is MI_ALIASED without two offset entries (or with "
+				     "an offset in its word)", pfn);
+		for (n = 0; a && a->pfn == pfn; a = rb_alias(rb_next(&a->rb))) {
+			if (a->count == 0 || count_at(m, fam, pfn, a->vpn, &stray) != a->count) {
+				snprintf(why, len, "mminode: pfn %llu: its entry at vpn %#llx counts "
+					 "%u PTEs, wrong", (unsigned long long)pfn,
+					 (unsigned long long)a->vpn, a->count);
+				return false;
+			}
+			n += a->count;
 		}
-		sum += a->count;
 	}
 	if (stray)
 		return failf(why, len, "is mapped by a VMA without anonymous identity", pfn);
-	if (n + sum != (uint64_t)f->mapcount) {
+	if (n != (uint64_t)f->mapcount) {
 		snprintf(why, len, "mminode: pfn %llu: %llu PTEs at its offsets, map count %d "
 			 "(a PTE at an offset not recorded)", (unsigned long long)pfn,
-			 (unsigned long long)(n + sum), f->mapcount);
+			 (unsigned long long)n, f->mapcount);
 		return false;
 	}
 	return true;
@@ -1015,8 +1035,9 @@ static bool mi_check_frame(struct vm_machine *m, const struct vm_frame *f, char 
 /* one family: its counts, its tree's VMAs all its own, its alias entries
  * of its own pages.  => the VMAs and entries it holds in *vmas, *aliases */
 static bool check_family(struct vm_machine *m, struct mi_family *fam, uint64_t mms,
-			 uint64_t vmas, uint64_t *aliases, char *why, size_t len)
+			 uint64_t vmas, uint64_t *aliases, uint64_t *pages, char *why, size_t len)
 {
+	uint64_t last = UINT64_MAX;
 	struct itree_node *it;
 	struct rb_node *r;
 	uint64_t n = 0;
@@ -1050,14 +1071,16 @@ static bool check_family(struct vm_machine *m, struct mi_family *fam, uint64_t m
 
 		if (!f || !(f->flags & PG_ANON) || f->mapcount <= 0 || frame_family(m, f) != fam ||
 		    !(f->rmap & MI_ALIASED) || frame_vpn(f) == MI_VPN_SCAN || a->count == 0) {
-			snprintf(why, len, "mminode: an alias entry (pfn %u, vpn %#llx) is not of a "
+			snprintf(why, len, "mminode: an offset entry (pfn %u, vpn %#llx) is not of a "
 				 "page of its family", a->pfn, (unsigned long long)a->vpn);
 			return false;
 		}
+		*pages += a->pfn != last;
+		last = a->pfn;
 		n++;
 	}
 	if (n != fam->nr_aliases) {
-		snprintf(why, len, "mminode: a family holds %llu alias entries, counts %llu",
+		snprintf(why, len, "mminode: a family holds %llu offset entries, counts %llu",
 			 (unsigned long long)n, (unsigned long long)fam->nr_aliases);
 		return false;
 	}
@@ -1074,7 +1097,7 @@ static bool check_family(struct vm_machine *m, struct mi_family *fam, uint64_t m
 static bool mi_check_machine(struct vm_machine *m, char *why, size_t len)
 {
 	struct mi_machine *priv = mi_priv(m);
-	uint64_t mms = 0, fams = 0, aliases = 0, words = 0, bytes;
+	uint64_t mms = 0, fams = 0, aliases = 0, pages = 0, words = 0, bytes;
 	struct list_head *p, *q;
 	bool fallback_seen = false;
 
@@ -1112,20 +1135,22 @@ static bool mi_check_machine(struct vm_machine *m, char *why, size_t len)
 			fallback_seen = true;
 		else
 			fams++;
-		if (!check_family(m, fam, nmm, nvmas, &aliases, why, len))
+		if (!check_family(m, fam, nmm, nvmas, &aliases, &pages, why, len))
 			return false;
 	}
-	if (!fallback_seen && !check_family(m, &priv->fallback, 0, 0, &aliases, why, len))
+	if (!fallback_seen &&
+	    !check_family(m, &priv->fallback, 0, 0, &aliases, &pages, why, len))
 		return false;
 	if (fams != m->slab_rmap[0].objects) {
 		snprintf(why, len, "mminode: %llu families named, %llu in the slab",
 			 (unsigned long long)fams, (unsigned long long)m->slab_rmap[0].objects);
 		return false;
 	}
-	if (aliases != m->stats.rmap_aliases ||
+	if (aliases - pages != m->stats.rmap_aliases ||
 	    aliases + priv->nr_reserve != m->slab_rmap[1].objects) {
-		snprintf(why, len, "mminode: %llu alias entries in the families, %llu counted, "
-			 "%llu objects in the slab", (unsigned long long)aliases,
+		snprintf(why, len, "mminode: %llu offset entries of %llu aliased pages in the "
+			 "families, %llu aliases counted, %llu objects in the slab",
+			 (unsigned long long)aliases, (unsigned long long)pages,
 			 (unsigned long long)m->stats.rmap_aliases,
 			 (unsigned long long)m->slab_rmap[1].objects);
 		return false;
@@ -1148,7 +1173,7 @@ static bool mi_check_machine(struct vm_machine *m, char *why, size_t len)
 		(aliases + priv->nr_reserve) * sizeof(struct mi_alias) + words * sizeof(uint64_t);
 	if (bytes != m->stats.rmap_bytes) {
 		snprintf(why, len, "mminode: %llu metadata bytes counted, %llu held (%llu VMAs, "
-			 "%llu mms, %llu families, %llu alias entries, %llu words)",
+			 "%llu mms, %llu families, %llu offset entries, %llu words)",
 			 (unsigned long long)m->stats.rmap_bytes, (unsigned long long)bytes,
 			 (unsigned long long)m->stats.nr_vmas, (unsigned long long)mms,
 			 (unsigned long long)fams, (unsigned long long)aliases,

@@ -842,16 +842,20 @@ static void mminode_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
 		same = same && mm[i] && ((struct mi_mm *)mm_tail(mm[i]))->fam == fam;
 	ok(fam && same && fam->nr_mms == 4, "mminode: the four address spaces share one family");
 	ok(m->stats.rmap_aliases == 14 && m->stats.rmap_aliases_made == 16 &&
-	   fam && fam->nr_aliases == 14,
-	   "mminode: child 2's move of 16 shared pages made 16 alias entries, its two COWs "
-	   "left 14 (%" PRIu64 " now, %" PRIu64 " made)", m->stats.rmap_aliases,
-	   m->stats.rmap_aliases_made);
+	   fam && fam->nr_aliases == 28,
+	   "mminode: child 2's move of 16 shared pages made 16 aliases, its two COWs left 14 "
+	   "(%" PRIu64 " now, %" PRIu64 " made; 28 offset entries, two per aliased page)",
+	   m->stats.rmap_aliases, m->stats.rmap_aliases_made);
 	if (!fam || !f || !own || !v)
 		return;
 	a = mminode_alias_of(fam, pfn);
-	ok(f->mapcount == 4 && (f->rmap & MI_ALIASED) && (f->rmap & MI_VPN_MASK) == vpn && a &&
-	   a->vpn == ((A + 64 * P + 5 * P) >> PAGE_SHIFT) && a->count == 1,
-	   "mminode: the page at A+5P: primary offset A+5P, an alias at A+69P counting 1");
+	ok(f->mapcount == 4 && (f->rmap & MI_ALIASED) && (f->rmap & MI_VPN_MASK) == 0 && a &&
+	   a->vpn == vpn && a->count == 3 && rb_next(&a->rb) &&
+	   container_of(rb_next(&a->rb), struct mi_alias, rb)->vpn ==
+	   (A + 64 * P + 5 * P) >> PAGE_SHIFT &&
+	   container_of(rb_next(&a->rb), struct mi_alias, rb)->count == 1,
+	   "mminode: the page at A+5P is aliased: an entry at A+5P counting 3 PTEs, one at "
+	   "A+69P counting 1");
 	visited = m->stats.rmap_vmas_visited;
 	found = m->stats.rmap_ptes_found;
 	rmap_walk(m, f, count_one, &c);
@@ -867,36 +871,41 @@ static void mminode_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
 	   "mminode: the grandchild's own copy: 3 VMAs at its address probed, 1 maps it");
 	if (!a)
 		return;
-	/* 1. a page's primary offset wrong: no PTE maps it there */
-	word = f->rmap;
-	f->rmap = (word & ~MI_VPN_MASK) | (vpn + 1);
-	mminode_broken(m, mm, pfn, "a page at the wrong offset");
-	f->rmap = word;
+	/* 1. a page's offset wrong: no PTE maps it there */
+	word = pfn_frame(m, own)->rmap;
+	pfn_frame(m, own)->rmap = word + 1;
+	mminode_broken(m, mm, own, "a page at the wrong offset");
+	pfn_frame(m, own)->rmap = word;
 	mminode_repaired(m);
 	/* 2. a mapped page that names no family */
+	word = f->rmap;
 	f->rmap = 0;
 	mminode_broken(m, mm, pfn, "a mapped page naming no family");
 	f->rmap = word;
 	mminode_repaired(m);
-	/* 3. an alias entry counting one PTE too many */
+	/* 3. an offset entry counting one PTE too many */
 	a->count++;
-	mminode_broken(m, mm, pfn, "an alias entry's count off by one");
+	mminode_broken(m, mm, pfn, "an offset entry's count off by one");
 	a->count--;
 	mminode_repaired(m);
-	/* 4. an alias entry forgotten (out of the tree, the page's flag and the
-	 *    counts cleared too): child 2's PTE is at no offset of the page */
+	/* 4. an alias forgotten (child 2's entry out of the tree, the page
+	 *    folded back to A+5P, the counts as if it had never been): child
+	 *    2's PTE is at no offset of the page */
+	struct mi_alias *b = container_of(rb_next(&a->rb), struct mi_alias, rb);
+
 	rb_erase(&a->rb, &fam->aliases);
-	fam->nr_aliases--;
+	rb_erase(&b->rb, &fam->aliases);
+	fam->nr_aliases -= 2;
 	m->stats.rmap_aliases--;
-	f->rmap &= ~MI_ALIASED;
+	f->rmap = (word & ~(MI_ALIASED | MI_VPN_MASK)) | vpn;
 	check_note_frame(m, pfn);
-	ok(!check_changes(m), "mminode: an alias entry forgotten: check_changes fails (%s)",
-	   m->why);
+	ok(!check_changes(m), "mminode: an alias forgotten: check_changes fails (%s)", m->why);
 	ok(!check_machine(m), "mminode: ... check_machine fails (%s)", m->why);
 	f->rmap = word;
-	fam->nr_aliases++;
+	fam->nr_aliases += 2;
 	m->stats.rmap_aliases++;
 	mminode_alias_link(fam, a);
+	mminode_alias_link(fam, b);
 	mminode_repaired(m);
 	/* 5. a VMA's node with a range not its own */
 	t = vma_tail(v);
