@@ -44,39 +44,45 @@
  * takes no entry at all, since the frames name their family and offset
  * themselves and there is no per-family page index to collide in: the cost
  * is in precision, the walk of either page probes both processes' PTEs at
- * that address and finds one.  Such aliases are not counted as entries (to
- * know how many pages share an offset now would need the page index (c)
- * does not need: the count shows as PTEs probed per PTE found).  mremap:
- * the moved PTEs map their pages at a new virtual address.  A page mapped
- * only there (in no other address space at the old address) just takes
- * its new offset (stats.rmap_repointed, its PTE in rmap_repoint_ptes).  A
- * page still mapped at the old address by another process of the family
- * (fork-shared, not COWed yet) now lives at two offsets: an alias entry
- * (struct mi_alias: the page, the extra offset, how many PTEs map it
- * there), in the family's alias tree keyed by (pfn, offset), flagged in
- * the page's word (MI_ALIASED), counted in stats.rmap_aliases (now) and
- * rmap_aliases_made (ever).  The walk visits each of the page's offsets:
- * its alias entries, then its primary one.  Entries follow their PTEs: fork
- * copies a PTE at an alias offset (page_dup: its count + 1), a PTE goes
- * (page_remove: - 1; the entry goes with its last PTE; when the last PTE at
- * the primary offset goes, an alias entry becomes the primary offset),
- * migration re-keys them to the new frame (page_repoint).  So a page's
- * offsets are exactly the virtual pages where the family maps it, and the
- * number of PTEs at its primary offset is its map count less its alias
- * counts.  move_prepare allocates an alias object for each moved PTE whose
- * page is shared (map count > 1: an upper bound of what the move needs),
- * or fails with -ENOMEM having moved nothing; move_done cannot fail, and
- * gives back what it did not use.
+ * that address and finds one.  Such aliases are not counted (to know how
+ * many pages share an offset now would need the page index (c) does not
+ * need): they show as PTEs probed per PTE found.  mremap: the moved PTEs
+ * map their pages at a new virtual address.  A page mapped only there just
+ * takes its new offset (stats.rmap_repointed, its PTE in
+ * rmap_repoint_ptes).  A page still mapped at the old address by another
+ * process of the family (fork-shared, not COWed yet) now lives at two
+ * offsets: it becomes aliased (MI_ALIASED in its word) and keeps one entry
+ * per offset (struct mi_alias: the page, the offset, how many PTEs map it
+ * there) in its family's tree of entries keyed by (pfn, offset), two at
+ * least; one more process moving it adds one entry.  The aliases are
+ * counted as offsets beyond a page's first: stats.rmap_aliases (now) and
+ * rmap_aliases_made (ever).  The walk visits each of the page's offsets, in
+ * ascending order.  Entries follow their PTEs: fork copies a PTE at an
+ * offset (page_dup: that entry's count + 1), a PTE goes (page_remove: - 1;
+ * the entry goes with its last PTE, and a page left with one entry folds
+ * back to its word), a PTE moves (its old entry - 1, its new one + 1, or
+ * the entry itself moves when it was that PTE's alone), migration re-keys
+ * them to the new frame (page_repoint).  So a page's offsets are exactly
+ * the virtual pages where the family maps it, and each PTE added, moved or
+ * removed costs one lookup in the family's entries.  move_prepare sets
+ * aside what the move may need (an aliased page's PTE one entry, a shared
+ * page's two), or fails with -ENOMEM having moved nothing; move_done
+ * cannot fail, and gives back what it did not use.
  *
- * The swap cache (LaHaise: (c) "conflicts with the new swap cache").  A
- * page swapped out leaves no frame, and its swap entries may then move
+ * The swap cache (LaHaise: (c) "conflicts with the new swap cache").  In
+ * 1998 a swap-cache page was a page-cache page of the swapper inode at its
+ * swap entry, so it could not also be the mm inode's page at its virtual
+ * address: struct page had one (inode, offset) pair.  revmap's frame keeps
+ * the swap slot and mm/'s identity apart from the scheme's word, so that
+ * part of the conflict is gone; what is left is this.  A page swapped out
+ * leaves no frame, and its swap entries may then move
  * with mremap in some processes of the family and not in others; read back
  * (page_add_new_anon, through rmap_add_new_anon_swap) it takes the offset
  * where the faulting process maps it, and another process faulting the
  * same swap entry through the swap cache (page_add_anon) may map it at
  * another address: an alias is needed there, where no hook may fail.  The
  * conflict is resolved without changing any result: page_add_anon
- * allocates the alias entry if memory can be had, and otherwise the page's
+ * allocates the entries if memory can be had, and otherwise the page's
  * offsets are dropped and its word says MI_VPN_SCAN: its walks look at
  * every VMA of its family and every present PTE of those that may hold
  * anonymous pages (counted in stats.rmap_fallbacks), until its last PTE
@@ -101,9 +107,11 @@
  * Per VMA: 48 bytes (the interval-tree node: the inode's i_mmap), every
  * VMA, shared ones included (never in a tree).  Per address space: 8 bytes
  * (the family pointer).  Per family: 32 bytes (struct mi_family).  Per
- * alias entry: 40 bytes.  Fork: nothing per page (page_dup only counts an
- * alias entry's PTE), nothing per VMA but its tail.  rmap_bytes counts the
- * tails (mm/ does), the families, the alias entries and the words.
+ * aliased page: 40 bytes per offset (80 for a page at two; LaHaise's
+ * aliased page-cache entries).  Fork: nothing per page (page_dup only
+ * counts an aliased page's PTE), nothing per VMA but its tail.  rmap_bytes
+ * counts the tails (mm/ does), the families, the entries (those set aside
+ * by move_prepare too, while they are) and the words.
  *
  * Accepting Linux's layout costs nothing but tree updates: a split, a
  * merge, a grown or shrunk VMA, an mremap copy re-key one or two nodes;
@@ -111,18 +119,20 @@
  * knows nothing of anonymous identities).  Only mremap touches pages: the
  * moved range's PTEs are walked twice (prepare, done).
  *
- * Worst workloads: mremap of fork-shared memory (an alias entry, 40 bytes,
- * for every shared page moved: a fork family whose processes each move
- * their copy of a shared region pays one per page per process that moved);
+ * Worst workloads: mremap of fork-shared memory (80 bytes for every shared
+ * page moved, 40 more for each other address it is moved to: a fork family
+ * whose processes each move their copy of a shared region pays an entry
+ * per page per process that moved, and a walk a stab per address);
  * and walks in a big family whose processes keep the same layout: every
  * process is probed at the address, whether or not it still shares the
  * page (a prefork server: a page COWed by one child is looked for in all
  * of them).  A family is the whole fork tree of address spaces: where avc
  * keeps an anon_vma per generation and mapping, (c) keeps one per tree.
  *
- * Its nearest relative is Hugh Dickins' anonmm (2.6.7-rc1, March 2004,
- * replaced by anon_vma within weeks): one anonmm per fork family, the
- * virtual address as index, and a list of the family's mms to probe.
+ * Its nearest relative is Hugh Dickins' anonmm (2004, mm/rmap.c of the
+ * 2.6.6/2.6.7-rc era, then replaced by Andrea Arcangeli's anon_vma): one
+ * anonmm per fork family, the virtual address as index, and a list of the
+ * family's mms to probe.
  * anonmm could not alias: on mremap of a page shared with other processes
  * it broke COW early (copied the page) so that every page kept one
  * address; (c) must not change any result, so it aliases.

@@ -13,28 +13,28 @@
  * on fork".  32 bytes.
  * Invariants: vmas holds exactly the private VMAs of the nr_mms address
  * spaces whose tail names it; aliases holds nr_aliases entries, each of a
- * mapped anonymous page whose word names this family.
+ * mapped anonymous page whose word names this family and says MI_ALIASED.
  */
 struct mi_family {
 	struct rb_root vmas;         /* i_mmap: interval tree of the family's private VMAs,
 				        keyed by [start >> 12, (end >> 12) - 1] */
-	struct rb_root aliases;      /* the aliased page-cache entries, keyed by (pfn, vpn) */
+	struct rb_root aliases;      /* the aliased pages' offset entries, by (pfn, vpn) */
 	uint32_t nr_mms;             /* address spaces in the family (its reference count) */
 	uint32_t nr_vmas;            /* VMAs in vmas */
 	uint64_t nr_aliases;         /* entries in aliases */
 };
 
 /*
- * An alias entry (m->slab_rmap[1]): page pfn is also mapped at offset vpn,
- * by count PTEs of the family.  40 bytes.
- * Invariants: count > 0; vpn is not the page's primary offset (its word's);
- * a page has alias entries iff its word has MI_ALIASED.
+ * An offset entry of an aliased page (m->slab_rmap[1]): page pfn is mapped
+ * at offset vpn by count PTEs of the family.  40 bytes.
+ * Invariants: count > 0; a page has entries iff its word has MI_ALIASED,
+ * and then two at least, whose counts add up to its map count.
  */
 struct mi_alias {
 	struct rb_node rb;           /* in the family's aliases, by (pfn, vpn) */
 	uint32_t pfn;                /* the page's frame */
 	uint32_t count;              /* PTEs that map it at vpn */
-	uint64_t vpn;                /* the extra offset: a virtual page number */
+	uint64_t vpn;                /* the offset: a virtual page number */
 };
 
 /* the VMA's tail: its node in its family's tree (48 bytes; zero when the
@@ -55,9 +55,10 @@ struct mi_mm {
  *   bits 63..36  the family: its slot in slab_rmap[0] plus one (slab frame
  *                number * objects per slab + object), or MI_SLOT_FALLBACK
  *                for the machine's fallback family
- *   bit  35      MI_ALIASED: the family's aliases hold entries of this page
- *   bits 34..0   the primary offset: the virtual page number where the page
- *                was made (or moved to); MI_VPN_SCAN: not recorded, the walk
+ *   bit  35      MI_ALIASED: the page is at several offsets, each in an
+ *                entry of the family's aliases (bits 34..0 are then 0)
+ *   bits 34..0   its offset: the virtual page number where the page was
+ *                made (or moved to); MI_VPN_SCAN: not recorded, the walk
  *                scans the family's VMAs
  */
 #define MI_VPN_MASK      ((1ULL << 35) - 1)
