@@ -1197,7 +1197,7 @@ static void mi_objects(const struct vm_machine *m,
 		       void (*emit)(const char *type, uint64_t count, void *arg), void *arg)
 {
 	emit("mm_family", m->slab_rmap[0].objects, arg);
-	emit("alias", m->stats.rmap_aliases, arg);
+	emit("offset_entry", m->slab_rmap[1].objects - mi_priv(m)->nr_reserve, arg);
 }
 
 static int mi_init(struct vm_machine *m)
