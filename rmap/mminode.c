@@ -134,12 +134,13 @@
  * mapped frame once, VMAs looked at per walk; avc and vmaring, LaHaise's
  * (a), beside it):
  *
- *   case      mminode bytes  B/PTE  prec.  VMAs |   avc B/PTE prec. VMAs | vmaring prec. VMAs
- *   chain            909184  16.18  0.263 116.1 |  2618.76 0.355  86.1 |  5.44 0.236 4882.3
- *   prefork           93144   0.08  0.447 121.2 |     0.10 0.497 108.6 |  0.07 0.456  122.7
- *   filemap          278960   1.57  0.225 159.7 |     0.13 0.225 159.6 |  1.49 0.225  159.7
- *   mremap          6515760  22.40  0.816  74.4 |     0.32 0.460 132.1 |  0.13 0.247  469.6
- *   mlock             58224   0.42  0.669  46.3 |     2.13 0.819  37.8 |  0.30 0.676   47.7
+ *             mminode                       | avc                 | vmaring
+ *   case        bytes  B/PTE  prec   VMAs |  B/PTE  prec  VMAs | B/PTE  prec   VMAs
+ *   chain      909184  16.18 0.263  116.1 | 2618.8 0.355  86.1 |  5.44 0.236 4882.3
+ *   prefork     93144   0.08 0.447  121.2 |   0.10 0.497 108.6 |  0.07 0.456  122.7
+ *   filemap    278960   1.57 0.225  159.7 |   0.13 0.225 159.6 |  1.49 0.225  159.7
+ *   mremap    6515760  22.40 0.816   74.4 |   0.32 0.460 132.1 |  0.13 0.247  469.6
+ *   mlock       58224   0.42 0.669   46.3 |   2.13 0.819  37.8 |  0.30 0.676   47.7
  *
  * The overhead is little where nothing is moved: per VMA a tree node, per
  * page its word (filemap's 1.57 B/PTE is that word on private COW pages).
