@@ -20,6 +20,7 @@ const struct rmap_ops *const rmap_schemes[] = {
 	&rmap_anonlayer_ops,
 	&rmap_astree_ops,
 	&rmap_vmainode_ops,
+	&rmap_mminode_ops,
 };
 const unsigned rmap_nr_schemes = sizeof(rmap_schemes) / sizeof(rmap_schemes[0]);
 

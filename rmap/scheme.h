@@ -130,6 +130,7 @@ extern const struct rmap_ops rmap_scan_ops;      /* no reverse map: search the p
 extern const struct rmap_ops rmap_anonlayer_ops; /* Miller's anon_area per fork family */
 extern const struct rmap_ops rmap_astree_ops;    /* Lokier: a tree of spaces, one more per COW after fork */
 extern const struct rmap_ops rmap_vmainode_ops;  /* LaHaise (b): per-VMA objects shadowed at fork */
+extern const struct rmap_ops rmap_mminode_ops;   /* LaHaise (c): per-mm inode shared on fork */
 extern const struct rmap_ops rmap_vmaring_ops;   /* LaHaise (a): page -> VMA, a ring of VMAs */
 extern const struct rmap_ops rmap_vmaoff_ops;    /* Keith: (vma, offset) per page, else search */
 extern const struct rmap_ops rmap_anonvma_ops;   /* 2.6.7's anon_vma: a list per fork family */

@@ -15,8 +15,13 @@
  * its per-frame entries; astree: its pages' spaces, its refs and its tree,
  * after a hand-built family shows its depth, its range refs, a cut and a
  * merge; vmainode: its objects' tree, VMA lists and page counts, after
- * assertions on the tree the family makes).  A scheme without structures (scan) has nothing
+ * assertions on the tree the family makes; mminode: its family trees, its
+ * pages' offsets and its alias entries).  A scheme without structures (scan) has nothing
  * to corrupt and says so.
+ *
+ * mminode and the swap cache: a page found in the swap cache at an address
+ * it was not read at takes an alias entry, or, without memory, has its
+ * offsets dropped and is found by a scan of its family.
  *
  * Last, the contract itself: a "shadow" scheme (avc's walk, plus tails on
  * every VMA and address space that it keeps only from what the hooks tell
@@ -33,6 +38,7 @@
 #include "../rmap/anonvma.h"
 #include "../rmap/astree.h"
 #include "../rmap/vmainode.h"
+#include "../rmap/mminode.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -1150,6 +1156,242 @@ static void shadow_contract(uint64_t seed)
 	machine_fini(&m);
 }
 
+/* ---------------- mminode: corrupt its family trees, words and aliases ---------------- */
+
+/* (pfn, vpn) order of the family's alias tree, as rmap/mminode.c keeps it */
+static void mminode_alias_link(struct mi_family *fam, struct mi_alias *a)
+{
+	struct rb_node **link = &fam->aliases.node, *parent = NULL;
+
+	while (*link) {
+		struct mi_alias *b = container_of(*link, struct mi_alias, rb);
+
+		parent = *link;
+		link = a->pfn < b->pfn || (a->pfn == b->pfn && a->vpn < b->vpn) ? &parent->left
+										 : &parent->right;
+	}
+	rb_link_node(&a->rb, parent, link);
+	rb_insert_color(&a->rb, &fam->aliases);
+}
+
+static struct mi_alias *mminode_alias_of(struct mi_family *fam, uint64_t pfn)
+{
+	for (struct rb_node *r = rb_first(&fam->aliases); r; r = rb_next(r))
+		if (container_of(r, struct mi_alias, rb)->pfn == pfn)
+			return container_of(r, struct mi_alias, rb);
+	return NULL;
+}
+
+/* one corruption, seen by both checkers (what changed: the page and the
+ * VMAs of the grandchild and of child 2) */
+static void mminode_broken(struct vm_machine *m, struct vm_mm *mm[4], uint64_t pfn,
+			   const char *what)
+{
+	check_note_frame(m, pfn);
+	check_note_range(mm[3], A, A + 16 * P);
+	check_note_range(mm[2], A + 64 * P, A + 80 * P);
+	ok(!check_changes(m), "mminode: %s: check_changes fails (%s)", what, m->why);
+	ok(!check_machine(m), "mminode: ... check_machine fails (%s)", m->why);
+}
+
+static void mminode_repaired(struct vm_machine *m)
+{
+	m->why[0] = 0;
+	ok(check_machine(m), "mminode: put back, check_machine passes %s", m->why);
+}
+
+/*
+ * The family is one mminode family (four address spaces).  Child 2 moved
+ * all 16 pages while they were shared: 16 alias entries made, then its two
+ * writes dropped its PTEs of two of them (14 left).
+ *
+ *   page at A+5P     parent, child 1, grandchild at A+5P (primary offset);
+ *                    child 2 at A+64P+5P (an alias entry counting 1)
+ *   page at A+12P    the grandchild's own copy: the three VMAs at A+12P are
+ *                    probed, one maps it (a COW alias: no entry)
+ */
+static void mminode_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
+{
+	uint64_t pfn = mapped_pfn(mm[0], A + 5 * P), own = mapped_pfn(mm[3], A + 12 * P);
+	struct vm_frame *f = pfn ? pfn_frame(m, pfn) : NULL;
+	struct vm_area *v = vma_lookup(mm[3], A + 12 * P);
+	struct mi_family *fam = mm[0] ? ((struct mi_mm *)mm_tail(mm[0]))->fam : NULL;
+	struct mi_alias *a;
+	struct mi_vma *t;
+	uint64_t word, visited, probed, found, vpn = (A + 5 * P) >> PAGE_SHIFT;
+	struct count c = { 0 };
+	bool same = true;
+
+	for (int i = 1; i < 4; i++)
+		same = same && mm[i] && ((struct mi_mm *)mm_tail(mm[i]))->fam == fam;
+	ok(fam && same && fam->nr_mms == 4, "mminode: the four address spaces share one family");
+	ok(m->stats.rmap_aliases == 14 && m->stats.rmap_aliases_made == 16 &&
+	   fam && fam->nr_aliases == 28,
+	   "mminode: child 2's move of 16 shared pages made 16 aliases, its two COWs left 14 "
+	   "(%" PRIu64 " now, %" PRIu64 " made; 28 offset entries, two per aliased page)",
+	   m->stats.rmap_aliases, m->stats.rmap_aliases_made);
+	if (!fam || !f || !own || !v)
+		return;
+	a = mminode_alias_of(fam, pfn);
+	ok(f->mapcount == 4 && (f->rmap & MI_ALIASED) && (f->rmap & MI_VPN_MASK) == 0 && a &&
+	   a->vpn == vpn && a->count == 3 && rb_next(&a->rb) &&
+	   container_of(rb_next(&a->rb), struct mi_alias, rb)->vpn ==
+	   (A + 64 * P + 5 * P) >> PAGE_SHIFT &&
+	   container_of(rb_next(&a->rb), struct mi_alias, rb)->count == 1,
+	   "mminode: the page at A+5P is aliased: an entry at A+5P counting 3 PTEs, one at "
+	   "A+69P counting 1");
+	visited = m->stats.rmap_vmas_visited;
+	found = m->stats.rmap_ptes_found;
+	rmap_walk(m, f, count_one, &c);
+	ok(c.found == 4 && m->stats.rmap_vmas_visited - visited == 4 &&
+	   m->stats.rmap_ptes_found - found == 4,
+	   "mminode: its walk stabs two offsets, looks at 4 VMAs and finds 4 PTEs");
+	visited = m->stats.rmap_vmas_visited;
+	probed = m->stats.rmap_ptes_visited;
+	c.found = 0;
+	rmap_walk(m, pfn_frame(m, own), count_one, &c);
+	ok(c.found == 1 && m->stats.rmap_vmas_visited - visited == 3 &&
+	   m->stats.rmap_ptes_visited - probed == 3,
+	   "mminode: the grandchild's own copy: 3 VMAs at its address probed, 1 maps it");
+	if (!a)
+		return;
+	/* 1. a page's offset wrong: no PTE maps it there */
+	word = pfn_frame(m, own)->rmap;
+	pfn_frame(m, own)->rmap = word + 1;
+	mminode_broken(m, mm, own, "a page at the wrong offset");
+	pfn_frame(m, own)->rmap = word;
+	mminode_repaired(m);
+	/* 2. a mapped page that names no family */
+	word = f->rmap;
+	f->rmap = 0;
+	mminode_broken(m, mm, pfn, "a mapped page naming no family");
+	f->rmap = word;
+	mminode_repaired(m);
+	/* 3. an offset entry counting one PTE too many */
+	a->count++;
+	mminode_broken(m, mm, pfn, "an offset entry's count off by one");
+	a->count--;
+	mminode_repaired(m);
+	/* 4. an alias forgotten (child 2's entry out of the tree, the page
+	 *    folded back to A+5P, the counts as if it had never been): child
+	 *    2's PTE is at no offset of the page */
+	struct mi_alias *b = container_of(rb_next(&a->rb), struct mi_alias, rb);
+
+	rb_erase(&a->rb, &fam->aliases);
+	rb_erase(&b->rb, &fam->aliases);
+	fam->nr_aliases -= 2;
+	m->stats.rmap_aliases--;
+	f->rmap = (word & ~(MI_ALIASED | MI_VPN_MASK)) | vpn;
+	check_note_frame(m, pfn);
+	ok(!check_changes(m), "mminode: an alias forgotten: check_changes fails (%s)", m->why);
+	ok(!check_machine(m), "mminode: ... check_machine fails (%s)", m->why);
+	f->rmap = word;
+	fam->nr_aliases += 2;
+	m->stats.rmap_aliases++;
+	mminode_alias_link(fam, a);
+	mminode_alias_link(fam, b);
+	mminode_repaired(m);
+	/* 5. a VMA's node with a range not its own */
+	t = vma_tail(v);
+	t->node.last++;
+	mminode_broken(m, mm, own, "a VMA's tree node of another range");
+	t->node.last--;
+	mminode_repaired(m);
+	/* 6. a VMA out of its family's tree: walks would not look at it */
+	itree_remove(&t->node, &fam->vmas);
+	mminode_broken(m, mm, own, "a VMA out of its family's tree");
+	itree_insert(&t->node, &fam->vmas);
+	mminode_repaired(m);
+	/* 7. the family's count of address spaces off (only the whole check) */
+	fam->nr_mms++;
+	ok(!check_machine(m), "mminode: a family's nr_mms off by one: check_machine fails (%s)",
+	   m->why);
+	fam->nr_mms--;
+	mminode_repaired(m);
+	/* 8. metadata miscounted: one alias entry more than the families hold */
+	m->stats.rmap_bytes += sizeof(struct mi_alias);
+	ok(!check_machine(m), "mminode: rmap_bytes one entry off: check_machine fails (%s)",
+	   m->why);
+	m->stats.rmap_bytes -= sizeof(struct mi_alias);
+	mminode_repaired(m);
+}
+
+/*
+ * mminode and the swap cache (LaHaise: (c) "conflicts with the new swap
+ * cache"): pages shared by 1 and its child 2 go to swap; 2 moves its swap
+ * entries to A+64P; 1 reads A back (the page takes offset A), 2 finds it
+ * in the swap cache at A+64P: an alias entry made where no hook may fail.
+ * The next such alias gets no memory (injected): that page's offsets are
+ * dropped and its walks scan the family; both are found all the same.
+ */
+static void mminode_swap_cache(void)
+{
+	struct vm_machine m;
+	struct vm_mm *mm[2] = { NULL, NULL };
+	struct vm_frame *f;
+	struct count c = { 0 };
+	uint64_t pfn, fallbacks;
+	bool built;
+
+	if (machine_init(&m, 16ULL << 20, rmap_find_scheme("mminode"))) {
+		ok(false, "mminode: swap cache: machine_init");
+		return;
+	}
+	built = !swap_on(&m, 1 << 20, NULL) && !check_changes_start(&m) &&
+		(mm[0] = mm_create(&m)) &&
+		vm_mmap(mm[0], A, 4 * P, PROT_READ_ | PROT_WRITE_,
+			MAP_PRIVATE_ | MAP_ANON_ | MAP_FIXED_, NULL, 0) == A;
+	for (int i = 0; built && i < 4; i++)
+		built = !poke(mm[0], A + i * P, 0x40 + (uint64_t)i);
+	built = built && !mm_fork(mm[0], &mm[1]) && mm_reclaim_retry(&m, 100) == 4 &&
+		vm_mremap(mm[1], A, 4 * P, 4 * P, MREMAP_MAYMOVE_ | MREMAP_FIXED_, A + 64 * P) ==
+		A + 64 * P;
+	ok(built && mm[0]->nr_swap == 4 && mm[1]->nr_swap == 4,
+	   "mminode: swap cache: 4 shared pages swapped out, 2's entries moved");
+	if (!built)
+		goto out;
+	built = handle_mm_fault(mm[0], A, false) == VM_FAULT_OK &&
+		handle_mm_fault(mm[1], A + 64 * P, false) == VM_FAULT_OK;
+	pfn = mapped_pfn(mm[0], A);
+	ok(built && pfn && pfn == mapped_pfn(mm[1], A + 64 * P) &&
+	   m.stats.rmap_aliases == 1 && (pfn_frame(&m, pfn)->rmap & MI_ALIASED),
+	   "mminode: swap cache: read back at A by 1, found at A+64P by 2: one alias entry");
+	rmap_walk(&m, pfn_frame(&m, pfn), count_one, &c);
+	ok(c.found == 2 && check_changes(&m) && check_machine(&m),
+	   "mminode: swap cache: its walk finds both PTEs, the checkers pass %s", m.why);
+	built = handle_mm_fault(mm[0], A + P, false) == VM_FAULT_OK;
+	m.fail_alloc_at = m.nr_allocs + 1;
+	built = built && handle_mm_fault(mm[1], A + 65 * P, false) == VM_FAULT_OK;
+	m.fail_alloc_at = 0;
+	pfn = mapped_pfn(mm[0], A + P);
+	f = pfn ? pfn_frame(&m, pfn) : NULL;
+	ok(built && f && pfn == mapped_pfn(mm[1], A + 65 * P) &&
+	   (f->rmap & MI_VPN_MASK) == MI_VPN_SCAN && m.stats.rmap_aliases == 1,
+	   "mminode: swap cache: no memory for the next alias: the page's offsets dropped");
+	fallbacks = m.stats.rmap_fallbacks;
+	c.found = 0;
+	if (f)
+		rmap_walk(&m, f, count_one, &c);
+	ok(c.found == 2 && m.stats.rmap_fallbacks == fallbacks + 1 && check_changes(&m) &&
+	   check_machine(&m), "mminode: swap cache: its walk scans the family, finds both "
+	   "PTEs; the checkers pass %s", m.why);
+	/* 1 unmaps: 2 is the only mapper left, at what was the alias offset */
+	ok(!vm_munmap(mm[0], A, 4 * P) && m.stats.rmap_aliases == 0 &&
+	   (pfn_frame(&m, mapped_pfn(mm[1], A + 64 * P))->rmap & MI_VPN_MASK) ==
+	   (A + 64 * P) >> PAGE_SHIFT && check_changes(&m) && check_machine(&m),
+	   "mminode: swap cache: 1 unmaps: the alias offset becomes the page's offset %s",
+	   m.why);
+out:
+	for (int k = 1; k >= 0; k--)
+		if (mm[k])
+			mm_destroy(mm[k]);
+	m.why[0] = 0;
+	ok(check_machine(&m) && m.stats.rmap_bytes == 0,
+	   "mminode: swap cache: everything freed %s", m.why);
+	check_changes_stop(&m);
+	machine_fini(&m);
+}
+
 int main(int argc, char **argv)
 {
 	const char *s = argc > 1 ? argv[1] : getenv("SEED");
@@ -1196,7 +1438,9 @@ int main(int argc, char **argv)
 			vmainode_tree(&m, mm);
 			vmainode_corruptions(&m, mm);
 			vmainode_exits(&m, mm);
-		} else if (!strcmp(ops->name, "anonvma")) {
+		} else if (!strcmp(ops->name, "mminode"))
+			mminode_corruptions(&m, mm);
+		else if (!strcmp(ops->name, "anonvma")) {
 			anonvma_lists(&m, mm);
 			anonvma_corruptions(&m, mm);
 		} else if (!ops->check_vma && !ops->link_tail && !ops->anon_tail)
@@ -1214,6 +1458,7 @@ int main(int argc, char **argv)
 	}
 	anonvma_dontunmap();
 	astree_family();
+	mminode_swap_cache();
 	shadow_contract(seed);
 	printf("1..%d\n", ntests);
 	return nfailed ? 1 : 0;
