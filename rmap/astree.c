@@ -289,23 +289,23 @@ static void sp_free(struct vm_machine *m, struct as_space *s)
 	slab_free(m, &m->slab_rmap[0], s);
 }
 
+/* the space after s in a depth-first walk of top's subtree (parents
+ * before children), or NULL when the subtree is done */
+static struct as_space *subtree_next(struct as_space *s, const struct as_space *top)
+{
+	if (!list_empty(&s->children))
+		return list_entry(s->children.next, struct as_space, sibling);
+	while (s != top && s->sibling.next == &s->parent->children)
+		s = s->parent;
+	return s == top ? NULL : list_entry(s->sibling.next, struct as_space, sibling);
+}
+
 /* the depths of s's subtree, from s's parent's (after s moved) */
 static void redepth(struct vm_machine *m, struct as_space *top)
 {
-	struct as_space *s = top;
-
-	for (;;) {
+	for (struct as_space *s = top; s; s = subtree_next(s, top)) {
 		s->depth = s->parent ? s->parent->depth + 1 : 1;
 		note_depth(m, s);
-		if (!list_empty(&s->children)) {
-			s = list_entry(s->children.next, struct as_space, sibling);
-			continue;
-		}
-		while (s != top && s->sibling.next == &s->parent->children)
-			s = s->parent;
-		if (s == top)
-			return;
-		s = list_entry(s->sibling.next, struct as_space, sibling);
 	}
 }
 
@@ -327,21 +327,10 @@ static bool below(struct as_space *s, struct as_space *a)
 /* every space of s's subtree maps only its own pages (anc 0) */
 static bool subtree_quiet(struct as_space *top)
 {
-	struct as_space *s = top;
-
-	for (;;) {
+	for (struct as_space *s = top; s; s = subtree_next(s, top))
 		if (s->anc)
 			return false;
-		if (!list_empty(&s->children)) {
-			s = list_entry(s->children.next, struct as_space, sibling);
-			continue;
-		}
-		while (s != top && s->sibling.next == &s->parent->children)
-			s = s->parent;
-		if (s == top)
-			return true;
-		s = list_entry(s->sibling.next, struct as_space, sibling);
-	}
+	return true;
 }
 
 /* s leaves its parent's children (a cut, or a free) */
@@ -1210,8 +1199,7 @@ static int as_walk_anon(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn 
 	if (!top)
 		return 0;
 	priv(m)->in_walk++;
-	s = top;
-	for (;;) {
+	for (s = top; s; s = subtree_next(s, top)) {
 		struct list_head *q;
 
 		if (s->depth - top->depth + 1 > levels)
@@ -1226,15 +1214,6 @@ static int as_walk_anon(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn 
 			if (ret)
 				goto out;
 		}
-		if (!list_empty(&s->children)) {
-			s = list_entry(s->children.next, struct as_space, sibling);
-			continue;
-		}
-		while (s != top && s->sibling.next == &s->parent->children)
-			s = s->parent;
-		if (s == top)
-			break;
-		s = list_entry(s->sibling.next, struct as_space, sibling);
 	}
 out:
 	priv(m)->in_walk--;

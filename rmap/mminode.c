@@ -817,20 +817,11 @@ static void mi_move_done(struct vm_area *old_vma, uint64_t old_addr,
 static int probe(struct vm_machine *m, struct vm_frame *f, struct vm_area *v, uint64_t vpn,
 		 rmap_visit_fn fn, void *arg)
 {
-	uint64_t addr = vpn << PAGE_SHIFT;
-	pte_t *pte;
-
-	m->stats.rmap_vmas_visited++;
-	if (!v->anon)
+	if (!v->anon) {
+		m->stats.rmap_vmas_visited++;
 		return 0;
-	pte = pte_lookup(v->mm, addr);
-	if (!pte)
-		return 0;
-	m->stats.rmap_ptes_visited++;
-	if (!pte_present(*pte) || pte_pfn(*pte) != frame_pfn(m, f))
-		return 0;
-	m->stats.rmap_ptes_found++;
-	return fn(v, addr, pte, arg);
+	}
+	return rmap_one_at(m, f, v, vpn << PAGE_SHIFT, fn, arg);
 }
 
 /* inode->i_mmap->vmas: every VMA of the family covering offset vpn */

@@ -213,7 +213,14 @@ void rmap_move_done(struct vm_area *old_vma, uint64_t old_addr, struct vm_area *
 int rmap_one(struct vm_machine *m, struct vm_frame *f, struct vm_area *vma,
 	     rmap_visit_fn fn, void *arg)
 {
-	uint64_t addr = vma->start + ((f->index - vma->pgoff) << PAGE_SHIFT);
+	return rmap_one_at(m, f, vma, vma->start + ((f->index - vma->pgoff) << PAGE_SHIFT), fn,
+			   arg);
+}
+
+/* the same at a given address of vma (for a scheme that keeps addresses) */
+int rmap_one_at(struct vm_machine *m, struct vm_frame *f, struct vm_area *vma, uint64_t addr,
+		rmap_visit_fn fn, void *arg)
+{
 	pte_t *pte;
 
 	m->stats.rmap_vmas_visited++;
