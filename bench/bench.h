@@ -28,11 +28,28 @@ int bench_scale(const struct rv_options *opt, bool full, const char *json_path, 
  * cases (gen/hardcase.c): metadata per mapped page, walk precision and
  * time, fork, fault, munmap and exit time; quick: smaller cases, one run */
 int bench_rmap(const struct rv_options *opt, bool quick, const char *json_path, FILE *out);
+/* (bench rmap and bench reclaim read opt->scheme as a list of schemes to
+ * run, every registered one when it is NULL, and return 2 when a name is
+ * not a scheme) */
 
 /* bench reclaim: every scheme and both reclaim policies on the hard cases
  * under memory pressure (swap on): pages reclaimed per second, rmap and
  * scan work per reclaimed page, swap I/O, OOM kills; no data lost */
 int bench_reclaim(const struct rv_options *opt, bool quick, const char *json_path, FILE *out);
+
+/* the schemes bench rmap and bench reclaim run, in order (the first is the
+ * reference the others' final states must equal) */
+#define BENCH_MAX_SCHEMES 32
+struct rmap_ops;
+struct bench_set {
+	const struct rmap_ops *ops[BENCH_MAX_SCHEMES]; /* the schemes */
+	unsigned n;                                     /* how many */
+};
+
+/* fill set from list, names separated by commas ('linux' is avc; NULL:
+ * every registered scheme, the default first); => 0, or -1 after saying on
+ * stderr which name is unknown or repeated */
+int bench_set_parse(struct bench_set *set, const char *bench, const char *list);
 
 /* shared by the tables: the median of n values (sorts v); x / n, 0 when n
  * is 0; a figure " %*.*f" of x / n, or "-" when nothing was measured */

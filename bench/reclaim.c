@@ -178,6 +178,7 @@ struct case_res {
 	uint64_t peak;             /* frames in use at most, on the big machine */
 	uint64_t mem, swap;        /* the small machine */
 	struct combo *c;           /* [scheme * 2 + policy] */
+	const struct bench_set *set; /* the schemes, in the order of c[] */
 };
 
 static void take_medians(struct combo *c, int reps)
@@ -202,11 +203,11 @@ static void print_case(FILE *out, const struct case_res *cr)
 	fprintf(out, "%-9s %-8s %9s %10s %9s %9s %9s %8s %8s %4s\n", "scheme", "policy",
 		"reclaimed", "pages/s", "rmap PTEs", "rmap VMAs", "scan PTEs", "swap out",
 		"swap in", "OOM");
-	for (unsigned i = 0; i < rmap_nr_schemes; i++)
+	for (unsigned i = 0; i < cr->set->n; i++)
 		for (int p = 0; p < 2; p++) {
 			const struct run *r = &cr->c[i * 2 + p].med;
 
-			fprintf(out, "%-9s %-8s %9llu", rmap_schemes[i]->name, policy_name[p],
+			fprintf(out, "%-9s %-8s %9llu", cr->set->ops[i]->name, policy_name[p],
 				(unsigned long long)r->reclaimed);
 			if (r->reclaim_ns)
 				fprintf(out, " %10.0f", bench_per(r->reclaimed * 1000000000ULL,
@@ -243,7 +244,7 @@ static int write_json(const char *path, const struct case_res *cases, int ncases
 			SEED, cr->size.procs, (unsigned long long)cr->size.pages, cr->size.rounds,
 			cr->events, (unsigned long long)cr->peak, (unsigned long long)cr->mem,
 			(unsigned long long)cr->swap);
-		for (unsigned i = 0; i < rmap_nr_schemes; i++)
+		for (unsigned i = 0; i < cr->set->n; i++)
 			for (int p = 0; p < 2; p++) {
 				const struct combo *c = &cr->c[i * 2 + p];
 				const struct run *r = &c->med;
@@ -255,7 +256,7 @@ static int write_json(const char *path, const struct case_res *cases, int ncases
 					"\"rmap_ptes_per_page\": %.3f, \"scan_ptes_per_page\": %.3f, "
 					"\"swap_outs\": %llu, \"swap_ins\": %llu, \"oom_kills\": %llu, "
 					"\"op_lines_agreeing\": %ld, \"reclaim_ns_runs\": [",
-					i || p ? "," : "", rmap_schemes[i]->name, policy_name[p],
+					i || p ? "," : "", cr->set->ops[i]->name, policy_name[p],
 					(unsigned long long)r->reclaimed,
 					(unsigned long long)r->reclaim_ns,
 					(unsigned long long)r->wall_ns,
@@ -302,7 +303,7 @@ static int run_case(const struct rv_options *opt, bool quick, int reps, struct c
 	cr->events = t.n;
 	big = calloc(t.n ? t.n : 1, sizeof(*big));
 	small = calloc(t.n ? t.n : 1, sizeof(*small));
-	cr->c = calloc(rmap_nr_schemes * 2, sizeof(*cr->c));
+	cr->c = calloc(cr->set->n * 2, sizeof(*cr->c));
 	if (!big || !small || !cr->c) {
 		fprintf(stderr, "revmap: bench reclaim: out of host memory\n");
 		status = 1;
@@ -326,11 +327,11 @@ static int run_case(const struct rv_options *opt, bool quick, int reps, struct c
 	o.mem_bytes = cr->mem;
 	o.swap_bytes = cr->swap;
 	for (int j = 0; j < reps && !status; j++)
-		for (unsigned i = 0; i < rmap_nr_schemes && !status; i++)
+		for (unsigned i = 0; i < cr->set->n && !status; i++)
 			for (int p = 0; p < 2 && !status; p++) {
 				struct combo *c = &cr->c[i * 2 + p];
 
-				o.scheme = rmap_schemes[i]->name;
+				o.scheme = cr->set->ops[i]->name;
 				o.reclaim = p ? RV_RECLAIM_VIRTUAL : RV_RECLAIM_LRU;
 				snprintf(what, sizeof(what), "%s, scheme %s, --reclaim %s", t.path,
 					 o.scheme, policy_name[p]);
@@ -338,7 +339,7 @@ static int run_case(const struct rv_options *opt, bool quick, int reps, struct c
 				    (c->agreed = same_results(&t, big, small, what)) < 0)
 					status = 1;
 			}
-	for (unsigned i = 0; i < rmap_nr_schemes * 2 && !status; i++)
+	for (unsigned i = 0; i < cr->set->n * 2 && !status; i++)
 		take_medians(&cr->c[i], reps);
 out:
 	tr_free(&t);
@@ -351,17 +352,21 @@ int bench_reclaim(const struct rv_options *opt, bool quick, const char *json_pat
 {
 	int reps = quick ? 1 : 3, status = 0, ncases = 0;
 	struct case_res cases[NR_GEN_KINDS];
+	struct bench_set set;
 	struct rusage ru;
 
+	if (bench_set_parse(&set, "reclaim", opt->scheme))
+		return 2;
 	memset(cases, 0, sizeof(cases));
 	fprintf(out, "revmap bench reclaim%s: %u schemes x 2 policies on %d cases under pressure "
 		"(machine: half the frames the case uses; swap: twice), seed %d, median of %d "
-		"run%s\n", quick ? " --quick" : "", rmap_nr_schemes, NR_GEN_KINDS, SEED, reps,
+		"run%s\n", quick ? " --quick" : "", set.n, NR_GEN_KINDS, SEED, reps,
 		reps > 1 ? "s" : "");
 	fprintf(out, "pages/s: reclaimed per second in reclaim; rmap PTEs, rmap VMAs, scan PTEs: "
 		"per reclaimed page\n");
 	for (int k = 0; k < NR_GEN_KINDS && !status; k++) {
 		cases[k].kind = k;
+		cases[k].set = &set;
 		ncases++;
 		status = run_case(opt, quick, reps, &cases[k]);
 		if (!status)

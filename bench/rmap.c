@@ -310,6 +310,7 @@ struct scheme_res {
 };
 
 struct case_res {
+	const struct bench_set *set; /* the schemes, in the order of sch[] */
 	int kind;
 	struct gen_size size;
 	size_t events;             /* the trace's lines that run */
@@ -360,6 +361,45 @@ void bench_fig(FILE *out, int width, uint64_t x, uint64_t n, int prec)
 		fprintf(out, " %*s", width, "-");
 }
 
+int bench_set_parse(struct bench_set *set, const char *bench, const char *list)
+{
+	const char *p = list;
+
+	set->n = 0;
+	if (!list) {
+		for (unsigned i = 0; i < rmap_nr_schemes && i < BENCH_MAX_SCHEMES; i++)
+			set->ops[set->n++] = rmap_schemes[i];
+		return 0;
+	}
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		char name[64];
+		const struct rmap_ops *ops = NULL;
+
+		if (len && len < sizeof(name)) {
+			memcpy(name, p, len);
+			name[len] = 0;
+			ops = rmap_find_scheme(name);
+		}
+		if (!ops) {
+			fprintf(stderr, "revmap: bench %s: no scheme '%.*s' in --scheme '%s' "
+				"('revmap info' lists them); see 'revmap help bench'\n", bench, (int)len, p,
+				list);
+			return -1;
+		}
+		for (unsigned i = 0; i < set->n; i++)
+			if (set->ops[i] == ops) {
+				fprintf(stderr, "revmap: bench %s: scheme '%.*s' named twice in "
+					"--scheme '%s'; see 'revmap help bench'\n", bench, (int)len, p, list);
+				return -1;
+			}
+		set->ops[set->n++] = ops;
+		if (!p[len])
+			return 0;
+		p += len + 1;
+	}
+}
+
 static void print_case(FILE *out, const struct case_res *c)
 {
 	fprintf(out, "\n%s: %u processes, %llu pages, %zu events\n", gen_kind_name(c->kind),
@@ -367,10 +407,10 @@ static void print_case(FILE *out, const struct case_res *c)
 	fprintf(out, "%-9s %11s %7s %9s %9s %8s %5s %8s %8s %8s %8s %8s\n", "scheme",
 		"meta peak", "B/page", "precision", "VMAs/walk", "fallback", "depth", "ns/walk",
 		"fork", "fault", "munmap", "exit");
-	for (unsigned i = 0; i < rmap_nr_schemes; i++) {
+	for (unsigned i = 0; i < c->set->n; i++) {
 		const struct run *r = &c->sch[i].med;
 
-		fprintf(out, "%-9s %11llu", rmap_schemes[i]->name,
+		fprintf(out, "%-9s %11llu", c->set->ops[i]->name,
 			(unsigned long long)r->meta_peak);
 		bench_fig(out, 7, r->meta_peak, r->ptes_peak, 2);
 		bench_fig(out, 9, r->found, r->probed, 4);
@@ -414,7 +454,7 @@ static int write_json(const char *path, const struct case_res *cases, int ncases
 			"\"rounds\": %u, \"events\": %zu, \"schemes\": [", k ? "," : "",
 			gen_kind_name(c->kind), SEED, c->size.procs,
 			(unsigned long long)c->size.pages, c->size.rounds, c->events);
-		for (unsigned i = 0; i < rmap_nr_schemes; i++) {
+		for (unsigned i = 0; i < c->set->n; i++) {
 			const struct run *r = &c->sch[i].med;
 
 			fprintf(f, "%s\n      {\"scheme\": \"%s\", \"rmap_bytes_peak\": %llu, "
@@ -424,7 +464,7 @@ static int write_json(const char *path, const struct case_res *cases, int ncases
 				"\"walk_ptes_found\": %llu, \"precision\": %.6f, "
 				"\"walk_fallbacks\": %llu, \"fallback_rate\": %.6f, "
 				"\"tree_depth_mean\": %.4f, \"tree_depth_max\": %llu, "
-				"\"ns_per_walk\": %.2f", i ? "," : "", rmap_schemes[i]->name,
+				"\"ns_per_walk\": %.2f", i ? "," : "", c->set->ops[i]->name,
 				(unsigned long long)r->meta_peak,
 				(unsigned long long)r->ptes_peak, bench_per(r->meta_peak, r->ptes_peak),
 				(unsigned long long)r->meta_frames_peak,
@@ -493,13 +533,16 @@ int bench_rmap(const struct rv_options *opt, bool quick, const char *json_path, 
 	int reps = quick ? 1 : 3, status = 0, ncases = 0;
 	struct case_res cases[NR_GEN_KINDS];
 	struct rv_options o = *opt;
+	struct bench_set set;
 	struct rusage ru;
 
+	if (bench_set_parse(&set, "rmap", opt->scheme))
+		return 2;
 	if (!o.mem_bytes)
 		o.mem_bytes = 1ULL << 30;
 	memset(cases, 0, sizeof(cases));
 	fprintf(out, "revmap bench rmap%s: %u schemes on %d cases, seed %d, machine memory "
-		"%llu MiB, median of %d run%s\n", quick ? " --quick" : "", rmap_nr_schemes,
+		"%llu MiB, median of %d run%s\n", quick ? " --quick" : "", set.n,
 		NR_GEN_KINDS, SEED, (unsigned long long)(o.mem_bytes >> 20), reps,
 		reps > 1 ? "s" : "");
 	fprintf(out, "meta peak: bytes; B/page: per present PTE; fork, munmap, exit: ns per "
@@ -510,6 +553,7 @@ int bench_rmap(const struct rv_options *opt, bool quick, const char *json_path, 
 		struct tr_trace t;
 
 		c->kind = k;
+		c->set = &set;
 		gen_size_default(k, &c->size);
 		c->size.procs = bs->procs;
 		c->size.pages = bs->pages;
@@ -518,7 +562,7 @@ int bench_rmap(const struct rv_options *opt, bool quick, const char *json_path, 
 			break;
 		}
 		c->events = t.n;
-		c->sch = calloc(rmap_nr_schemes, sizeof(*c->sch));
+		c->sch = calloc(set.n, sizeof(*c->sch));
 		if (!c->sch) {
 			tr_free(&t);
 			status = 1;
@@ -526,18 +570,18 @@ int bench_rmap(const struct rv_options *opt, bool quick, const char *json_path, 
 		}
 		ncases++;
 		for (int j = 0; j < reps && !status; j++)
-			for (unsigned i = 0; i < rmap_nr_schemes && !status; i++)
-				if (run_one(&o, rmap_schemes[i], &t, &c->sch[i].runs[j]))
+			for (unsigned i = 0; i < set.n && !status; i++)
+				if (run_one(&o, set.ops[i], &t, &c->sch[i].runs[j]))
 					status = 1;
 		tr_free(&t);
 		if (status)
 			break;
-		for (unsigned i = 0; i < rmap_nr_schemes; i++) {
+		for (unsigned i = 0; i < set.n; i++) {
 			take_medians(&c->sch[i], reps);
 			if (c->sch[i].med.state_hash != c->sch[0].med.state_hash) {
 				fprintf(stderr, "revmap: bench rmap: %s: schemes %s and %s leave "
-					"different states\n", gen_kind_name(k), rmap_schemes[0]->name,
-					rmap_schemes[i]->name);
+					"different states\n", gen_kind_name(k), set.ops[0]->name,
+					set.ops[i]->name);
 				status = 1;
 			}
 		}

@@ -608,11 +608,12 @@ usages() {
 	usage bench scale --bytes 5M || return 1
 	usage bench core --full || return 1
 	usage bench core --quick || return 1
-	usage bench rmap --scheme avc || return 1
+	usage bench rmap --scheme avc,nosuch || return 1
+	usage bench rmap --scheme avc,scan,avc || return 1
 	usage bench rmap --procs 3 || return 1
 	usage bench rmap --full || return 1
 	usage bench rmap --mem 1Q || return 1
-	usage bench reclaim --scheme avc || return 1
+	usage bench reclaim --scheme , || return 1
 	usage bench reclaim --mem 4M || return 1
 }
 t "usage errors: exit 2, one 'revmap: ...' line on stderr, nothing on stdout" usages
@@ -667,6 +668,21 @@ bench_reclaim() {
 		{ fail "nothing was swapped out"; return 1; }
 }
 t "bench reclaim --quick: every scheme and policy in every case, swapping, JSON" bench_reclaim
+
+# --scheme LIST: only those schemes, in that order, in both benchmarks
+bench_subset() {
+	"$REVMAP" bench rmap --quick --scheme mminode,linux >bs.out 2>bs.err ||
+		{ fail "rmap: exit $?: $(head -c 300 bs.err)"; return 1; }
+	[ "$(awk '/^chain:/ { on = 1; next } /^$/ { on = 0 } on && NR > 1 { print $1 }' bs.out |
+	     tr '\n' ' ')" = "scheme mminode avc " ] ||
+		{ fail "rmap: the chain's rows are not mminode then avc: $(head -12 bs.out)"; return 1; }
+	grep -q "^revmap bench rmap --quick: 2 schemes" bs.out || { fail "rmap: header"; return 1; }
+	"$REVMAP" bench reclaim --quick --scheme scan >bs.out 2>bs.err ||
+		{ fail "reclaim: exit $?: $(head -c 300 bs.err)"; return 1; }
+	[ "$(awk '$1 == "scan" || $1 == "avc"' bs.out | awk '{ print $1 }' | sort -u)" = scan ] ||
+		{ fail "reclaim: rows other than scan's"; return 1; }
+}
+t "bench rmap and bench reclaim --scheme LIST: those schemes only, in that order" bench_subset
 
 # --opt=VALUE is --opt VALUE
 opt_equals() {
