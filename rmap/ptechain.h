@@ -99,6 +99,8 @@ static inline uint64_t ptep_to_address(const struct vm_machine *m, pte_addr_t pa
 void pte_chain_pool_init(struct pte_chain_pool *pool, struct vm_slab *slab);
 /* => 0 when the reserve holds nr blocks, else -ENOMEM (what was had is kept) */
 int pte_chain_prepare(struct vm_machine *m, struct pte_chain_pool *pool, unsigned nr);
+/* give the reserve back */
+void pte_chain_release(struct vm_machine *m, struct pte_chain_pool *pool);
 /* add pa to *word: from the reserve (may not fail: the reserve was prepared) */
 void pte_chain_add(struct vm_machine *m, struct pte_chain_pool *pool, uint64_t *word,
 		   pte_addr_t pa);
