@@ -444,9 +444,32 @@ static void pc_mm_exit(struct vm_mm *mm)
 		pte_chain_release(m, pc_pool(m));
 }
 
+/* rmap_one, or (for the checker) the same probe without its counts */
+static int rmap_one_probe(struct vm_machine *m, struct vm_frame *f, struct vm_area *v,
+			  rmap_visit_fn fn, void *arg, bool with_stats)
+{
+	uint64_t addr = v->start + ((f->index - v->pgoff) << PAGE_SHIFT);
+	pte_t *pte;
+
+	if (with_stats)
+		return rmap_one(m, f, v, fn, arg);
+	pte = pte_lookup(v->mm, addr);
+	if (!pte || !pte_present(*pte) || pte_pfn(*pte) != frame_pfn(m, f))
+		return 0;
+	return fn(v, addr, pte, arg);
+}
+
 static int pc_prepare(struct vm_machine *m, unsigned nr)
 {
 	return pte_chain_prepare(m, pc_pool(m), nr);
+}
+
+/* a PTE of a VM_LOCKED VMA: counted (in the map count), on no chain */
+static void unchained(struct vm_machine *m, int delta)
+{
+	m->stats.rmap_unchained += (uint64_t)(int64_t)delta;
+	if (m->stats.rmap_unchained > m->stats.rmap_unchained_peak)
+		m->stats.rmap_unchained_peak = m->stats.rmap_unchained;
 }
 
 /* page_add_rmap: anonymous (new or found in the swap cache) and file */
@@ -454,7 +477,10 @@ static void pc_page_add(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
 {
 	struct vm_machine *m = vma->mm->machine;
 
-	pte_chain_add(m, pc_pool(m), &f->rmap, pte_paddr(vma, addr));
+	if (vma->flags & VM_LOCKED)
+		unchained(m, 1);
+	else
+		pte_chain_add(m, pc_pool(m), &f->rmap, pte_paddr(vma, addr));
 }
 
 /* page_remove_rmap */
@@ -462,16 +488,127 @@ static void pc_page_remove(struct vm_frame *f, struct vm_area *vma, uint64_t add
 {
 	struct vm_machine *m = vma->mm->machine;
 
-	pte_chain_remove(m, pc_pool(m), &f->rmap, pte_paddr(vma, addr));
+	if (vma->flags & VM_LOCKED)
+		unchained(m, -1);
+	else
+		pte_chain_remove(m, pc_pool(m), &f->rmap, pte_paddr(vma, addr));
 }
 
-/* copy_page_range: the child's PTE joins the chain; => 0 or -ENOMEM */
+/* copy_page_range: the child's PTE joins the chain (a child's VMA is never
+ * VM_LOCKED, even when its parent's is); => 0 or -ENOMEM */
 static int pc_page_dup(struct vm_frame *f, struct vm_area *dst, struct vm_area *src,
 		       uint64_t addr)
 {
 	struct vm_machine *m = src->mm->machine;
 
+	if (dst->flags & VM_LOCKED) {
+		unchained(m, 1);
+		return 0;
+	}
 	return pte_chain_add_alloc(m, pc_pool(m), &f->rmap, pte_paddr(dst, addr));
+}
+
+/* ---------------- mlock: chains off, and back ---------------- */
+
+static int count_mapped(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	*(uint64_t *)arg += pte_pfn(*pte) != mm->machine->zero_pfn;
+	return 0;
+}
+
+/* munlock: each page of the range will need at most one more block */
+static int pc_lock_prepare(struct vm_area *vma, uint64_t start, uint64_t end)
+{
+	struct vm_machine *m = vma->mm->machine;
+	uint64_t n = 0;
+
+	walk_ptes(vma->mm, start, end, count_mapped, &n);
+	if (n > (1u << 30))
+		return -ENOMEM;
+	return pte_chain_prepare(m, pc_pool(m), (unsigned)n);
+}
+
+static int lock_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct vm_machine *m = mm->machine;
+	uint64_t pfn = pte_pfn(*pte);
+	struct vm_frame *f;
+	pte_addr_t pa = ptep_to_paddr(m, pte);
+
+	if (pfn == m->zero_pfn)
+		return 0;
+	f = pfn_frame(m, pfn);
+	if (arg) {                      /* mlock: off the chain, a count */
+		pte_chain_remove(m, pc_pool(m), &f->rmap, pa);
+		unchained(m, 1);
+	} else {                        /* munlock: back on it */
+		pte_chain_add(m, pc_pool(m), &f->rmap, pa);
+		unchained(m, -1);
+	}
+	return 0;
+}
+
+/* VM_LOCKED of [start, end) changed: its PTEs leave or rejoin the chains;
+ * the reserve goes back to what a fault needs */
+static void pc_vma_locked(struct vm_area *vma, uint64_t start, uint64_t end, bool locked)
+{
+	struct vm_machine *m = vma->mm->machine;
+	struct pte_chain_pool *pool = pc_pool(m);
+
+	walk_ptes(vma->mm, start, end, lock_one, locked ? (void *)vma : NULL);
+	while (pool->nr_reserve > FAULT_AROUND_PAGES) {
+		struct pte_chain *pc = pool->reserve;
+
+		pool->reserve = pte_chain_next(pc);
+		pool->nr_reserve--;
+		pool->blocks--;
+		m->stats.rmap_bytes -= sizeof(*pc);
+		slab_free(m, pool->slab, pc);
+	}
+}
+
+/*
+ * The PTEs of f in VM_LOCKED VMAs are on no chain: the walk searches for
+ * them (a fallback): a file page in its file's i_mmap VMAs, an anonymous
+ * one in every address space's VMAs that may hold anonymous pages; only
+ * locked VMAs are probed.  stats: with_stats counts the work (the walk;
+ * not the checkers).
+ */
+static int search_locked(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *arg,
+			 bool with_stats)
+{
+	int ret = 0;
+
+	if (with_stats)
+		m->stats.rmap_fallbacks++;
+	if (f->flags & PG_CACHE) {
+		struct vm_file *file = f->mapping;
+
+		for (struct itree_node *it = itree_iter_first(&file->i_mmap, f->index, f->index);
+		     it && !ret; it = itree_iter_next(it, f->index, f->index)) {
+			struct vm_area *v = container_of(it, struct vm_area, shared);
+
+			if (!(v->flags & VM_LOCKED)) {
+				m->stats.rmap_vmas_visited += with_stats;
+				continue;
+			}
+			ret = rmap_one_probe(m, f, v, fn, arg, with_stats);
+		}
+		return ret;
+	}
+	for (struct list_head *p = m->mms.next; p != &m->mms && !ret; p = p->next) {
+		struct vm_mm *mm = list_entry(p, struct vm_mm, node);
+
+		for (struct vm_area *v = mm->first; v && !ret; v = v->next) {
+			if (!(v->flags & VM_LOCKED) || !v->anon || f->index < v->pgoff ||
+			    f->index - v->pgoff >= vma_pages(v)) {
+				m->stats.rmap_vmas_visited += with_stats;
+				continue;
+			}
+			ret = rmap_one_probe(m, f, v, fn, arg, with_stats);
+		}
+	}
+	return ret;
 }
 
 /* mremap moved the PTEs: rewrite each moved PTE's entry where it was */
@@ -516,6 +653,8 @@ static void pc_move_done(struct vm_area *old_vma, uint64_t old_addr, struct vm_a
 	struct pc_move mv = { (int64_t)(old_addr - new_addr) };
 
 	(void)old_vma;
+	if (new_vma->flags & VM_LOCKED)         /* its PTEs are on no chain */
+		return;
 	walk_ptes(new_vma->mm, new_addr, new_addr + len, move_one, &mv);
 }
 
@@ -549,8 +688,12 @@ static int walk_one(pte_addr_t pa, void *arg)
 static int pc_walk(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *arg)
 {
 	struct pc_walk w = { m, f, fn, arg };
+	int ret = pte_chain_walk(m, pc_pool(m), &f->rmap, walk_one, &w);
 
-	return pte_chain_walk(m, pc_pool(m), &f->rmap, walk_one, &w);
+	/* mapped more than its chain says: the rest is in VM_LOCKED VMAs */
+	if (!ret && f->mapcount > 0 && (uint64_t)f->mapcount > pte_chain_count(f->rmap))
+		ret = search_locked(m, f, fn, arg, true);
+	return ret;
 }
 
 /* ---------------- checks ---------------- */
@@ -560,6 +703,12 @@ static int cmp_paddr(const void *a, const void *b)
 	pte_addr_t x = *(const pte_addr_t *)a, y = *(const pte_addr_t *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+static int count_locked(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
+{
+	++*(uint64_t *)arg;
+	return 0;
 }
 
 #define CHECK_DUPS_MAX 2048          /* entries sorted on the stack for duplicates */
@@ -599,6 +748,13 @@ static bool check_entry(struct vm_machine *m, const struct vm_frame *f, pte_addr
 			 (unsigned long long)addr);
 		return false;
 	}
+	if (vma->flags & VM_LOCKED) {
+		snprintf(why, len, "ptechain: pfn %llu: entry %#llx (address %#llx) is in a "
+			 "VM_LOCKED VMA (those are counted, not chained)",
+			 (unsigned long long)frame_pfn(m, f), (unsigned long long)pa,
+			 (unsigned long long)addr);
+		return false;
+	}
 	return true;
 }
 
@@ -625,11 +781,26 @@ static bool pc_check_frame(struct vm_machine *m, const struct vm_frame *f, char 
 	if (pte_chain_check(m, pool, word, why, len) < 0)
 		return false;
 	n = pte_chain_count(word);
-	if (n != (uint64_t)f->mapcount) {
+	if (n > (uint64_t)f->mapcount) {
 		snprintf(why, len, "ptechain: pfn %llu has mapcount %d but %llu entries",
 			 (unsigned long long)frame_pfn(m, f), f->mapcount, (unsigned long long)n);
 		return false;
 	}
+	if (n < (uint64_t)f->mapcount) {
+		/* the others are PTEs of VM_LOCKED VMAs, found by the search */
+		uint64_t locked = 0;
+
+		search_locked(m, (struct vm_frame *)f, count_locked, &locked, false);
+		if (n + locked != (uint64_t)f->mapcount) {
+			snprintf(why, len, "ptechain: pfn %llu has mapcount %d but %llu entries "
+				 "and %llu PTEs in VM_LOCKED VMAs",
+				 (unsigned long long)frame_pfn(m, f), f->mapcount,
+				 (unsigned long long)n, (unsigned long long)locked);
+			return false;
+		}
+	}
+	if (!word)
+		return true;
 	if (pte_chain_direct(word))
 		return check_entry(m, f, word & ~PC_DIRECT, why, len);
 	for (const struct pte_chain *pc = pte_chain_head(word); pc; pc = pte_chain_next(pc))
@@ -654,7 +825,7 @@ static bool pc_check_frame(struct vm_machine *m, const struct vm_frame *f, char 
 static bool pc_check_machine(struct vm_machine *m, char *why, size_t len)
 {
 	const struct pte_chain_pool *pool = pc_pool(m);
-	uint64_t blocks = 0, words = 0, bytes;
+	uint64_t blocks = 0, words = 0, bytes, unchained = 0;
 	unsigned reserve = 0;
 
 	for (const struct pte_chain *pc = pool->reserve; pc; pc = pte_chain_next(pc)) {
@@ -682,16 +853,24 @@ static bool pc_check_machine(struct vm_machine *m, char *why, size_t len)
 		b = pte_chain_check(m, pool, f->rmap, why, len);
 		if (b < 0)
 			return false;
-		if (!f->rmap != (f->mapcount <= 0)) {
+		if (f->rmap && f->mapcount <= 0) {
 			snprintf(why, len, "ptechain: pfn %llu has mapcount %d and word %#llx",
 				 (unsigned long long)pfn, f->mapcount,
 				 (unsigned long long)f->rmap);
 			return false;
 		}
+		if (f->mapcount > 0)
+			unchained += (uint64_t)f->mapcount - pte_chain_count(f->rmap);
 		blocks += (uint64_t)b;
 		words += f->rmap != 0;
 	}
 	blocks += reserve;
+	if (unchained != m->stats.rmap_unchained) {
+		snprintf(why, len, "ptechain: %llu PTEs mapped and not chained, %llu counted "
+			 "(rmap_unchained)", (unsigned long long)unchained,
+			 (unsigned long long)m->stats.rmap_unchained);
+		return false;
+	}
 	if (blocks != pool->blocks || blocks != pool->slab->objects || words != pool->words) {
 		snprintf(why, len, "ptechain: %llu blocks and %llu words held, %llu blocks "
 			 "(%llu in the slab) and %llu words counted",
@@ -751,6 +930,8 @@ const struct rmap_ops rmap_ptechain_ops = {
 	.page_remove = pc_page_remove,
 	.page_dup = pc_page_dup,
 	.move_done = pc_move_done,
+	.lock_prepare = pc_lock_prepare,
+	.vma_locked = pc_vma_locked,
 	.check_frame = pc_check_frame,
 	.check_machine = pc_check_machine,
 	.walk_anon = pc_walk,

@@ -193,6 +193,18 @@ void rmap_repoint(struct vm_machine *m, struct vm_frame *old, struct vm_frame *n
 		m->rmap->page_repoint(old, nf);
 }
 
+int rmap_lock_prepare(struct vm_area *vma, uint64_t start, uint64_t end)
+{
+	const struct rmap_ops *ops = vma->mm->machine->rmap;
+
+	return ops->lock_prepare ? ops->lock_prepare(vma, start, end) : 0;
+}
+
+void rmap_vma_locked(struct vm_area *vma, uint64_t start, uint64_t end, bool locked)
+{
+	TELL(vma->mm->machine, vma_locked, vma, start, end, locked);
+}
+
 int rmap_move_prepare(struct vm_area *old_vma, uint64_t old_addr, struct vm_area *new_vma,
 		      uint64_t new_addr, uint64_t len)
 {

@@ -166,6 +166,18 @@ static inline int rmap_dup(struct vm_area *dst, struct vm_area *src, uint64_t ad
 	return 0;
 }
 
+/*
+ * VM_LOCKED of [start, end) of vma is about to go (munlock, munlockall,
+ * mremap's MREMAP_DONTUNMAP of a locked VMA): the scheme takes what its
+ * PTEs' pages will need (ptechain: their chains come back).  => 0, or
+ * -ENOMEM: the caller fails, nothing changed.  Then, after the flag
+ * changed either way (mlock_fixup, dontunmap), rmap_vma_locked tells it.
+ * A fork child's VMAs are born without VM_LOCKED (page_dup sees them so);
+ * a new VMA born locked maps nothing yet.
+ */
+int rmap_lock_prepare(struct vm_area *vma, uint64_t start, uint64_t end);
+void rmap_vma_locked(struct vm_area *vma, uint64_t start, uint64_t end, bool locked);
+
 void rmap_move_anon(struct vm_area *vma, struct vm_frame *f);
 void rmap_repoint(struct vm_machine *m, struct vm_frame *old, struct vm_frame *nf);
 int rmap_move_prepare(struct vm_area *old_vma, uint64_t old_addr, struct vm_area *new_vma,

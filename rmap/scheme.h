@@ -88,6 +88,10 @@ struct rmap_ops {
 			    struct vm_area *new_vma, uint64_t new_addr, uint64_t len);
 	void (*move_done)(struct vm_area *old_vma, uint64_t old_addr,
 			  struct vm_area *new_vma, uint64_t new_addr, uint64_t len);
+	/* VM_LOCKED of [start, end) of vma is about to go (may fail: -ENOMEM,
+	 * nothing changed); it changed (locked: now set, else now clear) */
+	int (*lock_prepare)(struct vm_area *vma, uint64_t start, uint64_t end);
+	void (*vma_locked)(struct vm_area *vma, uint64_t start, uint64_t end, bool locked);
 	/* vma's start/end/pgoff are about to change, and have changed */
 	void (*pre_update)(struct vm_area *vma);
 	void (*post_update)(struct vm_area *vma);
