@@ -851,7 +851,7 @@ static bool pc_check_machine(struct vm_machine *m, char *why, size_t len)
 		if (!(f->flags & (PG_ANON | PG_CACHE)))
 			continue;
 		b = pte_chain_check(m, pool, f->rmap, why, len);
-		if (b < 0)
+		if (b < 0 || !pc_check_frame(m, f, why, len))
 			return false;
 		if (f->rmap && f->mapcount <= 0) {
 			snprintf(why, len, "ptechain: pfn %llu has mapcount %d and word %#llx",
