@@ -49,6 +49,26 @@
  * reserve and never fail.  Fork's page_dup allocates and may fail (the
  * fork fails, unwound by mm/).  mremap needs nothing.
  *
+ * mlock without chains (seed 004 (b): an mlocked page is never unmapped by
+ * reclaim, so why keep its chain).  A PTE in a VM_LOCKED VMA is on no
+ * chain: the map count counts it, and the chain holds the page's other
+ * PTEs, so a page keeps no chain exactly while every PTE that maps it is
+ * in a VM_LOCKED VMA (its word is 0 with a map count: "a count in place of
+ * the chain"; the frame is PG_UNEVICTABLE, off the evictable lists, as
+ * mm/ makes it).  mlock takes the range's PTEs off their chains (memory
+ * freed); munlock and MREMAP_DONTUNMAP put them back, with the blocks
+ * taken first (rmap_lock_prepare: munlock may fail -ENOMEM, nothing
+ * changed); fork's child is never VM_LOCKED, so its PTEs go on chains as
+ * page_dup copies them (may fail), and any new unlocked mapping is an
+ * ordinary add.  A walk that finds fewer entries than the map count
+ * searches for the rest: a file page among its file's i_mmap VMAs, an
+ * anonymous one among every address space's VMAs with an anonymous
+ * identity, probing only VM_LOCKED ones where the page's index falls
+ * (stats.rmap_fallbacks; every VMA looked at counts as visited).
+ * Reclaim never walks such a page; migration and the checkers do.  The
+ * PTEs kept as a count are stats.rmap_unchained (now and peak; --stats
+ * prints them as "mlock"); each saves 64/7 = 9.1 bytes or more.
+ *
  * Cost, exactly.  Per mapping (one PTE): 8 bytes while the page has one
  * mapping (the word: PageDirect), else 64-byte blocks of 7 entries, so
  * between 64/7 = 9.1 and 64/2 = 32 bytes a mapping, plus the 8-byte word
