@@ -99,8 +99,9 @@
  * 33.0 in filemap (avc 11.9), and exit takes them off again (290 ns a
  * page in prefork, avc 18).  In exchange every walk visits only PTEs that
  * map the page: precision 1.0000 in chain, prefork, filemap and mremap,
- * the fewest VMAs a walk but for the chain case's 30.5 (mminode's
- * 116, avc's 86), and the fastest walks there.  The mlock case walks
+ * the fewest VMAs a walk of all schemes in those four (chain 30.5, avc
+ * 86; prefork 53.8, astree 57.2; filemap 35.9, the others 160; mremap
+ * 60.8, mminode 74), and the fastest walks there.  The mlock case walks
  * locked pages by search: 0.89 fallbacks a walk, 205 VMAs a walk,
  * precision 0.98; 5673 PTEs at most kept off chains (64/7 bytes or more
  * each: 50 KB or more of its 1.26 MB peak).
