@@ -152,9 +152,8 @@ static uint64_t move_vma(struct vrm *r)
 		 * but its pages are not munlocked */
 		uint64_t start = r->addr, end = r->addr + r->old_len;
 
-		if (vma->flags & VM_LOCKED)
-			walk_ptes(mm, vma->start, vma->end, mlock_stays, NULL);
 		if (vma->flags & VM_LOCKED) {
+			walk_ptes(mm, vma->start, vma->end, mlock_stays, NULL);
 			vma->flags &= ~VM_LOCKED_MASK;
 			rmap_vma_locked(vma, vma->start, vma->end, false);
 		}
