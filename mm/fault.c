@@ -229,6 +229,10 @@ int __handle_mm_fault(struct vm_area *vma, uint64_t addr, bool write, pte_t **pt
 	pte = pte_alloc(mm, addr);
 	if (!pte)
 		return VM_FAULT_OOM;
+	/* pte_chain_alloc before the page-table lock (2.6.0): whatever this
+	 * fault maps (fault-around's pages, or one page) the scheme can follow */
+	if (rmap_prepare(m, FAULT_AROUND_PAGES))
+		return VM_FAULT_OOM;
 	*ptep = pte;
 	if (pte_is_swap(*pte)) {
 		/* do_swap_page, then do_wp_page if the write found it shared */

@@ -425,6 +425,9 @@ struct vm_stats {
 	uint64_t swap_ins;           /* pages read from the swap device */
 	uint64_t swap_cache_hits;    /* swap faults that found the page in the swap cache */
 	uint64_t swap_io_errors;     /* swap reads or writes that failed */
+	uint64_t rmap_unchained;     /* ptechain: PTEs of VM_LOCKED VMAs kept as a count, off
+					their pages' chains, now (seed 004 (b)) */
+	uint64_t rmap_unchained_peak; /* ptechain: its peak */
 };
 
 /*

@@ -456,6 +456,10 @@ static int mlock_fixup(struct vm_area *vma, struct vm_area **prev, uint64_t star
 
 	if (newflags == oldflags)
 		goto out;
+	/* the scheme may need memory for the PTEs that leave VM_LOCKED */
+	if ((oldflags & VM_LOCKED) && !(newflags & VM_LOCKED) &&
+	    rmap_lock_prepare(vma, start, end))
+		return -12;
 	vma = vma_modify_flags(*prev, vma, start, end, newflags, &err);
 	if (!vma)
 		return err;
@@ -464,9 +468,11 @@ static int mlock_fixup(struct vm_area *vma, struct vm_area **prev, uint64_t star
 	else if (!(newflags & VM_LOCKED) && (oldflags & VM_LOCKED))
 		vma->mm->locked_vm -= (end - start) >> PAGE_SHIFT;
 	vma->flags = newflags;
-	if ((newflags ^ oldflags) & VM_LOCKED)
+	if ((newflags ^ oldflags) & VM_LOCKED) {
 		walk_ptes(vma->mm, start, end, mlock_one,
 			  (newflags & VM_LOCKED) ? (void *)vma : NULL);
+		rmap_vma_locked(vma, start, end, newflags & VM_LOCKED);
+	}
 out:
 	*prev = vma;
 	return 0;

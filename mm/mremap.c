@@ -119,6 +119,10 @@ static uint64_t move_vma(struct vrm *r)
 
 	if (mm->map_count + 2 > MAX_MAP_COUNT)
 		return VM_ERR(-12);
+	/* dontunmap unlocks what stays of the old VMA: the scheme prepares */
+	if ((r->flags & MREMAP_DONTUNMAP_) && (vma->flags & VM_LOCKED) &&
+	    rmap_lock_prepare(vma, vma->start, vma->end))
+		return VM_ERR(-12);
 	if (vma->flags & VM_ACCOUNT) {
 		charged = (r->flags & MREMAP_DONTUNMAP_) ? r->new_len : r->delta;
 		if (!vm_enough_memory(mm, charged >> PAGE_SHIFT))
@@ -148,8 +152,11 @@ static uint64_t move_vma(struct vrm *r)
 		 * but its pages are not munlocked */
 		uint64_t start = r->addr, end = r->addr + r->old_len;
 
-		if (vma->flags & VM_LOCKED)
+		if (vma->flags & VM_LOCKED) {
 			walk_ptes(mm, vma->start, vma->end, mlock_stays, NULL);
+			vma->flags &= ~VM_LOCKED_MASK;
+			rmap_vma_locked(vma, vma->start, vma->end, false);
+		}
 		vma->flags &= ~VM_LOCKED_MASK;
 		check_note_range(vma->mm, vma->start, vma->end);
 		if (new_vma != vma && start == vma->start && end == vma->end)

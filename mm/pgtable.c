@@ -50,8 +50,27 @@ static void table_free(struct vm_mm *mm, uint64_t entry)
 	uint32_t pfn = (uint32_t)pte_pfn(entry);
 
 	pfn_frame(m, pfn)->flags &= ~PG_PGTABLE;
+	pfn_frame(m, pfn)->mapping = NULL;
+	pfn_frame(m, pfn)->index = 0;
 	mm->nr_pgtables--;
 	frame_put(m, pfn);
+}
+
+/*
+ * A PTE table's frame names its address space and the first address it
+ * maps (mapping, index: 2.6.0's pgtable_add_rmap, ptep_to_mm and
+ * ptep_to_address), so that a PTE's physical address alone leads to its
+ * (mm, address): what a scheme keeping pte_addr_t (ptechain) needs.  Set
+ * when the table is made and when mremap moves it whole; upper tables
+ * name nothing.
+ */
+static void pte_table_owner(struct vm_machine *m, uint64_t entry, struct vm_mm *mm,
+			    uint64_t addr)
+{
+	struct vm_frame *tf = pfn_frame(m, pte_pfn(entry));
+
+	tf->mapping = mm;
+	tf->index = addr & ~(PMD_SIZE - 1);
 }
 
 int pgd_alloc(struct vm_mm *mm)
@@ -125,8 +144,12 @@ pte_t *pte_alloc(struct vm_mm *mm, uint64_t addr)
 	for (int level = 4; level > 1; level--) {
 		uint64_t *slot = &t[pt_index(addr, level)];
 
-		if (!(*slot & PTE_PRESENT) && table_alloc(mm, slot))
-			return NULL;
+		if (!(*slot & PTE_PRESENT)) {
+			if (table_alloc(mm, slot))
+				return NULL;
+			if (level == 2)
+				pte_table_owner(m, *slot, mm, addr);
+		}
 		t = table_of(m, *slot);
 	}
 	return &t[pt_index(addr, 1)];
@@ -506,6 +529,7 @@ int move_page_tables(struct vm_area *old_vma, uint64_t old_addr,
 						oslot = pmd_slot(mm, a, false);
 						*nslot = *oslot;
 						*oslot = 0;
+						pte_table_owner(m, *nslot, mm, na);
 						pte_cache_drop(mm);
 						m->stats.pmds_moved++;
 					}

@@ -521,7 +521,8 @@ static int unuse_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 		return 0;
 	slot = swp_slot(*pte);
 	for (;;) {
-		r = anon_prepare(vma) ? VM_FAULT_OOM : swapin_page(m, slot, &f, &fresh);
+		r = anon_prepare(vma) || rmap_prepare(m, 1) ? VM_FAULT_OOM
+						 : swapin_page(m, slot, &f, &fresh);
 		if (r != VM_FAULT_OOM)
 			break;
 		if (!swapoff_reclaim(m))

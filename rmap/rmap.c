@@ -2,8 +2,9 @@
  * rmap/rmap.c - the generic reverse-mapping walk and the scheme registry.
  *
  * rmap_walk(frame) finds every PTE mapping a frame: for an anonymous page
- * through the scheme's walk_anon; file pages (later) through the file's
- * i_mmap tree, the same for every scheme.  The visitor is only called for
+ * through the scheme's walk_anon; file pages through the file's i_mmap
+ * tree, the same for every scheme but one that keeps its own map of file
+ * pages too (walk_file: ptechain).  The visitor is only called for
  * PTEs that really map the frame; the scheme's walk may look at more (those
  * are counted in stats.rmap_vmas_visited / rmap_ptes_visited).
  */
@@ -21,6 +22,7 @@ const struct rmap_ops *const rmap_schemes[] = {
 	&rmap_astree_ops,
 	&rmap_vmainode_ops,
 	&rmap_mminode_ops,
+	&rmap_ptechain_ops,
 };
 const unsigned rmap_nr_schemes = sizeof(rmap_schemes) / sizeof(rmap_schemes[0]);
 
@@ -44,7 +46,8 @@ int rmap_machine_init(struct vm_machine *m)
 			(ops->page_add_file ? RMAP_HOOK_ADD_FILE : 0) |
 			(ops->page_remove ? RMAP_HOOK_REMOVE : 0) |
 			(ops->page_dup ? RMAP_HOOK_DUP : 0) |
-			(ops->page_add_anon ? RMAP_HOOK_ADD_ANON_PTE : 0);
+			(ops->page_add_anon ? RMAP_HOOK_ADD_ANON_PTE : 0) |
+			(ops->prepare ? RMAP_HOOK_PREPARE : 0);
 	return ops->init ? ops->init(m) : 0;
 }
 
@@ -145,6 +148,11 @@ void rmap_anon_free(struct anon_id *a) { TELL(a->m, anon_free, a); }
 
 /* the per-PTE entry points are inline in rmap.h; these tell the scheme
  * when it asked to be told (vm_machine.rmap_hooks) */
+int __rmap_prepare(struct vm_machine *m, unsigned nr)
+{
+	return m->rmap->prepare(m, nr);
+}
+
 void __rmap_add_new_anon(struct vm_area *vma, uint64_t addr, struct vm_frame *f)
 {
 	vma->mm->machine->rmap->page_add_new_anon(f, vma, addr);
@@ -183,6 +191,18 @@ void rmap_repoint(struct vm_machine *m, struct vm_frame *old, struct vm_frame *n
 {
 	if (m->rmap->page_repoint)
 		m->rmap->page_repoint(old, nf);
+}
+
+int rmap_lock_prepare(struct vm_area *vma, uint64_t start, uint64_t end)
+{
+	const struct rmap_ops *ops = vma->mm->machine->rmap;
+
+	return ops->lock_prepare ? ops->lock_prepare(vma, start, end) : 0;
+}
+
+void rmap_vma_locked(struct vm_area *vma, uint64_t start, uint64_t end, bool locked)
+{
+	TELL(vma->mm->machine, vma_locked, vma, start, end, locked);
 }
 
 int rmap_move_prepare(struct vm_area *old_vma, uint64_t old_addr, struct vm_area *new_vma,
@@ -256,6 +276,7 @@ int rmap_walk(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *
 	if (f->flags & PG_ANON)
 		return m->rmap->walk_anon(m, f, fn, arg);
 	if (f->flags & PG_CACHE)
-		return rmap_walk_file(m, f, fn, arg);
+		return m->rmap->walk_file ? m->rmap->walk_file(m, f, fn, arg)
+					  : rmap_walk_file(m, f, fn, arg);
 	return 0;
 }

@@ -10,7 +10,8 @@
  * One walk for everyone: rmap_walk() calls a visitor for each mapping of a
  * frame; page_referenced, try_to_unmap and try_to_migrate are visitors.
  * Anonymous pages are found through the scheme; file pages through the
- * file's i_mmap interval tree, the same in every scheme.
+ * file's i_mmap interval tree, the same in every scheme unless the scheme
+ * keeps its own per-page map of them too (walk_file: ptechain's chains).
  *
  * The walk's contract.  The visitor is called with the VMA, the address and
  * the PTE, for PTEs that really map the frame (present, its pfn); the scheme
@@ -71,11 +72,30 @@ int rmap_walk(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *
 #define RMAP_HOOK_REMOVE    4u     /* stay inline when it does not) */
 #define RMAP_HOOK_DUP       8u
 #define RMAP_HOOK_ADD_ANON_PTE 16u
+#define RMAP_HOOK_PREPARE   32u
+int __rmap_prepare(struct vm_machine *m, unsigned nr);
 void __rmap_add_new_anon(struct vm_area *vma, uint64_t addr, struct vm_frame *f);
 void __rmap_add_anon(struct vm_area *vma, uint64_t addr, struct vm_frame *f);
 void __rmap_add_file(struct vm_area *vma, uint64_t addr, struct vm_frame *f);
 void __rmap_remove(struct vm_area *vma, uint64_t addr, struct vm_frame *f);
 int __rmap_dup(struct vm_area *dst, struct vm_area *src, uint64_t addr, struct vm_frame *f);
+
+/*
+ * Before a path that adds up to nr mappings and may not fail once it has
+ * begun (a fault: up to FAULT_AROUND_PAGES file pages, or a new anonymous
+ * page replacing a COW one; swapoff's unuse of one entry), the scheme
+ * takes the memory those adds may need, outside the page-table lock, as
+ * 2.6.0's do_anonymous_page, do_wp_page, do_no_page and do_swap_page
+ * called pte_chain_alloc(GFP_KERNEL) first.  The per-PTE add entry points
+ * below then never fail.  Zero cost for a scheme without the hook.
+ * => 0, or -ENOMEM: the fault returns VM_FAULT_OOM, nothing changed
+ */
+static inline int rmap_prepare(struct vm_machine *m, unsigned nr)
+{
+	if (m->rmap_hooks & RMAP_HOOK_PREPARE)
+		return __rmap_prepare(m, nr);
+	return 0;
+}
 
 static inline void rmap_add_new_anon(struct vm_area *vma, uint64_t addr, struct vm_frame *f)
 {
@@ -145,6 +165,18 @@ static inline int rmap_dup(struct vm_area *dst, struct vm_area *src, uint64_t ad
 	f->mapcount++;
 	return 0;
 }
+
+/*
+ * VM_LOCKED of [start, end) of vma is about to go (munlock, munlockall,
+ * mremap's MREMAP_DONTUNMAP of a locked VMA): the scheme takes what its
+ * PTEs' pages will need (ptechain: their chains come back).  => 0, or
+ * -ENOMEM: the caller fails, nothing changed.  Then, after the flag
+ * changed either way (mlock_fixup, dontunmap), rmap_vma_locked tells it.
+ * A fork child's VMAs are born without VM_LOCKED (page_dup sees them so);
+ * a new VMA born locked maps nothing yet.
+ */
+int rmap_lock_prepare(struct vm_area *vma, uint64_t start, uint64_t end);
+void rmap_vma_locked(struct vm_area *vma, uint64_t start, uint64_t end, bool locked);
 
 void rmap_move_anon(struct vm_area *vma, struct vm_frame *f);
 void rmap_repoint(struct vm_machine *m, struct vm_frame *old, struct vm_frame *nf);

@@ -88,6 +88,10 @@ struct rmap_ops {
 			    struct vm_area *new_vma, uint64_t new_addr, uint64_t len);
 	void (*move_done)(struct vm_area *old_vma, uint64_t old_addr,
 			  struct vm_area *new_vma, uint64_t new_addr, uint64_t len);
+	/* VM_LOCKED of [start, end) of vma is about to go (may fail: -ENOMEM,
+	 * nothing changed); it changed (locked: now set, else now clear) */
+	int (*lock_prepare)(struct vm_area *vma, uint64_t start, uint64_t end);
+	void (*vma_locked)(struct vm_area *vma, uint64_t start, uint64_t end, bool locked);
 	/* vma's start/end/pgoff are about to change, and have changed */
 	void (*pre_update)(struct vm_area *vma);
 	void (*post_update)(struct vm_area *vma);
@@ -106,6 +110,16 @@ struct rmap_ops {
 	/* visit every (vma, addr) whose PTE may map anonymous frame f */
 	int (*walk_anon)(struct vm_machine *m, struct vm_frame *f,
 			 rmap_visit_fn fn, void *arg);
+	/* optional: visit every (vma, addr) whose PTE may map page-cache frame
+	 * f; when NULL, the file's i_mmap tree is searched (rmap_walk_file),
+	 * as in most schemes; a scheme that keeps every mapping of every page
+	 * (ptechain) sets it */
+	int (*walk_file)(struct vm_machine *m, struct vm_frame *f,
+			 rmap_visit_fn fn, void *arg);
+	/* optional: make sure the next nr per-PTE adds need no memory (a
+	 * reserve, taken before a fault's adds: rmap_prepare in rmap.h); may
+	 * fail (-ENOMEM: the fault is VM_FAULT_OOM, nothing changed) */
+	int (*prepare)(struct vm_machine *m, unsigned nr);
 	/* the scheme's own objects per type, for statistics (rmap_objects) */
 	void (*objects)(const struct vm_machine *m,
 			void (*emit)(const char *type, uint64_t count, void *arg), void *arg);
@@ -134,6 +148,7 @@ extern const struct rmap_ops rmap_mminode_ops;   /* LaHaise (c): per-mm inode sh
 extern const struct rmap_ops rmap_vmaring_ops;   /* LaHaise (a): page -> VMA, a ring of VMAs */
 extern const struct rmap_ops rmap_vmaoff_ops;    /* Keith: (vma, offset) per page, else search */
 extern const struct rmap_ops rmap_anonvma_ops;   /* 2.6.7's anon_vma: a list per fork family */
+extern const struct rmap_ops rmap_ptechain_ops;  /* 2.5.27-2.6.6: a chain of PTE addresses per page */
 
 /* the registry, in the order `revmap info` lists it (the default first) */
 extern const struct rmap_ops *const rmap_schemes[];

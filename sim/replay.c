@@ -903,6 +903,9 @@ int rv_write_stats(rv_sim *s, const char *path, FILE *errf)
 		st->rmap_tree_walks ? (double)st->rmap_tree_depth_sum / st->rmap_tree_walks : 0.0,
 		(unsigned long long)st->rmap_tree_cuts, (unsigned long long)st->rmap_tree_merges,
 		(unsigned long long)st->rmap_aliases, (unsigned long long)st->rmap_aliases_made);
+	fprintf(f, "  \"mlock\": {\"unchained_ptes\": %llu, \"unchained_ptes_peak\": %llu},\n",
+		(unsigned long long)st->rmap_unchained,
+		(unsigned long long)st->rmap_unchained_peak);
 	fprintf(f, "  \"walks_by_reason\": {\"referenced\": %llu, \"unmap\": %llu, "
 		"\"mkclean\": %llu, \"migrate\": %llu},\n",
 		(unsigned long long)st->walks_referenced, (unsigned long long)st->walks_unmap,

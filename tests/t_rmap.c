@@ -38,6 +38,7 @@
 #include "../rmap/anonvma.h"
 #include "../rmap/astree.h"
 #include "../rmap/vmainode.h"
+#include "../rmap/ptechain.h"
 #include "../rmap/mminode.h"
 
 #include <inttypes.h>
@@ -1210,6 +1211,157 @@ static void mminode_repaired(struct vm_machine *m)
  *   page at A+12P    the grandchild's own copy: the three VMAs at A+12P are
  *                    probed, one maps it (a COW alias: no entry)
  */
+/*
+ * ptechain: the family's pages as chains.  The grandchild's own page
+ * (mm[3], A + 12P) has one PTE: PageDirect, its address in the word.  Page
+ * 2 of the original is mapped by all four (the second child moved it to
+ * A + 64P + 2P): a chain of one block, four entries.  Its walk visits four
+ * PTEs and finds four.  Then the structures are broken one way at a time.
+ */
+static void ptechain_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
+{
+	uint64_t pfn1 = mapped_pfn(mm[3], A + 12 * P), pfn4 = mapped_pfn(mm[0], A + 2 * P);
+	struct vm_frame *f1 = pfn1 ? pfn_frame(m, pfn1) : NULL;
+	struct vm_frame *f4 = pfn4 ? pfn_frame(m, pfn4) : NULL;
+	struct pte_chain_pool *pool = m->rmap_priv;
+	pte_t *other = pte_lookup(mm[0], A + 12 * P);
+	struct pte_chain *pc;
+	uint64_t saved, before_v, before_p, before_f;
+	bool exact;
+
+	ok(f1 && f1->mapcount == 1 && pte_chain_direct(f1->rmap) &&
+	   (f1->rmap & ~PC_DIRECT) == ptep_to_paddr(m, pte_lookup(mm[3], A + 12 * P)),
+	   "ptechain: a page mapped once is PageDirect, the word its PTE's address");
+	ok(f4 && f4->mapcount == 4 && f4->rmap && !pte_chain_direct(f4->rmap) &&
+	   pte_chain_count(f4->rmap) == 4 && !pte_chain_next(pte_chain_head(f4->rmap)) &&
+	   pte_chain_idx(pte_chain_head(f4->rmap)) == NRPTE - 4,
+	   "ptechain: a page mapped four times has one block of %u, four slots used",
+	   (unsigned)NRPTE);
+	if (!f1 || !f4 || !other || !f4->rmap || pte_chain_direct(f4->rmap))
+		return;
+	before_v = m->stats.rmap_vmas_visited;
+	before_p = m->stats.rmap_ptes_visited;
+	before_f = m->stats.rmap_ptes_found;
+	walk_all(m, &exact);
+	(void)exact;
+	ok(m->stats.rmap_ptes_visited - before_p == m->stats.rmap_ptes_found - before_f &&
+	   m->stats.rmap_vmas_visited - before_v == m->stats.rmap_ptes_found - before_f,
+	   "ptechain: the walks visit one VMA and one PTE per PTE found (precision 1.0)");
+	/* 1. the direct slot names another page's PTE */
+	saved = f1->rmap;
+	f1->rmap = ptep_to_paddr(m, other) | PC_DIRECT;
+	check_note_frame(m, pfn1);
+	ok(!check_changes(m), "ptechain: a direct slot names another page's PTE: check_changes "
+	   "fails (%s)", m->why);
+	ok(!check_machine(m), "ptechain: ... check_machine fails (%s)", m->why);
+	f1->rmap = saved;
+	m->why[0] = 0;
+	ok(check_machine(m), "ptechain: put back, check_machine passes %s", m->why);
+	/* 2. a mapped page without its word */
+	f1->rmap = 0;
+	check_note_frame(m, pfn1);
+	ok(!check_changes(m), "ptechain: a mapped page has no chain: check_changes fails (%s)",
+	   m->why);
+	ok(!check_machine(m), "ptechain: ... check_machine fails (%s)", m->why);
+	f1->rmap = saved;
+	m->why[0] = 0;
+	ok(check_machine(m), "ptechain: put back, check_machine passes %s", m->why);
+	/* 3. one PTE twice on a chain, another missing */
+	pc = pte_chain_head(f4->rmap);
+	saved = pc->ptes[NRPTE - 1];
+	pc->ptes[NRPTE - 1] = pc->ptes[NRPTE - 2];
+	check_note_frame(m, pfn4);
+	ok(!check_changes(m), "ptechain: a PTE twice on a chain: check_changes fails (%s)",
+	   m->why);
+	ok(!check_machine(m), "ptechain: ... check_machine fails (%s)", m->why);
+	pc->ptes[NRPTE - 1] = saved;
+	m->why[0] = 0;
+	ok(check_machine(m), "ptechain: put back, check_machine passes %s", m->why);
+	/* 4. the head's first slot one too far: a mapping dropped */
+	pc->next_and_idx++;
+	check_note_frame(m, pfn4);
+	ok(!check_changes(m), "ptechain: the head's index skips an entry: check_changes fails "
+	   "(%s)", m->why);
+	ok(!check_machine(m), "ptechain: ... check_machine fails (%s)", m->why);
+	pc->next_and_idx--;
+	m->why[0] = 0;
+	ok(check_machine(m), "ptechain: put back, check_machine passes %s", m->why);
+	/* 5. a chain that loops on itself */
+	pc->next_and_idx |= (uint64_t)(uintptr_t)pc;
+	check_note_frame(m, pfn4);
+	ok(!check_changes(m), "ptechain: a chain loops: check_changes fails (%s)", m->why);
+	ok(!check_machine(m), "ptechain: ... check_machine fails (%s)", m->why);
+	pc->next_and_idx &= PC_IDX_MASK;
+	m->why[0] = 0;
+	ok(check_machine(m), "ptechain: put back, check_machine passes %s", m->why);
+	/* 6. metadata miscounted: one block more than held */
+	m->stats.rmap_bytes += sizeof(struct pte_chain);
+	ok(!check_machine(m), "ptechain: rmap_bytes one block off: check_machine fails (%s)",
+	   m->why);
+	m->stats.rmap_bytes -= sizeof(struct pte_chain);
+	/* 7. the reserve's count wrong */
+	pool->nr_reserve++;
+	ok(!check_machine(m), "ptechain: the reserve miscounted: check_machine fails (%s)",
+	   m->why);
+	pool->nr_reserve--;
+	m->why[0] = 0;
+	ok(check_changes(m) && check_machine(m), "ptechain: all put back, the checkers pass %s",
+	   m->why);
+}
+
+/*
+ * ptechain, mlock without chains (seed 004 (b)): page 2 of the family is
+ * mapped by the four processes (the second child at A + 64P + 2P).  Each
+ * mlock of a whole range takes that range's PTEs off their chains (the map
+ * count keeps them); when the four are locked the page has no chain at
+ * all, and its walk is a search of the locked VMAs (a fallback) that
+ * still finds the four.  munlock puts the chains back.
+ */
+static void ptechain_mlock(struct vm_machine *m, struct vm_mm *mm[4])
+{
+	uint64_t pfn = mapped_pfn(mm[0], A + 2 * P), bytes0 = m->stats.rmap_bytes;
+	uint64_t base[4] = { A, A, A + 64 * P, A };
+	struct vm_frame *f = pfn ? pfn_frame(m, pfn) : NULL;
+	uint64_t fb, bytes_locked;
+	struct count c = { 0 };
+	int err = 0;
+
+	if (!f || f->mapcount != 4) {
+		ok(false, "ptechain: page 2 is mapped four times");
+		return;
+	}
+	/* read-only first: mlock populates a writable private range for
+	 * writing (COW broken), which would leave page 2 to one process */
+	for (int k = 0; k < 4; k++)
+		err |= vm_mprotect(mm[k], base[k], 16 * P, PROT_READ_);
+	err |= vm_mlock(mm[0], base[0], 16 * P);
+	m->why[0] = 0;
+	ok(!err && pte_chain_count(f->rmap) == 3 && check_machine(m),
+	   "ptechain: mlock of the parent's range: three entries left on the chain %s", m->why);
+	for (int k = 1; k < 4; k++)
+		err |= vm_mlock(mm[k], base[k], 16 * P);
+	bytes_locked = m->stats.rmap_bytes;
+	m->why[0] = 0;
+	ok(!err && f->rmap == 0 && f->mapcount == 4 && m->stats.rmap_unchained >= 4 &&
+	   bytes_locked < bytes0 && check_machine(m),
+	   "ptechain: all four locked: no chain, %llu PTEs counted only, %llu bytes saved %s",
+	   (unsigned long long)m->stats.rmap_unchained,
+	   (unsigned long long)(bytes0 - bytes_locked), m->why);
+	fb = m->stats.rmap_fallbacks;
+	f->refcount++;
+	rmap_walk(m, f, count_one, &c);
+	f->refcount--;
+	ok(c.found == 4 && m->stats.rmap_fallbacks == fb + 1,
+	   "ptechain: the walk of a locked page is a search: it finds %llu PTEs",
+	   (unsigned long long)c.found);
+	for (int k = 0; k < 4; k++)
+		err |= vm_munlock(mm[k], base[k], 16 * P);
+	m->why[0] = 0;
+	ok(!err && pte_chain_count(f->rmap) == 4 && m->stats.rmap_unchained == 0 &&
+	   check_changes(m) && check_machine(m),
+	   "ptechain: munlock rebuilds the chains %s", m->why);
+}
+
 static void mminode_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
 {
 	uint64_t pfn = mapped_pfn(mm[0], A + 5 * P), own = mapped_pfn(mm[3], A + 12 * P);
@@ -1440,6 +1592,10 @@ int main(int argc, char **argv)
 			vmainode_exits(&m, mm);
 		} else if (!strcmp(ops->name, "mminode"))
 			mminode_corruptions(&m, mm);
+		else if (!strcmp(ops->name, "ptechain")) {
+			ptechain_corruptions(&m, mm);
+			ptechain_mlock(&m, mm);
+		}
 		else if (!strcmp(ops->name, "anonvma")) {
 			anonvma_lists(&m, mm);
 			anonvma_corruptions(&m, mm);

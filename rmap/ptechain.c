@@ -1,0 +1,978 @@
+/*
+ * rmap/ptechain.c - the `ptechain` scheme: Rik van Riel's reverse map as
+ * Linux had it from 2.5.27 (July 2002) to 2.6.6 (May 2004), in its 2.6.0
+ * form: every mapped page, anonymous or file, keeps the addresses of the
+ * PTEs that map it (seed 004 argues about its cost; ../shared/history.md).
+ *
+ *   frame->rmap = pte_addr | PageDirect     one mapping: the PTE's address
+ *   frame->rmap = &block --> block --> ...  more: chained blocks of NRPTE = 7
+ *                                           PTE addresses (rmap/ptechain.h)
+ *
+ *   pte_addr --> PTE table's frame (mapping = mm, index = its first
+ *                address) --> (mm, address) --> find_vma --> the visitor
+ *
+ * How it finds a page's mappings.  It does not look for them: the chain
+ * is the list of them.  The walk reads each entry, the PTE's physical
+ * address, finds the PTE table's frame, which names its address space and
+ * the address it starts at (2.6.0's ptep_to_mm and ptep_to_address, set
+ * by pgtable_add_rmap; here mm/pgtable.c sets them when it makes a PTE
+ * table and when mremap moves one whole), and the VMA by find_vma there,
+ * as 2.6.0's try_to_unmap_one did (it wanted the VMA for VM_LOCKED).  Each
+ * entry counts one VMA and one PTE visited, and each is found: precision
+ * 1.0 is the design's point.  No VMA is ever searched by offset, so the
+ * VMA layout is nothing to it: splits, merges, mremap's copies, fork's
+ * VMAs, Linux's anon_vma reuse rules, nonlinear file offsets, none of
+ * them touch a chain.  File pages go through their chains too (the scheme
+ * takes over rmap_walk's file walk: the walk_file hook).
+ *
+ * The chains follow the PTEs, one entry per PTE: page_add_rmap on every
+ * fault that maps a page (anonymous, file, swap-in, fault-around) and at
+ * fork for every PTE copied (copy_page_range: this is the fork cost the
+ * debate measured, lmbench's fork 185 -> 231 us from 2.4 to 2.5),
+ * page_remove_rmap on every unmap, swap-out and COW break.  mremap moves
+ * PTEs to other tables: each moved entry is rewritten in place (no
+ * memory); a PTE table moved whole keeps its entries' addresses and only
+ * its frame's index changes.  Migration moves the frame's word with the
+ * frame (the PTEs, hence their addresses, stay).  A swap-cache page that
+ * nothing maps has no chain (word 0); one mapped again through the swap
+ * cache (page_add_anon) starts a new one.
+ *
+ * What 2.6.0 changed from 2.5.27: memory.  2.5.27 allocated a block under
+ * the page-table lock and could not fail (it panicked when it did); 2.6.0
+ * preallocated: pte_chain_alloc(GFP_KERNEL) before taking the lock in
+ * do_anonymous_page, do_wp_page, do_no_page and do_swap_page, so a failure
+ * is the fault's OOM and fork's or mremap's -ENOMEM, never a half-built
+ * chain.  Here: rmap_prepare (rmap/rmap.h) at the start of every fault
+ * tops up a reserve of FAULT_AROUND_PAGES blocks (fault-around may map 16
+ * file pages in one fault; a new anonymous page needs none: its first
+ * mapping is direct), and swapoff's unuse one; per-PTE adds take from the
+ * reserve and never fail.  Fork's page_dup allocates and may fail (the
+ * fork fails, unwound by mm/).  mremap needs nothing.
+ *
+ * mlock without chains (seed 004 (b): an mlocked page is never unmapped by
+ * reclaim, so why keep its chain).  A PTE in a VM_LOCKED VMA is on no
+ * chain: the map count counts it, and the chain holds the page's other
+ * PTEs, so a page keeps no chain exactly while every PTE that maps it is
+ * in a VM_LOCKED VMA (its word is 0 with a map count: "a count in place of
+ * the chain"; the frame is PG_UNEVICTABLE, off the evictable lists, as
+ * mm/ makes it).  mlock takes the range's PTEs off their chains (memory
+ * freed); munlock and MREMAP_DONTUNMAP put them back, with the blocks
+ * taken first (rmap_lock_prepare: munlock may fail -ENOMEM, nothing
+ * changed); fork's child is never VM_LOCKED, so its PTEs go on chains as
+ * page_dup copies them (may fail), and any new unlocked mapping is an
+ * ordinary add.  A walk that finds fewer entries than the map count
+ * searches for the rest: a file page among its file's i_mmap VMAs, an
+ * anonymous one among every address space's VMAs with an anonymous
+ * identity, probing only VM_LOCKED ones where the page's index falls
+ * (stats.rmap_fallbacks; every VMA looked at counts as visited).
+ * Reclaim never walks such a page; migration and the checkers do.  The
+ * PTEs kept as a count are stats.rmap_unchained (now and peak; --stats
+ * prints them as "mlock"); each saves 64/7 = 9.1 bytes or more.
+ *
+ * Cost, exactly.  Per mapping (one PTE): 8 bytes while the page has one
+ * mapping (the word: PageDirect), else 64-byte blocks of 7 entries, so
+ * between 64/7 = 9.1 and 64/2 = 32 bytes a mapping, plus the 8-byte word
+ * (the word is in revmap's frame descriptor for every scheme: it is
+ * counted while it holds a chain, as vmaring counts its word).  Per VMA,
+ * per address space: nothing.  A reserve of up to 16 blocks (1 KiB) per
+ * machine.  rmap_bytes counts blocks (chains + reserve) and words in use.
+ * Every present PTE of a page costs, where the object schemes cost per
+ * VMA or per family: that is what objrmap (McCracken, 2003: file pages
+ * through i_mmap) and anon_vma (Arcangeli, 2.6.7: anonymous pages through
+ * a list per fork family) replaced it with, after the 182 MB of pte_chains
+ * on a 2002 database workload (many processes mapping one big shared
+ * memory file: an entry per process per page) and the fork cost above.
+ *
+ * Worst workload: many processes mapping one big file (seed 004's lowmem
+ * case, bench rmap's filemap case: 300 processes mapping one file, and
+ * prefork: every child of a server sharing the parent's pages): one entry
+ * per PTE, 9 bytes or more each, where i_mmap costs nothing per page.  Its
+ * best: a walk that never looks at a PTE that does not map the page.
+ *
+ * Measured (bench rmap, full, seed 1; exact counts).  filemap (300
+ * processes mapping one 1024-page file): 2036240 bytes at the peak, 11.44
+ * bytes per present PTE, where avc's anon_vmas hold 23328 (0.13: its file
+ * pages cost nothing, i_mmap is the file's); prefork (300 children of a
+ * server sharing 4096 pages): 11355032 bytes, 9.17 B/PTE, avc 125056.
+ * That is the 182 MB of 2002 in small: one entry per process per page.
+ * Fork copies a chain entry per PTE: 41.4 ns a page in prefork (avc 10.4),
+ * 33.0 in filemap (avc 11.9), and exit takes them off again (290 ns a
+ * page in prefork, avc 18).  In exchange every walk visits only PTEs that
+ * map the page: precision 1.0000 in chain, prefork, filemap and mremap,
+ * the fewest VMAs a walk of all schemes in those four (chain 30.5, avc
+ * 86; prefork 53.8, astree 57.2; filemap 35.9, the others 160; mremap
+ * 60.8, mminode 74), and the fastest walks there.  The mlock case walks
+ * locked pages by search: 0.89 fallbacks a walk, 205 VMAs a walk,
+ * precision 0.98; 5673 PTEs at most kept off chains (64/7 bytes or more
+ * each: 50 KB or more of its 1.26 MB peak).
+ *
+ * Locking (2.6.0): the chain is guarded by the page's pte_chain_lock (a
+ * bit spinlock in page->flags; here the frame lock), taken inside the
+ * page-table lock by page_add_rmap/page_remove_rmap; the walk takes it,
+ * then each PTE's page-table lock with a trylock (the order is inverted:
+ * 2.6.0's try_to_unmap_one used spin_trylock(&mm->page_table_lock)).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "ptechain.h"
+
+/* ---------------- the primitives (rmap/ptechain.h) ---------------- */
+
+void pte_chain_pool_init(struct pte_chain_pool *pool, struct vm_slab *slab)
+{
+	memset(pool, 0, sizeof(*pool));
+	pool->slab = slab;
+}
+
+static struct pte_chain *block_alloc(struct vm_machine *m, struct pte_chain_pool *pool)
+{
+	struct pte_chain *pc = slab_alloc(m, pool->slab);
+
+	if (!pc)
+		return NULL;
+	pool->blocks++;
+	m->stats.rmap_bytes += sizeof(*pc);
+	rmap_note_peak(m);
+	return pc;
+}
+
+static void block_free(struct vm_machine *m, struct pte_chain_pool *pool, struct pte_chain *pc)
+{
+	pool->blocks--;
+	m->stats.rmap_bytes -= sizeof(*pc);
+	slab_free(m, pool->slab, pc);
+}
+
+/* a block from the reserve, else (may_alloc) from the slab; zeroed */
+static struct pte_chain *block_get(struct vm_machine *m, struct pte_chain_pool *pool,
+				   bool may_alloc)
+{
+	struct pte_chain *pc = pool->reserve;
+
+	if (pc) {
+		pool->reserve = pte_chain_next(pc);
+		pool->nr_reserve--;
+		memset(pc, 0, sizeof(*pc));
+		return pc;
+	}
+	VM_BUG_ON(!may_alloc);          /* the caller prepared too few */
+	return may_alloc ? block_alloc(m, pool) : NULL;
+}
+
+void pte_chain_release(struct vm_machine *m, struct pte_chain_pool *pool)
+{
+	while (pool->reserve) {
+		struct pte_chain *pc = pool->reserve;
+
+		pool->reserve = pte_chain_next(pc);
+		pool->nr_reserve--;
+		block_free(m, pool, pc);
+	}
+}
+
+int pte_chain_prepare(struct vm_machine *m, struct pte_chain_pool *pool, unsigned nr)
+{
+	while (pool->nr_reserve < nr) {
+		struct pte_chain *pc = block_alloc(m, pool);
+
+		if (!pc)
+			return -ENOMEM;
+		pc->next_and_idx = (uint64_t)(uintptr_t)pool->reserve;
+		pool->reserve = pc;
+		pool->nr_reserve++;
+	}
+	return 0;
+}
+
+static void word_set(struct vm_machine *m, struct pte_chain_pool *pool, uint64_t *word,
+		     uint64_t v)
+{
+	if (!*word && v) {
+		pool->words++;
+		m->stats.rmap_bytes += sizeof(*word);
+		rmap_note_peak(m);
+	} else if (*word && !v) {
+		pool->words--;
+		m->stats.rmap_bytes -= sizeof(*word);
+	}
+	*word = v;
+}
+
+static int __pte_chain_add(struct vm_machine *m, struct pte_chain_pool *pool, uint64_t *word,
+			   pte_addr_t pa, bool may_alloc)
+{
+	struct pte_chain *head, *pc;
+	unsigned idx;
+
+	VM_BUG_ON(!pa || (pa & (sizeof(pte_t) - 1)));
+	if (!*word) {                               /* the first: PageDirect */
+		word_set(m, pool, word, pa | PC_DIRECT);
+		return 0;
+	}
+	if (pte_chain_direct(*word)) {              /* the second: a chain */
+		pc = block_get(m, pool, may_alloc);
+		if (!pc)
+			return -ENOMEM;
+		pc->ptes[NRPTE - 1] = *word & ~PC_DIRECT;
+		pc->ptes[NRPTE - 2] = pa;
+		pc->next_and_idx = NRPTE - 2;
+		*word = (uint64_t)(uintptr_t)pc;
+		return 0;
+	}
+	head = pte_chain_head(*word);
+	idx = pte_chain_idx(head);
+	if (idx) {                                  /* room in the head */
+		head->ptes[idx - 1] = pa;
+		head->next_and_idx = (head->next_and_idx & ~PC_IDX_MASK) | (idx - 1);
+		return 0;
+	}
+	pc = block_get(m, pool, may_alloc);         /* a new head */
+	if (!pc)
+		return -ENOMEM;
+	pc->ptes[NRPTE - 1] = pa;
+	pc->next_and_idx = (uint64_t)(uintptr_t)head | (NRPTE - 1);
+	*word = (uint64_t)(uintptr_t)pc;
+	return 0;
+}
+
+void pte_chain_add(struct vm_machine *m, struct pte_chain_pool *pool, uint64_t *word,
+		   pte_addr_t pa)
+{
+	__pte_chain_add(m, pool, word, pa, false);
+}
+
+int pte_chain_add_alloc(struct vm_machine *m, struct pte_chain_pool *pool, uint64_t *word,
+			pte_addr_t pa)
+{
+	return __pte_chain_add(m, pool, word, pa, true);
+}
+
+uint64_t pte_chain_count(uint64_t word)
+{
+	uint64_t n = 0;
+
+	if (!word)
+		return 0;
+	if (pte_chain_direct(word))
+		return 1;
+	for (struct pte_chain *pc = pte_chain_head(word); pc; pc = pte_chain_next(pc))
+		for (unsigned i = pte_chain_idx(pc); i < NRPTE; i++)
+			n += pc->ptes[i] != 0;
+	return n;
+}
+
+/*
+ * Take the head's first entry out (=> it, possibly 0 for a hole), freeing
+ * the head when it empties.
+ */
+static pte_addr_t chain_pop(struct vm_machine *m, struct pte_chain_pool *pool, uint64_t *word)
+{
+	struct pte_chain *head = pte_chain_head(*word);
+	unsigned idx = pte_chain_idx(head);
+	pte_addr_t pa = head->ptes[idx];
+
+	head->ptes[idx] = 0;
+	if (++idx == NRPTE) {
+		struct pte_chain *next = pte_chain_next(head);
+
+		block_free(m, pool, head);
+		word_set(m, pool, word, (uint64_t)(uintptr_t)next);
+	} else {
+		head->next_and_idx = (head->next_and_idx & ~PC_IDX_MASK) | idx;
+	}
+	return pa;
+}
+
+/* a chain of one entry becomes PageDirect again */
+static void chain_shrink(struct vm_machine *m, struct pte_chain_pool *pool, uint64_t *word)
+{
+	struct pte_chain *head;
+
+	if (!*word || pte_chain_direct(*word))
+		return;
+	head = pte_chain_head(*word);
+	if (pte_chain_next(head) || pte_chain_idx(head) != NRPTE - 1)
+		return;
+	*word = head->ptes[NRPTE - 1] | PC_DIRECT;
+	block_free(m, pool, head);
+}
+
+static pte_addr_t *chain_find(uint64_t word, pte_addr_t pa)
+{
+	for (struct pte_chain *pc = pte_chain_head(word); pc; pc = pte_chain_next(pc))
+		for (unsigned i = pte_chain_idx(pc); i < NRPTE; i++)
+			if (pc->ptes[i] == pa)
+				return &pc->ptes[i];
+	return NULL;
+}
+
+void pte_chain_remove(struct vm_machine *m, struct pte_chain_pool *pool, uint64_t *word,
+		      pte_addr_t pa)
+{
+	pte_addr_t *slot, first;
+
+	VM_BUG_ON(!*word);
+	/* a PTE the chain never had (only a test's hand-made corruption) is
+	 * left alone, for the checkers to report */
+	if (pte_chain_direct(*word)) {
+		if ((*word & ~PC_DIRECT) == pa)
+			word_set(m, pool, word, 0);
+		return;
+	}
+	slot = chain_find(*word, pa);
+	if (!slot)
+		return;
+	if (pool->walking == word) {
+		/* a walk is going through this chain: leave a hole, the
+		 * walk's end closes it */
+		*slot = 0;
+		pool->holes++;
+		return;
+	}
+	*slot = 0;
+	first = chain_pop(m, pool, word);
+	if (first)
+		*slot = first;
+	chain_shrink(m, pool, word);
+}
+
+bool pte_chain_replace(uint64_t word, pte_addr_t old, pte_addr_t nw)
+{
+	pte_addr_t *slot;
+
+	if (!word)
+		return false;
+	if (pte_chain_direct(word))
+		return false;
+	slot = chain_find(word, old);
+	if (slot)
+		*slot = nw;
+	return slot != NULL;
+}
+
+/* after a walk: fill its holes with the head's entries, drop empty blocks */
+static void chain_close_holes(struct vm_machine *m, struct pte_chain_pool *pool,
+			      uint64_t *word)
+{
+	while (pool->holes && *word && !pte_chain_direct(*word)) {
+		pte_addr_t first = chain_pop(m, pool, word), *slot;
+
+		if (!first) {                /* the head's first slot was a hole */
+			pool->holes--;
+			continue;
+		}
+		slot = chain_find(*word, 0);
+		VM_BUG_ON(!slot);
+		*slot = first;
+		pool->holes--;
+	}
+	pool->holes = 0;
+	chain_shrink(m, pool, word);
+}
+
+int pte_chain_walk(struct vm_machine *m, struct pte_chain_pool *pool, uint64_t *word,
+		   int (*fn)(pte_addr_t pa, void *arg), void *arg)
+{
+	int ret = 0;
+
+	if (!*word)
+		return 0;
+	if (pte_chain_direct(*word))
+		return fn(*word & ~PC_DIRECT, arg);
+	VM_BUG_ON(pool->walking);
+	pool->walking = word;
+	pool->holes = 0;
+	for (struct pte_chain *pc = pte_chain_head(*word); pc && !ret; pc = pte_chain_next(pc))
+		for (unsigned i = pte_chain_idx(pc); i < NRPTE && !ret; i++)
+			if (pc->ptes[i])
+				ret = fn(pc->ptes[i], arg);
+	pool->walking = NULL;
+	if (pool->holes)
+		chain_close_holes(m, pool, word);
+	return ret;
+}
+
+static bool block_is_slab_object(const struct vm_machine *m, const struct pte_chain_pool *pool,
+				 const struct pte_chain *pc)
+{
+	uint64_t off = (uint64_t)((const uint8_t *)pc - m->mem);
+	const struct vm_frame *sf;
+
+	if ((const uint8_t *)pc < m->mem || off >= m->nr_frames << PAGE_SHIFT ||
+	    off % sizeof(*pc))
+		return false;
+	sf = &m->frames[off >> PAGE_SHIFT];
+	return (sf->flags & PG_SLAB) && sf->mapping == pool->slab;
+}
+
+long pte_chain_check(const struct vm_machine *m, const struct pte_chain_pool *pool,
+		     uint64_t word, char *why, size_t len)
+{
+	long blocks = 0;
+	uint64_t n = 0;
+
+	if (!word || pte_chain_direct(word))
+		return 0;
+	for (const struct pte_chain *pc = pte_chain_head(word); pc; pc = pte_chain_next(pc)) {
+		unsigned idx;
+
+		if (!block_is_slab_object(m, pool, pc)) {
+			snprintf(why, len, "ptechain: block %p of the chain is no pte_chain object",
+				 (const void *)pc);
+			return -1;
+		}
+		idx = pte_chain_idx(pc);
+		if (idx >= NRPTE || (blocks && idx)) {
+			snprintf(why, len, "ptechain: block %ld of the chain has first slot %u "
+				 "(head: < %u, others: 0)", blocks, idx, (unsigned)NRPTE);
+			return -1;
+		}
+		for (unsigned i = 0; i < NRPTE; i++) {
+			if (i < idx && pc->ptes[i]) {
+				snprintf(why, len, "ptechain: block %ld slot %u is below the head's "
+					 "first slot %u but holds %#llx", blocks, i, idx,
+					 (unsigned long long)pc->ptes[i]);
+				return -1;
+			}
+			if (i >= idx && !pc->ptes[i]) {
+				snprintf(why, len, "ptechain: block %ld slot %u is used but empty",
+					 blocks, i);
+				return -1;
+			}
+			n += i >= idx;
+		}
+		if (++blocks > (long)pool->blocks) {
+			snprintf(why, len, "ptechain: a chain longer than the %llu blocks held "
+				 "(a loop?)", (unsigned long long)pool->blocks);
+			return -1;
+		}
+	}
+	if (n < 2) {
+		snprintf(why, len, "ptechain: a chain of %llu entries (one is PageDirect)",
+			 (unsigned long long)n);
+		return -1;
+	}
+	return blocks;
+}
+
+/* ---------------- the scheme ---------------- */
+
+static struct pte_chain_pool *pc_pool(const struct vm_machine *m)
+{
+	return m->rmap_priv;
+}
+
+/* the address of vma's PTE at addr (it exists: the caller maps through it) */
+static pte_addr_t pte_paddr(struct vm_area *vma, uint64_t addr)
+{
+	pte_t *pte = pte_lookup(vma->mm, addr);
+
+	VM_BUG_ON(!pte);
+	return ptep_to_paddr(vma->mm->machine, pte);
+}
+
+/* the last address space goes: the reserve is nobody's (a machine left
+ * empty holds no metadata) */
+static void pc_mm_exit(struct vm_mm *mm)
+{
+	struct vm_machine *m = mm->machine;
+
+	if (list_is_singular(&m->mms))
+		pte_chain_release(m, pc_pool(m));
+}
+
+/* rmap_one, or (for the checker) the same probe without its counts */
+static int rmap_one_probe(struct vm_machine *m, struct vm_frame *f, struct vm_area *v,
+			  rmap_visit_fn fn, void *arg, bool with_stats)
+{
+	uint64_t addr = v->start + ((f->index - v->pgoff) << PAGE_SHIFT);
+	pte_t *pte;
+
+	if (with_stats)
+		return rmap_one(m, f, v, fn, arg);
+	pte = pte_lookup(v->mm, addr);
+	if (!pte || !pte_present(*pte) || pte_pfn(*pte) != frame_pfn(m, f))
+		return 0;
+	return fn(v, addr, pte, arg);
+}
+
+static int pc_prepare(struct vm_machine *m, unsigned nr)
+{
+	return pte_chain_prepare(m, pc_pool(m), nr);
+}
+
+/* a PTE of a VM_LOCKED VMA: counted (in the map count), on no chain */
+static void unchained(struct vm_machine *m, int delta)
+{
+	m->stats.rmap_unchained += (uint64_t)(int64_t)delta;
+	if (m->stats.rmap_unchained > m->stats.rmap_unchained_peak)
+		m->stats.rmap_unchained_peak = m->stats.rmap_unchained;
+}
+
+/* page_add_rmap: anonymous (new or found in the swap cache) and file */
+static void pc_page_add(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
+{
+	struct vm_machine *m = vma->mm->machine;
+
+	if (vma->flags & VM_LOCKED)
+		unchained(m, 1);
+	else
+		pte_chain_add(m, pc_pool(m), &f->rmap, pte_paddr(vma, addr));
+}
+
+/* page_remove_rmap */
+static void pc_page_remove(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
+{
+	struct vm_machine *m = vma->mm->machine;
+
+	if (vma->flags & VM_LOCKED)
+		unchained(m, -1);
+	else
+		pte_chain_remove(m, pc_pool(m), &f->rmap, pte_paddr(vma, addr));
+}
+
+/* copy_page_range: the child's PTE joins the chain (a child's VMA is never
+ * VM_LOCKED, even when its parent's is); => 0 or -ENOMEM */
+static int pc_page_dup(struct vm_frame *f, struct vm_area *dst, struct vm_area *src,
+		       uint64_t addr)
+{
+	struct vm_machine *m = src->mm->machine;
+
+	if (dst->flags & VM_LOCKED) {
+		unchained(m, 1);
+		return 0;
+	}
+	return pte_chain_add_alloc(m, pc_pool(m), &f->rmap, pte_paddr(dst, addr));
+}
+
+/* ---------------- mlock: chains off, and back ---------------- */
+
+static int count_mapped(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	*(uint64_t *)arg += pte_pfn(*pte) != mm->machine->zero_pfn;
+	return 0;
+}
+
+/* munlock: each page of the range will need at most one more block */
+static int pc_lock_prepare(struct vm_area *vma, uint64_t start, uint64_t end)
+{
+	struct vm_machine *m = vma->mm->machine;
+	uint64_t n = 0;
+
+	walk_ptes(vma->mm, start, end, count_mapped, &n);
+	if (n > (1u << 30))
+		return -ENOMEM;
+	return pte_chain_prepare(m, pc_pool(m), (unsigned)n);
+}
+
+static int lock_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct vm_machine *m = mm->machine;
+	uint64_t pfn = pte_pfn(*pte);
+	struct vm_frame *f;
+	pte_addr_t pa = ptep_to_paddr(m, pte);
+
+	if (pfn == m->zero_pfn)
+		return 0;
+	f = pfn_frame(m, pfn);
+	if (arg) {                      /* mlock: off the chain, a count */
+		pte_chain_remove(m, pc_pool(m), &f->rmap, pa);
+		unchained(m, 1);
+	} else {                        /* munlock: back on it */
+		pte_chain_add(m, pc_pool(m), &f->rmap, pa);
+		unchained(m, -1);
+	}
+	return 0;
+}
+
+/* VM_LOCKED of [start, end) changed: its PTEs leave or rejoin the chains;
+ * the reserve goes back to what a fault needs */
+static void pc_vma_locked(struct vm_area *vma, uint64_t start, uint64_t end, bool locked)
+{
+	struct vm_machine *m = vma->mm->machine;
+	struct pte_chain_pool *pool = pc_pool(m);
+
+	walk_ptes(vma->mm, start, end, lock_one, locked ? (void *)vma : NULL);
+	while (pool->nr_reserve > FAULT_AROUND_PAGES) {
+		struct pte_chain *pc = pool->reserve;
+
+		pool->reserve = pte_chain_next(pc);
+		pool->nr_reserve--;
+		pool->blocks--;
+		m->stats.rmap_bytes -= sizeof(*pc);
+		slab_free(m, pool->slab, pc);
+	}
+}
+
+/*
+ * The PTEs of f in VM_LOCKED VMAs are on no chain: the walk searches for
+ * them (a fallback): a file page in its file's i_mmap VMAs, an anonymous
+ * one in every address space's VMAs that may hold anonymous pages; only
+ * locked VMAs are probed.  stats: with_stats counts the work (the walk;
+ * not the checkers).
+ */
+static int search_locked(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *arg,
+			 bool with_stats)
+{
+	int ret = 0;
+
+	if (with_stats)
+		m->stats.rmap_fallbacks++;
+	if (f->flags & PG_CACHE) {
+		struct vm_file *file = f->mapping;
+
+		for (struct itree_node *it = itree_iter_first(&file->i_mmap, f->index, f->index);
+		     it && !ret; it = itree_iter_next(it, f->index, f->index)) {
+			struct vm_area *v = container_of(it, struct vm_area, shared);
+
+			if (!(v->flags & VM_LOCKED)) {
+				m->stats.rmap_vmas_visited += with_stats;
+				continue;
+			}
+			ret = rmap_one_probe(m, f, v, fn, arg, with_stats);
+		}
+		return ret;
+	}
+	for (struct list_head *p = m->mms.next; p != &m->mms && !ret; p = p->next) {
+		struct vm_mm *mm = list_entry(p, struct vm_mm, node);
+
+		for (struct vm_area *v = mm->first; v && !ret; v = v->next) {
+			if (!(v->flags & VM_LOCKED) || !v->anon || f->index < v->pgoff ||
+			    f->index - v->pgoff >= vma_pages(v)) {
+				m->stats.rmap_vmas_visited += with_stats;
+				continue;
+			}
+			ret = rmap_one_probe(m, f, v, fn, arg, with_stats);
+		}
+	}
+	return ret;
+}
+
+/* mremap moved the PTEs: rewrite each moved PTE's entry where it was */
+struct pc_move {
+	int64_t delta;               /* old address - new address */
+};
+
+static int move_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct vm_machine *m = mm->machine;
+	struct pc_move *mv = arg;
+	uint64_t pfn = pte_pfn(*pte);
+	pte_t *old;
+	pte_addr_t opa, npa = ptep_to_paddr(m, pte);
+	struct vm_frame *f;
+	bool ok;
+
+	if (pfn == m->zero_pfn)
+		return 0;
+	f = pfn_frame(m, pfn);
+	/* a PTE table moved whole: its PTEs kept their addresses */
+	old = pte_lookup(mm, addr + (uint64_t)mv->delta);
+	if (!old)
+		return 0;
+	opa = ptep_to_paddr(m, old);
+	if (opa == npa)
+		return 0;
+	if (pte_chain_direct(f->rmap)) {
+		VM_BUG_ON((f->rmap & ~PC_DIRECT) != opa);
+		f->rmap = npa | PC_DIRECT;
+		return 0;
+	}
+	ok = pte_chain_replace(f->rmap, opa, npa);
+	VM_BUG_ON(!ok);
+	(void)ok;
+	return 0;
+}
+
+static void pc_move_done(struct vm_area *old_vma, uint64_t old_addr, struct vm_area *new_vma,
+			 uint64_t new_addr, uint64_t len)
+{
+	struct pc_move mv = { (int64_t)(old_addr - new_addr) };
+
+	(void)old_vma;
+	if (new_vma->flags & VM_LOCKED)         /* its PTEs are on no chain */
+		return;
+	walk_ptes(new_vma->mm, new_addr, new_addr + len, move_one, &mv);
+}
+
+/* the walk: one entry, one PTE */
+struct pc_walk {
+	struct vm_machine *m;        /* the machine */
+	struct vm_frame *f;          /* the frame walked */
+	rmap_visit_fn fn;            /* the visitor */
+	void *arg;                   /* its argument */
+};
+
+static int walk_one(pte_addr_t pa, void *arg)
+{
+	struct pc_walk *w = arg;
+	struct vm_machine *m = w->m;
+	struct vm_mm *mm = ptep_to_mm(m, pa);
+	uint64_t addr = ptep_to_address(m, pa);
+	pte_t *pte = paddr_to_ptep(m, pa);
+	struct vm_area *vma;
+
+	m->stats.rmap_vmas_visited++;
+	vma = find_vma(mm, addr);
+	VM_BUG_ON(!vma || vma->start > addr);
+	m->stats.rmap_ptes_visited++;
+	if (!pte_present(*pte) || pte_pfn(*pte) != frame_pfn(m, w->f))
+		return 0;
+	m->stats.rmap_ptes_found++;
+	return w->fn(vma, addr, pte, w->arg);
+}
+
+static int pc_walk(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *arg)
+{
+	struct pc_walk w = { m, f, fn, arg };
+	int ret = pte_chain_walk(m, pc_pool(m), &f->rmap, walk_one, &w);
+
+	/* mapped more than its chain says: the rest is in VM_LOCKED VMAs */
+	if (!ret && f->mapcount > 0 && (uint64_t)f->mapcount > pte_chain_count(f->rmap))
+		ret = search_locked(m, f, fn, arg, true);
+	return ret;
+}
+
+/* ---------------- checks ---------------- */
+
+static int cmp_paddr(const void *a, const void *b)
+{
+	pte_addr_t x = *(const pte_addr_t *)a, y = *(const pte_addr_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int count_locked(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
+{
+	++*(uint64_t *)arg;
+	return 0;
+}
+
+#define CHECK_DUPS_MAX 2048          /* entries sorted on the stack for duplicates */
+
+/* one entry: a PTE of a live table, in a VMA, that maps f */
+static bool check_entry(struct vm_machine *m, const struct vm_frame *f, pte_addr_t pa,
+			char *why, size_t len)
+{
+	const struct vm_frame *tf;
+	struct vm_area *vma;
+	pte_t p;
+	uint64_t addr;
+
+	if (pa >> PAGE_SHIFT >= m->nr_frames || (pa & (sizeof(pte_t) - 1))) {
+		snprintf(why, len, "ptechain: pfn %llu: entry %#llx is no PTE address",
+			 (unsigned long long)frame_pfn(m, f), (unsigned long long)pa);
+		return false;
+	}
+	tf = &m->frames[pa >> PAGE_SHIFT];
+	if (!(tf->flags & PG_PGTABLE) || !tf->mapping) {
+		snprintf(why, len, "ptechain: pfn %llu: entry %#llx is not in a PTE table",
+			 (unsigned long long)frame_pfn(m, f), (unsigned long long)pa);
+		return false;
+	}
+	addr = ptep_to_address(m, pa);
+	p = *paddr_to_ptep(m, pa);
+	if (!pte_present(p) || pte_pfn(p) != frame_pfn(m, f)) {
+		snprintf(why, len, "ptechain: pfn %llu: entry %#llx (address %#llx) does not map "
+			 "it (pte %#llx)", (unsigned long long)frame_pfn(m, f),
+			 (unsigned long long)pa, (unsigned long long)addr, (unsigned long long)p);
+		return false;
+	}
+	vma = find_vma(ptep_to_mm(m, pa), addr);
+	if (!vma || vma->start > addr) {
+		snprintf(why, len, "ptechain: pfn %llu: entry %#llx (address %#llx) is in no VMA",
+			 (unsigned long long)frame_pfn(m, f), (unsigned long long)pa,
+			 (unsigned long long)addr);
+		return false;
+	}
+	if (vma->flags & VM_LOCKED) {
+		snprintf(why, len, "ptechain: pfn %llu: entry %#llx (address %#llx) is in a "
+			 "VM_LOCKED VMA (those are counted, not chained)",
+			 (unsigned long long)frame_pfn(m, f), (unsigned long long)pa,
+			 (unsigned long long)addr);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * => true when f's word is its chain: as many entries as f has mappings,
+ *    each a PTE that maps f, none twice, PageDirect iff one
+ */
+static bool pc_check_frame(struct vm_machine *m, const struct vm_frame *f, char *why, size_t len)
+{
+	const struct pte_chain_pool *pool = pc_pool(m);
+	uint64_t word = f->rmap, n;
+	pte_addr_t seen[CHECK_DUPS_MAX];
+	unsigned nseen = 0;
+
+	if (f->mapcount <= 0) {
+		if (word) {
+			snprintf(why, len, "ptechain: pfn %llu is mapped nowhere but has a chain "
+				 "(%#llx)", (unsigned long long)frame_pfn(m, f),
+				 (unsigned long long)word);
+			return false;
+		}
+		return true;
+	}
+	if (pte_chain_check(m, pool, word, why, len) < 0)
+		return false;
+	n = pte_chain_count(word);
+	if (n > (uint64_t)f->mapcount) {
+		snprintf(why, len, "ptechain: pfn %llu has mapcount %d but %llu entries",
+			 (unsigned long long)frame_pfn(m, f), f->mapcount, (unsigned long long)n);
+		return false;
+	}
+	if (n < (uint64_t)f->mapcount) {
+		/* the others are PTEs of VM_LOCKED VMAs, found by the search */
+		uint64_t locked = 0;
+
+		search_locked(m, (struct vm_frame *)f, count_locked, &locked, false);
+		if (n + locked != (uint64_t)f->mapcount) {
+			snprintf(why, len, "ptechain: pfn %llu has mapcount %d but %llu entries "
+				 "and %llu PTEs in VM_LOCKED VMAs",
+				 (unsigned long long)frame_pfn(m, f), f->mapcount,
+				 (unsigned long long)n, (unsigned long long)locked);
+			return false;
+		}
+	}
+	if (!word)
+		return true;
+	if (pte_chain_direct(word))
+		return check_entry(m, f, word & ~PC_DIRECT, why, len);
+	for (const struct pte_chain *pc = pte_chain_head(word); pc; pc = pte_chain_next(pc))
+		for (unsigned i = pte_chain_idx(pc); i < NRPTE; i++) {
+			if (!check_entry(m, f, pc->ptes[i], why, len))
+				return false;
+			if (nseen < CHECK_DUPS_MAX)
+				seen[nseen++] = pc->ptes[i];
+		}
+	qsort(seen, nseen, sizeof(seen[0]), cmp_paddr);
+	for (unsigned i = 1; i < nseen; i++)
+		if (seen[i] == seen[i - 1]) {
+			snprintf(why, len, "ptechain: pfn %llu: entry %#llx is on its chain twice",
+				 (unsigned long long)frame_pfn(m, f),
+				 (unsigned long long)seen[i]);
+			return false;
+		}
+	return true;
+}
+
+/* => true when the blocks and words counted are those held, and bytes exact */
+static bool pc_check_machine(struct vm_machine *m, char *why, size_t len)
+{
+	const struct pte_chain_pool *pool = pc_pool(m);
+	uint64_t blocks = 0, words = 0, bytes, unchained = 0;
+	unsigned reserve = 0;
+
+	for (const struct pte_chain *pc = pool->reserve; pc; pc = pte_chain_next(pc)) {
+		if (!block_is_slab_object(m, pool, pc) || ++reserve > pool->nr_reserve) {
+			snprintf(why, len, "ptechain: the reserve is not the %u blocks counted",
+				 pool->nr_reserve);
+			return false;
+		}
+	}
+	if (reserve != pool->nr_reserve) {
+		snprintf(why, len, "ptechain: %u blocks in the reserve, %u counted", reserve,
+			 pool->nr_reserve);
+		return false;
+	}
+	for (uint64_t pfn = 1; (pfn = pfn_skip_deferred(m, pfn)) < m->nr_frames; pfn++) {
+		const struct vm_frame *f = pfn_frame(m, pfn);
+		long b;
+
+		if (f->flags & PG_BUDDY) {
+			pfn += (1ULL << (f->flags >> PG_ORDER_SHIFT)) - 1;
+			continue;
+		}
+		if (!(f->flags & (PG_ANON | PG_CACHE)))
+			continue;
+		b = pte_chain_check(m, pool, f->rmap, why, len);
+		if (b < 0 || !pc_check_frame(m, f, why, len))
+			return false;
+		if (f->rmap && f->mapcount <= 0) {
+			snprintf(why, len, "ptechain: pfn %llu has mapcount %d and word %#llx",
+				 (unsigned long long)pfn, f->mapcount,
+				 (unsigned long long)f->rmap);
+			return false;
+		}
+		if (f->mapcount > 0)
+			unchained += (uint64_t)f->mapcount - pte_chain_count(f->rmap);
+		blocks += (uint64_t)b;
+		words += f->rmap != 0;
+	}
+	blocks += reserve;
+	if (unchained != m->stats.rmap_unchained) {
+		snprintf(why, len, "ptechain: %llu PTEs mapped and not chained, %llu counted "
+			 "(rmap_unchained)", (unsigned long long)unchained,
+			 (unsigned long long)m->stats.rmap_unchained);
+		return false;
+	}
+	if (blocks != pool->blocks || blocks != pool->slab->objects || words != pool->words) {
+		snprintf(why, len, "ptechain: %llu blocks and %llu words held, %llu blocks "
+			 "(%llu in the slab) and %llu words counted",
+			 (unsigned long long)blocks, (unsigned long long)words,
+			 (unsigned long long)pool->blocks,
+			 (unsigned long long)pool->slab->objects,
+			 (unsigned long long)pool->words);
+		return false;
+	}
+	bytes = blocks * sizeof(struct pte_chain) + words * sizeof(uint64_t);
+	if (bytes != m->stats.rmap_bytes) {
+		snprintf(why, len, "ptechain: %llu metadata bytes counted, %llu held (%llu blocks, "
+			 "%llu words)", (unsigned long long)m->stats.rmap_bytes,
+			 (unsigned long long)bytes, (unsigned long long)blocks,
+			 (unsigned long long)words);
+		return false;
+	}
+	return true;
+}
+
+static void pc_objects(const struct vm_machine *m,
+		       void (*emit)(const char *type, uint64_t count, void *arg), void *arg)
+{
+	const struct pte_chain_pool *pool = pc_pool(m);
+
+	emit("pte_chain", pool->blocks - pool->nr_reserve, arg);
+	emit("pte_chain_reserve", pool->nr_reserve, arg);
+}
+
+static int pc_init(struct vm_machine *m)
+{
+	struct pte_chain_pool *pool = calloc(1, sizeof(*pool));
+
+	if (!pool)
+		return -ENOMEM;
+	_Static_assert(sizeof(struct pte_chain) == PC_L1_CACHE_BYTES, "a block is a line");
+	slab_init(&m->slab_rmap[0], "pte_chain", sizeof(struct pte_chain));
+	pte_chain_pool_init(pool, &m->slab_rmap[0]);
+	m->rmap_priv = pool;
+	return 0;
+}
+
+static void pc_fini(struct vm_machine *m)
+{
+	free(m->rmap_priv);
+	m->rmap_priv = NULL;
+}
+
+const struct rmap_ops rmap_ptechain_ops = {
+	.name = "ptechain",
+	.init = pc_init,
+	.fini = pc_fini,
+	.mm_exit = pc_mm_exit,
+	.page_add_new_anon = pc_page_add,
+	.page_add_anon = pc_page_add,
+	.page_add_file = pc_page_add,
+	.page_remove = pc_page_remove,
+	.page_dup = pc_page_dup,
+	.move_done = pc_move_done,
+	.lock_prepare = pc_lock_prepare,
+	.vma_locked = pc_vma_locked,
+	.check_frame = pc_check_frame,
+	.check_machine = pc_check_machine,
+	.walk_anon = pc_walk,
+	.walk_file = pc_walk,
+	.prepare = pc_prepare,
+	.objects = pc_objects,
+};

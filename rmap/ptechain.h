@@ -1,0 +1,126 @@
+/*
+ * rmap/ptechain.h - pte_chains, the primitives: a page's mappings kept as
+ * the physical addresses of the PTEs that map it (Linux 2.5.27 to 2.6.6,
+ * mm/rmap.c).  ptechain.c builds the `ptechain` scheme on them (every
+ * mapped page); objrmap (anonymous pages only) is to reuse them.
+ *
+ * A chain hangs from one 64-bit word (the frame's rmap word in ptechain):
+ *
+ *   0                    no mapping
+ *   pte_addr | 1         PageDirect: the one PTE's address, in the word
+ *   block pointer        the first block of a chain (64-byte aligned)
+ *
+ *   word --> [next_and_idx | . . . e e e e]   the head block, filled from
+ *                 |                            the top down to slot idx
+ *                 v
+ *            [next_and_idx | e e e e e e e]   full blocks
+ *
+ * A block is one L1 cache line: a word (the next block's address, and in
+ * its low bits the index of the first used slot) and NRPTE = (64 - 8) / 8
+ * = 7 PTE addresses.  Only the head block is partly used; a removal
+ * fills its hole with the head's first entry, and frees the head when it
+ * empties, as 2.6.0's page_remove_rmap did.  A chain left with one entry
+ * goes back to PageDirect.
+ *
+ * A pte_addr_t is the PTE's physical address, (pfn of its PTE table << 12)
+ * | index * 8, i.e. its offset in the machine's memory; the PTE table's
+ * frame names its mm and first address (mm/pgtable.c, as 2.6.0's
+ * pgtable_add_rmap), so the address alone gives (mm, virtual address).
+ *
+ * Memory: blocks come from one slab cache (the pool's); adds that may not
+ * fail take them from the pool's reserve, which pte_chain_prepare fills
+ * beforehand (pte_chain_alloc(GFP_KERNEL) before the page-table lock).
+ * The pool counts its bytes in stats.rmap_bytes: 64 per block (in a chain
+ * or in the reserve) and 8 per word in use.
+ */
+#ifndef REVMAP_RMAP_PTECHAIN_H
+#define REVMAP_RMAP_PTECHAIN_H
+
+#include "scheme.h"
+
+#define PC_L1_CACHE_BYTES 64
+typedef uint64_t pte_addr_t;             /* a PTE's physical address */
+#define NRPTE ((PC_L1_CACHE_BYTES - sizeof(unsigned long)) / sizeof(pte_addr_t))
+#define PC_DIRECT   1ull                 /* word: PageDirect (a pte_addr, not a block) */
+#define PC_IDX_MASK 7ull                 /* next_and_idx: the first used slot */
+
+/* one block: a cache line */
+struct pte_chain {
+	uint64_t next_and_idx;       /* next block's address | first used slot (head only
+					can be partial; others 0) */
+	pte_addr_t ptes[NRPTE];      /* PTE addresses; slots [idx, NRPTE) in use */
+};
+
+/* where a user's blocks come from, and its walk in progress */
+struct pte_chain_pool {
+	struct vm_slab *slab;        /* the blocks' cache (m->slab_rmap[i]) */
+	struct pte_chain *reserve;   /* preallocated blocks, linked by next_and_idx */
+	unsigned nr_reserve;         /* blocks in the reserve */
+	uint64_t blocks;             /* blocks held: in chains and in the reserve */
+	uint64_t words;              /* words in use (direct or chained) */
+	uint64_t *walking;           /* the word whose chain is being walked, or NULL */
+	uint64_t holes;              /* entries removed from it during that walk */
+};
+
+static inline bool pte_chain_direct(uint64_t word) { return word & PC_DIRECT; }
+static inline struct pte_chain *pte_chain_head(uint64_t word)
+{
+	return (struct pte_chain *)(uintptr_t)(word & ~PC_DIRECT);
+}
+static inline struct pte_chain *pte_chain_next(const struct pte_chain *pc)
+{
+	return (struct pte_chain *)(uintptr_t)(pc->next_and_idx & ~PC_IDX_MASK);
+}
+static inline unsigned pte_chain_idx(const struct pte_chain *pc)
+{
+	return (unsigned)(pc->next_and_idx & PC_IDX_MASK);
+}
+
+/* a PTE's address, and back (m->mem is physical address 0) */
+static inline pte_addr_t ptep_to_paddr(const struct vm_machine *m, const pte_t *pte)
+{
+	return (pte_addr_t)((const uint8_t *)pte - m->mem);
+}
+static inline pte_t *paddr_to_ptep(const struct vm_machine *m, pte_addr_t pa)
+{
+	return (pte_t *)(m->mem + pa);
+}
+/* ptep_to_mm, ptep_to_address: through the PTE table's frame */
+static inline struct vm_mm *ptep_to_mm(const struct vm_machine *m, pte_addr_t pa)
+{
+	return m->frames[pa >> PAGE_SHIFT].mapping;
+}
+static inline uint64_t ptep_to_address(const struct vm_machine *m, pte_addr_t pa)
+{
+	return m->frames[pa >> PAGE_SHIFT].index +
+	       (((pa & (PAGE_SIZE - 1)) / sizeof(pte_t)) << PAGE_SHIFT);
+}
+
+void pte_chain_pool_init(struct pte_chain_pool *pool, struct vm_slab *slab);
+/* => 0 when the reserve holds nr blocks, else -ENOMEM (what was had is kept) */
+int pte_chain_prepare(struct vm_machine *m, struct pte_chain_pool *pool, unsigned nr);
+/* give the reserve back */
+void pte_chain_release(struct vm_machine *m, struct pte_chain_pool *pool);
+/* add pa to *word: from the reserve (may not fail: the reserve was prepared) */
+void pte_chain_add(struct vm_machine *m, struct pte_chain_pool *pool, uint64_t *word,
+		   pte_addr_t pa);
+/* the same, allocating when the reserve is empty: => 0 or -ENOMEM (unchanged) */
+int pte_chain_add_alloc(struct vm_machine *m, struct pte_chain_pool *pool, uint64_t *word,
+			pte_addr_t pa);
+/* remove pa from *word (it is there) */
+void pte_chain_remove(struct vm_machine *m, struct pte_chain_pool *pool, uint64_t *word,
+		      pte_addr_t pa);
+/* the entry old became new (mremap moved the PTE) => false if old is not there */
+bool pte_chain_replace(uint64_t word, pte_addr_t old, pte_addr_t nw);
+/* entries on the chain */
+uint64_t pte_chain_count(uint64_t word);
+/* call fn for each entry until it returns nonzero (=> that); fn may
+ * remove entries of this word (pte_chain_remove), nothing else */
+int pte_chain_walk(struct vm_machine *m, struct pte_chain_pool *pool, uint64_t *word,
+		   int (*fn)(pte_addr_t pa, void *arg), void *arg);
+/* the chain's shape: blocks linked, slots used as the head's index says,
+ * no empty slot, direct iff one entry; => blocks in it, or -1 with why */
+long pte_chain_check(const struct vm_machine *m, const struct pte_chain_pool *pool,
+		     uint64_t word, char *why, size_t len);
+
+#endif
