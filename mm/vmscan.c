@@ -135,7 +135,10 @@ static int unmap_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
 {
 	const struct vm_frame *f = arg;
 
-	zap_pte(vma, addr, pte);
+	if (vma->flags & VM_NONLINEAR)
+		zap_pte_nonlinear(vma, addr, pte);   /* try_to_unmap_cluster's file PTE */
+	else
+		zap_pte(vma, addr, pte);
 	return f->mapcount == 0;
 }
 
