@@ -394,8 +394,10 @@ void unmap_mapping_range(struct vm_file *f, uint64_t first, uint64_t last, bool 
 		return;                      /* tests: the seed's bug, for the checker */
 	for (it = itree_iter_first(&f->i_mmap_nonlinear, 0, UINT64_MAX); it;
 	     it = itree_iter_next(it, 0, UINT64_MAX)) {
+		struct vm_area *v = container_of(it, struct vm_area, shared);
+
 		f->machine->stats.rmap_vmas_visited++;
-		zap_nonlinear_range(container_of(it, struct vm_area, shared), first, last);
+		zap_nonlinear_range(v, v->start, v->end, first, last);
 	}
 }
 

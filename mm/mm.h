@@ -746,9 +746,11 @@ void zap_range(struct vm_area *vma, uint64_t start, uint64_t end);
  * copy of a file page (an anonymous page) stays */
 void zap_file_range(struct vm_area *vma, uint64_t start, uint64_t end, bool even_cows);
 /* --nonlinear: unmap one present page of a VM_NONLINEAR VMA, leaving a file PTE
- * if it is not the linear page; unmap the pages of [first, last] from one */
+ * if it is not the linear page; unmap the pages of [first, last] from
+ * [start, end) of one */
 void zap_pte_nonlinear(struct vm_area *vma, uint64_t addr, pte_t *pte);
-void zap_nonlinear_range(struct vm_area *vma, uint64_t first, uint64_t last);
+void zap_nonlinear_range(struct vm_area *vma, uint64_t start, uint64_t end, uint64_t first,
+			 uint64_t last);
 /* free page tables covering only [floor, ceiling), within [start, end) */
 void free_pgtables(struct vm_mm *mm, uint64_t start, uint64_t end,
 		   uint64_t floor, uint64_t ceiling);

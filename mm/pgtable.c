@@ -323,7 +323,6 @@ static int zap_one_nonlinear(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *
 	struct zap_nl *z = arg;
 	struct vm_frame *f = pfn_frame(mm->machine, pte_pfn(*pte));
 
-	mm->machine->stats.rmap_ptes_visited++;
 	if (f->index < z->first || f->index > z->last)
 		return 0;
 	zap_pte_nonlinear(z->vma, addr, pte);
@@ -331,16 +330,19 @@ static int zap_one_nonlinear(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *
 }
 
 /*
- * unmap_mapping_range_list over i_mmap_nonlinear (2.6.32): the pages of a
- * nonlinear VMA may sit anywhere in it, so every present PTE of it is
- * looked at, and those mapping a page of [first, last] go; file PTEs stay
- * (a fault on one past the end of the file is SIGBUS).
+ * zap_page_range with details->nonlinear_vma (2.6.32), over [start, end)
+ * of a VM_NONLINEAR VMA: every present PTE is looked at, and those mapping
+ * a page of [first, last] go, leaving file PTEs where the page is not the
+ * linear one; file PTEs stay (a fault on one past the end of the file is
+ * SIGBUS).  Truncate (unmap_mapping_range over i_mmap_nonlinear: the pages
+ * may sit anywhere, so the whole VMA) and MADV_DONTNEED (all pages) use it.
  */
-void zap_nonlinear_range(struct vm_area *vma, uint64_t first, uint64_t last)
+void zap_nonlinear_range(struct vm_area *vma, uint64_t start, uint64_t end, uint64_t first,
+			 uint64_t last)
 {
 	struct zap_nl z = { vma, first, last };
 
-	walk_ptes(vma->mm, vma->start, vma->end, zap_one_nonlinear, &z);
+	walk_ptes(vma->mm, start, end, zap_one_nonlinear, &z);
 }
 
 static bool pte_table_empty(const uint64_t *t)
