@@ -2,10 +2,11 @@
  * rmap/rmap.c - the generic reverse-mapping walk and the scheme registry.
  *
  * rmap_walk(frame) finds every PTE mapping a frame: for an anonymous page
- * through the scheme's walk_anon; file pages (later) through the file's
- * i_mmap tree, the same for every scheme.  The visitor is only called for
- * PTEs that really map the frame; the scheme's walk may look at more (those
- * are counted in stats.rmap_vmas_visited / rmap_ptes_visited).
+ * through the scheme's walk_anon; file pages through the file's i_mmap
+ * tree, the same for every scheme, and (--nonlinear) by a search of every
+ * PTE of each VMA on the file's i_mmap_nonlinear.  The visitor is only
+ * called for PTEs that really map the frame; the scheme's walk may look at
+ * more (those are counted in stats.rmap_vmas_visited / rmap_ptes_visited).
  */
 #include <string.h>
 #include "scheme.h"

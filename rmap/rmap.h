@@ -10,7 +10,8 @@
  * One walk for everyone: rmap_walk() calls a visitor for each mapping of a
  * frame; page_referenced, try_to_unmap and try_to_migrate are visitors.
  * Anonymous pages are found through the scheme; file pages through the
- * file's i_mmap interval tree, the same in every scheme.
+ * file's i_mmap interval tree, the same in every scheme, and under
+ * --nonlinear by searching whole the VMAs of its i_mmap_nonlinear.
  *
  * The walk's contract.  The visitor is called with the VMA, the address and
  * the PTE, for PTEs that really map the frame (present, its pfn); the scheme
