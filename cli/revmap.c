@@ -108,6 +108,11 @@ static const char replay_help[] =
 	"                     with them Linux makes execute-only (--x) memory\n"
 	"                     unreadable.  host, the default, follows the CPU that\n"
 	"                     revmap runs on\n"
+	"  --nonlinear        remap_file_pages keeps one VMA whose pages come from\n"
+	"                     any offset of the file (VM_NONLINEAR, file PTEs that\n"
+	"                     remember an offset), as Linux 2.6.32 did for tmpfs\n"
+	"                     and shared memory, instead of 6.x's emulation by\n"
+	"                     new mappings; fork copies such a VMA's PTEs\n"
 	"  -h, --help         print this help\n"
 	"An option's value may be the next argument or follow an '=' (--mem 64M,\n"
 	"--mem=64M).\n"
@@ -412,7 +417,7 @@ static int parse_count(const char *str, uint64_t *out)
 static const struct opt_spec replay_opts[] = {
 	{ "--dump", OPT_VALUE }, { "--check", OPT_OPTIONAL }, { "--mem", OPT_VALUE },
 	{ "--times", OPT_VALUE }, { "--scheme", OPT_VALUE }, { "--pkeys", OPT_VALUE },
-	{ "--reclaim", OPT_VALUE },
+	{ "--reclaim", OPT_VALUE }, { "--nonlinear", OPT_NONE },
 	{ "--stats", OPT_VALUE }, { "--swap", OPT_VALUE }, { "--fail-swap-io", OPT_VALUE },
 	{ "--fail-alloc", OPT_VALUE }, { "--help", OPT_NONE }, { "-h", OPT_NONE },
 	{ NULL, OPT_NONE }
@@ -448,6 +453,8 @@ static int cmd_replay(int argc, char **argv)
 			stats = v;
 		} else if (!strcmp(o.spec->name, "--scheme")) {
 			opt.scheme = v;
+		} else if (!strcmp(o.spec->name, "--nonlinear")) {
+			opt.nonlinear = 1;
 		} else if (!strcmp(o.spec->name, "--check")) {
 			if (!v)
 				opt.check = RV_CHECK_EVENT;

@@ -44,6 +44,8 @@ struct rv_options {
 				     in $TMPDIR (default /tmp) and unlinked at once */
 	uint64_t fail_swap_io_at; /* fault injection: this swap read or write fails,
 				     counted together from 1 (0: never) */
+	int nonlinear;            /* nonzero: remap_file_pages makes nonlinear VMAs as
+				     Linux 2.6.32 did, instead of 6.x's emulation */
 };
 
 #define RV_RECLAIM_LRU     0  /* the LRU lists, mappings found through the rmap */

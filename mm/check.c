@@ -116,8 +116,13 @@ static bool pte_sound(struct vm_machine *m, struct vm_mm *mm, struct vm_area *v,
 			    mm->id, (unsigned long long)addr, (unsigned long long)pfn, f->flags,
 			    f->refcount);
 	idx = v->pgoff + ((addr - v->start) >> PAGE_SHIFT);
+	/* --nonlinear: a VM_NONLINEAR VMA maps any page of its file anywhere */
+	if ((v->flags & VM_NONLINEAR) && !(f->flags & PG_ANON))
+		idx = f->index;
 	/* nothing, not even a private copy, is mapped past the end of a file:
-	 * a fault there is SIGBUS and truncate unmaps it all */
+	 * a fault there is SIGBUS and truncate unmaps it all (through a
+	 * nonlinear VMA too: seed 004 (a)'s bug, which mm/filemap.c's
+	 * unmap_mapping_range fixes) */
 	if (v->file && idx >= file_pages(v->file))
 		return fail(m, "page tables: pid %d %#llx maps page %#llx of %s, beyond its end (%llu bytes)",
 			    mm->id, (unsigned long long)addr, (unsigned long long)idx,
@@ -197,7 +202,7 @@ static bool vma_links_sound(struct vm_machine *m, struct vm_area *v, bool local)
 		return fail(m, "i_mmap: [%#llx,%#llx) of %s is keyed by a stale range",
 			    (unsigned long long)v->start, (unsigned long long)v->end,
 			    v->file->name);
-	if (local && v->file && !itree_check_path(&v->file->i_mmap, &v->shared, m->why,
+	if (local && v->file && !itree_check_path(file_vma_root(v), &v->shared, m->why,
 						  sizeof(m->why)))
 		return false;
 	if (!anon_check_vma(v, m->why, sizeof(m->why)))
@@ -528,11 +533,29 @@ static bool swap_entry_sound(struct vm_machine *m, struct vm_mm *mm, struct vm_a
 	return true;
 }
 
+/* --nonlinear: a file PTE lies only in a VM_NONLINEAR VMA and names no more
+ * than an offset */
+static bool file_pte_sound(struct vm_machine *m, struct vm_mm *mm, const struct vm_area *v,
+			   uint64_t addr, pte_t pte)
+{
+	if (!v || !(v->flags & VM_NONLINEAR) || !v->file ||
+	    (pte & ~(PTE_FILE | ((((1ULL << PTE_FILE_MAX_BITS) - 1)) << PAGE_SHIFT))))
+		return fail(m, "page tables: pid %d %#llx: file PTE %#llx %s", mm->id,
+			    (unsigned long long)addr, (unsigned long long)pte,
+			    !v ? "outside any VMA" : !(v->flags & VM_NONLINEAR) ?
+			    "in a linear VMA" : "has stray bits");
+	return true;
+}
+
 static int check_swap_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
 	struct swap_state *s = arg;
 	uint32_t slot;
 
+	if (pte_file(*pte) && !file_pte_sound(s->m, mm, vma_lookup(mm, addr), addr, *pte)) {
+		s->ok = false;
+		return 1;
+	}
 	if (!pte_is_swap(*pte))
 		return 0;
 	if (!swap_entry_sound(s->m, mm, vma_lookup(mm, addr), addr, *pte)) {
@@ -644,7 +667,8 @@ bool check_files(struct vm_machine *m)
 
 		if (!radix_check(&file->cache, m->why, sizeof(m->why)))
 			return false;
-		if (!itree_check(&file->i_mmap, m->why, sizeof(m->why)))
+		if (!itree_check(&file->i_mmap, m->why, sizeof(m->why)) ||
+		    !itree_check(&file->i_mmap_nonlinear, m->why, sizeof(m->why)))
 			return false;
 		while (radix_next(&file->cache, idx, UINT64_MAX, &idx, &pfn)) {
 			struct vm_frame *f;
@@ -928,6 +952,10 @@ static int cq_seen_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 		w->ok = swap_entry_sound(w->m, mm, w->vma, addr, *pte);
 		return !w->ok;
 	}
+	if (pte_file(*pte)) {
+		w->ok = file_pte_sound(w->m, mm, w->vma, addr, *pte);
+		return !w->ok;
+	}
 	if (!pte_sound(w->m, mm, w->vma, addr, *pte, &counts)) {
 		w->ok = false;
 		return 1;
@@ -971,6 +999,26 @@ static int cq_any_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	return 1;
 }
 
+struct cq_eof {
+	struct vm_machine *m;
+	struct vm_file *f;           /* the truncated file */
+	uint64_t eof;                /* its pages */
+	uint64_t addr;               /* out: where a stale page is mapped */
+};
+
+/* a PTE of a nonlinear VMA of e->f that maps no page of it below eof (the
+ * page was dropped from the cache, or lies past the end) */
+static int cq_past_eof(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct cq_eof *e = arg;
+	struct vm_frame *f = pfn_frame(e->m, pte_pfn(*pte));
+
+	if ((f->flags & PG_CACHE) && f->mapping == e->f && f->index < e->eof)
+		return 0;
+	e->addr = addr;
+	return 1;
+}
+
 /* a truncated file: nothing cached or mapped past its end */
 static bool check_changed_files(struct vm_machine *m, struct vm_checkq *cq)
 {
@@ -993,6 +1041,18 @@ static bool check_changed_files(struct vm_machine *m, struct vm_checkq *cq)
 				return fail(m, "truncate: pid %d maps a page of %s past its end (%llu bytes) in [%#llx,%#llx)",
 					    v->mm->id, f->name, (unsigned long long)f->size,
 					    (unsigned long long)from, (unsigned long long)v->end);
+		}
+		/* --nonlinear: every present PTE of a nonlinear VMA (seed 004 (a)) */
+		for (it = itree_iter_first(&f->i_mmap_nonlinear, 0, UINT64_MAX); it;
+		     it = itree_iter_next(it, 0, UINT64_MAX)) {
+			struct vm_area *v = container_of(it, struct vm_area, shared);
+			struct cq_eof e = { m, f, eof, 0 };
+
+			if (walk_ptes(v->mm, v->start, v->end, cq_past_eof, &e))
+				return fail(m, "truncate: pid %d maps a page of %s past its end (%llu bytes) at %#llx, in nonlinear VMA [%#llx,%#llx)",
+					    v->mm->id, f->name, (unsigned long long)f->size,
+					    (unsigned long long)e.addr, (unsigned long long)v->start,
+					    (unsigned long long)v->end);
 		}
 	}
 	return true;

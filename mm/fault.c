@@ -179,15 +179,22 @@ static bool do_fault_around(struct vm_area *vma, uint64_t addr, pte_t *fpte)
 	return mapped;
 }
 
+/*
+ * --nonlinear: a file PTE (pte_file) names the page to map
+ * (do_nonlinear_fault); an empty PTE of a VM_NONLINEAR VMA maps the linear
+ * page, and such a VMA never faults around (2.6.32 had no fault-around,
+ * and filemap_map_pages would map linear pages where others belong).
+ */
 static int do_file_fault(struct vm_area *vma, uint64_t addr, pte_t *pte, bool write)
 {
-	uint64_t idx = linear_index(vma, addr);
+	uint64_t idx = pte_file(*pte) ? pte_to_pgoff(*pte) : linear_index(vma, addr);
 	uint32_t pfn;
 	int r;
 
 	if (!write) {
 		/* do_read_fault */
-		if (FAULT_AROUND_PAGES > 1 && do_fault_around(vma, addr, pte))
+		if (FAULT_AROUND_PAGES > 1 && !(vma->flags & VM_NONLINEAR) &&
+		    do_fault_around(vma, addr, pte))
 			return VM_FAULT_OK;
 		r = file_get_page(vma->file, idx, &pfn);
 		if (r != VM_FAULT_OK)

@@ -204,6 +204,7 @@ void file_put(struct vm_file *f)
 	if (--f->refcount)
 		return;
 	VM_BUG_ON(!rb_empty(&f->i_mmap));
+	VM_BUG_ON(!rb_empty(&f->i_mmap_nonlinear));
 	check_forget_file(f);
 	while (radix_next(&f->cache, 0, UINT64_MAX, &idx, &pfn))
 		cache_remove(f, idx);
@@ -339,16 +340,29 @@ int file_write8(struct vm_file *f, uint64_t off, uint64_t value)
 
 /* ---------------- i_mmap ---------------- */
 
+/*
+ * The tree a VMA of the file hangs in: i_mmap, or (--nonlinear) for a
+ * VM_NONLINEAR VMA i_mmap_nonlinear, 2.6's list of the VMAs whose pages
+ * may come from any offset (__vma_link_file); it is keyed as i_mmap, by
+ * the VMA's linear range, but that key says nothing about which pages it
+ * maps, so every search of it goes through the whole tree.
+ */
+struct rb_root *file_vma_root(const struct vm_area *vma)
+{
+	return (vma->flags & VM_NONLINEAR) ? &vma->file->i_mmap_nonlinear
+					   : &vma->file->i_mmap;
+}
+
 void file_vma_link(struct vm_area *vma)
 {
 	vma->shared.start = vma->pgoff;
 	vma->shared.last = vma->pgoff + vma_pages(vma) - 1;
-	itree_insert(&vma->shared, &vma->file->i_mmap);
+	itree_insert(&vma->shared, file_vma_root(vma));
 }
 
 void file_vma_unlink(struct vm_area *vma)
 {
-	itree_remove(&vma->shared, &vma->file->i_mmap);
+	itree_remove(&vma->shared, file_vma_root(vma));
 }
 
 void unmap_mapping_range(struct vm_file *f, uint64_t first, uint64_t last, bool even_cows)
@@ -365,6 +379,25 @@ void unmap_mapping_range(struct vm_file *f, uint64_t first, uint64_t last, bool 
 
 		f->machine->stats.rmap_vmas_visited++;
 		zap_file_range(v, start, end, even_cows);
+	}
+	/*
+	 * Seed 004 (a)'s fix (i), which is what 2.6 did: the VMAs that
+	 * remap_file_pages touched are tagged (VM_NONLINEAR, kept on
+	 * i_mmap_nonlinear) and searched exhaustively here, so that no page
+	 * of [first, last] stays mapped through them.  (ii), a cleanup pass
+	 * of try_to_unmap on every still-mapped page, and (iii), a
+	 * try_to_unmap of each page, would walk every truncated page, mapped
+	 * linearly or not, where (i) costs only the files that have
+	 * nonlinear VMAs, in proportion to those VMAs' PTEs.
+	 */
+	if (f->machine->nl_no_truncate_fix)
+		return;                      /* tests: the seed's bug, for the checker */
+	for (it = itree_iter_first(&f->i_mmap_nonlinear, 0, UINT64_MAX); it;
+	     it = itree_iter_next(it, 0, UINT64_MAX)) {
+		struct vm_area *v = container_of(it, struct vm_area, shared);
+
+		f->machine->stats.rmap_vmas_visited++;
+		zap_nonlinear_range(v, v->start, v->end, first, last);
 	}
 }
 

@@ -100,7 +100,9 @@ int mm_fork(struct vm_mm *parent, struct vm_mm **childp)
 		}
 		vma_link(child, n);
 		rmap_vma_fork(n, v);
-		if (!(v->flags & VM_WIPEONFORK) && v->anon) {
+		/* 2.6.32's copy_page_range copies a VM_NONLINEAR VMA's PTEs:
+		 * its file PTEs could not be rebuilt by faults */
+		if (!(v->flags & VM_WIPEONFORK) && (v->anon || (v->flags & VM_NONLINEAR))) {
 			err = copy_page_range(n, v);
 			if (err)
 				break;

@@ -139,7 +139,8 @@ static int madvise_vma(struct vm_area *vma, struct vm_area **prev, uint64_t star
 	switch (advice) {
 	case MADV_REMOVE_:
 		*prev = NULL;
-		if (vma->flags & VM_LOCKED)
+		/* 2.6.32 refused a nonlinear VMA too (madvise_remove) */
+		if (vma->flags & (VM_LOCKED | VM_NONLINEAR))
 			return -22;
 		if (!vma->file)
 			return -22;
@@ -175,7 +176,10 @@ static int madvise_vma(struct vm_area *vma, struct vm_area **prev, uint64_t star
 		*prev = vma;
 		if (vma->flags & VM_LOCKED)
 			return -22;
-		if (advice == MADV_DONTNEED_)
+		if (advice == MADV_DONTNEED_ && (vma->flags & VM_NONLINEAR))
+			/* 2.6.32's madvise_dontneed: the offsets stay */
+			zap_nonlinear_range(vma, start, end, 0, UINT64_MAX);
+		else if (advice == MADV_DONTNEED_)
 			zap_range(vma, start, end);
 		else if (vma_is_anonymous(vma))
 			walk_ptes_all(vma->mm, start, end, free_one, vma);

@@ -125,6 +125,32 @@ static inline pte_t swp_entry_pte(uint32_t slot, bool exclusive)
 	return ((pte_t)slot << PAGE_SHIFT) | PTE_SWAP | (exclusive ? PTE_SWP_EXCL : 0);
 }
 
+/*
+ * File PTEs (--nonlinear only; Linux 2.6's pte_file, x86-64's _PAGE_FILE,
+ * which is the dirty bit of a present PTE): in a VM_NONLINEAR VMA, a PTE
+ * that is neither present nor PROT_NONE nor a swap entry and has PTE_FILE
+ * set remembers the page offset its address maps (bits 12..57, 2.6.32's
+ * PTE_FILE_MAX_BITS of 46), so that the next fault there maps that page
+ * of the file, not the linear one.  It holds no page and counts nowhere.
+ *
+ *                  bits 57..12   9   8   6   0
+ *   file PTE         pgoff       0   0   1   0
+ */
+#define PTE_FILE      (1ULL << 6)   /* not present: a file PTE (pte_file) */
+#define PTE_FILE_MAX_BITS 46
+static inline bool pte_file(pte_t p)
+{
+	return (p & (PTE_PRESENT | PTE_PROTNONE | PTE_SWAP | PTE_FILE)) == PTE_FILE;
+}
+static inline uint64_t pte_to_pgoff(pte_t p)
+{
+	return (p >> PAGE_SHIFT) & ((1ULL << PTE_FILE_MAX_BITS) - 1);
+}
+static inline pte_t pgoff_to_pte(uint64_t pgoff)
+{
+	return (pgoff << PAGE_SHIFT) | PTE_FILE;
+}
+
 /* ------------------------------------------------------------------ */
 /* Frames                                                               */
 
@@ -197,6 +223,9 @@ struct vm_frame {
 #define VM_LOCKONFAULT 0x00080000ULL
 #define VM_ACCOUNT     0x00100000ULL
 #define VM_NORESERVE   0x00200000ULL
+#define VM_NONLINEAR   0x00800000ULL  /* --nonlinear: remap_file_pages made its pages come
+					 from arbitrary offsets (Linux 2.6's flag); it is
+					 on file->i_mmap_nonlinear, not file->i_mmap */
 #define VM_WIPEONFORK  0x02000000ULL
 #define VM_ACCESS_FLAGS (VM_READ | VM_WRITE | VM_EXEC)
 #define VM_LOCKED_MASK (VM_LOCKED | VM_LOCKONFAULT)
@@ -276,6 +305,9 @@ struct vm_file {
 	uint64_t size;               /* i_size in bytes [i_rwsem] */
 	struct radix_root cache;     /* page cache: page index -> pfn [i_pages lock] */
 	struct rb_root i_mmap;       /* itree of vm_area.shared, by page offset [i_mmap_lock] */
+	struct rb_root i_mmap_nonlinear; /* --nonlinear: the VM_NONLINEAR VMAs (2.6's
+				        i_mmap_nonlinear list), same keys; searched whole
+				        [i_mmap_lock] */
 	int refcount;                /* the name table's and each VMA's */
 	uint32_t opens;              /* open file descriptions made so far (see
 				        vm_area.file_open) */
@@ -521,6 +553,10 @@ struct vm_machine {
 	void *rmap_priv;             /* the scheme's machine-wide state */
 	struct vm_stats stats;       /* counters */
 	bool pkeys;                  /* the CPU has protection keys (see vma_pkey_exec_only) */
+	bool nonlinear;              /* --nonlinear: remap_file_pages makes VM_NONLINEAR
+				        VMAs as Linux 2.6.32 (mm/mmap.c) */
+	bool nl_no_truncate_fix;     /* tests only: truncate forgets i_mmap_nonlinear (seed
+				        004 (a)'s bug), for the checker to catch */
 	struct vm_slab slab_vma;     /* VMAs, with the scheme's tail */
 	struct vm_slab slab_mm;      /* address spaces, with the scheme's tail */
 	struct vm_slab slab_anon;    /* anon_ids, with the scheme's tail */
@@ -665,6 +701,7 @@ void unmap_mapping_range(struct vm_file *f, uint64_t first, uint64_t last, bool 
 /* punch a hole of whole pages [first, last] (MADV_REMOVE) */
 void file_punch_hole(struct vm_file *f, uint64_t first, uint64_t last);
 /* i_mmap maintenance, done by vma_link/vma_unlink/range changes */
+struct rb_root *file_vma_root(const struct vm_area *vma);
 void file_vma_link(struct vm_area *vma);
 void file_vma_unlink(struct vm_area *vma);
 /* v maps f through open file description open (0 for none) */
@@ -711,6 +748,12 @@ void zap_range(struct vm_area *vma, uint64_t start, uint64_t end);
 /* the same for truncate and hole punching: without even_cows, a private
  * copy of a file page (an anonymous page) stays */
 void zap_file_range(struct vm_area *vma, uint64_t start, uint64_t end, bool even_cows);
+/* --nonlinear: unmap one present page of a VM_NONLINEAR VMA, leaving a file PTE
+ * if it is not the linear page; unmap the pages of [first, last] from
+ * [start, end) of one */
+void zap_pte_nonlinear(struct vm_area *vma, uint64_t addr, pte_t *pte);
+void zap_nonlinear_range(struct vm_area *vma, uint64_t start, uint64_t end, uint64_t first,
+			 uint64_t last);
 /* free page tables covering only [floor, ceiling), within [start, end) */
 void free_pgtables(struct vm_mm *mm, uint64_t start, uint64_t end,
 		   uint64_t floor, uint64_t ceiling);

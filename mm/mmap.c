@@ -223,6 +223,9 @@ uint64_t vm_mmap(struct vm_mm *mm, uint64_t addr, uint64_t len, unsigned prot,
  * made through the VMA's own open file (vma->vm_file), so it may merge
  * with the rest of it.
  */
+static int remap_file_pages_nonlinear(struct vm_mm *mm, uint64_t start, uint64_t size,
+				      uint64_t pgoff);
+
 int vm_remap_file_pages(struct vm_mm *mm, uint64_t start, uint64_t size, uint64_t pgoff)
 {
 	struct vm_area *vma, *v;
@@ -230,6 +233,8 @@ int vm_remap_file_pages(struct vm_mm *mm, uint64_t start, uint64_t size, uint64_
 	unsigned prot = 0, flags = MAP_SHARED_ | MAP_FIXED_ | MAP_POPULATE_;
 	uint64_t ret;
 
+	if (mm->machine->nonlinear)
+		return remap_file_pages_nonlinear(mm, start, size, pgoff);
 	start &= PAGE_MASK;
 	size &= PAGE_MASK;
 	if (start + size <= start)
@@ -256,6 +261,65 @@ int vm_remap_file_pages(struct vm_mm *mm, uint64_t start, uint64_t size, uint64_
 	ret = do_mmap(mm, start, size, prot, flags, file, vma->file_open, pgoff);
 	file_put(file);
 	return IS_ERR_ADDR(ret) ? (int)(int64_t)ret : 0;
+}
+
+/*
+ * --nonlinear: remap_file_pages(2) as Linux 2.6.32 (mm/fremap.c) did it
+ * for tmpfs and shared memory, which keep no dirty accounting, and so
+ * for every file here.  The range must lie in one VM_SHARED VMA (across
+ * two VMAs, or past the end of one, is -EINVAL); the offset plus the size
+ * must fit a file PTE (PTE_FILE_MAX_BITS).  A VMA whose linear offset
+ * already is pgoff at start is left alone (success, nothing populated);
+ * otherwise the VMA becomes VM_NONLINEAR, moving from i_mmap to
+ * i_mmap_nonlinear, for good.  Every PTE of the range is replaced by a
+ * file PTE naming its new offset (install_file_pte: a page mapped there
+ * is unmapped first), and then the range is faulted in as
+ * make_pages_present (or, locked, mlock_vma_pages_range) did: write faults
+ * when the VMA is writable, stopping quietly at the first failure (SIGBUS
+ * past the end of the file, an inaccessible VMA).  No VMA is made, split
+ * or merged.  => 0, -EINVAL, or -ENOMEM when a page table cannot be had
+ * (the PTEs before it are already replaced, as in 2.6.32).
+ */
+static int remap_file_pages_nonlinear(struct vm_mm *mm, uint64_t start, uint64_t size,
+				      uint64_t pgoff)
+{
+	struct vm_area *vma;
+	uint64_t end, a, off;
+
+	start &= PAGE_MASK;
+	size &= PAGE_MASK;
+	end = start + size;
+	if (end <= start)
+		return -22;
+	if (pgoff + (size >> PAGE_SHIFT) >= (1ULL << PTE_FILE_MAX_BITS) ||
+	    pgoff + (size >> PAGE_SHIFT) < pgoff)
+		return -22;
+	vma = vma_lookup(mm, start);
+	if (!vma || !(vma->flags & VM_SHARED) || !vma->file || end > vma->end)
+		return -22;
+	if (!(vma->flags & VM_NONLINEAR)) {
+		/* "Don't need a nonlinear mapping, exit success" */
+		if (pgoff == vma->pgoff + ((start - vma->start) >> PAGE_SHIFT))
+			return 0;
+		file_vma_unlink(vma);
+		vma->flags |= VM_NONLINEAR;
+		file_vma_link(vma);
+		check_note_range(mm, vma->start, vma->end);
+	}
+	/* populate_range: install_file_pte on each page */
+	for (a = start, off = pgoff; a < end; a += PAGE_SIZE, off++) {
+		pte_t *pte = pte_alloc(mm, a);
+
+		if (!pte)
+			return -12;
+		if (pte_present(*pte))
+			zap_pte(vma, a, pte);
+		*pte = pgoff_to_pte(off);
+		check_note_pte(mm, a);
+	}
+	/* make_pages_present / mlock_vma_pages_range: errors are not returned */
+	populate_range(vma, start, end, vma->flags & VM_WRITE);
+	return 0;
 }
 
 int vm_munmap(struct vm_mm *mm, uint64_t addr, uint64_t len)

@@ -274,10 +274,20 @@ void zap_swap_pte(struct vm_area *vma, uint64_t addr, pte_t *pte)
 	check_note_pte(mm, addr);
 }
 
+/* a file PTE (--nonlinear) just goes: it holds nothing (zap_pte_range's
+ * pte_clear_not_present_full) */
+static void zap_file_pte(struct vm_mm *mm, uint64_t addr, pte_t *pte)
+{
+	*pte = 0;
+	check_note_pte(mm, addr);
+}
+
 static int zap_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
 	if (__builtin_expect(pte_is_swap(*pte), 0))
 		zap_swap_pte(arg, addr, pte);
+	else if (__builtin_expect(pte_file(*pte), 0))
+		zap_file_pte(mm, addr, pte);
 	else
 		__zap_pte(arg, addr, pte);
 	return 0;
@@ -295,6 +305,10 @@ static int zap_one_file(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	struct vm_machine *m = mm->machine;
 	uint64_t pfn = pte_pfn(*pte);
 
+	if (pte_file(*pte)) {
+		zap_file_pte(mm, addr, pte);
+		return 0;
+	}
 	if (pte_is_swap(*pte) || (pfn != m->zero_pfn && (pfn_frame(m, pfn)->flags & PG_ANON)))
 		return 0;
 	__zap_pte(arg, addr, pte);
@@ -304,6 +318,54 @@ static int zap_one_file(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 void zap_file_range(struct vm_area *vma, uint64_t start, uint64_t end, bool even_cows)
 {
 	walk_ptes_all(vma->mm, start, end, even_cows ? zap_one : zap_one_file, vma);
+}
+
+/*
+ * Unmap from a VM_NONLINEAR VMA a present page, and leave a file PTE where
+ * its offset is not the address's linear one, so that the next fault there
+ * finds the same offset again (2.6.32's zap_pte_range with
+ * details->nonlinear_vma, and try_to_unmap_cluster).
+ */
+void zap_pte_nonlinear(struct vm_area *vma, uint64_t addr, pte_t *pte)
+{
+	struct vm_machine *m = vma->mm->machine;
+	uint64_t idx = pfn_frame(m, pte_pfn(*pte))->index;
+
+	__zap_pte(vma, addr, pte);
+	if (idx != vma->pgoff + ((addr - vma->start) >> PAGE_SHIFT))
+		*pte = pgoff_to_pte(idx);
+}
+
+struct zap_nl {
+	struct vm_area *vma;         /* the VM_NONLINEAR VMA */
+	uint64_t first, last;        /* the file's pages to unmap */
+};
+
+static int zap_one_nonlinear(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct zap_nl *z = arg;
+	struct vm_frame *f = pfn_frame(mm->machine, pte_pfn(*pte));
+
+	if (f->index < z->first || f->index > z->last)
+		return 0;
+	zap_pte_nonlinear(z->vma, addr, pte);
+	return 0;
+}
+
+/*
+ * zap_page_range with details->nonlinear_vma (2.6.32), over [start, end)
+ * of a VM_NONLINEAR VMA: every present PTE is looked at, and those mapping
+ * a page of [first, last] go, leaving file PTEs where the page is not the
+ * linear one; file PTEs stay (a fault on one past the end of the file is
+ * SIGBUS).  Truncate (unmap_mapping_range over i_mmap_nonlinear: the pages
+ * may sit anywhere, so the whole VMA) and MADV_DONTNEED (all pages) use it.
+ */
+void zap_nonlinear_range(struct vm_area *vma, uint64_t start, uint64_t end, uint64_t first,
+			 uint64_t last)
+{
+	struct zap_nl z = { vma, first, last };
+
+	walk_ptes(vma->mm, start, end, zap_one_nonlinear, &z);
 }
 
 static bool pte_table_empty(const uint64_t *t)
@@ -413,6 +475,12 @@ int copy_page_range(struct vm_area *dst, struct vm_area *src)
 				if (!d)
 					return -12;
 				dt = d - pt_index(a, 1);
+			}
+			if (pte_file(p)) {
+				/* copy_one_pte (2.6.32): a file PTE is copied
+				 * as it is, it counts nowhere */
+				dt[pt_index(a, 1)] = p;
+				continue;
 			}
 			if (pte_is_swap(p)) {
 				/* copy_nonpresent_pte: one more entry names the

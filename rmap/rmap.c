@@ -4,9 +4,10 @@
  * rmap_walk(frame) finds every PTE mapping a frame: for an anonymous page
  * through the scheme's walk_anon; file pages through the file's i_mmap
  * tree, the same for every scheme but one that keeps its own map of file
- * pages too (walk_file: ptechain).  The visitor is only called for
- * PTEs that really map the frame; the scheme's walk may look at more (those
- * are counted in stats.rmap_vmas_visited / rmap_ptes_visited).
+ * pages too (walk_file: ptechain), and (--nonlinear) by a search of every
+ * PTE of each VMA on the file's i_mmap_nonlinear.  The visitor is only
+ * called for PTEs that really map the frame; the scheme's walk may look at
+ * more (those are counted in stats.rmap_vmas_visited / rmap_ptes_visited).
  */
 #include <string.h>
 #include "scheme.h"
@@ -254,7 +255,52 @@ int rmap_one_at(struct vm_machine *m, struct vm_frame *f, struct vm_area *vma, u
 	return fn(vma, addr, pte, arg);
 }
 
-/* file pages: every VMA of the file's i_mmap covering the page's index */
+struct nl_walk {
+	struct vm_machine *m;
+	struct vm_frame *f;          /* the page sought */
+	uint64_t pfn;                /* its frame number */
+	struct vm_area *vma;         /* the VM_NONLINEAR VMA searched */
+	rmap_visit_fn fn;            /* the walk's visitor, and its argument */
+	void *arg;
+};
+
+static int nl_probe(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct nl_walk *w = arg;
+
+	w->m->stats.rmap_ptes_visited++;
+	if (pte_pfn(*pte) != w->pfn)
+		return 0;
+	w->m->stats.rmap_ptes_found++;
+	return w->fn(w->vma, addr, pte, w->arg);
+}
+
+/*
+ * --nonlinear: a VM_NONLINEAR VMA may map the page at any address, so each
+ * VMA of the file's i_mmap_nonlinear is searched whole, every present PTE
+ * of it probed (2.6's try_to_unmap_nonlinear, without its cursor); the
+ * walk counts as a fallback once, whatever it finds.
+ */
+static int rmap_walk_nonlinear(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn,
+			       void *arg)
+{
+	struct vm_file *file = f->mapping;
+	struct nl_walk w = { m, f, frame_pfn(m, f), NULL, fn, arg };
+	struct itree_node *it;
+	int ret = 0;
+
+	m->stats.rmap_fallbacks++;
+	for (it = itree_iter_first(&file->i_mmap_nonlinear, 0, UINT64_MAX); it && !ret;
+	     it = itree_iter_next(it, 0, UINT64_MAX)) {
+		w.vma = container_of(it, struct vm_area, shared);
+		m->stats.rmap_vmas_visited++;
+		ret = walk_ptes(w.vma->mm, w.vma->start, w.vma->end, nl_probe, &w);
+	}
+	return ret;
+}
+
+/* file pages: every VMA of the file's i_mmap covering the page's index,
+ * then (--nonlinear) every VMA of its i_mmap_nonlinear */
 static int rmap_walk_file(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn,
 			  void *arg)
 {
@@ -265,6 +311,8 @@ static int rmap_walk_file(struct vm_machine *m, struct vm_frame *f, rmap_visit_f
 	for (it = itree_iter_first(&file->i_mmap, f->index, f->index); it && !ret;
 	     it = itree_iter_next(it, f->index, f->index))
 		ret = rmap_one(m, f, container_of(it, struct vm_area, shared), fn, arg);
+	if (!ret && !rb_empty(&file->i_mmap_nonlinear))
+		ret = rmap_walk_nonlinear(m, f, fn, arg);
 	return ret;
 }
 

@@ -11,7 +11,8 @@
  * frame; page_referenced, try_to_unmap and try_to_migrate are visitors.
  * Anonymous pages are found through the scheme; file pages through the
  * file's i_mmap interval tree, the same in every scheme unless the scheme
- * keeps its own per-page map of them too (walk_file: ptechain's chains).
+ * keeps its own per-page map of them too (walk_file: ptechain's chains),
+ * and under --nonlinear by searching whole the VMAs of its i_mmap_nonlinear.
  *
  * The walk's contract.  The visitor is called with the VMA, the address and
  * the PTE, for PTEs that really map the frame (present, its pfn); the scheme

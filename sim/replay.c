@@ -111,6 +111,7 @@ rv_sim *rv_sim_new(const struct rv_options *opt, char *err, size_t errlen)
 		}
 		s->m.swap.fail_io_at = opt->fail_swap_io_at;
 	}
+	s->m.nonlinear = opt->nonlinear != 0;
 	s->m.pkeys = opt->pkeys == RV_PKEYS_ON || (opt->pkeys == RV_PKEYS_HOST && rv_host_pkeys());
 	return s;
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/pressure.t - no data is lost under memory pressure.
 #
-# Generated traces (gentrace SEED, --forks, --files, --forks --files)
-# replayed on a machine far smaller than the 1 GiB default (PRESSURE_MEM,
+# Generated traces (gentrace SEED, --forks, --files, --forks --files, and
+# --nonlinear, those replayed with --nonlinear: 2.6.32's nonlinear mappings,
+# whose reclaimed pages leave file PTEs behind) replayed on a machine far smaller than the 1 GiB default (PRESSURE_MEM,
 # default 384K: reclaim runs in most seeds) with swap (PRESSURE_SWAP,
 # default 64M) under every registered scheme and both reclaim policies,
 # with --check, must give the op lines that the 1 GiB machine without swap
@@ -56,15 +57,18 @@ compare() {
 # run SCHEME POLICY MODE: every seed of a family
 run() {
 	local scheme=$1 policy=$2 mode=$3 s out st steal=0 lines=0 outs=0
-	local key=${mode// /_}
+	local key=${mode// /_} ropt=()
+	[[ $mode == *--nonlinear* ]] && ropt=(--nonlinear)
 	for ((s = 1; s <= NSEEDS; s++)); do
 		# the trace and the big machine's dump are made once per seed
 		if [ ! -f "big$key.$s.dump" ]; then
 			"$GEN" "$s" $mode >"t$key.$s.trace" 2>/dev/null ||
 				{ fail "gentrace $s $mode failed"; return 1; }
-			"$REVMAP" replay "t$key.$s.trace" --dump "big$key.$s.dump" >/dev/null 2>&1
+			"$REVMAP" replay "t$key.$s.trace" "${ropt[@]}" --dump "big$key.$s.dump" \
+				>/dev/null 2>&1
 		fi
-		"$REVMAP" replay "t$key.$s.trace" --mem "$MEM" --swap "$SWAP" --scheme "$scheme" \
+		"$REVMAP" replay "t$key.$s.trace" "${ropt[@]}" --mem "$MEM" --swap "$SWAP" \
+			--scheme "$scheme" \
 			--reclaim "$policy" --check \
 			--dump small.dump --stats small.json >/dev/null 2>small.err
 		st=$?
@@ -86,7 +90,7 @@ run() {
 
 for scheme in $schemes; do
 	for policy in lru virtual; do
-		for mode in "" --forks --files "--forks --files"; do
+		for mode in "" --forks --files "--forks --files" --nonlinear; do
 			t "$scheme, --reclaim $policy, --mem $MEM --swap $SWAP: $NSEEDS ${mode:-anonymous} seeds keep every byte" \
 				run "$scheme" "$policy" "$mode"
 		done

@@ -532,7 +532,7 @@ helps() {
 	[ -z "$w" ] || { fail "a line longer than 79 columns: $w"; return 1; }
 }
 t "help replay: every option, stdin, the exit statuses, the format's documentation" \
-	helps replay --dump --check --check=full --mem --times --stats --scheme --pkeys on off host \
+	helps replay --dump --check --check=full --mem --times --stats --scheme --pkeys on off host --nonlinear \
 	--fail-alloc --swap --fail-swap-io "TRACE '-'" "standard input" "--mem=64M" avc linux scan vmaoff \
 	vmaring anonvma anonlayer astree vmainode mminode ptechain "to come are" objrmap \
 	"  0  " "  1  " "  2  " "  3  " docs/trace-format.md share/doc/revmap/trace-format.md

@@ -69,6 +69,7 @@ handwritten() {
 		[ -f "$exp" ] || continue
 		opt=()
 		grep -q '^# needs: pkeys' "$t" && opt=(--pkeys=on)
+		grep -q '^# needs: nonlinear' "$t" && opt+=(--nonlinear)
 		"$REVMAP" replay "$t" "${opt[@]}" --scheme "$s" --check --dump "$TMP/rv.dump" \
 			>"$TMP/rv.out" 2>&1 ||
 			{ fail "$t: exit $?: $(head -c 400 "$TMP/rv.out")"; return 1; }

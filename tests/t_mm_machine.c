@@ -259,12 +259,72 @@ static bool t_check_changes(struct ctx *c)
 	return true;
 }
 
+/*
+ * --nonlinear, seed 004 (a): truncate must unmap the pages past the new end
+ * that nonlinear VMAs map away from their linear addresses.  With the fix
+ * taken out (nl_no_truncate_fix: i_mmap_nonlinear is not searched) both
+ * checkers must see the stale mappings; truncating again with the fix in
+ * place removes them.
+ *
+ *      A      A+P    A+2P ...  A+8P        in the parent and its child
+ *      |  6   |  7   | 2..7 linear |       after remap_file_pages(A, 2P, 6)
+ */
+static bool t_nonlinear_truncate(struct ctx *c)
+{
+	struct vm_machine *m = machine(c, MEM);
+	struct vm_mm *mm, *child;
+	struct vm_file *f;
+	uint64_t val;
+	int err;
+
+	EXPECT(m);
+	m->nonlinear = true;
+	OK0(check_changes_start(m));
+	f = file_create(m, "k", 8 * P, 3, &err);
+	EXPECT(f && !err);
+	mm = mm_create(m);
+	EXPECT(mm);
+	OK_ADDR(vm_mmap(mm, A, 8 * P, PROT_RW, MAP_SHARED_ | MAP_FIXED_, f, 0), A);
+	OK0(vm_remap_file_pages(mm, A, 2 * P, 6));
+	EXPECT(vma_lookup(mm, A) && vma_lookup(mm, A)->end == A + 8 * P &&
+	       (vma_lookup(mm, A)->flags & VM_NONLINEAR));
+	EXPECT_EQ(frame_at(mm, A)->index, 6);
+	EXPECT_EQ(frame_at(mm, A + P)->index, 7);
+	OK0(mm_fork(mm, &child));
+	EXPECT_EQ(frame_at(child, A + P)->index, 7);   /* 2.6.32 copies the PTEs */
+	CHECK_CHANGES(m);
+	CHECK_M(m);
+
+	m->nl_no_truncate_fix = true;
+	OK0(file_truncate(f, 4 * P));
+	EXPECT(pte_present(pte_at(mm, A)));            /* the seed's bug */
+	CAUGHT(m, "a nonlinear page mapped past the end of a truncated file");
+	m->nl_no_truncate_fix = false;
+	OK0(file_truncate(f, 4 * P));
+	EXPECT(!pte_present(pte_at(mm, A)) && !pte_present(pte_at(child, A + P)));
+	EXPECT(pte_file(pte_at(mm, A)) && pte_to_pgoff(pte_at(mm, A)) == 6);
+	CHECK_CHANGES(m);
+	CHECK_M(m);
+	EXPECT_EQ(peek(mm, A, &val), VM_FAULT_BUS);    /* page 6 is past the end */
+	EXPECT_EQ(peek(child, A + 3 * P, &val), VM_FAULT_OK);
+
+	mm_destroy(child);
+	mm_destroy(mm);
+	file_put(f);
+	CHECK_CHANGES(m);
+	CHECK_M(m);
+	check_changes_stop(m);
+	return true;
+}
+
 /* ================================================================== */
 
 static const struct test tests[] = {
 	{ "two machines side by side stay independent", t_two_machines, NULL },
 	{ "checkers catch stale i_mmap keys and a moved pgoff", t_check_stale_rmap_keys, NULL },
 	{ "check_changes catches what an operation broke where it worked", t_check_changes, NULL },
+	{ "--nonlinear truncate: without seed 004 (a)'s fix the checkers see a stale mapping",
+	  t_nonlinear_truncate, NULL },
 };
 
 int main(int argc, char **argv)

@@ -39,6 +39,8 @@
  *   bits 0-4        the rmap scheme: rmap_schemes[bits % rmap_nr_schemes]
  *                   (every scheme up to 32 can be picked)
  *   bit 5           --reclaim virtual (2.4's page-table scan), else lru
+ *   bit 6           --nonlinear (remap_file_pages makes 2.6.32's nonlinear
+ *                   VMAs), else 6.x's emulation
  *
  * Failures abort(), so that libFuzzer reports them: a checker failure
  * (RV_CHECKFAIL), or a decoded trace the parser rejects (the decoder and the
@@ -529,6 +531,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		opt.scheme = rmap_schemes[(sch & 31) % rmap_nr_schemes]->name;
 		opt.reclaim = (sch & 32) ? RV_RECLAIM_VIRTUAL : RV_RECLAIM_LRU;
+		opt.nonlinear = (sch & 64) != 0;
 	}
 	if (raw) {
 		/* NUL bytes, long lines, no final newline: all just data */
