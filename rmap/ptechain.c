@@ -631,6 +631,24 @@ static int search_locked(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn
 			}
 			ret = rmap_one_probe(m, f, v, fn, arg, with_stats);
 		}
+		/* --nonlinear: a locked nonlinear VMA may map it anywhere */
+		for (struct itree_node *it = itree_iter_first(&file->i_mmap_nonlinear, 0,
+							       UINT64_MAX);
+		     it && !ret; it = itree_iter_next(it, 0, UINT64_MAX)) {
+			struct vm_area *v = container_of(it, struct vm_area, shared);
+			struct vm_stats saved = m->stats;
+
+			if (!(v->flags & VM_LOCKED)) {
+				m->stats.rmap_vmas_visited += with_stats;
+				continue;
+			}
+			ret = rmap_search_vma(m, f, v, fn, arg);
+			if (!with_stats) {      /* the checkers' walk: no work counted */
+				m->stats.rmap_vmas_visited = saved.rmap_vmas_visited;
+				m->stats.rmap_ptes_visited = saved.rmap_ptes_visited;
+				m->stats.rmap_ptes_found = saved.rmap_ptes_found;
+			}
+		}
 		return ret;
 	}
 	for (struct list_head *p = m->mms.next; p != &m->mms && !ret; p = p->next) {

@@ -299,6 +299,15 @@ static int rmap_walk_nonlinear(struct vm_machine *m, struct vm_frame *f, rmap_vi
 	return ret;
 }
 
+int rmap_search_vma(struct vm_machine *m, struct vm_frame *f, struct vm_area *vma,
+		    rmap_visit_fn fn, void *arg)
+{
+	struct nl_walk w = { m, f, frame_pfn(m, f), vma, fn, arg };
+
+	m->stats.rmap_vmas_visited++;
+	return walk_ptes(vma->mm, vma->start, vma->end, nl_probe, &w);
+}
+
 /* file pages: every VMA of the file's i_mmap covering the page's index,
  * then (--nonlinear) every VMA of its i_mmap_nonlinear */
 static int rmap_walk_file(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn,

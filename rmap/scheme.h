@@ -157,6 +157,11 @@ extern const unsigned rmap_nr_schemes;
 /* for schemes: visit vma's PTE for f's index if it really maps f */
 int rmap_one(struct vm_machine *m, struct vm_frame *f, struct vm_area *vma,
 	     rmap_visit_fn fn, void *arg);
+/* every present PTE of vma probed for f (a VM_NONLINEAR VMA may map it
+ * anywhere: a scheme searching one itself, as ptechain does for mlocked
+ * pages); counted as one VMA and its PTEs visited */
+int rmap_search_vma(struct vm_machine *m, struct vm_frame *f, struct vm_area *vma,
+		    rmap_visit_fn fn, void *arg);
 /* the same for vma's PTE at addr (a scheme that keeps addresses: mminode) */
 int rmap_one_at(struct vm_machine *m, struct vm_frame *f, struct vm_area *vma, uint64_t addr,
 		rmap_visit_fn fn, void *arg);
