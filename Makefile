@@ -77,13 +77,14 @@ $(BUILD)/t/%.t: $(BUILD)/obj/tests/%.o $(BUILD)/librevmap.a
 test: all
 	REVMAP_BUILD=$(BUILD) prove $(TESTS) $(SCRIPTS)
 
-# the sanitizer build runs half the random seeds of schemes.t and pressure.t
-# (unless told otherwise): the -O2 build runs them all, and the two together
-# stay within CI's 10 minutes with nine schemes
+# the sanitizer build runs a third of the random seeds of schemes.t,
+# pressure.t and nonlinear.t (unless told otherwise): the -O2 build runs
+# them all, and the two together stay within CI's 10 minutes with ten
+# schemes
 check:
 	$(MAKE) test BUILD=build
-	SCHEME_SEEDS=$${SCHEME_SEEDS:-40} PRESSURE_SEEDS=$${PRESSURE_SEEDS:-15} \
-	  $(MAKE) test BUILD=build-asan SAN=1
+	SCHEME_SEEDS=$${SCHEME_SEEDS:-30} PRESSURE_SEEDS=$${PRESSURE_SEEDS:-10} \
+	  NONLINEAR_SEEDS=$${NONLINEAR_SEEDS:-10} $(MAKE) test BUILD=build-asan SAN=1
 
 bench: all
 	$(BUILD)/revmap bench core --json $(BUILD)/bench-core.json
