@@ -78,13 +78,15 @@ test: all
 	REVMAP_BUILD=$(BUILD) prove $(TESTS) $(SCRIPTS)
 
 # the sanitizer build runs a third of the random seeds of schemes.t,
-# pressure.t and nonlinear.t (unless told otherwise): the -O2 build runs
-# them all, and the two together stay within CI's 10 minutes with ten
-# schemes
+# pressure.t and nonlinear.t and two fifths of difftest.t's (unless told
+# otherwise): the -O2 build runs them all, and the two together stay within
+# CI's 10 minutes with ten schemes
 check:
 	$(MAKE) test BUILD=build
 	SCHEME_SEEDS=$${SCHEME_SEEDS:-30} PRESSURE_SEEDS=$${PRESSURE_SEEDS:-10} \
-	  NONLINEAR_SEEDS=$${NONLINEAR_SEEDS:-10} $(MAKE) test BUILD=build-asan SAN=1
+	  NONLINEAR_SEEDS=$${NONLINEAR_SEEDS:-10} DIFF_SEEDS=$${DIFF_SEEDS:-200} \
+	  DIFF_FILE_SEEDS=$${DIFF_FILE_SEEDS:-200} DIFF_FORK_SEEDS=$${DIFF_FORK_SEEDS:-40} \
+	  $(MAKE) test BUILD=build-asan SAN=1
 
 bench: all
 	$(BUILD)/revmap bench core --json $(BUILD)/bench-core.json
