@@ -1049,7 +1049,9 @@ static bool check_changed_files(struct vm_machine *m, struct vm_checkq *cq)
 			struct cq_eof e = { m, f, eof, 0 };
 
 			if (walk_ptes(v->mm, v->start, v->end, cq_past_eof, &e))
-				return fail(m, "truncate: pid %d maps a page of %s past its end (%llu bytes) at %#llx, in nonlinear VMA [%#llx,%#llx)",
+				return fail(m, "truncate: pid %d maps a page of %s past its "
+					    "end (%llu bytes) at %#llx, in nonlinear VMA "
+					    "[%#llx,%#llx)",
 					    v->mm->id, f->name, (unsigned long long)f->size,
 					    (unsigned long long)e.addr, (unsigned long long)v->start,
 					    (unsigned long long)v->end);

@@ -741,17 +741,16 @@ static inline void pte_cache_drop(struct vm_mm *mm)
 }
 pte_t *pte_alloc(struct vm_mm *mm, uint64_t addr);           /* NULL: -ENOMEM */
 /* remove the present PTE of addr in vma: its page loses a mapping and a
- * reference */
+ * reference; in a VM_NONLINEAR VMA (--nonlinear) a file PTE stays where the
+ * page is not the linear one, so that the next fault finds it again */
 void zap_pte(struct vm_area *vma, uint64_t addr, pte_t *pte);
 /* remove every PTE in [start, end) of vma, dropping page references */
 void zap_range(struct vm_area *vma, uint64_t start, uint64_t end);
 /* the same for truncate and hole punching: without even_cows, a private
  * copy of a file page (an anonymous page) stays */
 void zap_file_range(struct vm_area *vma, uint64_t start, uint64_t end, bool even_cows);
-/* --nonlinear: unmap one present page of a VM_NONLINEAR VMA, leaving a file PTE
- * if it is not the linear page; unmap the pages of [first, last] from
- * [start, end) of one */
-void zap_pte_nonlinear(struct vm_area *vma, uint64_t addr, pte_t *pte);
+/* --nonlinear: unmap the pages of [first, last] from [start, end) of a
+ * VM_NONLINEAR VMA, leaving file PTEs (zap_pte) */
 void zap_nonlinear_range(struct vm_area *vma, uint64_t start, uint64_t end, uint64_t first,
 			 uint64_t last);
 /* free page tables covering only [floor, ceiling), within [start, end) */

@@ -151,13 +151,13 @@ static uint64_t move_vma(struct vrm *r)
 		/* dontunmap_complete: VM_LOCKED goes from the whole old VMA,
 		 * but its pages are not munlocked */
 		uint64_t start = r->addr, end = r->addr + r->old_len;
+		bool was_locked = vma->flags & VM_LOCKED;
 
-		if (vma->flags & VM_LOCKED) {
+		if (was_locked)
 			walk_ptes(mm, vma->start, vma->end, mlock_stays, NULL);
-			vma->flags &= ~VM_LOCKED_MASK;
-			rmap_vma_locked(vma, vma->start, vma->end, false);
-		}
 		vma->flags &= ~VM_LOCKED_MASK;
+		if (was_locked)          /* the scheme sees the VMA unlocked */
+			rmap_vma_locked(vma, vma->start, vma->end, false);
 		check_note_range(vma->mm, vma->start, vma->end);
 		if (new_vma != vma && start == vma->start && end == vma->end)
 			anon_unlink(vma);

@@ -251,9 +251,26 @@ static inline void __zap_pte(struct vm_area *vma, uint64_t addr, pte_t *pte)
 	check_note_pte(mm, addr);
 }
 
+/*
+ * One mapping of a page goes (reclaim, MADV_PAGEOUT, MADV_FREE's lazy
+ * pages, remap_file_pages).  In a VM_NONLINEAR VMA a file PTE stays where
+ * the page is not the linear one (2.6.32's zap_pte_range with
+ * details->nonlinear_vma, and try_to_unmap_cluster), so that the next
+ * fault there finds the same offset again; such a VMA is shared, its pages
+ * page-cache pages.
+ */
 void zap_pte(struct vm_area *vma, uint64_t addr, pte_t *pte)
 {
+	uint64_t idx;
+
+	if (__builtin_expect(!(vma->flags & VM_NONLINEAR), 1)) {
+		__zap_pte(vma, addr, pte);
+		return;
+	}
+	idx = pfn_frame(vma->mm->machine, pte_pfn(*pte))->index;
 	__zap_pte(vma, addr, pte);
+	if (idx != vma->pgoff + ((addr - vma->start) >> PAGE_SHIFT))
+		*pte = pgoff_to_pte(idx);
 }
 
 /*
@@ -320,22 +337,6 @@ void zap_file_range(struct vm_area *vma, uint64_t start, uint64_t end, bool even
 	walk_ptes_all(vma->mm, start, end, even_cows ? zap_one : zap_one_file, vma);
 }
 
-/*
- * Unmap from a VM_NONLINEAR VMA a present page, and leave a file PTE where
- * its offset is not the address's linear one, so that the next fault there
- * finds the same offset again (2.6.32's zap_pte_range with
- * details->nonlinear_vma, and try_to_unmap_cluster).
- */
-void zap_pte_nonlinear(struct vm_area *vma, uint64_t addr, pte_t *pte)
-{
-	struct vm_machine *m = vma->mm->machine;
-	uint64_t idx = pfn_frame(m, pte_pfn(*pte))->index;
-
-	__zap_pte(vma, addr, pte);
-	if (idx != vma->pgoff + ((addr - vma->start) >> PAGE_SHIFT))
-		*pte = pgoff_to_pte(idx);
-}
-
 struct zap_nl {
 	struct vm_area *vma;         /* the VM_NONLINEAR VMA */
 	uint64_t first, last;        /* the file's pages to unmap */
@@ -348,7 +349,7 @@ static int zap_one_nonlinear(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *
 
 	if (f->index < z->first || f->index > z->last)
 		return 0;
-	zap_pte_nonlinear(z->vma, addr, pte);
+	zap_pte(z->vma, addr, pte);
 	return 0;
 }
 

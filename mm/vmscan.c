@@ -135,10 +135,7 @@ static int unmap_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
 {
 	const struct vm_frame *f = arg;
 
-	if (vma->flags & VM_NONLINEAR)
-		zap_pte_nonlinear(vma, addr, pte);   /* try_to_unmap_cluster's file PTE */
-	else
-		zap_pte(vma, addr, pte);
+	zap_pte(vma, addr, pte);
 	return f->mapcount == 0;
 }
 
@@ -416,10 +413,7 @@ static int virtual_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 		if (file->shmem || (f->flags & PG_MLOCKED))
 			return 0;
 		f->refcount++;
-		if (v->vma->flags & VM_NONLINEAR)
-			zap_pte_nonlinear(v->vma, addr, pte);   /* --nonlinear: keep the offset */
-		else
-			zap_pte(v->vma, addr, pte);
+		zap_pte(v->vma, addr, pte);
 		m->stats.virtual_ptes_unmapped++;
 		if (f->mapcount == 0 &&
 		    (!(f->flags & PG_DIRTY) || !file_writeback(file, f->index, pfn))) {

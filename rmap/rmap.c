@@ -285,17 +285,13 @@ static int rmap_walk_nonlinear(struct vm_machine *m, struct vm_frame *f, rmap_vi
 			       void *arg)
 {
 	struct vm_file *file = f->mapping;
-	struct nl_walk w = { m, f, frame_pfn(m, f), NULL, fn, arg };
 	struct itree_node *it;
 	int ret = 0;
 
 	m->stats.rmap_fallbacks++;
 	for (it = itree_iter_first(&file->i_mmap_nonlinear, 0, UINT64_MAX); it && !ret;
-	     it = itree_iter_next(it, 0, UINT64_MAX)) {
-		w.vma = container_of(it, struct vm_area, shared);
-		m->stats.rmap_vmas_visited++;
-		ret = walk_ptes(w.vma->mm, w.vma->start, w.vma->end, nl_probe, &w);
-	}
+	     it = itree_iter_next(it, 0, UINT64_MAX))
+		ret = rmap_search_vma(m, f, container_of(it, struct vm_area, shared), fn, arg);
 	return ret;
 }
 

@@ -142,13 +142,13 @@ static inline struct vm_area *vma_of_tail(void *tail)
 extern const struct rmap_ops rmap_avc_ops;       /* anon_vma + anon_vma_chain */
 extern const struct rmap_ops rmap_scan_ops;      /* no reverse map: search the page tables */
 extern const struct rmap_ops rmap_anonlayer_ops; /* Miller's anon_area per fork family */
-extern const struct rmap_ops rmap_astree_ops;    /* Lokier: a tree of spaces, one more per COW after fork */
+extern const struct rmap_ops rmap_astree_ops;    /* Lokier: a tree of spaces, a new one at a COW */
 extern const struct rmap_ops rmap_vmainode_ops;  /* LaHaise (b): per-VMA objects shadowed at fork */
 extern const struct rmap_ops rmap_mminode_ops;   /* LaHaise (c): per-mm inode shared on fork */
 extern const struct rmap_ops rmap_vmaring_ops;   /* LaHaise (a): page -> VMA, a ring of VMAs */
 extern const struct rmap_ops rmap_vmaoff_ops;    /* Keith: (vma, offset) per page, else search */
 extern const struct rmap_ops rmap_anonvma_ops;   /* 2.6.7's anon_vma: a list per fork family */
-extern const struct rmap_ops rmap_ptechain_ops;  /* 2.5.27-2.6.6: a chain of PTE addresses per page */
+extern const struct rmap_ops rmap_ptechain_ops;  /* 2.5.27-2.6.6: PTE addresses chained per page */
 
 /* the registry, in the order `revmap info` lists it (the default first) */
 extern const struct rmap_ops *const rmap_schemes[];
