@@ -8,6 +8,7 @@
  *
  *   0                    no mapping
  *   pte_addr | 1         PageDirect: the one PTE's address, in the word
+ *   count << 3 | 2       no chain: a count in its place (PC_COUNT)
  *   block pointer        the first block of a chain (64-byte aligned)
  *
  *   word --> [next_and_idx | . . . e e e e]   the head block, filled from
@@ -42,6 +43,9 @@
 typedef uint64_t pte_addr_t;             /* a PTE's physical address */
 #define NRPTE ((PC_L1_CACHE_BYTES - sizeof(unsigned long)) / sizeof(pte_addr_t))
 #define PC_DIRECT   1ull                 /* word: PageDirect (a pte_addr, not a block) */
+#define PC_COUNT    2ull                 /* word: no chain, a count (count << 3 | PC_COUNT):
+					    an mlocked page (seed 004 (b)), or objrmap's file
+					    page (page->pte.mapcount) */
 #define PC_IDX_MASK 7ull                 /* next_and_idx: the first used slot */
 
 /* one block: a cache line */
@@ -63,6 +67,9 @@ struct pte_chain_pool {
 };
 
 static inline bool pte_chain_direct(uint64_t word) { return word & PC_DIRECT; }
+static inline bool pte_chain_counted(uint64_t word) { return word & PC_COUNT; }
+static inline uint64_t pte_chain_count_word(uint64_t n) { return n ? n << 3 | PC_COUNT : 0; }
+static inline uint64_t pte_chain_word_count(uint64_t word) { return word >> 3; }
 static inline struct pte_chain *pte_chain_head(uint64_t word)
 {
 	return (struct pte_chain *)(uintptr_t)(word & ~PC_DIRECT);
