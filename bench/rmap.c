@@ -7,8 +7,10 @@
  * The cases are gen/hardcase.c's (gentrace --kind): chain (a fork chain
  * with COW, splits and moves at each level), prefork (a big heap and many
  * children), filemap (a file mapped shared and private by many processes,
- * then truncated), mremap (COW-shared memory moved in every process) and
- * mlock (locked private and shared memory across fork).  Each case is made
+ * then truncated), filemap-mlock (the same with every mapping shared and
+ * mlocked: seed 004's database, where mlock without chains saves the
+ * chains), mremap (COW-shared memory moved in every process) and mlock
+ * (locked private and shared memory across fork).  Each case is made
  * once, at the sizes below (--quick: smaller), parsed once, and replayed by
  * every scheme on a machine of its own; in each repetition the schemes take
  * turns, so that they see the same host load, and each figure is the
@@ -81,6 +83,23 @@ static const struct bench_size {
 
 #define SEED 1
 
+/* the cases: each kind, and filemap again with every mapping of the file
+ * shared and mlocked (gentrace --mlock: seed 004's database, and what mlock
+ * without chains saves there) */
+static const struct bench_case {
+	const char *name;
+	int kind;
+	bool mlock;
+} bench_cases[] = {
+	{ "chain", GEN_CHAIN, false },
+	{ "prefork", GEN_PREFORK, false },
+	{ "filemap", GEN_FILEMAP, false },
+	{ "filemap-mlock", GEN_FILEMAP, true },
+	{ "mremap", GEN_MREMAP, false },
+	{ "mlock", GEN_MLOCK, false },
+};
+#define NR_CASES ((int)(sizeof(bench_cases) / sizeof(bench_cases[0])))
+
 enum phase { PH_FORK, PH_FAULT, PH_MUNMAP, PH_EXIT, NR_PH };
 
 static const char *const phase_key[NR_PH] = { "fork", "fault", "munmap", "exit" };
@@ -96,6 +115,8 @@ struct run {
 	uint64_t depth_sum, depth_walks; /* object-tree schemes: depth walked, and walks */
 	uint64_t depth_max;        /* the deepest object chain over the run */
 	uint64_t meta_peak;        /* rmap_bytes_peak */
+	uint64_t mlock_saved_peak; /* rmap_mlock_saved_peak: what chains mlock spared */
+	uint64_t unchained_peak;   /* rmap_unchained_peak: PTEs kept as counts */
 	uint64_t ptes_peak;        /* most present PTEs after an event */
 	uint64_t meta_frames_peak; /* most page-table and slab frames after an event */
 	uint64_t state_hash;       /* the final state's dump, hashed */
@@ -292,6 +313,8 @@ static int run_one(const struct rv_options *base, const struct rmap_ops *ops,
 	walk_all(&s->m, r);
 	exit_all(s, r);
 	r->meta_peak = s->m.stats.rmap_bytes_peak;
+	r->mlock_saved_peak = s->m.stats.rmap_mlock_saved_peak;
+	r->unchained_peak = s->m.stats.rmap_unchained_peak;
 	if (!check_machine(&s->m)) {
 		fprintf(stderr, "revmap: bench rmap: %s: scheme %s: check failed after the "
 			"run: %s\n", t->path, ops->name, s->m.why);
@@ -311,6 +334,7 @@ struct scheme_res {
 
 struct case_res {
 	const struct bench_set *set; /* the schemes, in the order of sch[] */
+	const char *name;          /* the case's name */
 	int kind;
 	struct gen_size size;
 	size_t events;             /* the trace's lines that run */
@@ -402,7 +426,9 @@ int bench_set_parse(struct bench_set *set, const char *bench, const char *list)
 
 static void print_case(FILE *out, const struct case_res *c)
 {
-	fprintf(out, "\n%s: %u processes, %llu pages, %zu events\n", gen_kind_name(c->kind),
+	uint64_t saved = 0;
+
+	fprintf(out, "\n%s: %u processes, %llu pages, %zu events\n", c->name,
 		c->size.procs, (unsigned long long)c->size.pages, c->events);
 	fprintf(out, "%-9s %11s %7s %9s %9s %8s %5s %8s %8s %8s %8s %8s\n", "scheme",
 		"meta peak", "B/page", "precision", "VMAs/walk", "fallback", "depth", "ns/walk",
@@ -421,6 +447,17 @@ static void print_case(FILE *out, const struct case_res *c)
 		for (int ph = 0; ph < NR_PH; ph++)
 			bench_fig(out, 8, r->ns[ph], r->units[ph], 1);
 		fputc('\n', out);
+		saved += r->mlock_saved_peak;
+	}
+	/* mlock without chains (seed 004 (b)): what the chains would have held */
+	for (unsigned i = 0; i < c->set->n && saved; i++) {
+		const struct run *r = &c->sch[i].med;
+
+		if (r->mlock_saved_peak)
+			fprintf(out, "  %s: mlock kept up to %llu PTEs as counts, no chain: up to "
+				"%llu bytes of chains not held\n", c->set->ops[i]->name,
+				(unsigned long long)r->unchained_peak,
+				(unsigned long long)r->mlock_saved_peak);
 	}
 }
 
@@ -450,9 +487,10 @@ static int write_json(const char *path, const struct case_res *cases, int ncases
 	for (int k = 0; k < ncases; k++) {
 		const struct case_res *c = &cases[k];
 
-		fprintf(f, "%s\n    {\"kind\": \"%s\", \"seed\": %d, \"procs\": %u, \"pages\": %llu, "
-			"\"rounds\": %u, \"events\": %zu, \"schemes\": [", k ? "," : "",
-			gen_kind_name(c->kind), SEED, c->size.procs,
+		fprintf(f, "%s\n    {\"case\": \"%s\", \"kind\": \"%s\", \"mlock\": %s, "
+			"\"seed\": %d, \"procs\": %u, \"pages\": %llu, "
+			"\"rounds\": %u, \"events\": %zu, \"schemes\": [", k ? "," : "", c->name,
+			gen_kind_name(c->kind), c->size.mlock ? "true" : "false", SEED, c->size.procs,
 			(unsigned long long)c->size.pages, c->size.rounds, c->events);
 		for (unsigned i = 0; i < c->set->n; i++) {
 			const struct run *r = &c->sch[i].med;
@@ -464,6 +502,7 @@ static int write_json(const char *path, const struct case_res *cases, int ncases
 				"\"walk_ptes_found\": %llu, \"precision\": %.6f, "
 				"\"walk_fallbacks\": %llu, \"fallback_rate\": %.6f, "
 				"\"tree_depth_mean\": %.4f, \"tree_depth_max\": %llu, "
+				"\"unchained_ptes_peak\": %llu, \"mlock_bytes_saved_peak\": %llu, "
 				"\"ns_per_walk\": %.2f", i ? "," : "", c->set->ops[i]->name,
 				(unsigned long long)r->meta_peak,
 				(unsigned long long)r->ptes_peak, bench_per(r->meta_peak, r->ptes_peak),
@@ -473,7 +512,9 @@ static int write_json(const char *path, const struct case_res *cases, int ncases
 				bench_per(r->found, r->probed), (unsigned long long)r->fallbacks,
 				bench_per(r->fallbacks, r->walks),
 				bench_per(r->depth_sum, r->depth_walks),
-				(unsigned long long)r->depth_max, bench_per(r->walk_ns, r->walks));
+				(unsigned long long)r->depth_max,
+				(unsigned long long)r->unchained_peak,
+				(unsigned long long)r->mlock_saved_peak, bench_per(r->walk_ns, r->walks));
 			for (int ph = 0; ph < NR_PH; ph++)
 				fprintf(f, ", \"%s\": {\"events\": %llu, \"%ss\": %llu, "
 					"\"ns_median\": %llu, \"ns_per_%s\": %.2f}", phase_key[ph],
@@ -517,8 +558,8 @@ int bench_make_case(int kind, uint64_t seed, const struct gen_size *sz, struct t
 		free(buf);
 		return -1;
 	}
-	snprintf(name, sizeof(name), "gentrace %llu --kind %s", (unsigned long long)seed,
-		 gen_kind_name(kind));
+	snprintf(name, sizeof(name), "gentrace %llu --kind %s%s", (unsigned long long)seed,
+		 gen_kind_name(kind), sz->mlock ? " --mlock" : "");
 	e = tr_parse_buffer(name, buf, len, t, err, sizeof(err));
 	free(buf);
 	if (e) {
@@ -531,7 +572,7 @@ int bench_make_case(int kind, uint64_t seed, const struct gen_size *sz, struct t
 int bench_rmap(const struct rv_options *opt, bool quick, const char *json_path, FILE *out)
 {
 	int reps = quick ? 1 : 3, status = 0, ncases = 0;
-	struct case_res cases[NR_GEN_KINDS];
+	struct case_res cases[NR_CASES];
 	struct rv_options o = *opt;
 	struct bench_set set;
 	struct rusage ru;
@@ -543,20 +584,23 @@ int bench_rmap(const struct rv_options *opt, bool quick, const char *json_path, 
 	memset(cases, 0, sizeof(cases));
 	fprintf(out, "revmap bench rmap%s: %u schemes on %d cases, seed %d, machine memory "
 		"%llu MiB, median of %d run%s\n", quick ? " --quick" : "", set.n,
-		NR_GEN_KINDS, SEED, (unsigned long long)(o.mem_bytes >> 20), reps,
+		NR_CASES, SEED, (unsigned long long)(o.mem_bytes >> 20), reps,
 		reps > 1 ? "s" : "");
 	fprintf(out, "meta peak: bytes; B/page: per present PTE; fork, munmap, exit: ns per "
 		"page; fault: ns per fault\n");
-	for (int k = 0; k < NR_GEN_KINDS && !status; k++) {
+	for (int n = 0; n < NR_CASES && !status; n++) {
 		struct case_res *c = &cases[ncases];
+		int k = bench_cases[n].kind;
 		const struct bench_size *bs = quick ? &quick_size[k] : &full_size[k];
 		struct tr_trace t;
 
 		c->kind = k;
+		c->name = bench_cases[n].name;
 		c->set = &set;
 		gen_size_default(k, &c->size);
 		c->size.procs = bs->procs;
 		c->size.pages = bs->pages;
+		c->size.mlock = bench_cases[n].mlock;
 		if (bench_make_case(k, SEED, &c->size, &t)) {
 			status = 1;
 			break;
@@ -580,7 +624,7 @@ int bench_rmap(const struct rv_options *opt, bool quick, const char *json_path, 
 			take_medians(&c->sch[i], reps);
 			if (c->sch[i].med.state_hash != c->sch[0].med.state_hash) {
 				fprintf(stderr, "revmap: bench rmap: %s: schemes %s and %s leave "
-					"different states\n", gen_kind_name(k), set.ops[0]->name,
+					"different states\n", c->name, set.ops[0]->name,
 					set.ops[i]->name);
 				status = 1;
 			}

@@ -14,6 +14,7 @@
 #ifndef REVMAP_GEN_HARDCASE_H
 #define REVMAP_GEN_HARDCASE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -32,6 +33,8 @@ struct gen_size {
 	unsigned procs;   /* processes: chain depth, prefork children, filemap/mremap/mlock sharers */
 	uint64_t pages;   /* pages of the region each case works on (heap, file, moved region) */
 	unsigned rounds;  /* repetitions of the case's main phase (COW writes, moves, ...) */
+	bool mlock;       /* filemap: every process maps the file shared and mlocks it
+			     (seed 004's database, its shared memory locked: (b)) */
 };
 
 #define GEN_MAX_PROCS   10000

@@ -172,6 +172,10 @@ static bool do_fault_around(struct vm_area *vma, uint64_t addr, pte_t *fpte)
 
 		if (!pte_none(*pte))
 			continue;
+		/* the scheme could not have this page's add ready: fault-around
+		 * is best effort, the fault itself decides about its page */
+		if (rmap_page_prepare(vma, pfn_frame(vma->mm->machine, pfn)))
+			break;
 		map_file_page(vma, a, pte, pfn, false);
 		if (a == addr)
 			mapped = true;
@@ -199,6 +203,8 @@ static int do_file_fault(struct vm_area *vma, uint64_t addr, pte_t *pte, bool wr
 		r = file_get_page(vma->file, idx, &pfn);
 		if (r != VM_FAULT_OK)
 			return r;
+		if (rmap_page_prepare(vma, pfn_frame(vma->mm->machine, pfn)))
+			return VM_FAULT_OOM;
 		map_file_page(vma, addr, pte, pfn, false);
 		return VM_FAULT_OK;
 	}
@@ -211,6 +217,8 @@ static int do_file_fault(struct vm_area *vma, uint64_t addr, pte_t *pte, bool wr
 		return r;
 	if (!(vma->flags & VM_SHARED))
 		return map_new_anon(vma, addr, pte, pfn);     /* do_cow_fault */
+	if (rmap_page_prepare(vma, pfn_frame(vma->mm->machine, pfn)))
+		return VM_FAULT_OOM;
 	map_file_page(vma, addr, pte, pfn, true);         /* do_shared_fault */
 	return VM_FAULT_OK;
 }

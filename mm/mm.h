@@ -457,9 +457,17 @@ struct vm_stats {
 	uint64_t swap_ins;           /* pages read from the swap device */
 	uint64_t swap_cache_hits;    /* swap faults that found the page in the swap cache */
 	uint64_t swap_io_errors;     /* swap reads or writes that failed */
-	uint64_t rmap_unchained;     /* ptechain: PTEs of VM_LOCKED VMAs kept as a count, off
-					their pages' chains, now (seed 004 (b)) */
-	uint64_t rmap_unchained_peak; /* ptechain: its peak */
+	uint64_t rmap_unchained;     /* mlock without chains (seed 004 (b)): PTEs kept as a
+					count in place of their page's chain, now (every PTE
+					of such a page is in a VM_LOCKED VMA) */
+	uint64_t rmap_unchained_peak; /* its peak */
+	uint64_t rmap_mlock_saved;   /* the bytes those pages' chains would hold, now */
+	uint64_t rmap_mlock_saved_peak; /* its peak */
+	uint64_t rmap_chain_drops;   /* chains given up for a count (a page's last unlocked
+					PTE went, or mlock locked it) */
+	uint64_t rmap_chain_rebuilds; /* chains rebuilt from a count (munlock, or a new
+					 unlocked mapping) */
+	uint64_t rmap_rebuild_vmas;  /* VMAs those rebuilds looked at (their searches) */
 };
 
 /*

@@ -480,6 +480,10 @@ int do_swap_page(struct vm_area *vma, uint64_t addr, pte_t *pte, bool write)
 	r = swapin_page(m, slot, &f, &fresh);
 	if (r != VM_FAULT_OK)
 		return r;
+	if (!fresh && rmap_page_prepare(vma, f)) {
+		f->refcount--;            /* the swap cache still holds it */
+		return VM_FAULT_OOM;
+	}
 	slot_put(&m->swap, slot);         /* swap_free: the cache still counts */
 	if (should_try_to_free_swap(m, f, vma, write))
 		swap_cache_try_free(m, f);
@@ -523,6 +527,10 @@ static int unuse_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	for (;;) {
 		r = anon_prepare(vma) || rmap_prepare(m, 1) ? VM_FAULT_OOM
 						 : swapin_page(m, slot, &f, &fresh);
+		if (r == VM_FAULT_OK && !fresh && rmap_page_prepare(vma, f)) {
+			f->refcount--;    /* the swap cache still holds it */
+			r = VM_FAULT_OOM;
+		}
 		if (r != VM_FAULT_OOM)
 			break;
 		if (!swapoff_reclaim(m))

@@ -49,25 +49,40 @@
  * reserve and never fail.  Fork's page_dup allocates and may fail (the
  * fork fails, unwound by mm/).  mremap needs nothing.
  *
- * mlock without chains (seed 004 (b): an mlocked page is never unmapped by
- * reclaim, so why keep its chain).  A PTE in a VM_LOCKED VMA is on no
- * chain: the map count counts it, and the chain holds the page's other
- * PTEs, so a page keeps no chain exactly while every PTE that maps it is
- * in a VM_LOCKED VMA (its word is 0 with a map count: "a count in place of
- * the chain"; the frame is PG_UNEVICTABLE, off the evictable lists, as
- * mm/ makes it).  mlock takes the range's PTEs off their chains (memory
- * freed); munlock and MREMAP_DONTUNMAP put them back, with the blocks
- * taken first (rmap_lock_prepare: munlock may fail -ENOMEM, nothing
- * changed); fork's child is never VM_LOCKED, so its PTEs go on chains as
- * page_dup copies them (may fail), and any new unlocked mapping is an
- * ordinary add.  A walk that finds fewer entries than the map count
- * searches for the rest: a file page among its file's i_mmap VMAs, an
- * anonymous one among every address space's VMAs with an anonymous
- * identity, probing only VM_LOCKED ones where the page's index falls
- * (stats.rmap_fallbacks; every VMA looked at counts as visited).
- * Reclaim never walks such a page; migration and the checkers do.  The
- * PTEs kept as a count are stats.rmap_unchained (now and peak; --stats
- * prints them as "mlock"); each saves 64/7 = 9.1 bytes or more.
+ * mlock without chains (seed 004 (b): "Yank them off the LRU, set a
+ * bitflag, and reuse page->lru for a counter").  An mlocked page is never
+ * unmapped by reclaim, so while every PTE that maps a page is in a
+ * VM_LOCKED VMA the page keeps no chain: its word holds a count of its
+ * mappings in place of the chain (count << 3 | PC_COUNT: the tag is the
+ * frame's flag, the word the counter; revmap's frame keeps its lru links
+ * for mm/'s lists, and mm/ has already moved the page to the unevictable
+ * list, mlock_vma_folio).  The moment is exact both ways:
+ *   - the chain goes when mlock leaves a page's PTEs all locked, when its
+ *     last unlocked PTE is unmapped (page_remove; or by the visitors of a
+ *     walk, looked at when the walk ends), or when its first mapping is in
+ *     a locked VMA (a fault there starts a count, no chain);
+ *   - it comes back when munlock unlocks one of its PTEs, when an unlocked
+ *     VMA maps the page (a fault: page_prepare takes the blocks first, so
+ *     a failure is the fault's OOM) or when fork copies a PTE of it into a
+ *     child (fork clears VM_LOCKED in the child; page_dup takes the blocks
+ *     and may fail, -ENOMEM); munlock takes its blocks in lock_prepare
+ *     (-ENOMEM, nothing changed).  Rebuilding is a search: a file page's
+ *     VMAs on its file's i_mmap at its offset (and --nonlinear, every
+ *     nonlinear VMA of the file whole), an anonymous page's VMAs of every
+ *     address space with an anonymous identity where its index falls
+ *     (stats.rmap_chain_rebuilds, rmap_rebuild_vmas).
+ * While a page keeps a chain, the chain holds all its PTEs, locked ones
+ * included.  The walk of a counted page is the same search, probing only
+ * VM_LOCKED VMAs (stats.rmap_fallbacks): reclaim meets such a page only
+ * when mm/ put it back on an evictable list lazily (6.x's munlock of one
+ * mapping), and culls it; migration and the checkers walk it.  To see the
+ * last unlocked PTE go without looking at every chain, the pool counts the
+ * chained entries that are PTEs of locked VMAs (pool->locked): only while
+ * there are some does a removal look at what is left, and the look stops
+ * at the first unlocked entry.  Statistics ("mlock" in --stats): PTEs
+ * kept as counts (rmap_unchained, now and peak), the bytes their chains
+ * would hold (rmap_mlock_saved: ceil(n / 7) blocks and the word for a
+ * page of n > 1 mappings, the word for one), drops and rebuilds.
  *
  * Cost, exactly.  Per mapping (one PTE): 8 bytes while the page has one
  * mapping (the word: PageDirect), else 64-byte blocks of 7 entries, so
@@ -161,7 +176,12 @@ static struct pte_chain *block_get(struct vm_machine *m, struct pte_chain_pool *
 
 void pte_chain_release(struct vm_machine *m, struct pte_chain_pool *pool)
 {
-	while (pool->reserve) {
+	pte_chain_trim(m, pool, 0);
+}
+
+void pte_chain_trim(struct vm_machine *m, struct pte_chain_pool *pool, unsigned keep)
+{
+	while (pool->nr_reserve > keep) {
 		struct pte_chain *pc = pool->reserve;
 
 		pool->reserve = pte_chain_next(pc);
@@ -247,11 +267,26 @@ int pte_chain_add_alloc(struct vm_machine *m, struct pte_chain_pool *pool, uint6
 	return __pte_chain_add(m, pool, word, pa, true);
 }
 
+void pte_chain_clear(struct vm_machine *m, struct pte_chain_pool *pool, uint64_t *word)
+{
+	struct pte_chain *pc, *next;
+
+	VM_BUG_ON(pool->walking == word);
+	if (!*word)
+		return;
+	if (!pte_chain_direct(*word))
+		for (pc = pte_chain_head(*word); pc; pc = next) {
+			next = pte_chain_next(pc);
+			block_free(m, pool, pc);
+		}
+	word_set(m, pool, word, 0);
+}
+
 uint64_t pte_chain_count(uint64_t word)
 {
 	uint64_t n = 0;
 
-	if (!word)
+	if (!word || pte_chain_counted(word))
 		return 0;
 	if (pte_chain_direct(word))
 		return 1;
@@ -375,7 +410,7 @@ int pte_chain_walk(struct vm_machine *m, struct pte_chain_pool *pool, uint64_t *
 {
 	int ret = 0;
 
-	if (!*word)
+	if (!*word || pte_chain_counted(*word))
 		return 0;
 	if (pte_chain_direct(*word))
 		return fn(*word & ~PC_DIRECT, arg);
@@ -411,7 +446,7 @@ long pte_chain_check(const struct vm_machine *m, const struct pte_chain_pool *po
 	long blocks = 0;
 	uint64_t n = 0;
 
-	if (!word || pte_chain_direct(word))
+	if (!word || pte_chain_direct(word) || pte_chain_counted(word))
 		return 0;
 	for (const struct pte_chain *pc = pte_chain_head(word); pc; pc = pte_chain_next(pc)) {
 		unsigned idx;
@@ -481,189 +516,359 @@ static void pc_mm_exit(struct vm_mm *mm)
 		pte_chain_release(m, pc_pool(m));
 }
 
-/* rmap_one, or (for the checker) the same probe without its counts */
-static int rmap_one_probe(struct vm_machine *m, struct vm_frame *f, struct vm_area *v,
-			  rmap_visit_fn fn, void *arg, bool with_stats)
+static int pc_prepare(struct vm_machine *m, unsigned nr)
 {
-	uint64_t addr = v->start + ((f->index - v->pgoff) << PAGE_SHIFT);
+	return pte_chain_prepare(m, pc_pool(m), nr);
+}
+
+/* ---------------- mlock without chains (seed 004 (b)) ---------------- */
+
+/* the blocks, and the bytes with the word, of a chain of n entries (built
+ * by adds and kept packed by removals, it always takes ceil(n / 7) blocks;
+ * one entry is PageDirect) */
+static uint64_t chain_blocks(uint64_t n)
+{
+	return n < 2 ? 0 : (n + NRPTE - 1) / NRPTE;
+}
+
+static uint64_t chain_bytes(uint64_t n)
+{
+	return n ? chain_blocks(n) * sizeof(struct pte_chain) + sizeof(uint64_t) : 0;
+}
+
+/* f's word becomes a count of n mappings (0: none); the statistics follow
+ * => f's word is a count or 0 */
+static void count_set(struct vm_machine *m, struct vm_frame *f, uint64_t n)
+{
+	uint64_t old = f->rmap ? pte_chain_word_count(f->rmap) : 0;
+
+	VM_BUG_ON(f->rmap && !pte_chain_counted(f->rmap));
+	m->stats.rmap_unchained += n - old;
+	m->stats.rmap_mlock_saved += chain_bytes(n) - chain_bytes(old);
+	if (m->stats.rmap_unchained > m->stats.rmap_unchained_peak)
+		m->stats.rmap_unchained_peak = m->stats.rmap_unchained;
+	if (m->stats.rmap_mlock_saved > m->stats.rmap_mlock_saved_peak)
+		m->stats.rmap_mlock_saved_peak = m->stats.rmap_mlock_saved;
+	f->rmap = pte_chain_count_word(n);
+}
+
+/* the VMA of the PTE at pa (NULL for a PTE outside every VMA) */
+static struct vm_area *entry_vma(struct vm_machine *m, pte_addr_t pa)
+{
+	uint64_t addr = ptep_to_address(m, pa);
+	struct vm_area *vma = find_vma(ptep_to_mm(m, pa), addr);
+
+	return vma && vma->start <= addr ? vma : NULL;
+}
+
+static int entry_unlocked(pte_addr_t pa, void *arg)
+{
+	struct vm_area *vma = entry_vma(arg, pa);
+
+	return !vma || !(vma->flags & VM_LOCKED);
+}
+
+/*
+ * f's last unlocked PTE may have gone, or its PTEs become locked: when
+ * every entry left on its chain is a PTE of a VM_LOCKED VMA, the chain
+ * goes and a count takes its place.  Looked at only while some chain
+ * holds a locked PTE (pool->locked), and the look stops at the first
+ * unlocked entry, usually the head's.
+ */
+static void maybe_drop(struct vm_machine *m, struct vm_frame *f)
+{
+	struct pte_chain_pool *pool = pc_pool(m);
+	uint64_t n;
+
+	if (!pool->locked || !f->rmap || pte_chain_counted(f->rmap) || pool->walking)
+		return;
+	if (pte_chain_walk(m, pool, &f->rmap, entry_unlocked, m))
+		return;
+	n = pte_chain_count(f->rmap);
+	VM_BUG_ON(n != (uint64_t)f->mapcount || n > pool->locked);
+	pool->locked -= n;
+	pte_chain_clear(m, pool, &f->rmap);
+	count_set(m, f, n);
+	m->stats.rmap_chain_drops++;
+}
+
+/*
+ * Where the PTEs of a page without a chain are: a file page's in its
+ * file's i_mmap VMAs at its offset (and, --nonlinear, anywhere in a
+ * nonlinear VMA of the file), an anonymous page's in the VMAs of any
+ * address space that may hold anonymous pages at its index.  How a
+ * search looks and what it counts:
+ *   SEARCH_WALK     a walk of a counted page: only VM_LOCKED VMAs (all its
+ *                   PTEs are there) are probed; the walk's statistics,
+ *                   and a fallback
+ *   SEARCH_REBUILD  its chain comes back: every VMA probed (munlock has
+ *                   just unlocked some); rmap_rebuild_vmas
+ *   SEARCH_CHECK    the checker: every VMA; nothing counted
+ */
+enum pc_search { SEARCH_WALK, SEARCH_REBUILD, SEARCH_CHECK };
+
+static int search_vma(struct vm_machine *m, struct vm_frame *f, struct vm_area *v,
+		      rmap_visit_fn fn, void *arg, enum pc_search how)
+{
+	uint64_t addr;
 	pte_t *pte;
 
-	if (with_stats)
+	if (how == SEARCH_WALK && !(v->flags & VM_LOCKED)) {
+		m->stats.rmap_vmas_visited++;
+		return 0;
+	}
+	m->stats.rmap_rebuild_vmas += how == SEARCH_REBUILD;
+	if (v->flags & VM_NONLINEAR) {
+		/* --nonlinear: the page may be anywhere in it */
+		struct vm_stats saved = m->stats;
+		int ret = rmap_search_vma(m, f, v, fn, arg);
+
+		if (how != SEARCH_WALK) {
+			m->stats.rmap_vmas_visited = saved.rmap_vmas_visited;
+			m->stats.rmap_ptes_visited = saved.rmap_ptes_visited;
+			m->stats.rmap_ptes_found = saved.rmap_ptes_found;
+		}
+		return ret;
+	}
+	if (how == SEARCH_WALK)
 		return rmap_one(m, f, v, fn, arg);
+	addr = v->start + ((f->index - v->pgoff) << PAGE_SHIFT);
 	pte = pte_lookup(v->mm, addr);
 	if (!pte || !pte_present(*pte) || pte_pfn(*pte) != frame_pfn(m, f))
 		return 0;
 	return fn(v, addr, pte, arg);
 }
 
-static int pc_prepare(struct vm_machine *m, unsigned nr)
-{
-	return pte_chain_prepare(m, pc_pool(m), nr);
-}
-
-/* a PTE of a VM_LOCKED VMA: counted (in the map count), on no chain */
-static void unchained(struct vm_machine *m, int delta)
-{
-	m->stats.rmap_unchained += (uint64_t)(int64_t)delta;
-	if (m->stats.rmap_unchained > m->stats.rmap_unchained_peak)
-		m->stats.rmap_unchained_peak = m->stats.rmap_unchained;
-}
-
-/* page_add_rmap: anonymous (new or found in the swap cache) and file */
-static void pc_page_add(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
-{
-	struct vm_machine *m = vma->mm->machine;
-
-	if (vma->flags & VM_LOCKED)
-		unchained(m, 1);
-	else
-		pte_chain_add(m, pc_pool(m), &f->rmap, pte_paddr(vma, addr));
-}
-
-/* page_remove_rmap */
-static void pc_page_remove(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
-{
-	struct vm_machine *m = vma->mm->machine;
-
-	if (vma->flags & VM_LOCKED)
-		unchained(m, -1);
-	else
-		pte_chain_remove(m, pc_pool(m), &f->rmap, pte_paddr(vma, addr));
-}
-
-/* copy_page_range: the child's PTE joins the chain (a child's VMA is never
- * VM_LOCKED, even when its parent's is); => 0 or -ENOMEM */
-static int pc_page_dup(struct vm_frame *f, struct vm_area *dst, struct vm_area *src,
-		       uint64_t addr)
-{
-	struct vm_machine *m = src->mm->machine;
-
-	if (dst->flags & VM_LOCKED) {
-		unchained(m, 1);
-		return 0;
-	}
-	return pte_chain_add_alloc(m, pc_pool(m), &f->rmap, pte_paddr(dst, addr));
-}
-
-/* ---------------- mlock: chains off, and back ---------------- */
-
-static int count_mapped(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
-{
-	*(uint64_t *)arg += pte_pfn(*pte) != mm->machine->zero_pfn;
-	return 0;
-}
-
-/* munlock: each page of the range will need at most one more block */
-static int pc_lock_prepare(struct vm_area *vma, uint64_t start, uint64_t end)
-{
-	struct vm_machine *m = vma->mm->machine;
-	uint64_t n = 0;
-
-	walk_ptes(vma->mm, start, end, count_mapped, &n);
-	if (n > (1u << 30))
-		return -ENOMEM;
-	return pte_chain_prepare(m, pc_pool(m), (unsigned)n);
-}
-
-static int lock_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
-{
-	struct vm_machine *m = mm->machine;
-	uint64_t pfn = pte_pfn(*pte);
-	struct vm_frame *f;
-	pte_addr_t pa = ptep_to_paddr(m, pte);
-
-	if (pfn == m->zero_pfn)
-		return 0;
-	f = pfn_frame(m, pfn);
-	if (arg) {                      /* mlock: off the chain, a count */
-		pte_chain_remove(m, pc_pool(m), &f->rmap, pa);
-		unchained(m, 1);
-	} else {                        /* munlock: back on it */
-		pte_chain_add(m, pc_pool(m), &f->rmap, pa);
-		unchained(m, -1);
-	}
-	return 0;
-}
-
-/* VM_LOCKED of [start, end) changed: its PTEs leave or rejoin the chains;
- * the reserve goes back to what a fault needs */
-static void pc_vma_locked(struct vm_area *vma, uint64_t start, uint64_t end, bool locked)
-{
-	struct vm_machine *m = vma->mm->machine;
-	struct pte_chain_pool *pool = pc_pool(m);
-
-	walk_ptes(vma->mm, start, end, lock_one, locked ? (void *)vma : NULL);
-	while (pool->nr_reserve > FAULT_AROUND_PAGES) {
-		struct pte_chain *pc = pool->reserve;
-
-		pool->reserve = pte_chain_next(pc);
-		pool->nr_reserve--;
-		pool->blocks--;
-		m->stats.rmap_bytes -= sizeof(*pc);
-		slab_free(m, pool->slab, pc);
-	}
-}
-
-/*
- * The PTEs of f in VM_LOCKED VMAs are on no chain: the walk searches for
- * them (a fallback): a file page in its file's i_mmap VMAs, an anonymous
- * one in every address space's VMAs that may hold anonymous pages; only
- * locked VMAs are probed.  stats: with_stats counts the work (the walk;
- * not the checkers).
- */
-static int search_locked(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *arg,
-			 bool with_stats)
+static int pc_search(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *arg,
+		     enum pc_search how)
 {
 	int ret = 0;
 
-	if (with_stats)
-		m->stats.rmap_fallbacks++;
+	m->stats.rmap_fallbacks += how == SEARCH_WALK;
 	if (f->flags & PG_CACHE) {
 		struct vm_file *file = f->mapping;
 
 		for (struct itree_node *it = itree_iter_first(&file->i_mmap, f->index, f->index);
-		     it && !ret; it = itree_iter_next(it, f->index, f->index)) {
-			struct vm_area *v = container_of(it, struct vm_area, shared);
-
-			if (!(v->flags & VM_LOCKED)) {
-				m->stats.rmap_vmas_visited += with_stats;
-				continue;
-			}
-			ret = rmap_one_probe(m, f, v, fn, arg, with_stats);
-		}
-		/* --nonlinear: a locked nonlinear VMA may map it anywhere */
+		     it && !ret; it = itree_iter_next(it, f->index, f->index))
+			ret = search_vma(m, f, container_of(it, struct vm_area, shared), fn, arg,
+					 how);
 		for (struct itree_node *it = itree_iter_first(&file->i_mmap_nonlinear, 0,
 							       UINT64_MAX);
-		     it && !ret; it = itree_iter_next(it, 0, UINT64_MAX)) {
-			struct vm_area *v = container_of(it, struct vm_area, shared);
-			struct vm_stats saved = m->stats;
-
-			if (!(v->flags & VM_LOCKED)) {
-				m->stats.rmap_vmas_visited += with_stats;
-				continue;
-			}
-			ret = rmap_search_vma(m, f, v, fn, arg);
-			if (!with_stats) {      /* the checkers' walk: no work counted */
-				m->stats.rmap_vmas_visited = saved.rmap_vmas_visited;
-				m->stats.rmap_ptes_visited = saved.rmap_ptes_visited;
-				m->stats.rmap_ptes_found = saved.rmap_ptes_found;
-			}
-		}
+		     it && !ret; it = itree_iter_next(it, 0, UINT64_MAX))
+			ret = search_vma(m, f, container_of(it, struct vm_area, shared), fn, arg,
+					 how);
 		return ret;
 	}
 	for (struct list_head *p = m->mms.next; p != &m->mms && !ret; p = p->next) {
 		struct vm_mm *mm = list_entry(p, struct vm_mm, node);
 
 		for (struct vm_area *v = mm->first; v && !ret; v = v->next) {
-			if (!(v->flags & VM_LOCKED) || !v->anon || f->index < v->pgoff ||
-			    f->index - v->pgoff >= vma_pages(v)) {
-				m->stats.rmap_vmas_visited += with_stats;
+			if (!v->anon || f->index < v->pgoff || f->index - v->pgoff >= vma_pages(v)) {
+				m->stats.rmap_vmas_visited += how == SEARCH_WALK;
+				m->stats.rmap_rebuild_vmas += how == SEARCH_REBUILD;
 				continue;
 			}
-			ret = rmap_one_probe(m, f, v, fn, arg, with_stats);
+			ret = search_vma(m, f, v, fn, arg, how);
 		}
 	}
 	return ret;
+}
+
+struct pc_rebuild {
+	struct vm_machine *m;        /* the machine */
+	struct vm_frame *f;          /* the page whose chain comes back */
+	pte_addr_t skip;             /* a PTE not to chain (fork's new one, set later) */
+	uint64_t found;              /* PTEs chained */
+};
+
+static int rebuild_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct pc_rebuild *rb = arg;
+	struct pte_chain_pool *pool = pc_pool(rb->m);
+	pte_addr_t pa = ptep_to_paddr(rb->m, pte);
+
+	if (pa == rb->skip)
+		return 0;
+	pte_chain_add(rb->m, pool, &rb->f->rmap, pa);
+	pool->locked += (vma->flags & VM_LOCKED) != 0;
+	rb->found++;
+	return 0;
+}
+
+/*
+ * f keeps a count: its chain comes back, each PTE that maps it found by a
+ * search (except skip).  => the reserve holds chain_blocks(count) blocks
+ * (plus what the caller adds next)
+ */
+static void rebuild(struct vm_machine *m, struct vm_frame *f, pte_addr_t skip)
+{
+	struct pc_rebuild rb = { m, f, skip, 0 };
+	uint64_t n = pte_chain_word_count(f->rmap);
+
+	count_set(m, f, 0);
+	pc_search(m, f, rebuild_one, &rb, SEARCH_REBUILD);
+	VM_BUG_ON(rb.found != n);
+	m->stats.rmap_chain_rebuilds++;
+}
+
+/* the reserve back to what a fault needs */
+static void reserve_trim(struct vm_machine *m)
+{
+	struct pte_chain_pool *pool = pc_pool(m);
+	unsigned keep = pool->nr_reserve < FAULT_AROUND_PAGES ? pool->nr_reserve
+							       : FAULT_AROUND_PAGES;
+
+	pte_chain_trim(m, pool, keep);
+}
+
+/* a fault is about to map f in vma: a counted page mapped by an unlocked
+ * VMA needs its whole chain back (the fault's reserve stays whole too) */
+static int pc_page_prepare(struct vm_area *vma, struct vm_frame *f)
+{
+	struct vm_machine *m = vma->mm->machine;
+
+	if (!pte_chain_counted(f->rmap) || (vma->flags & VM_LOCKED))
+		return 0;
+	return pte_chain_prepare(m, pc_pool(m), FAULT_AROUND_PAGES +
+				 (unsigned)chain_blocks(pte_chain_word_count(f->rmap) + 1));
+}
+
+/* page_add_rmap: anonymous (new or found in the swap cache) and file */
+static void pc_page_add(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
+{
+	struct vm_machine *m = vma->mm->machine;
+	struct pte_chain_pool *pool = pc_pool(m);
+	bool locked = vma->flags & VM_LOCKED;
+	pte_addr_t pa = pte_paddr(vma, addr);
+
+	if (locked && (!f->rmap || pte_chain_counted(f->rmap))) {
+		/* its first mapping, or one more, all locked: a count */
+		count_set(m, f, (f->rmap ? pte_chain_word_count(f->rmap) : 0) + 1);
+		return;
+	}
+	if (pte_chain_counted(f->rmap))
+		rebuild(m, f, 0);               /* page_prepare took the blocks */
+	pte_chain_add(m, pool, &f->rmap, pa);
+	pool->locked += locked;
+}
+
+/* page_remove_rmap */
+static void pc_page_remove(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
+{
+	struct vm_machine *m = vma->mm->machine;
+	struct pte_chain_pool *pool = pc_pool(m);
+
+	if (pte_chain_counted(f->rmap)) {
+		VM_BUG_ON(!(vma->flags & VM_LOCKED));
+		count_set(m, f, pte_chain_word_count(f->rmap) - 1);
+		return;
+	}
+	pte_chain_remove(m, pool, &f->rmap, pte_paddr(vma, addr));
+	if (vma->flags & VM_LOCKED)
+		pool->locked--;
+	else
+		maybe_drop(m, f);
+}
+
+/* copy_page_range: the child's PTE joins the chain (a child's VMA is never
+ * VM_LOCKED, so a counted page gets its chain back first); => 0 or -ENOMEM,
+ * nothing changed */
+static int pc_page_dup(struct vm_frame *f, struct vm_area *dst, struct vm_area *src,
+		       uint64_t addr)
+{
+	struct vm_machine *m = src->mm->machine;
+	struct pte_chain_pool *pool = pc_pool(m);
+	pte_addr_t pa = pte_paddr(dst, addr);
+	bool locked = dst->flags & VM_LOCKED;
+	int err;
+
+	if (pte_chain_counted(f->rmap)) {
+		if (locked) {
+			count_set(m, f, pte_chain_word_count(f->rmap) + 1);
+			return 0;
+		}
+		err = pte_chain_prepare(m, pool, (unsigned)chain_blocks(
+						pte_chain_word_count(f->rmap) + 1));
+		if (err)
+			return err;
+		rebuild(m, f, pa);
+		pte_chain_add(m, pool, &f->rmap, pa);
+		return 0;
+	}
+	err = pte_chain_add_alloc(m, pool, &f->rmap, pa);
+	if (!err)
+		pool->locked += locked;
+	return err;
+}
+
+/* ---------------- mlock, munlock ---------------- */
+
+struct pc_lock {
+	uint64_t blocks;             /* lock_prepare: blocks the rebuilds need */
+	bool locked;                 /* vma_locked: the range is now VM_LOCKED */
+	int pass;                    /* vma_locked: 1 the entries' state, 2 the chains */
+};
+
+static int lock_count(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct vm_machine *m = mm->machine;
+	struct vm_frame *f = pte_page(m, *pte);
+
+	if (f && pte_chain_counted(f->rmap))
+		((struct pc_lock *)arg)->blocks += chain_blocks(pte_chain_word_count(f->rmap));
+	return 0;
+}
+
+/* munlock: each counted page of the range will need its whole chain (a
+ * page met twice is counted twice: more than enough) */
+static int pc_lock_prepare(struct vm_area *vma, uint64_t start, uint64_t end)
+{
+	struct vm_machine *m = vma->mm->machine;
+	struct pc_lock l = { 0 };
+
+	walk_ptes(vma->mm, start, end, lock_count, &l);
+	if (l.blocks > (1u << 30))
+		return -ENOMEM;
+	return pte_chain_prepare(m, pc_pool(m), (unsigned)l.blocks);
+}
+
+static int lock_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct vm_machine *m = mm->machine;
+	struct pte_chain_pool *pool = pc_pool(m);
+	struct vm_frame *f = pte_page(m, *pte);
+	struct pc_lock *l = arg;
+
+	if (!f || !f->rmap)
+		return 0;
+	if (l->pass == 1) {
+		/* this PTE's entry changed sides (a counted page has none) */
+		if (!pte_chain_counted(f->rmap)) {
+			if (l->locked)
+				pool->locked++;
+			else
+				pool->locked--;
+		}
+		return 0;
+	}
+	if (l->locked)
+		maybe_drop(m, f);               /* mlock: its last unlocked PTE? */
+	else if (pte_chain_counted(f->rmap))
+		rebuild(m, f, 0);               /* munlock: lock_prepare took the blocks */
+	return 0;
+}
+
+/* VM_LOCKED of [start, end) changed: first every entry of the range
+ * changes sides, then each page is looked at (a page mapped twice in the
+ * range is whole by then); the reserve goes back to what a fault needs */
+static void pc_vma_locked(struct vm_area *vma, uint64_t start, uint64_t end, bool locked)
+{
+	struct pc_lock l = { 0, locked, 1 };
+
+	walk_ptes(vma->mm, start, end, lock_one, &l);
+	l.pass = 2;
+	walk_ptes(vma->mm, start, end, lock_one, &l);
+	reserve_trim(vma->mm->machine);
 }
 
 /* mremap moved the PTEs: rewrite each moved PTE's entry where it was */
@@ -675,15 +880,13 @@ static int move_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
 	struct vm_machine *m = mm->machine;
 	struct pc_move *mv = arg;
-	uint64_t pfn = pte_pfn(*pte);
+	struct vm_frame *f = pte_page(m, *pte);
 	pte_t *old;
 	pte_addr_t opa, npa = ptep_to_paddr(m, pte);
-	struct vm_frame *f;
 	bool ok;
 
-	if (pfn == m->zero_pfn)
+	if (!f || pte_chain_counted(f->rmap))   /* a count moves with nothing */
 		return 0;
-	f = pfn_frame(m, pfn);
 	/* a PTE table moved whole: its PTEs kept their addresses */
 	old = pte_lookup(mm, addr + (uint64_t)mv->delta);
 	if (!old)
@@ -708,8 +911,6 @@ static void pc_move_done(struct vm_area *old_vma, uint64_t old_addr, struct vm_a
 	struct pc_move mv = { (int64_t)(old_addr - new_addr) };
 
 	(void)old_vma;
-	if (new_vma->flags & VM_LOCKED)         /* its PTEs are on no chain */
-		return;
 	walk_ptes(new_vma->mm, new_addr, new_addr + len, move_one, &mv);
 }
 
@@ -743,11 +944,14 @@ static int walk_one(pte_addr_t pa, void *arg)
 static int pc_walk(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *arg)
 {
 	struct pc_walk w = { m, f, fn, arg };
-	int ret = pte_chain_walk(m, pc_pool(m), &f->rmap, walk_one, &w);
+	int ret;
 
-	/* mapped more than its chain says: the rest is in VM_LOCKED VMAs */
-	if (!ret && f->mapcount > 0 && (uint64_t)f->mapcount > pte_chain_count(f->rmap))
-		ret = search_locked(m, f, fn, arg, true);
+	/* a count in place of the chain: every PTE is in a locked VMA */
+	if (pte_chain_counted(f->rmap))
+		return pc_search(m, f, fn, arg, SEARCH_WALK);
+	ret = pte_chain_walk(m, pc_pool(m), &f->rmap, walk_one, &w);
+	/* the visitors may have unmapped its last unlocked PTEs */
+	maybe_drop(m, f);
 	return ret;
 }
 
@@ -760,17 +964,12 @@ static int cmp_paddr(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int count_locked(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
-{
-	++*(uint64_t *)arg;
-	return 0;
-}
-
 #define CHECK_DUPS_MAX 2048          /* entries sorted on the stack for duplicates */
 
-/* one entry: a PTE of a live table, in a VMA, that maps f */
+/* one entry: a PTE of a live table, in a VMA, that maps f; *locked: its
+ * VMA is VM_LOCKED */
 static bool check_entry(struct vm_machine *m, const struct vm_frame *f, pte_addr_t pa,
-			char *why, size_t len)
+			bool *locked, char *why, size_t len)
 {
 	const struct vm_frame *tf;
 	struct vm_area *vma;
@@ -796,39 +995,72 @@ static bool check_entry(struct vm_machine *m, const struct vm_frame *f, pte_addr
 			 (unsigned long long)pa, (unsigned long long)addr, (unsigned long long)p);
 		return false;
 	}
-	vma = find_vma(ptep_to_mm(m, pa), addr);
-	if (!vma || vma->start > addr) {
+	vma = entry_vma(m, pa);
+	if (!vma) {
 		snprintf(why, len, "ptechain: pfn %llu: entry %#llx (address %#llx) is in no VMA",
 			 (unsigned long long)frame_pfn(m, f), (unsigned long long)pa,
 			 (unsigned long long)addr);
 		return false;
 	}
-	if (vma->flags & VM_LOCKED) {
-		snprintf(why, len, "ptechain: pfn %llu: entry %#llx (address %#llx) is in a "
-			 "VM_LOCKED VMA (those are counted, not chained)",
-			 (unsigned long long)frame_pfn(m, f), (unsigned long long)pa,
-			 (unsigned long long)addr);
-		return false;
-	}
+	*locked = vma->flags & VM_LOCKED;
 	return true;
 }
 
+/* the checker's search of a counted page: PTEs found, those in locked VMAs */
+struct pc_census {
+	uint64_t found;              /* PTEs that map the page */
+	uint64_t locked;             /* of them, in VM_LOCKED VMAs */
+};
+
+static int census_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct pc_census *c = arg;
+
+	c->found++;
+	c->locked += (vma->flags & VM_LOCKED) != 0;
+	return 0;
+}
+
 /*
- * => true when f's word is its chain: as many entries as f has mappings,
- *    each a PTE that maps f, none twice, PageDirect iff one
+ * => true when f's word is what its mappings call for: nothing when it
+ *    has none; a count of them when every one is in a VM_LOCKED VMA; else its chain: as many entries as mappings, each
+ *    a PTE that maps f, none twice, PageDirect iff one, and at least one
+ *    of them outside a VM_LOCKED VMA.  *nlocked: entries in locked VMAs.
  */
-static bool pc_check_frame(struct vm_machine *m, const struct vm_frame *f, char *why, size_t len)
+static bool frame_ok(struct vm_machine *m, const struct vm_frame *f, uint64_t *nlocked,
+		     char *why, size_t len)
 {
 	const struct pte_chain_pool *pool = pc_pool(m);
 	uint64_t word = f->rmap, n;
 	pte_addr_t seen[CHECK_DUPS_MAX];
 	unsigned nseen = 0;
+	bool locked;
 
+	*nlocked = 0;
 	if (f->mapcount <= 0) {
 		if (word) {
-			snprintf(why, len, "ptechain: pfn %llu is mapped nowhere but has a chain "
-				 "(%#llx)", (unsigned long long)frame_pfn(m, f),
+			snprintf(why, len, "ptechain: pfn %llu is mapped nowhere but its word is "
+				 "%#llx", (unsigned long long)frame_pfn(m, f),
 				 (unsigned long long)word);
+			return false;
+		}
+		return true;
+	}
+	if (pte_chain_counted(word)) {
+		struct pc_census c = { 0, 0 };
+
+		if (pte_chain_word_count(word) != (uint64_t)f->mapcount) {
+			snprintf(why, len, "ptechain: pfn %llu has mapcount %d but a count of %llu "
+				 "in place of its chain", (unsigned long long)frame_pfn(m, f),
+				 f->mapcount, (unsigned long long)pte_chain_word_count(word));
+			return false;
+		}
+		pc_search(m, (struct vm_frame *)f, census_one, &c, SEARCH_CHECK);
+		if (c.found != (uint64_t)f->mapcount || c.locked != c.found) {
+			snprintf(why, len, "ptechain: pfn %llu keeps a count (%d) in place of its "
+				 "chain, but %llu PTEs map it, %llu of them in VM_LOCKED VMAs",
+				 (unsigned long long)frame_pfn(m, f), f->mapcount,
+				 (unsigned long long)c.found, (unsigned long long)c.locked);
 			return false;
 		}
 		return true;
@@ -836,51 +1068,55 @@ static bool pc_check_frame(struct vm_machine *m, const struct vm_frame *f, char 
 	if (pte_chain_check(m, pool, word, why, len) < 0)
 		return false;
 	n = pte_chain_count(word);
-	if (n > (uint64_t)f->mapcount) {
+	if (n != (uint64_t)f->mapcount) {
 		snprintf(why, len, "ptechain: pfn %llu has mapcount %d but %llu entries",
 			 (unsigned long long)frame_pfn(m, f), f->mapcount, (unsigned long long)n);
 		return false;
 	}
-	if (n < (uint64_t)f->mapcount) {
-		/* the others are PTEs of VM_LOCKED VMAs, found by the search */
-		uint64_t locked = 0;
-
-		search_locked(m, (struct vm_frame *)f, count_locked, &locked, false);
-		if (n + locked != (uint64_t)f->mapcount) {
-			snprintf(why, len, "ptechain: pfn %llu has mapcount %d but %llu entries "
-				 "and %llu PTEs in VM_LOCKED VMAs",
-				 (unsigned long long)frame_pfn(m, f), f->mapcount,
-				 (unsigned long long)n, (unsigned long long)locked);
+	if (pte_chain_direct(word)) {
+		if (!check_entry(m, f, word & ~PC_DIRECT, &locked, why, len))
 			return false;
-		}
-	}
-	if (!word)
-		return true;
-	if (pte_chain_direct(word))
-		return check_entry(m, f, word & ~PC_DIRECT, why, len);
-	for (const struct pte_chain *pc = pte_chain_head(word); pc; pc = pte_chain_next(pc))
-		for (unsigned i = pte_chain_idx(pc); i < NRPTE; i++) {
-			if (!check_entry(m, f, pc->ptes[i], why, len))
+		*nlocked = locked;
+	} else {
+		for (const struct pte_chain *pc = pte_chain_head(word); pc; pc = pte_chain_next(pc))
+			for (unsigned i = pte_chain_idx(pc); i < NRPTE; i++) {
+				if (!check_entry(m, f, pc->ptes[i], &locked, why, len))
+					return false;
+				*nlocked += locked;
+				if (nseen < CHECK_DUPS_MAX)
+					seen[nseen++] = pc->ptes[i];
+			}
+		qsort(seen, nseen, sizeof(seen[0]), cmp_paddr);
+		for (unsigned i = 1; i < nseen; i++)
+			if (seen[i] == seen[i - 1]) {
+				snprintf(why, len, "ptechain: pfn %llu: entry %#llx is on its chain "
+					 "twice", (unsigned long long)frame_pfn(m, f),
+					 (unsigned long long)seen[i]);
 				return false;
-			if (nseen < CHECK_DUPS_MAX)
-				seen[nseen++] = pc->ptes[i];
-		}
-	qsort(seen, nseen, sizeof(seen[0]), cmp_paddr);
-	for (unsigned i = 1; i < nseen; i++)
-		if (seen[i] == seen[i - 1]) {
-			snprintf(why, len, "ptechain: pfn %llu: entry %#llx is on its chain twice",
-				 (unsigned long long)frame_pfn(m, f),
-				 (unsigned long long)seen[i]);
-			return false;
-		}
+			}
+	}
+	if (*nlocked == n) {
+		snprintf(why, len, "ptechain: pfn %llu keeps a chain of %llu entries, every one "
+			 "in a VM_LOCKED VMA (a count should be in its place)",
+			 (unsigned long long)frame_pfn(m, f), (unsigned long long)n);
+		return false;
+	}
 	return true;
 }
 
-/* => true when the blocks and words counted are those held, and bytes exact */
+static bool pc_check_frame(struct vm_machine *m, const struct vm_frame *f, char *why, size_t len)
+{
+	uint64_t nlocked;
+
+	return frame_ok(m, f, &nlocked, why, len);
+}
+
+/* => true when the blocks, words, counts and locked entries counted are
+ *    those held, and the bytes exact */
 static bool pc_check_machine(struct vm_machine *m, char *why, size_t len)
 {
 	const struct pte_chain_pool *pool = pc_pool(m);
-	uint64_t blocks = 0, words = 0, bytes, unchained = 0;
+	uint64_t blocks = 0, words = 0, bytes, unchained = 0, saved = 0, locked = 0;
 	unsigned reserve = 0;
 
 	for (const struct pte_chain *pc = pool->reserve; pc; pc = pte_chain_next(pc)) {
@@ -897,6 +1133,7 @@ static bool pc_check_machine(struct vm_machine *m, char *why, size_t len)
 	}
 	for (uint64_t pfn = 1; (pfn = pfn_skip_deferred(m, pfn)) < m->nr_frames; pfn++) {
 		const struct vm_frame *f = pfn_frame(m, pfn);
+		uint64_t nlocked;
 		long b;
 
 		if (f->flags & PG_BUDDY) {
@@ -906,24 +1143,29 @@ static bool pc_check_machine(struct vm_machine *m, char *why, size_t len)
 		if (!(f->flags & (PG_ANON | PG_CACHE)))
 			continue;
 		b = pte_chain_check(m, pool, f->rmap, why, len);
-		if (b < 0 || !pc_check_frame(m, f, why, len))
+		if (b < 0 || !frame_ok(m, f, &nlocked, why, len))
 			return false;
-		if (f->rmap && f->mapcount <= 0) {
-			snprintf(why, len, "ptechain: pfn %llu has mapcount %d and word %#llx",
-				 (unsigned long long)pfn, f->mapcount,
-				 (unsigned long long)f->rmap);
-			return false;
+		if (pte_chain_counted(f->rmap)) {
+			unchained += pte_chain_word_count(f->rmap);
+			saved += chain_bytes(pte_chain_word_count(f->rmap));
+		} else {
+			words += f->rmap != 0;
+			locked += nlocked;
 		}
-		if (f->mapcount > 0)
-			unchained += (uint64_t)f->mapcount - pte_chain_count(f->rmap);
 		blocks += (uint64_t)b;
-		words += f->rmap != 0;
 	}
 	blocks += reserve;
-	if (unchained != m->stats.rmap_unchained) {
-		snprintf(why, len, "ptechain: %llu PTEs mapped and not chained, %llu counted "
-			 "(rmap_unchained)", (unsigned long long)unchained,
-			 (unsigned long long)m->stats.rmap_unchained);
+	if (unchained != m->stats.rmap_unchained || saved != m->stats.rmap_mlock_saved) {
+		snprintf(why, len, "ptechain: %llu PTEs kept as counts (their chains %llu bytes), "
+			 "%llu and %llu counted (rmap_unchained, rmap_mlock_saved)",
+			 (unsigned long long)unchained, (unsigned long long)saved,
+			 (unsigned long long)m->stats.rmap_unchained,
+			 (unsigned long long)m->stats.rmap_mlock_saved);
+		return false;
+	}
+	if (locked != pool->locked) {
+		snprintf(why, len, "ptechain: %llu chained PTEs in VM_LOCKED VMAs, %llu counted",
+			 (unsigned long long)locked, (unsigned long long)pool->locked);
 		return false;
 	}
 	if (blocks != pool->blocks || blocks != pool->slab->objects || words != pool->words) {
@@ -992,5 +1234,6 @@ const struct rmap_ops rmap_ptechain_ops = {
 	.walk_anon = pc_walk,
 	.walk_file = pc_walk,
 	.prepare = pc_prepare,
+	.page_prepare = pc_page_prepare,
 	.objects = pc_objects,
 };

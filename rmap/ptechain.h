@@ -64,6 +64,9 @@ struct pte_chain_pool {
 	uint64_t words;              /* words in use (direct or chained) */
 	uint64_t *walking;           /* the word whose chain is being walked, or NULL */
 	uint64_t holes;              /* entries removed from it during that walk */
+	uint64_t locked;             /* entries that are PTEs of VM_LOCKED VMAs (mlock
+					without chains: a page may lose its chain only
+					while some are) */
 };
 
 static inline bool pte_chain_direct(uint64_t word) { return word & PC_DIRECT; }
@@ -106,8 +109,11 @@ static inline uint64_t ptep_to_address(const struct vm_machine *m, pte_addr_t pa
 void pte_chain_pool_init(struct pte_chain_pool *pool, struct vm_slab *slab);
 /* => 0 when the reserve holds nr blocks, else -ENOMEM (what was had is kept) */
 int pte_chain_prepare(struct vm_machine *m, struct pte_chain_pool *pool, unsigned nr);
-/* give the reserve back */
+/* give the reserve back: all of it, or all but keep blocks */
 void pte_chain_release(struct vm_machine *m, struct pte_chain_pool *pool);
+void pte_chain_trim(struct vm_machine *m, struct pte_chain_pool *pool, unsigned keep);
+/* free *word's chain, whatever it holds: *word becomes 0 */
+void pte_chain_clear(struct vm_machine *m, struct pte_chain_pool *pool, uint64_t *word);
 /* add pa to *word: from the reserve (may not fail: the reserve was prepared) */
 void pte_chain_add(struct vm_machine *m, struct pte_chain_pool *pool, uint64_t *word,
 		   pte_addr_t pa);

@@ -154,6 +154,13 @@ int __rmap_prepare(struct vm_machine *m, unsigned nr)
 	return m->rmap->prepare(m, nr);
 }
 
+int __rmap_page_prepare(struct vm_area *vma, struct vm_frame *f)
+{
+	const struct rmap_ops *ops = vma->mm->machine->rmap;
+
+	return ops->page_prepare ? ops->page_prepare(vma, f) : 0;
+}
+
 void __rmap_add_new_anon(struct vm_area *vma, uint64_t addr, struct vm_frame *f)
 {
 	vma->mm->machine->rmap->page_add_new_anon(f, vma, addr);

@@ -75,6 +75,7 @@ int rmap_walk(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *
 #define RMAP_HOOK_ADD_ANON_PTE 16u
 #define RMAP_HOOK_PREPARE   32u
 int __rmap_prepare(struct vm_machine *m, unsigned nr);
+int __rmap_page_prepare(struct vm_area *vma, struct vm_frame *f);
 void __rmap_add_new_anon(struct vm_area *vma, uint64_t addr, struct vm_frame *f);
 void __rmap_add_anon(struct vm_area *vma, uint64_t addr, struct vm_frame *f);
 void __rmap_add_file(struct vm_area *vma, uint64_t addr, struct vm_frame *f);
@@ -95,6 +96,22 @@ static inline int rmap_prepare(struct vm_machine *m, unsigned nr)
 {
 	if (m->rmap_hooks & RMAP_HOOK_PREPARE)
 		return __rmap_prepare(m, nr);
+	return 0;
+}
+
+/*
+ * Then, right before vma gains a PTE of f, a page that may be mapped
+ * already (rmap_add_file, rmap_add_anon of a swap-cache page): what that
+ * one add needs beyond the reserve, which depends on f (ptechain: an
+ * mlocked page, which keeps a count in place of its chain, needs its
+ * chain back when an unlocked VMA maps it).
+ * => 0, or -ENOMEM: the fault returns VM_FAULT_OOM, fault-around stops
+ *    short, swapoff reclaims and retries; nothing changed
+ */
+static inline int rmap_page_prepare(struct vm_area *vma, struct vm_frame *f)
+{
+	if (vma->mm->machine->rmap_hooks & RMAP_HOOK_PREPARE)
+		return __rmap_page_prepare(vma, f);
 	return 0;
 }
 

@@ -120,6 +120,12 @@ struct rmap_ops {
 	 * reserve, taken before a fault's adds: rmap_prepare in rmap.h); may
 	 * fail (-ENOMEM: the fault is VM_FAULT_OOM, nothing changed) */
 	int (*prepare)(struct vm_machine *m, unsigned nr);
+	/* optional, with prepare: vma is about to map f, a page that may be
+	 * mapped already (a page-cache page, a swap-cache page): make sure
+	 * that add needs no memory either, whatever f's state (ptechain: an
+	 * mlocked page's chain is rebuilt); may fail (-ENOMEM: the fault is
+	 * VM_FAULT_OOM, fault-around maps no more, nothing changed) */
+	int (*page_prepare)(struct vm_area *vma, struct vm_frame *f);
 	/* the scheme's own objects per type, for statistics (rmap_objects) */
 	void (*objects)(const struct vm_machine *m,
 			void (*emit)(const char *type, uint64_t count, void *arg), void *arg);

@@ -904,9 +904,16 @@ int rv_write_stats(rv_sim *s, const char *path, FILE *errf)
 		st->rmap_tree_walks ? (double)st->rmap_tree_depth_sum / st->rmap_tree_walks : 0.0,
 		(unsigned long long)st->rmap_tree_cuts, (unsigned long long)st->rmap_tree_merges,
 		(unsigned long long)st->rmap_aliases, (unsigned long long)st->rmap_aliases_made);
-	fprintf(f, "  \"mlock\": {\"unchained_ptes\": %llu, \"unchained_ptes_peak\": %llu},\n",
+	fprintf(f, "  \"mlock\": {\"unchained_ptes\": %llu, \"unchained_ptes_peak\": %llu, "
+		"\"bytes_saved\": %llu, \"bytes_saved_peak\": %llu, \"chain_drops\": %llu, "
+		"\"chain_rebuilds\": %llu, \"rebuild_vmas_visited\": %llu},\n",
 		(unsigned long long)st->rmap_unchained,
-		(unsigned long long)st->rmap_unchained_peak);
+		(unsigned long long)st->rmap_unchained_peak,
+		(unsigned long long)st->rmap_mlock_saved,
+		(unsigned long long)st->rmap_mlock_saved_peak,
+		(unsigned long long)st->rmap_chain_drops,
+		(unsigned long long)st->rmap_chain_rebuilds,
+		(unsigned long long)st->rmap_rebuild_vmas);
 	fprintf(f, "  \"walks_by_reason\": {\"referenced\": %llu, \"unmap\": %llu, "
 		"\"mkclean\": %llu, \"migrate\": %llu},\n",
 		(unsigned long long)st->walks_referenced, (unsigned long long)st->walks_unmap,

@@ -24,7 +24,8 @@
 #    sizes: the debate's hard cases (gen/hardcase.c): a fork chain with COW,
 #    splits and moves at each level; a parent with a large heap and many
 #    children; a file mapped shared and private by many processes, then
-#    truncated; COW-shared memory moved by mremap in every process; mlocked
+#    truncated (filemap-mlock: --kind filemap --mlock, every mapping shared
+#    and locked); COW-shared memory moved by mremap in every process; mlocked
 #    private and shared memory across fork.  One TAP line per seed ("chain
 #    seed N").  Then DIFF_BIG_SEEDS (default 1) seeds from DIFF_BIG_SEED0
 #    (default 1) of each kind at the debate's scale, hundreds of processes
@@ -85,14 +86,21 @@ FSEED0=${DIFF_FILE_SEED0:-1}
 NFSEEDS=${DIFF_FILE_SEEDS:-500}
 KSEED0=${DIFF_FORK_SEED0:-1}
 NKSEEDS=${DIFF_FORK_SEEDS:-100}
-KINDS=${DIFF_KINDS:-chain prefork filemap mremap mlock}
+KINDS=${DIFF_KINDS:-chain prefork filemap filemap-mlock mremap mlock}
 HSEED0=${DIFF_KIND_SEED0:-1}
 NHSEEDS=${DIFF_KIND_SEEDS:-5}
 BSEED0=${DIFF_BIG_SEED0:-1}
 NBSEEDS=${DIFF_BIG_SEEDS:-1}
 declare -A BIG=([chain]="--procs 200 --pages 64" [prefork]="--procs 200 --pages 1024"
 	[filemap]="--procs 200 --pages 256" [mremap]="--procs 200 --pages 256"
-	[mlock]="--procs 100 --pages 128")
+	[mlock]="--procs 100 --pages 128" [filemap-mlock]="--procs 200 --pages 256")
+# gentrace's options for a kind: filemap-mlock is filemap with --mlock
+kind_opts() {
+	case $1 in
+	filemap-mlock) echo "--kind filemap --mlock" ;;
+	*) echo "--kind $1" ;;
+	esac
+}
 JOBS=${DIFF_JOBS:-1}
 
 while [ $# -gt 0 ]; do
@@ -250,10 +258,10 @@ run_seed() {
 		[ $((s % 2)) -eq 0 ] && opt=" --forks --files"
 		rerun="DIFF_SEEDS=0 DIFF_FILE_SEEDS=0 DIFF_FORK_SEED0=$s DIFF_FORK_SEEDS=1 DIFF_KIND_SEEDS=0 DIFF_BIG_SEEDS=0"
 	elif [ "${type%-big}" != "$type" ]; then
-		opt=" --kind ${type%-big} ${BIG[${type%-big}]}" name=$type-seed-$s
+		opt=" $(kind_opts "${type%-big}") ${BIG[${type%-big}]}" name=$type-seed-$s
 		rerun="DIFF_SEEDS=0 DIFF_FILE_SEEDS=0 DIFF_FORK_SEEDS=0 DIFF_KIND_SEEDS=0 DIFF_KINDS=${type%-big} DIFF_BIG_SEED0=$s DIFF_BIG_SEEDS=1"
 	elif [ "$type" != a ]; then
-		opt=" --kind $type" name=$type-seed-$s
+		opt=" $(kind_opts "$type")" name=$type-seed-$s
 		rerun="DIFF_SEEDS=0 DIFF_FILE_SEEDS=0 DIFF_FORK_SEEDS=0 DIFF_KINDS=$type DIFF_KIND_SEED0=$s DIFF_KIND_SEEDS=1 DIFF_BIG_SEEDS=0"
 	fi
 	mkdir -p "$d"

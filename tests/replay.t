@@ -627,7 +627,7 @@ bench_rmap() {
 		{ fail "exit $?: $(head -c 300 br.err)"; return 1; }
 	schemes=$("$REVMAP" info | sed -n 's/^rmap schemes: //p' | sed 's/ (also: [^)]*)//')
 	[ -n "$schemes" ] || { fail "no schemes in revmap info"; return 1; }
-	for k in chain prefork filemap mremap mlock; do
+	for k in chain prefork filemap filemap-mlock mremap mlock; do
 		grep -q "^$k: [0-9]* processes" br.out || { fail "no $k table"; return 1; }
 		for s in $schemes; do
 			n=$(awk -v k="$k:" -v s="$s" '$1 == k { on = 1; next } /^$/ { on = 0 }
@@ -636,7 +636,12 @@ bench_rmap() {
 			grep -q "\"scheme\": \"$s\"" br.json || { fail "br.json lacks scheme $s"; return 1; }
 		done
 	done
-	[ "$(grep -c '"kind": ' br.json)" = 5 ] || { fail "br.json lacks cases"; return 1; }
+	[ "$(grep -c '"kind": ' br.json)" = 6 ] || { fail "br.json lacks cases"; return 1; }
+	# mlock without chains: ptechain keeps counts where every mapping is locked
+	grep -q '^  ptechain: mlock kept up to [1-9][0-9]* PTEs as counts' br.out ||
+		{ fail "no mlock line for ptechain"; return 1; }
+	grep -q '"mlock_bytes_saved_peak": [1-9]' br.json ||
+		{ fail "br.json has no bytes saved by mlock"; return 1; }
 	grep -q '^host memory: [0-9]* MiB' br.out || { fail "no host memory line"; return 1; }
 	"$REVMAP" bench rmap --quick --mem 2M >br.out 2>br.err
 	[ $? = 1 ] && grep -q "ran out of memory.*give a bigger --mem" br.err ||

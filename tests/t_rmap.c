@@ -1311,18 +1311,21 @@ static void ptechain_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
 
 /*
  * ptechain, mlock without chains (seed 004 (b)): page 2 of the family is
- * mapped by the four processes (the second child at A + 64P + 2P).  Each
- * mlock of a whole range takes that range's PTEs off their chains (the map
- * count keeps them); when the four are locked the page has no chain at
- * all, and its walk is a search of the locked VMAs (a fallback) that
- * still finds the four.  munlock puts the chains back.
+ * mapped by the four processes (the second child at A + 64P + 2P).  While
+ * one of its PTEs is outside a VM_LOCKED VMA the page keeps its whole
+ * chain, locked PTEs included; when the last one is locked the chain goes
+ * and a count takes its place (the bytes saved counted), and its walk is a
+ * search of the locked VMAs (a fallback) that still finds the four.  A new
+ * unlocked mapping (a fork's child) or munlock rebuilds the chain; the
+ * child's exit leaves the page all locked again.
  */
 static void ptechain_mlock(struct vm_machine *m, struct vm_mm *mm[4])
 {
 	uint64_t pfn = mapped_pfn(mm[0], A + 2 * P), bytes0 = m->stats.rmap_bytes;
 	uint64_t base[4] = { A, A, A + 64 * P, A };
 	struct vm_frame *f = pfn ? pfn_frame(m, pfn) : NULL;
-	uint64_t fb, bytes_locked;
+	uint64_t fb, bytes_locked, rebuilds, drops;
+	struct vm_mm *child;
 	struct count c = { 0 };
 	int err = 0;
 
@@ -1336,17 +1339,39 @@ static void ptechain_mlock(struct vm_machine *m, struct vm_mm *mm[4])
 		err |= vm_mprotect(mm[k], base[k], 16 * P, PROT_READ_);
 	err |= vm_mlock(mm[0], base[0], 16 * P);
 	m->why[0] = 0;
-	ok(!err && pte_chain_count(f->rmap) == 3 && check_machine(m),
-	   "ptechain: mlock of the parent's range: three entries left on the chain %s", m->why);
-	for (int k = 1; k < 4; k++)
+	ok(!err && pte_chain_count(f->rmap) == 4 && check_machine(m),
+	   "ptechain: mlock of the parent's range: the chain keeps its four entries %s", m->why);
+	for (int k = 1; k < 3; k++)
 		err |= vm_mlock(mm[k], base[k], 16 * P);
+	ok(!err && pte_chain_count(f->rmap) == 4 && !pte_chain_counted(f->rmap),
+	   "ptechain: three of four locked: still a chain");
+	drops = m->stats.rmap_chain_drops;
+	err |= vm_mlock(mm[3], base[3], 16 * P);
 	bytes_locked = m->stats.rmap_bytes;
 	m->why[0] = 0;
-	ok(!err && f->rmap == 0 && f->mapcount == 4 && m->stats.rmap_unchained >= 4 &&
-	   bytes_locked < bytes0 && check_machine(m),
-	   "ptechain: all four locked: no chain, %llu PTEs counted only, %llu bytes saved %s",
+	ok(!err && pte_chain_counted(f->rmap) && pte_chain_word_count(f->rmap) == 4 &&
+	   f->mapcount == 4 && m->stats.rmap_unchained >= 4 && bytes_locked < bytes0 &&
+	   m->stats.rmap_mlock_saved >= 72 && m->stats.rmap_chain_drops > drops &&
+	   check_machine(m),
+	   "ptechain: all four locked: a count of 4 in place of the chain, %llu PTEs counted, "
+	   "%llu bytes saved (%llu by the statistics) %s",
 	   (unsigned long long)m->stats.rmap_unchained,
-	   (unsigned long long)(bytes0 - bytes_locked), m->why);
+	   (unsigned long long)(bytes0 - bytes_locked),
+	   (unsigned long long)m->stats.rmap_mlock_saved, m->why);
+	/* corruptions of the counted state */
+	f->rmap = pte_chain_count_word(5);
+	check_note_frame(m, pfn);
+	ok(!check_changes(m), "ptechain: a count of 5 for 4 mappings: check_changes fails (%s)",
+	   m->why);
+	ok(!check_machine(m), "ptechain: ... check_machine fails (%s)", m->why);
+	f->rmap = pte_chain_count_word(4);
+	m->stats.rmap_mlock_saved += 8;
+	ok(!check_machine(m), "ptechain: the bytes saved miscounted: check_machine fails (%s)",
+	   m->why);
+	m->stats.rmap_mlock_saved -= 8;
+	m->why[0] = 0;
+	ok(check_changes(m) && check_machine(m), "ptechain: put back, the checkers pass %s",
+	   m->why);
 	fb = m->stats.rmap_fallbacks;
 	f->refcount++;
 	rmap_walk(m, f, count_one, &c);
@@ -1354,11 +1379,25 @@ static void ptechain_mlock(struct vm_machine *m, struct vm_mm *mm[4])
 	ok(c.found == 4 && m->stats.rmap_fallbacks == fb + 1,
 	   "ptechain: the walk of a locked page is a search: it finds %llu PTEs",
 	   (unsigned long long)c.found);
+	/* a fork: the child's VMAs are not locked, its PTEs need the chain */
+	rebuilds = m->stats.rmap_chain_rebuilds;
+	child = NULL;
+	err |= mm_fork(mm[0], &child);
+	m->why[0] = 0;
+	ok(!err && child && f->mapcount == 5 && pte_chain_count(f->rmap) == 5 &&
+	   m->stats.rmap_chain_rebuilds > rebuilds && check_changes(m) && check_machine(m),
+	   "ptechain: fork rebuilds the chain: 5 entries %s", m->why);
+	if (child)
+		mm_destroy(child);
+	m->why[0] = 0;
+	ok(pte_chain_counted(f->rmap) && pte_chain_word_count(f->rmap) == 4 &&
+	   check_changes(m) && check_machine(m),
+	   "ptechain: the child's exit leaves four locked PTEs: a count again %s", m->why);
 	for (int k = 0; k < 4; k++)
 		err |= vm_munlock(mm[k], base[k], 16 * P);
 	m->why[0] = 0;
 	ok(!err && pte_chain_count(f->rmap) == 4 && m->stats.rmap_unchained == 0 &&
-	   check_changes(m) && check_machine(m),
+	   m->stats.rmap_mlock_saved == 0 && check_changes(m) && check_machine(m),
 	   "ptechain: munlock rebuilds the chains %s", m->why);
 }
 

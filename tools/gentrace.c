@@ -2,7 +2,7 @@
  * tools/gentrace.c - seeded random trace generator for the differential test.
  *
  *   gentrace SEED [--events N] [--procs MAX] [--files] [--forks] [--nonlinear] [--model]
- *   gentrace SEED --kind NAME [--procs N] [--pages N] [--rounds N]
+ *   gentrace SEED --kind NAME [--procs N] [--pages N] [--rounds N] [--mlock]
  *
  * (--model prints the model's final regions on stderr, "pid start end prot",
  * to check the model against a dump of the real kernel.)
@@ -15,7 +15,9 @@
  * file, moved region), --rounds the repetitions of its main phase; each
  * defaults to what the differential test uses (gen_size_default), and the
  * limits are 1 <= procs <= 10000, 4 <= pages <= 2^20, 1 <= rounds <= 1000
- * (gen/hardcase.h).  --events, --files, --forks and --model do not apply.
+ * (gen/hardcase.h).  --mlock (filemap only): every process maps the file
+ * shared and mlocks it, seed 004's database with its shared memory
+ * locked.  --events, --files, --forks and --model do not apply.
  * Without --kind, nothing here changes: the output of every SEED and option
  * is what it was.
  *
@@ -2235,7 +2237,7 @@ static int usage(void)
 	fprintf(stderr, "usage: gentrace SEED [--events N] [--procs MAX] [--files] [--forks] [--nonlinear]\n"
 		"       [--model]\n"
 		"       gentrace SEED --kind chain|prefork|filemap|mremap|mlock [--procs N] [--pages N]\n"
-		"                [--rounds N]\n");
+		"                [--rounds N] [--mlock (filemap)]\n");
 	return 2;
 }
 
@@ -2250,11 +2252,11 @@ static bool size_arg(const char *s, uint64_t max, uint64_t *v)
 	return !*end && *v <= max;
 }
 
-/* gentrace SEED --kind NAME [--procs N] [--pages N] [--rounds N] */
+/* gentrace SEED --kind NAME [--procs N] [--pages N] [--rounds N] [--mlock] */
 static int main_kind(uint64_t seed, int argc, char **argv)
 {
 	int kind = -1;
-	bool procs_set = false, pages_set = false, rounds_set = false;
+	bool procs_set = false, pages_set = false, rounds_set = false, mlock = false;
 	uint64_t nprocs_arg = 0, pages = 0, rounds = 0;
 	struct gen_size sz;
 
@@ -2278,6 +2280,8 @@ static int main_kind(uint64_t seed, int argc, char **argv)
 			rounds_set = size_arg(argv[++i], UINT32_MAX, &rounds);
 			if (!rounds_set)
 				return usage();
+		} else if (!strcmp(argv[i], "--mlock")) {
+			mlock = true;
 		} else {
 			return usage();
 		}
@@ -2289,6 +2293,11 @@ static int main_kind(uint64_t seed, int argc, char **argv)
 		sz.pages = pages;
 	if (rounds_set)
 		sz.rounds = (unsigned)rounds;
+	if (mlock && kind != GEN_FILEMAP) {
+		fprintf(stderr, "gentrace: --mlock is for --kind filemap\n");
+		return 2;
+	}
+	sz.mlock = mlock;
 	int err = gen_hardcase(kind, seed, &sz, stdout);
 	if (err == -EINVAL) {
 		fprintf(stderr, "gentrace: --kind %s: sizes out of range: --procs %u (1..%u), "
