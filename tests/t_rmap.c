@@ -1382,7 +1382,25 @@ static void ptechain_mlock(struct vm_machine *m, struct vm_mm *mm[4])
 	/* a fork: the child's VMAs are not locked, its PTEs need the chain */
 	rebuilds = m->stats.rmap_chain_rebuilds;
 	child = NULL;
-	err |= mm_fork(mm[0], &child);
+	/* every allocation of the fork failing in turn: -ENOMEM, the page
+	 * still counted, the checkers content; then the fork that works */
+	for (int n = 1; n < 10000; n++) {
+		bool whole;
+
+		m->fail_alloc_at = m->nr_allocs + (uint64_t)n;
+		err = mm_fork(mm[0], &child);
+		m->fail_alloc_at = 0;
+		if (!err)
+			break;
+		m->why[0] = 0;
+		whole = err == -ENOMEM && pte_chain_counted(f->rmap) && f->mapcount == 4 &&
+			check_changes(m) && check_machine(m);
+		if (!whole || n == 9999) {
+			ok(false, "ptechain: fork failing at allocation %d: %d, the page %s %s", n,
+			   err, pte_chain_counted(f->rmap) ? "counted" : "not counted", m->why);
+			return;
+		}
+	}
 	m->why[0] = 0;
 	ok(!err && child && f->mapcount == 5 && pte_chain_count(f->rmap) == 5 &&
 	   m->stats.rmap_chain_rebuilds > rebuilds && check_changes(m) && check_machine(m),
@@ -1393,12 +1411,83 @@ static void ptechain_mlock(struct vm_machine *m, struct vm_mm *mm[4])
 	ok(pte_chain_counted(f->rmap) && pte_chain_word_count(f->rmap) == 4 &&
 	   check_changes(m) && check_machine(m),
 	   "ptechain: the child's exit leaves four locked PTEs: a count again %s", m->why);
-	for (int k = 0; k < 4; k++)
+	/* munlock's rebuild failing: -ENOMEM, nothing changed */
+	for (int n = 1; n < 10000; n++) {
+		m->fail_alloc_at = m->nr_allocs + (uint64_t)n;
+		err = vm_munlock(mm[0], base[0], 16 * P);
+		m->fail_alloc_at = 0;
+		if (!err)
+			break;
+		m->why[0] = 0;
+		if (err != -ENOMEM || !pte_chain_counted(f->rmap) || !check_changes(m) ||
+		    !check_machine(m)) {
+			ok(false, "ptechain: munlock failing at allocation %d: %d %s", n, err, m->why);
+			return;
+		}
+	}
+	ok(!err && !pte_chain_counted(f->rmap) && pte_chain_count(f->rmap) == 4,
+	   "ptechain: munlock failing at each allocation in turn changes nothing, then works");
+	for (int k = 1; k < 4; k++)
 		err |= vm_munlock(mm[k], base[k], 16 * P);
 	m->why[0] = 0;
 	ok(!err && pte_chain_count(f->rmap) == 4 && m->stats.rmap_unchained == 0 &&
 	   m->stats.rmap_mlock_saved == 0 && check_changes(m) && check_machine(m),
 	   "ptechain: munlock rebuilds the chains %s", m->why);
+}
+
+/*
+ * ptechain, mlock without chains, a file: two address spaces map a file
+ * shared and locked, so its pages keep counts; a third maps it unlocked,
+ * and its read fault needs each page's chain back (rmap_page_prepare).
+ * With each allocation failing in turn the fault is VM_FAULT_OOM and the
+ * page keeps its count (fault-around stops short, which is no failure);
+ * then the fault works and the page has a chain of three.
+ */
+static void ptechain_mlock_file(struct vm_machine *m)
+{
+	const uint64_t B = A + 512 * P;
+	struct vm_mm *x[3] = { NULL, NULL, NULL };
+	struct vm_file *file;
+	struct vm_frame *f = NULL;
+	int err = 0, r = VM_FAULT_OOM, n;
+
+	file = file_create(m, "lk", 4 * P, 5, &err);
+	for (int i = 0; i < 3 && file; i++) {
+		x[i] = mm_create(m);
+		if (!x[i] || vm_mmap(x[i], B, 4 * P, PROT_READ_, MAP_SHARED_ | MAP_FIXED_ |
+				     (i < 2 ? MAP_LOCKED_ : 0), file, 0) != B)
+			err = -1;
+	}
+	if (!err && mapped_pfn(x[0], B))
+		f = pfn_frame(m, mapped_pfn(x[0], B));
+	ok(f && pte_chain_counted(f->rmap) && pte_chain_word_count(f->rmap) == 2 &&
+	   f->mapcount == 2, "ptechain: a file mapped locked by two: its page keeps a count of 2");
+	for (n = 1; f && n < 10000; n++) {
+		m->fail_alloc_at = m->nr_allocs + (uint64_t)n;
+		r = handle_mm_fault(x[2], B, false);
+		m->fail_alloc_at = 0;
+		if (r != VM_FAULT_OOM)
+			break;
+		m->why[0] = 0;
+		if (mapped_pfn(x[2], B) || !pte_chain_counted(f->rmap) || f->mapcount != 2 ||
+		    !check_changes(m) || !check_machine(m)) {
+			ok(false, "ptechain: the fault failing at allocation %d changed something %s",
+			   n, m->why);
+			break;
+		}
+	}
+	m->why[0] = 0;
+	ok(f && r == VM_FAULT_OK && n > 1 && !pte_chain_counted(f->rmap) &&
+	   pte_chain_count(f->rmap) == 3 && check_changes(m) && check_machine(m),
+	   "ptechain: an unlocked mapping's fault rebuilds the chain; failing at each of its %d "
+	   "allocations in turn, it was OOM and changed nothing %s", n - 1, m->why);
+	for (int i = 0; i < 3; i++)
+		if (x[i])
+			mm_destroy(x[i]);
+	if (file)
+		file_put(file);
+	m->why[0] = 0;
+	ok(check_machine(m), "ptechain: the three gone, the checkers pass %s", m->why);
 }
 
 static void mminode_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
@@ -1634,6 +1723,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(ops->name, "ptechain")) {
 			ptechain_corruptions(&m, mm);
 			ptechain_mlock(&m, mm);
+			ptechain_mlock_file(&m);
 		}
 		else if (!strcmp(ops->name, "anonvma")) {
 			anonvma_lists(&m, mm);
