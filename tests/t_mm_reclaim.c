@@ -413,8 +413,82 @@ static bool t_bug_munlock_keeps_mlocked(struct ctx *c)
 
 /* ================================================================== */
 
+/*
+ * --nonlinear: compaction migrates the pages of a nonlinear mapping.  The
+ * file's NL pages come first in memory (pfns 1 to NL: whole order-3
+ * blocks of them, where compaction looks first); a parent maps the file shared, remaps it backwards, and
+ * forks (2.6.32 copies the nonlinear PTEs); anonymous memory fills the
+ * rest and every other page of it is freed, so no order-3 block is free.
+ * After compact 3 every nonlinear PTE in both processes maps the page of
+ * its remembered offset at its new frame (the reverse map found each PTE,
+ * in every scheme: schemes.t runs this under all of them), with the
+ * file's words intact.
+ */
+#define NL 24                           /* the file's pages */
+
+static bool t_compact_nonlinear(struct ctx *c)
+{
+	struct vm_machine *m = machine(c, MEM);
+	struct vm_mm *mm, *child;
+	struct vm_file *f;
+	uint64_t before[NL], val, moved = 0, end;
+	const uint64_t sz = 2048 * P, base = A + 0x400000;
+	int err;
+
+	EXPECT(m);
+	m->nonlinear = true;
+	m->wmark_min = 0;
+	f = file_create(m, "k", NL * P, 3, &err);
+	EXPECT(f && !err);
+	mm = mm_create(m);
+	EXPECT(mm);
+	OK_ADDR(vm_mmap(mm, A, NL * P, PROT_RW, MAP_SHARED_ | MAP_FIXED_, f, 0), A);
+	for (int i = 0; i < NL; i++)
+		OK0(vm_remap_file_pages(mm, A + (uint64_t)i * P, P, NL - 1 - (uint64_t)i));
+	OK0(mm_fork(mm, &child));
+	for (int i = 0; i < NL; i++) {
+		EXPECT_EQ(frame_at(mm, A + (uint64_t)i * P)->index, NL - 1 - (uint64_t)i);
+		EXPECT_EQ(pfn_at(child, A + (uint64_t)i * P), pfn_at(mm, A + (uint64_t)i * P));
+		before[i] = pfn_at(mm, A + (uint64_t)i * P);
+	}
+	OK_ADDR(vm_mmap(mm, base, sz, PROT_RW, PRIV_FIXED, NULL, 0), base);
+	for (end = base; end < base + sz; end += P) {
+		int r = poke(mm, end, end);
+
+		if (r == VM_FAULT_OOM)
+			break;
+		EXPECT_EQ(r, VM_FAULT_OK);
+	}
+	EXPECT(end < base + sz);
+	for (uint64_t a = base; a < end; a += 2 * P)
+		OK0(vm_munmap(mm, a, P));
+	for (unsigned o = 3; o <= MAX_ORDER; o++)
+		EXPECT_EQ(m->free[o].nr, 0);
+	CHECK_M(m);
+	EXPECT_EQ(mm_compact(m, 3), 0);
+	CHECK_M(m);
+	for (int i = 0; i < NL; i++) {
+		uint64_t a = A + (uint64_t)i * P;
+
+		moved += pfn_at(mm, a) != before[i];
+		EXPECT_EQ(pfn_at(child, a), pfn_at(mm, a));
+		EXPECT_EQ(frame_at(mm, a)->index, NL - 1 - (uint64_t)i);
+		EXPECT_EQ(peek(child, a, &val), VM_FAULT_OK);
+		EXPECT_EQ(val, 3 * 0x9E3779B97F4A7C15ULL + (NL - 1 - (uint64_t)i) * (P / 8));
+	}
+	EXPECT(moved > 0);                       /* some were in the block */
+	mm_destroy(child);
+	mm_destroy(mm);
+	file_put(f);
+	CHECK_M(m);
+	ALL_FREE(m);
+	return true;
+}
+
 static const struct test tests[] = {
 	{ "reclaim of lazily freed pages; compaction", t_reclaim_compact, NULL },
+	{ "--nonlinear: compaction migrates nonlinear pages; every PTE follows",
+	  t_compact_nonlinear, NULL },
 	{ "lru: pages born inactive; reclaim by age, anonymous kept without swap", t_lru_aging, NULL },
 	{ "lru: pages used between reclaims stay, the others go",
 	  t_lru_referenced, NULL },
