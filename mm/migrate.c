@@ -3,8 +3,8 @@
  *
  * compact <order> asks for a free, aligned block of 2^order frames.  If the
  * buddy allocator has none, we pick the lowest aligned block holding only
- * free frames and movable pages (anonymous and page-cache pages: not page
- * tables, not the zero page), take its free frames off the free lists, and
+ * free frames and movable pages (anonymous, swap-cache and page-cache pages
+ * that nobody pins: not page tables, not the zero page), take its free frames off the free lists, and
  * migrate each of its pages: copy it to a new frame and, through the
  * reverse map, point every PTE that mapped the old frame at the new one
  * (and the page cache, for a file page).  The emptied block
@@ -31,7 +31,8 @@ static int remap_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
 	return r->found == r->want;
 }
 
-/* move one mapped anonymous page to a new frame; => 0 or -ENOMEM */
+/* move one page (anonymous, swap-cache or page-cache) to a new frame;
+ * => 0 or -ENOMEM */
 static int migrate_frame(struct vm_machine *m, uint32_t pfn)
 {
 	struct vm_frame *old = pfn_frame(m, pfn), *nf;
@@ -44,11 +45,15 @@ static int migrate_frame(struct vm_machine *m, uint32_t pfn)
 	nf = pfn_frame(m, npfn);
 	memcpy(pfn_data(m, npfn), pfn_data(m, pfn), PAGE_SIZE);
 	r.new_pfn = npfn;
-	m->stats.walks_migrate++;
-	rmap_walk(m, old, remap_one, &r);
+	if (old->mapcount) {              /* an unmapped swap-cache page has no PTE */
+		m->stats.walks_migrate++;
+		rmap_walk(m, old, remap_one, &r);
+	}
 	VM_BUG_ON(r.found != old->mapcount);
 	if (old->flags & PG_CACHE)
 		file_replace_page(old->mapping, old->index, npfn);
+	else if (old->flags & PG_SWAPCACHE)
+		m->swap.cache[old->pad] = npfn;   /* folio_migrate_mapping: the slot follows */
 	bool listed = old->flags & PG_LRU;
 
 	lru_del(m, old);
@@ -76,6 +81,10 @@ static bool block_movable(struct vm_machine *m, uint64_t start, unsigned order)
 		if (f->flags & (PG_RESERVED | PG_PGTABLE))
 			return false;
 		if ((f->flags & PG_ANON) && f->mapcount > 0 && f->refcount == f->mapcount)
+			continue;
+		/* a swap-cache page, mapped or not: the cache's reference too */
+		if ((f->flags & (PG_ANON | PG_SWAPCACHE)) == (PG_ANON | PG_SWAPCACHE) &&
+		    f->refcount == f->mapcount + 1)
 			continue;
 		if ((f->flags & PG_CACHE) && f->refcount == f->mapcount + 1)
 			continue;

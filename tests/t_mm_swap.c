@@ -777,12 +777,97 @@ static bool t_random(struct ctx *c)
 
 /* ================================================================== */
 
+/*
+ * Compaction migrates a swap-cache page (folio_migrate_mapping): the parent
+ * read back a page its child still has a swap entry for, so the page is in
+ * the swap cache and mapped once, at a frame the test chose (every other
+ * free frame held).  Every held frame of the parity of the page's buddy is
+ * given back, so that the only order-1 block compaction may empty is the
+ * page's (its buddy free):
+ * after compact 1 the page is at a new frame, the swap cache names it
+ * there, and the child's fault finds it through the cache.
+ */
+static bool t_compact_swap_cache(struct ctx *c)
+{
+	struct vm_machine *m = swap_machine(c, MEM, SWAP);
+	struct vm_mm *par, *chi;
+	uint32_t *held, nheld = 0, slot, pfn = FRAME_NIL, npfn;
+	uint64_t v;
+
+	EXPECT(m);
+	m->wmark_min = 0;
+	par = mm_create(m);
+	EXPECT(par);
+	OK_ADDR(vm_mmap(par, A, P, PROT_RW, PRIV_FIXED, NULL, 0), A);
+	EXPECT_EQ(poke(par, A, 0x5a5a), VM_FAULT_OK);
+	OK0(mm_fork(par, &chi));
+	OK0(swap_out_at(par, A));
+	slot = SLOT_AT(chi, A);
+	/* every free frame held; then one of a held pair given back, for the
+	 * page to come back to */
+	held = calloc(m->nr_frames, sizeof(*held));
+	EXPECT(held);
+	for (;;) {
+		uint32_t h = __frames_alloc(m, 0, false);
+
+		if (h == FRAME_NIL)
+			break;
+		held[nheld++] = h;
+	}
+	for (uint32_t i = 0; i < nheld && pfn == FRAME_NIL; i++)
+		for (uint32_t j = 0; j < nheld; j++)
+			if (held[j] == (held[i] ^ 1)) {
+				pfn = held[i];
+				frame_put(m, pfn);
+				held[i] = FRAME_NIL;
+				break;
+			}
+	EXPECT(pfn != FRAME_NIL);
+	EXPECT_EQ(peek(par, A, &v), VM_FAULT_OK);
+	EXPECT_EQ(pfn_at(par, A), pfn);
+	EXPECT(pfn_frame(m, pfn)->flags & PG_SWAPCACHE);
+	EXPECT_EQ(m->swap.cache[slot], pfn);
+	/* the frames of its buddy's parity given back: no order-1 block is
+	 * free, and the page's is the only one compaction may empty */
+	for (uint32_t i = 0; i < nheld; i++)
+		if (held[i] != FRAME_NIL && (held[i] & 1) == ((pfn ^ 1) & 1)) {
+			frame_put(m, held[i]);
+			held[i] = FRAME_NIL;
+		}
+	EXPECT(pfn_frame(m, pfn ^ 1)->flags & PG_BUDDY);
+	for (unsigned o = 1; o <= MAX_ORDER; o++)
+		EXPECT_EQ(m->free[o].nr, 0);
+	/* (no checker while frames are held: it would call them leaked) */
+	EXPECT_EQ(mm_compact(m, 1), 0);
+	npfn = (uint32_t)pfn_at(par, A);
+	EXPECT(npfn != pfn && (npfn | 1) != (pfn | 1));
+	EXPECT_EQ(m->swap.cache[slot], npfn);
+	EXPECT(pfn_frame(m, npfn)->flags & PG_SWAPCACHE);
+	EXPECT_EQ(peek(par, A, &v), VM_FAULT_OK);
+	EXPECT_EQ(v, 0x5a5a);
+	for (uint32_t i = 0; i < nheld; i++)
+		if (held[i] != FRAME_NIL)
+			frame_put(m, held[i]);
+	free(held);
+	CHECK_M(m);
+	EXPECT_EQ(peek(chi, A, &v), VM_FAULT_OK);        /* through the cache */
+	EXPECT_EQ(v, 0x5a5a);
+	EXPECT_EQ(pfn_at(chi, A), npfn);
+	CHECK_M(m);
+	mm_destroy(chi);
+	mm_destroy(par);
+	CHECK_M(m);
+	return true;
+}
+
 static const struct test tests[] = {
 	{ "the device: an unlinked host file, its size, on and off", t_device, NULL },
 	{ "out and back: every byte; exclusive comes back writable, clean in the cache",
 	  t_out_and_back, NULL },
 	{ "write fault frees the cache; mlock keeps pages in and brings them back",
 	  t_write_fault_and_mlock, NULL },
+	{ "compaction migrates a swap-cache page; the cache and the child follow",
+	  t_compact_swap_cache, NULL },
 	{ "fork shares an entry: one frame for both, COW, the slot freed", t_fork_shares_entry,
 	  NULL },
 	{ "the last reference frees the slot (exit, munmap, dontneed, free, mmap over)",
