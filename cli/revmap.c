@@ -218,7 +218,7 @@ static const char bench_help[] =
 	"found / PTEs probed), VMAs and ns per walk, and fork, munmap and exit\n"
 	"ns per page and ns per fault (median of 3 runs).  The schemes must\n"
 	"leave the same state, or the run fails.  It takes about 2 minutes with\n"
-	"ten schemes (scan's searches the most) and 250 MiB of memory.\n"
+	"eleven schemes (scan's searches the most) and 250 MiB of memory.\n"
 	"\n"
 	"Options (of bench rmap):\n"
 	"  --quick            cases a quarter the size, one run (about a second)\n"
