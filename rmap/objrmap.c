@@ -149,10 +149,12 @@
  * 1.0.  mlock: 844864 bytes (ptechain 1264568 with its locked PTEs off the
  * chains, avc 294656), no fallback, precision 0.85 (ptechain 0.98 with
  * 0.89 fallbacks a walk).  With --nonlinear (20 seeds of gentrace
- * --nonlinear --forks, --mem 384K --swap 64M): 137091 PTEs probed for
- * 68452 found and no fallback, where avc searches the nonlinear VMAs
- * (6791 fallbacks, 571554 PTEs probed) and ptechain probes exactly what
- * it finds (68384) for 34200 peak bytes to objrmap's 12808.
+ * --nonlinear --forks, --mem 768K --swap 64M, the peaks summed): 719
+ * walks probe 1889 PTEs for the 1698 found (precision 0.90), no
+ * fallback, 25120 peak bytes; ptechain makes the same walks probing only
+ * the 1698 for 48248 bytes; avc (its metadata takes other frames, so it
+ * reclaims otherwise: 748 walks) probes 3660 for 1692 (0.46), 22 of its
+ * walks searching nonlinear VMAs whole, 127360 bytes.
  *
  * Locking (2.6.0-mm): the word, count and chain alike, is guarded by the
  * page's pte_chain_lock (here the frame lock), taken inside the page-table
