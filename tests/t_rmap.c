@@ -1380,8 +1380,12 @@ static void ptechain_mlock(struct vm_machine *m, struct vm_mm *mm[4])
  * probe of the parent's nonlinear VMA) and 8 chained: a first block with
  * the count (12) and one entry, a full second block.  Page 3 is mapped
  * linearly three times: its word is the count.  Its walk visits 12 VMAs
- * and 12 PTEs and makes no fallback.  Unmapping two of the parent's
- * remapped pages takes the chain down to 6 entries in the first block.
+ * and 12 PTEs and makes no fallback.  mremap moves the parent's VMA away
+ * and back (the entries rewritten); a fork of the parent copies its 9
+ * PTEs of page 8 (8 more chained), with each allocation failing in turn
+ * first.  Unmapping two of the parent's remapped pages takes the chain
+ * down to 6 entries in the first block, and a walk that unmaps every
+ * other one leaves holes that its end closes.
  */
 static int nl_unmap_even(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
 {
@@ -1390,6 +1394,19 @@ static int nl_unmap_even(struct vm_area *vma, uint64_t addr, pte_t *pte, void *a
 	if (addr >= base && addr < base + 8 * P && !(((addr - base) >> PAGE_SHIFT) & 1))
 		zap_pte(vma, addr, pte);
 	return 0;
+}
+
+/* entries on a file page's counted chain */
+static uint64_t cc_entries_of(const struct vm_frame *f)
+{
+	uint64_t n = 0;
+
+	if (!objrmap_file_chained(f->rmap))
+		return 0;
+	for (const struct pte_chain *pc = pte_chain_head(f->rmap); pc; pc = pte_chain_next(pc))
+		for (unsigned i = pte_chain_idx(pc); i < NRPTE; i++)
+			n += pc->ptes[i] != 0;
+	return n;
 }
 
 static void objrmap_broken(struct vm_machine *m, uint64_t pfn, const char *what)
@@ -1542,6 +1559,56 @@ static void objrmap_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
 	or->file_blocks--;
 	objrmap_repaired(m, pfn8);
 
+	/* mremap moves the parent's nonlinear VMA away and back, PTE by PTE
+	 * (not PMD aligned): the chained entries are rewritten in place */
+	{
+		const uint64_t G = A + 3001 * P;
+		bool moved = vm_mremap(mm[0], F, 16 * P, 16 * P, MREMAP_MAYMOVE_ | MREMAP_FIXED_,
+				       G) == G;
+		struct count c2 = { 0 };
+
+		m->why[0] = 0;
+		moved = moved && mapped_pfn(mm[0], G + 3 * P) == pfn8 && check_changes(m) &&
+			check_machine(m);
+		f8->refcount++;
+		rmap_walk(m, f8, count_one, &c2);
+		f8->refcount--;
+		ok(moved && c2.found == 12 && cc_entries_of(f8) == 8,
+		   "objrmap: mremap moved the nonlinear VMA: 8 entries rewritten, 12 found %s",
+		   m->why);
+		err |= vm_mremap(mm[0], G, 16 * P, 16 * P, MREMAP_MAYMOVE_ | MREMAP_FIXED_, F) != F;
+		m->why[0] = 0;
+		ok(!err && mapped_pfn(mm[0], F + 3 * P) == pfn8 && check_changes(m) &&
+		   check_machine(m), "objrmap: ... and back %s", m->why);
+	}
+	/* fork copies the nonlinear VMA's PTEs (2.6.32): the child's 8
+	 * remapped PTEs are chained, each allocation failing in turn */
+	for (uint64_t n = 1; n < 64; n++) {
+		struct vm_mm *child = NULL;
+		int r;
+
+		m->fail_alloc_at = m->nr_allocs + n;
+		r = mm_fork(mm[0], &child);
+		m->fail_alloc_at = 0;
+		m->why[0] = 0;
+		if (r) {
+			if (!check_changes(m) || !check_machine(m) || f8->mapcount != 12) {
+				ok(false, "objrmap: fork failing at allocation %llu leaves it "
+				   "consistent %s", (unsigned long long)n, m->why);
+				break;
+			}
+			continue;
+		}
+		ok(f8->mapcount == 21 && pte_chain_head(f8->rmap)->ptes[0] == 21 &&
+		   cc_entries_of(f8) == 16 && check_changes(m) && check_machine(m),
+		   "objrmap: fork (after %llu failing allocations, each unwound): page 8 "
+		   "mapped 21 times (9 more), 16 chained %s", (unsigned long long)n - 1, m->why);
+		mm_destroy(child);
+		m->why[0] = 0;
+		ok(f8->mapcount == 12 && cc_entries_of(f8) == 8 && check_changes(m) &&
+		   check_machine(m), "objrmap: the child gone, 8 entries again %s", m->why);
+		break;
+	}
 	/* removals: the first block empties, then the second moves into it */
 	err |= vm_munmap(mm[0], F + 7 * P, P);
 	m->why[0] = 0;
