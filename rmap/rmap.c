@@ -24,6 +24,7 @@ const struct rmap_ops *const rmap_schemes[] = {
 	&rmap_vmainode_ops,
 	&rmap_mminode_ops,
 	&rmap_ptechain_ops,
+	&rmap_objrmap_ops,
 };
 const unsigned rmap_nr_schemes = sizeof(rmap_schemes) / sizeof(rmap_schemes[0]);
 

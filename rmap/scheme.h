@@ -155,6 +155,7 @@ extern const struct rmap_ops rmap_vmaring_ops;   /* LaHaise (a): page -> VMA, a 
 extern const struct rmap_ops rmap_vmaoff_ops;    /* Keith: (vma, offset) per page, else search */
 extern const struct rmap_ops rmap_anonvma_ops;   /* 2.6.7's anon_vma: a list per fork family */
 extern const struct rmap_ops rmap_ptechain_ops;  /* 2.5.27-2.6.6: PTE addresses chained per page */
+extern const struct rmap_ops rmap_objrmap_ops;   /* McCracken 2003: file pages by i_mmap, anon chained */
 
 /* the registry, in the order `revmap info` lists it (the default first) */
 extern const struct rmap_ops *const rmap_schemes[];

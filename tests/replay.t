@@ -534,7 +534,7 @@ helps() {
 t "help replay: every option, stdin, the exit statuses, the format's documentation" \
 	helps replay --dump --check --check=full --mem --times --stats --scheme --pkeys on off host --nonlinear \
 	--fail-alloc --swap --fail-swap-io "TRACE '-'" "standard input" "--mem=64M" avc linux scan vmaoff \
-	vmaring anonvma anonlayer astree vmainode mminode ptechain "to come are" objrmap \
+	vmaring anonvma anonlayer astree vmainode mminode ptechain objrmap \
 	"  0  " "  1  " "  2  " "  3  " docs/trace-format.md share/doc/revmap/trace-format.md
 t "help bench: core, scale, rmap, reclaim and their options" \
 	helps bench core scale rmap reclaim --bytes --json --mem --procs --full --scheme --quick \

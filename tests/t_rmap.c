@@ -16,8 +16,10 @@
  * after a hand-built family shows its depth, its range refs, a cut and a
  * merge; vmainode: its objects' tree, VMA lists and page counts, after
  * assertions on the tree the family makes; mminode: its family trees, its
- * pages' offsets and its alias entries).  A scheme without structures (scan) has nothing
- * to corrupt and says so.
+ * pages' offsets and its alias entries; objrmap: its anonymous chains, then a
+ * file's pages under --nonlinear, counted in their word or chained with the
+ * count in the first block, walked without a fallback).  A scheme without
+ * structures (scan) has nothing to corrupt and says so.
  *
  * mminode and the swap cache: a page found in the swap cache at an address
  * it was not read at takes an alias entry, or, without memory, has its
@@ -40,6 +42,7 @@
 #include "../rmap/vmainode.h"
 #include "../rmap/ptechain.h"
 #include "../rmap/mminode.h"
+#include "../rmap/objrmap.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -1490,6 +1493,281 @@ static void ptechain_mlock_file(struct vm_machine *m)
 	ok(check_machine(m), "ptechain: the three gone, the checkers pass %s", m->why);
 }
 
+/*
+ * objrmap: the family's anonymous pages are chained as ptechain's (page 2
+ * of the original: one block, four entries; the grandchild's own page:
+ * PageDirect); corrupted, the checkers fail.  Then a 16-page file, under
+ * --nonlinear, mapped shared at F in the four processes and read in
+ * (fault-around: every page, linearly), after which the parent remaps
+ * page 8 at each of F .. F+7P (remap_file_pages, one page at a time):
+ *
+ *   parent       F |8 8 8 8 8 8 8 8|8 9 a b c d e f|   VM_NONLINEAR
+ *   others       F |0 1 2 3 4 5 6 7|8 9 a b c d e f|   linear
+ *
+ * Page 8 has 12 mappings: 4 linear (found through i_mmap and the one
+ * probe of the parent's nonlinear VMA) and 8 chained: a first block with
+ * the count (12) and one entry, a full second block.  Page 3 is mapped
+ * linearly three times: its word is the count.  Its walk visits 12 VMAs
+ * and 12 PTEs and makes no fallback.  mremap moves the parent's VMA away
+ * and back (the entries rewritten); a fork of the parent copies its 9
+ * PTEs of page 8 (8 more chained), with each allocation failing in turn
+ * first.  Unmapping two of the parent's remapped pages takes the chain
+ * down to 6 entries in the first block, and a walk that unmaps every
+ * other one leaves holes that its end closes.
+ */
+static int nl_unmap_even(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
+{
+	uint64_t base = *(uint64_t *)arg;
+
+	if (addr >= base && addr < base + 8 * P && !(((addr - base) >> PAGE_SHIFT) & 1))
+		zap_pte(vma, addr, pte);
+	return 0;
+}
+
+/* entries on a file page's counted chain */
+static uint64_t cc_entries_of(const struct vm_frame *f)
+{
+	uint64_t n = 0;
+
+	if (!objrmap_file_chained(f->rmap))
+		return 0;
+	for (const struct pte_chain *pc = pte_chain_head(f->rmap); pc; pc = pte_chain_next(pc))
+		for (unsigned i = pte_chain_idx(pc); i < NRPTE; i++)
+			n += pc->ptes[i] != 0;
+	return n;
+}
+
+static void objrmap_broken(struct vm_machine *m, uint64_t pfn, const char *what)
+{
+	check_note_frame(m, pfn);
+	ok(!check_changes(m), "objrmap: %s: check_changes fails (%s)", what, m->why);
+	ok(!check_machine(m), "objrmap: ... check_machine fails (%s)", m->why);
+}
+
+static void objrmap_repaired(struct vm_machine *m, uint64_t pfn)
+{
+	check_note_frame(m, pfn);
+	m->why[0] = 0;
+	ok(check_changes(m) && check_machine(m), "objrmap: put back, the checkers pass %s",
+	   m->why);
+}
+
+static void objrmap_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
+{
+	const uint64_t F = A + 1024 * P;
+	uint64_t pfn1 = mapped_pfn(mm[3], A + 12 * P), pfn4 = mapped_pfn(mm[0], A + 2 * P);
+	struct vm_frame *f1 = pfn1 ? pfn_frame(m, pfn1) : NULL;
+	struct vm_frame *f4 = pfn4 ? pfn_frame(m, pfn4) : NULL;
+	struct objrmap *or = m->rmap_priv;
+	pte_t *other = pte_lookup(mm[0], A + 12 * P);
+	uint64_t saved, pfn8, pfn3, fb, bytes, base = F;
+	struct vm_frame *f8, *f3;
+	struct pte_chain *pc, *first;
+	struct vm_file *file;
+	struct count c = { 0 };
+	int err = 0;
+
+	ok(f1 && f1->mapcount == 1 && pte_chain_direct(f1->rmap) && f4 && f4->mapcount == 4 &&
+	   !pte_chain_direct(f4->rmap) && pte_chain_count(f4->rmap) == 4,
+	   "objrmap: anonymous pages: PageDirect once, a chain of four entries");
+	if (!f1 || !f4 || !other || !f4->rmap || pte_chain_direct(f4->rmap))
+		return;
+	/* anonymous chains: a direct slot naming another page's PTE, a mapped
+	 * page without a word, a PTE twice */
+	saved = f1->rmap;
+	f1->rmap = ptep_to_paddr(m, other) | PC_DIRECT;
+	objrmap_broken(m, pfn1, "a direct slot names another page's PTE");
+	f1->rmap = pte_chain_count_word(1);
+	objrmap_broken(m, pfn1, "an anonymous page holds a count");
+	f1->rmap = saved;
+	objrmap_repaired(m, pfn1);
+	pc = pte_chain_head(f4->rmap);
+	saved = pc->ptes[NRPTE - 1];
+	pc->ptes[NRPTE - 1] = pc->ptes[NRPTE - 2];
+	objrmap_broken(m, pfn4, "an anonymous PTE twice on a chain");
+	pc->ptes[NRPTE - 1] = saved;
+	objrmap_repaired(m, pfn4);
+
+	/* the file, nonlinear */
+	m->nonlinear = true;
+	file = file_create(m, "k", 16 * P, 3, &err);
+	if (!file || err) {
+		ok(false, "objrmap: a file");
+		return;
+	}
+	for (int k = 0; k < 4; k++) {
+		err |= vm_mmap(mm[k], F, 16 * P, PROT_READ_, MAP_SHARED_ | MAP_FIXED_, file, 0) != F;
+		for (int i = 0; i < 16 && !err; i++)
+			err |= handle_mm_fault(mm[k], F + i * P, false) != VM_FAULT_OK;
+	}
+	m->why[0] = 0;
+	ok(!err && check_changes(m) && check_machine(m),
+	   "objrmap: a file mapped linearly by four: the checkers pass %s", m->why);
+	pfn3 = mapped_pfn(mm[1], F + 3 * P);
+	f3 = pfn3 ? pfn_frame(m, pfn3) : NULL;
+	ok(f3 && f3->mapcount == 4 && f3->rmap == pte_chain_count_word(4),
+	   "objrmap: a file page mapped linearly four times: its word is the count (%#llx)",
+	   f3 ? (unsigned long long)f3->rmap : 0ULL);
+	bytes = m->stats.rmap_bytes;
+	for (int i = 0; i < 8; i++)
+		err |= vm_remap_file_pages(mm[0], F + i * P, P, 8);
+	pfn8 = mapped_pfn(mm[1], F + 8 * P);
+	f8 = pfn8 ? pfn_frame(m, pfn8) : NULL;
+	m->why[0] = 0;
+	ok(!err && f8 && vma_lookup(mm[0], F) && (vma_lookup(mm[0], F)->flags & VM_NONLINEAR) &&
+	   mapped_pfn(mm[0], F + 5 * P) == pfn8 && check_changes(m) && check_machine(m),
+	   "objrmap: the parent remaps page 8 eight times: the checkers pass %s", m->why);
+	if (!f8 || !f3 || !objrmap_file_chained(f8->rmap)) {
+		ok(false, "objrmap: page 8 is chained");
+		return;
+	}
+	first = pte_chain_head(f8->rmap);
+	pc = pte_chain_next(first);
+	ok(f8->mapcount == 12 && first->ptes[0] == 12 && pte_chain_idx(first) == NRPTE - 1 &&
+	   pc && !pte_chain_next(pc) && pte_chain_idx(pc) == 0 && or->file_chained == 8 &&
+	   f3->mapcount == 3 && f3->rmap == pte_chain_count_word(3),
+	   "objrmap: page 8: count 12 in slot 0 of its first block, 1 entry there and 7 in "
+	   "the second; page 3 (remapped away in the parent) counts 3 in its word");
+	ok(m->stats.rmap_bytes == bytes + 2 * sizeof(struct pte_chain) + sizeof(uint64_t),
+	   "objrmap: the chain costs two blocks and the word: %llu bytes",
+	   (unsigned long long)(m->stats.rmap_bytes - bytes));
+	fb = m->stats.rmap_fallbacks;
+	{
+		uint64_t v0 = m->stats.rmap_vmas_visited, p0 = m->stats.rmap_ptes_visited;
+		uint64_t q0 = m->stats.rmap_ptes_found;
+
+		f8->refcount++;
+		rmap_walk(m, f8, count_one, &c);
+		f8->refcount--;
+		ok(c.found == 12 && m->stats.rmap_fallbacks == fb &&
+		   m->stats.rmap_vmas_visited - v0 == 12 && m->stats.rmap_ptes_visited - p0 == 12 &&
+		   m->stats.rmap_ptes_found - q0 == 12,
+		   "objrmap: page 8's walk finds its 12 PTEs, visiting 12 VMAs and 12 PTEs, "
+		   "no fallback (found %llu)", (unsigned long long)c.found);
+	}
+
+	/* the counted chain corrupted */
+	first->ptes[0]++;
+	objrmap_broken(m, pfn8, "the first block's count one too many");
+	first->ptes[0]--;
+	objrmap_repaired(m, pfn8);
+	saved = pc->ptes[0];
+	pc->ptes[0] = pc->ptes[1];
+	objrmap_broken(m, pfn8, "a nonlinear PTE twice on the chain");
+	pc->ptes[0] = saved;
+	objrmap_repaired(m, pfn8);
+	saved = first->ptes[NRPTE - 1];
+	first->ptes[NRPTE - 1] = 0;
+	first->next_and_idx++;
+	objrmap_broken(m, pfn8, "an entry taken off the chain (the count kept)");
+	first->next_and_idx--;
+	first->ptes[NRPTE - 1] = saved;
+	objrmap_repaired(m, pfn8);
+	first->next_and_idx++;
+	objrmap_broken(m, pfn8, "the first block's index skips a slot still used");
+	first->next_and_idx--;
+	objrmap_repaired(m, pfn8);
+	saved = pc->ptes[3];
+	pc->ptes[3] = ptep_to_paddr(m, pte_lookup(mm[2], F + 8 * P));
+	objrmap_broken(m, pfn8, "a linear PTE on the chain");
+	pc->ptes[3] = saved;
+	objrmap_repaired(m, pfn8);
+	saved = f3->rmap;
+	f3->rmap = pte_chain_count_word(2);
+	objrmap_broken(m, pfn3, "a linear page's word counts one too few");
+	f3->rmap = saved;
+	objrmap_repaired(m, pfn3);
+	m->stats.rmap_bytes += sizeof(struct pte_chain);
+	ok(!check_machine(m), "objrmap: rmap_bytes one block off: check_machine fails (%s)",
+	   m->why);
+	m->stats.rmap_bytes -= sizeof(struct pte_chain);
+	or->file_blocks++;
+	ok(!check_machine(m), "objrmap: file blocks miscounted: check_machine fails (%s)",
+	   m->why);
+	or->file_blocks--;
+	objrmap_repaired(m, pfn8);
+
+	/* mremap moves the parent's nonlinear VMA away and back, PTE by PTE
+	 * (not PMD aligned): the chained entries are rewritten in place */
+	{
+		const uint64_t G = A + 3001 * P;
+		bool moved = vm_mremap(mm[0], F, 16 * P, 16 * P, MREMAP_MAYMOVE_ | MREMAP_FIXED_,
+				       G) == G;
+		struct count c2 = { 0 };
+
+		m->why[0] = 0;
+		moved = moved && mapped_pfn(mm[0], G + 3 * P) == pfn8 && check_changes(m) &&
+			check_machine(m);
+		f8->refcount++;
+		rmap_walk(m, f8, count_one, &c2);
+		f8->refcount--;
+		ok(moved && c2.found == 12 && cc_entries_of(f8) == 8,
+		   "objrmap: mremap moved the nonlinear VMA: 8 entries rewritten, 12 found %s",
+		   m->why);
+		err |= vm_mremap(mm[0], G, 16 * P, 16 * P, MREMAP_MAYMOVE_ | MREMAP_FIXED_, F) != F;
+		m->why[0] = 0;
+		ok(!err && mapped_pfn(mm[0], F + 3 * P) == pfn8 && check_changes(m) &&
+		   check_machine(m), "objrmap: ... and back %s", m->why);
+	}
+	/* fork copies the nonlinear VMA's PTEs (2.6.32): the child's 8
+	 * remapped PTEs are chained, each allocation failing in turn */
+	for (uint64_t n = 1; n < 64; n++) {
+		struct vm_mm *child = NULL;
+		int r;
+
+		m->fail_alloc_at = m->nr_allocs + n;
+		r = mm_fork(mm[0], &child);
+		m->fail_alloc_at = 0;
+		m->why[0] = 0;
+		if (r) {
+			if (!check_changes(m) || !check_machine(m) || f8->mapcount != 12) {
+				ok(false, "objrmap: fork failing at allocation %llu leaves it "
+				   "consistent %s", (unsigned long long)n, m->why);
+				break;
+			}
+			continue;
+		}
+		ok(f8->mapcount == 21 && pte_chain_head(f8->rmap)->ptes[0] == 21 &&
+		   cc_entries_of(f8) == 16 && check_changes(m) && check_machine(m),
+		   "objrmap: fork (after %llu failing allocations, each unwound): page 8 "
+		   "mapped 21 times (9 more), 16 chained %s", (unsigned long long)n - 1, m->why);
+		mm_destroy(child);
+		m->why[0] = 0;
+		ok(f8->mapcount == 12 && cc_entries_of(f8) == 8 && check_changes(m) &&
+		   check_machine(m), "objrmap: the child gone, 8 entries again %s", m->why);
+		break;
+	}
+	/* removals: the first block empties, then the second moves into it */
+	err |= vm_munmap(mm[0], F + 7 * P, P);
+	m->why[0] = 0;
+	ok(!err && f8->mapcount == 11 && pte_chain_head(f8->rmap)->ptes[0] == 11 &&
+	   pte_chain_idx(pte_chain_head(f8->rmap)) == NRPTE && check_changes(m) &&
+	   check_machine(m), "objrmap: one unmapped: the first block holds the count only %s",
+	   m->why);
+	err |= vm_munmap(mm[0], F + 6 * P, P);
+	m->why[0] = 0;
+	ok(!err && f8->mapcount == 10 && pte_chain_idx(pte_chain_head(f8->rmap)) == 1 &&
+	   !pte_chain_next(pte_chain_head(f8->rmap)) && check_changes(m) && check_machine(m),
+	   "objrmap: two unmapped: the second block moved into the first (6 entries) %s",
+	   m->why);
+	/* a walk that unmaps every other remapped PTE: holes, closed at its end */
+	f8->refcount++;
+	rmap_walk(m, f8, nl_unmap_even, &base);
+	f8->refcount--;
+	m->why[0] = 0;
+	ok(f8->mapcount == 7 && objrmap_file_chained(f8->rmap) &&
+	   pte_chain_head(f8->rmap)->ptes[0] == 7 && or->file_chained == 3 &&
+	   check_changes(m) && check_machine(m),
+	   "objrmap: a walk unmapped three chained PTEs: 3 entries left, count 7 %s", m->why);
+	for (int k = 0; k < 4; k++)
+		err |= vm_munmap(mm[k], F, 16 * P);
+	file_put(file);
+	m->nonlinear = false;
+	m->why[0] = 0;
+	ok(!err && or->file_blocks == 0 && or->file_chained == 0 && check_changes(m) &&
+	   check_machine(m), "objrmap: the file unmapped: no file chain left %s", m->why);
+}
+
 static void mminode_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
 {
 	uint64_t pfn = mapped_pfn(mm[0], A + 5 * P), own = mapped_pfn(mm[3], A + 12 * P);
@@ -1725,6 +2003,8 @@ int main(int argc, char **argv)
 			ptechain_mlock(&m, mm);
 			ptechain_mlock_file(&m);
 		}
+		else if (!strcmp(ops->name, "objrmap"))
+			objrmap_corruptions(&m, mm);
 		else if (!strcmp(ops->name, "anonvma")) {
 			anonvma_lists(&m, mm);
 			anonvma_corruptions(&m, mm);

@@ -1,0 +1,1002 @@
+/*
+ * rmap/objrmap.c - the `objrmap` scheme: Dave McCracken's object-based
+ * reverse map as the 2.5.6x-mm and 2.6.0-mm trees carried it in 2003: a
+ * file page is found through its file's i_mmap, an anonymous page through
+ * pte_chains; with William Lee Irwin's step (c) of seed 004 (July 2003)
+ * for the file pages i_mmap cannot find (remap_file_pages): their PTEs are
+ * chained one by one, the map count kept in the first chain block.
+ *
+ *   anonymous page:  frame->rmap = pte_addr | PageDirect, or a pte_chain
+ *                    (rmap/ptechain.h, exactly as the `ptechain` scheme)
+ *   file page:       frame->rmap = mapcount << 3 | PC_COUNT   (no chain)
+ *                    frame->rmap = &first --> [idx | mapcount . . e e e]
+ *                                                 --> [e e e e e e e] ...
+ *                    (the entries: only the PTEs that are not where their
+ *                    VMA maps the page's offset; rmap/objrmap.h)
+ *
+ * What McCracken's objrmap saved.  2.5.27's reverse map chained every PTE
+ * of every page (`ptechain`): one entry per process per page, 9 to 32
+ * bytes each, which on the 2002 database workload (hundreds of processes
+ * mapping one large shared memory file) came to 182 MB of pte_chains in
+ * lowmem, and which fork paid for PTE by PTE (lmbench's fork went from
+ * 185 us in 2.4 to 231 us in 2.5).  A file page already knows (mapping,
+ * index), and its file knows every VMA that maps it (i_mmap, then a list,
+ * here the interval tree every scheme shares): the VMA maps offset index
+ * at vm_start + ((index - vm_pgoff) << PAGE_SHIFT), and one PTE probe per
+ * VMA of i_mmap tells whether it maps this frame.  So objrmap dropped the
+ * chains of file pages: page_add_rmap() bailed out for a file page and
+ * kept only a count (page->pte.mapcount, in the union where the chain had
+ * been); kernbench's system time fell by 13%.  What it left: anonymous
+ * pages have no object to search, so they kept their pte_chains, and
+ * fork still copies a chain entry for every anonymous PTE; that ended
+ * with 2.6.7, where Andrea Arcangeli's anon_vma (the `anonvma` scheme)
+ * replaced the chains (Hugh Dickins' anonmm was the rival design).
+ *
+ * remap_file_pages (2.5.46): a VMA whose PTEs map pages at offsets of the
+ * process's choosing, so that i_mmap's arithmetic finds nothing.  In the
+ * -mm objrmap tree, page_convert_anon() turned such a file page into an
+ * "anonymous" one (PageAnon set, its existing mappings found through
+ * i_mmap and chained), so that from then on every mapping of it was
+ * chained; seed 004 is Irwin's argument (against Andrea, who wanted
+ * remap_file_pages limited) that three steps make it cheap and correct:
+ * (a) fix truncate (mm/: unmap_mapping_range searches i_mmap_nonlinear,
+ * 2.6's fix (i)), (b) no chains for mlocked pages (the lead adds it to
+ * this scheme), and (c), which this file is: chain incrementally, and only
+ * the PTEs that need it.
+ *   (i) the chain block is in hand: every path that maps a page takes its
+ *       blocks first (rmap_prepare before a fault, as 2.6.0's
+ *       pte_chain_alloc(GFP_KERNEL); fork's page_dup allocates and may
+ *       fail), so starting a chain at any add never fails;
+ *  (ii) page_add_file() is told (vma, addr) and compares addr with where
+ *       vma maps the page's offset linearly; only a PTE elsewhere is
+ *       chained.  A page remapped by one process and mapped linearly by
+ *       a hundred others has a chain of one entry;
+ * (iii) the map count shares the word with the chain (2.6.0-mm's
+ *       page->pte union): a page with no chain holds it in the word
+ *       (PC_COUNT), a page with one holds it in slot 0 of the first
+ *       block, which stays first for the chain's life.
+ * Which PTEs are chained.  A PTE at addr in vma is chained exactly when
+ * addr != vma->start + ((f->index - vma->pgoff) << PAGE_SHIFT), whether
+ * vma is VM_NONLINEAR or not: a split, a merge (file VMAs merge only with
+ * their offsets contiguous), mremap (pgoff moves with the range) and
+ * remap_file_pages (no VMA changes; the range's PTEs are replaced) all
+ * keep the relation of every existing PTE, so add and remove always agree
+ * on it.  A linear PTE inside a VM_NONLINEAR VMA is not chained: mm/ keeps
+ * those VMAs on i_mmap_nonlinear (2.6's list), keyed by their linear
+ * range as i_mmap is, so the walk probes each VMA of i_mmap_nonlinear
+ * whose linear range covers the page, once, at the linear address, as it
+ * probes i_mmap (2.6.0-mm kept remap_file_pages VMAs on i_mmap anyway).
+ * So nothing happens when a VMA becomes nonlinear (its linear PTEs stay
+ * findable), and no VMA is ever searched whole: this scheme's walks make
+ * no fallback (stats.rmap_fallbacks stays 0, even with --nonlinear).
+ *
+ * The walk of a file page: the VMAs of i_mmap covering its offset, one
+ * probe each (a VMA and a PTE visited, found when it maps the frame; a
+ * private VMA whose PTE there holds a COW copy is a miss, as in avc), the
+ * VMAs of i_mmap_nonlinear covering it, one probe each, then the chain,
+ * one VMA (find_vma at the PTE's address) and one PTE per entry, each
+ * found.  An anonymous page: its chain, as ptechain (precision 1.0).
+ *
+ * The counted chain.  Entries are PTE physical addresses (ptechain.h:
+ * ptep_to_mm and ptep_to_address through the PTE table's frame).  The
+ * first block holds the count in slot 0 and entries in [idx, NRPTE),
+ * 1 <= idx <= NRPTE (NRPTE: none there); every later block is full (7).
+ * With n entries the shape is unique: n / 7 full blocks after the first,
+ * n % 7 entries in it.  An add goes into the first block below idx; when
+ * it is full (6 entries) a new block takes its six entries and the new
+ * one and is linked second.  A removal fills its hole with the first
+ * block's lowest entry; when the first block is empty, the second block's
+ * remaining six move into it and the second is freed.  The last entry
+ * gone, the word becomes a count again and the first block is freed.  A
+ * walk whose visitor unmaps leaves holes (zeroed slots, the count kept
+ * right) and closes them when it ends.  No PageDirect for a file chain:
+ * the count needs the block.
+ *
+ * Memory, exactly (stats.rmap_bytes, checked by check_machine).  Blocks
+ * are 64 bytes (one slab cache, "pte_chain"), counted while in a chain or
+ * in the reserve; the frame's word is counted, 8 bytes, while it holds a
+ * chain (direct or a block pointer), nothing while it holds a count (the
+ * count is the map count every scheme keeps in f->mapcount).
+ *   anonymous page: as ptechain: 8 bytes mapped once (PageDirect), else
+ *     8 + 64 * ceil(n / 7): between 9.1 and 32 bytes a mapping;
+ *   file page: 0 while every PTE is linear, whatever the number of
+ *     processes; with k nonlinear PTEs, 8 + 64 * (1 + k / 7) (the first
+ *     block holds the count and up to 6): 72 bytes for one, 136 for 7;
+ *   per VMA, per address space, per file: nothing.
+ *   the reserve: one block (64 bytes) while any address space lives: a
+ *     fault maps at most one page that may need a block (a nonlinear
+ *     fault maps one page and never faults around; fault-around maps
+ *     linear file pages, which need none; a new anonymous page is direct;
+ *     a page found in the swap cache may need one), where ptechain keeps
+ *     FAULT_AROUND_PAGES (16) blocks because every page it maps may.
+ * What accepting Linux's layout costs it: nothing.  Neither chains nor
+ * counts know VMAs; splits, merges, anon_vma reuse and fork's VMA copies
+ * are never told to it.  mremap rewrites the chained entries of the PTEs
+ * it moved, in place (no memory; a PTE table moved whole keeps its
+ * entries).  Migration moves the word with the frame (mm/ copies the
+ * frame descriptor; the PTE addresses do not change).  Fork's
+ * copy_page_range copies the anonymous PTEs, and 2.6.32 also copies a
+ * VM_NONLINEAR VMA's PTEs: page_dup chains the child's PTE when it is
+ * away from its linear position (may fail: the fork fails, -ENOMEM).
+ * Truncate and reclaim unmap nonlinear pages through the walk or mm/'s
+ * zap of the nonlinear VMAs; every unmap is a page_remove.
+ *
+ * Swap cache: anonymous pages as ptechain: a swap-cache page nothing maps
+ * has word 0, and one mapped again through the swap cache (page_add_anon)
+ * starts a chain (PageDirect, then a block from the reserve).
+ *
+ * Worst workload: many processes sharing anonymous memory (bench rmap's
+ * prefork: 300 children of a server sharing its pages): one chain entry
+ * per process per page, ptechain's cost exactly, where anon_vma costs a
+ * few objects per VMA.  Its best: the file case (filemap: 300 processes
+ * mapping one file), where it costs nothing per page and ptechain costs
+ * an entry per PTE, and walks as avc's do.  With --nonlinear, a page
+ * mapped away from its offset by many processes (gentrace --nonlinear
+ * --forks): a chain entry each, but still no VMA searched whole.
+ *
+ * Measured (bench rmap, full, seed 1; bytes and visits exact).  filemap
+ * (300 processes mapping one 1024-page file, some privately, writing and
+ * forking): 805848 bytes at the peak, 4.53 per present PTE, where
+ * ptechain holds 2036240 (11.44) and avc 23328 (0.13): the file pages
+ * cost nothing, what is left is the anonymous COW copies' chains; its
+ * walks are avc's (precision 0.2248, 159.6 VMAs a walk, where ptechain
+ * visits 35.9 at 1.0) and exit takes 38.6 ns a page (ptechain 147, avc
+ * 41).  prefork (300 children sharing 4096 anonymous pages), its worst:
+ * 11353168 bytes, 9.17 per PTE, ptechain's to the byte but for its
+ * smaller reserve and the file pages, 90 times avc's 125056; fork 16.0 ns
+ * a page (avc 8.8), exit 123 (avc 12.1).  chain and mremap are anonymous:
+ * ptechain's bytes less its 15 reserve blocks (545472, 1927952), precision
+ * 1.0.  mlock: 844864 bytes (ptechain 1264568 with its locked PTEs off the
+ * chains, avc 294656), no fallback, precision 0.85 (ptechain 0.98 with
+ * 0.89 fallbacks a walk).  With --nonlinear (20 seeds of gentrace
+ * --nonlinear --forks, --mem 768K --swap 64M, the peaks summed): 719
+ * walks probe 1889 PTEs for the 1698 found (precision 0.90), no
+ * fallback, 25120 peak bytes; ptechain makes the same walks probing only
+ * the 1698 for 48248 bytes; avc (its metadata takes other frames, so it
+ * reclaims otherwise: 748 walks) probes 3660 for 1692 (0.46), 22 of its
+ * walks searching nonlinear VMAs whole, 127360 bytes.
+ *
+ * Locking (2.6.0-mm): the word, count and chain alike, is guarded by the
+ * page's pte_chain_lock (here the frame lock), taken inside the page-table
+ * lock by page_add_rmap/page_remove_rmap; the file walk takes i_mmap_lock
+ * for the probes, then the chain under the frame lock, and each PTE's
+ * page-table lock with a trylock, as 2.6.0's try_to_unmap_one.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "objrmap.h"
+
+static struct objrmap *or_priv(const struct vm_machine *m)
+{
+	return m->rmap_priv;
+}
+
+/* ---------------- blocks for counted chains ---------------- */
+
+/*
+ * A block for a file chain: from the pool's reserve, else (may_alloc)
+ * from the slab.  => zeroed block, or NULL (-ENOMEM).  The anonymous
+ * chains take theirs through the ptechain primitives, from the same pool.
+ */
+static struct pte_chain *cc_block_get(struct vm_machine *m, struct objrmap *or, bool may_alloc)
+{
+	struct pte_chain_pool *pool = &or->pool;
+	struct pte_chain *pc = pool->reserve;
+
+	if (pc) {
+		pool->reserve = pte_chain_next(pc);
+		pool->nr_reserve--;
+		memset(pc, 0, sizeof(*pc));
+	} else {
+		VM_BUG_ON(!may_alloc);          /* the fault prepared too few */
+		if (!may_alloc)
+			return NULL;
+		pc = slab_alloc(m, pool->slab);
+		if (!pc)
+			return NULL;
+		pool->blocks++;
+		m->stats.rmap_bytes += sizeof(*pc);
+		rmap_note_peak(m);
+	}
+	or->file_blocks++;
+	return pc;
+}
+
+static void cc_block_put(struct vm_machine *m, struct objrmap *or, struct pte_chain *pc)
+{
+	or->file_blocks--;
+	or->pool.blocks--;
+	m->stats.rmap_bytes -= sizeof(*pc);
+	slab_free(m, or->pool.slab, pc);
+}
+
+/* the word starts or stops holding a chain: 8 bytes while it does */
+static void cc_word_counted(struct vm_machine *m, struct objrmap *or, bool chain)
+{
+	if (chain) {
+		or->pool.words++;
+		m->stats.rmap_bytes += sizeof(uint64_t);
+		rmap_note_peak(m);
+	} else {
+		or->pool.words--;
+		m->stats.rmap_bytes -= sizeof(uint64_t);
+	}
+}
+
+static void cc_set_idx(struct pte_chain *pc, unsigned idx)
+{
+	pc->next_and_idx = (pc->next_and_idx & ~PC_IDX_MASK) | idx;
+}
+
+/* ---------------- the counted chain (seed 004 (c) (iii)) ---------------- */
+
+/* the map count into the word: in the first block, or as the word */
+static void file_count_set(uint64_t *word, uint64_t n)
+{
+	if (objrmap_file_chained(*word))
+		pte_chain_head(*word)->ptes[0] = n;
+	else
+		*word = pte_chain_count_word(n);
+}
+
+/*
+ * Chain pa on file page word *word (a count, 0, or a counted chain).
+ * => 0, or -ENOMEM (only with may_alloc: nothing changed); the count is
+ *    the caller's to set after
+ */
+static int cc_add(struct vm_machine *m, struct objrmap *or, uint64_t *word, pte_addr_t pa,
+		  bool may_alloc)
+{
+	struct pte_chain *first, *pc;
+	unsigned idx;
+
+	VM_BUG_ON(!pa || (pa & (sizeof(pte_t) - 1)));
+	if (!objrmap_file_chained(*word)) {          /* page_convert_anon: the first */
+		first = cc_block_get(m, or, may_alloc);
+		if (!first)
+			return -ENOMEM;
+		first->ptes[0] = pte_chain_word_count(*word);
+		first->ptes[NRPTE - 1] = pa;
+		first->next_and_idx = NRPTE - 1;
+		*word = (uint64_t)(uintptr_t)first;
+		cc_word_counted(m, or, true);
+		or->file_chained++;
+		return 0;
+	}
+	first = pte_chain_head(*word);
+	idx = pte_chain_idx(first);
+	if (idx > 1) {                               /* room in the first block */
+		first->ptes[idx - 1] = pa;
+		cc_set_idx(first, idx - 1);
+		or->file_chained++;
+		return 0;
+	}
+	/* the first block is full: its six and pa make a full second block */
+	pc = cc_block_get(m, or, may_alloc);
+	if (!pc)
+		return -ENOMEM;
+	for (unsigned i = 1; i < NRPTE; i++) {
+		pc->ptes[i - 1] = first->ptes[i];
+		first->ptes[i] = 0;
+	}
+	pc->ptes[NRPTE - 1] = pa;
+	pc->next_and_idx = (uint64_t)(uintptr_t)pte_chain_next(first);
+	first->next_and_idx = (uint64_t)(uintptr_t)pc | NRPTE;
+	or->file_chained++;
+	return 0;
+}
+
+static pte_addr_t *cc_find(uint64_t word, pte_addr_t pa)
+{
+	for (struct pte_chain *pc = pte_chain_head(word); pc; pc = pte_chain_next(pc))
+		for (unsigned i = pte_chain_idx(pc); i < NRPTE; i++)
+			if (pc->ptes[i] == pa)
+				return &pc->ptes[i];
+	return NULL;
+}
+
+/* no entry left: the word becomes the count again, the first block goes */
+static void cc_drop(struct vm_machine *m, struct objrmap *or, uint64_t *word)
+{
+	struct pte_chain *first = pte_chain_head(*word), *pc = pte_chain_next(first);
+
+	while (pc) {
+		struct pte_chain *next = pte_chain_next(pc);
+
+		cc_block_put(m, or, pc);
+		pc = next;
+	}
+	*word = pte_chain_count_word(first->ptes[0]);
+	cc_block_put(m, or, first);
+	cc_word_counted(m, or, false);
+}
+
+/*
+ * Close one hole (a zeroed slot in use) of the counted chain *word: with
+ * the first block's lowest slot, or when the first block is empty, by
+ * moving the second block into it (after filling the hole from the second
+ * when it is further on).  The used slots shrink by one or more, and the
+ * shape is the counted chain's again if this was the only hole.
+ * => hole is the only hole, or (closing a walk's holes) the first one in
+ *    chain order, so that the second block has none unless hole is in it
+ */
+static void cc_fill(struct vm_machine *m, struct objrmap *or, uint64_t *word, pte_addr_t *hole)
+{
+	struct pte_chain *first = pte_chain_head(*word), *second;
+	unsigned idx = pte_chain_idx(first), j = NRPTE;
+
+	if (idx < NRPTE) {
+		pte_addr_t donor = first->ptes[idx];
+
+		first->ptes[idx] = 0;
+		*hole = donor;
+		cc_set_idx(first, idx + 1);
+	} else {
+		second = pte_chain_next(first);
+		VM_BUG_ON(!second);
+		if (hole < second->ptes || hole >= second->ptes + NRPTE) {
+			*hole = second->ptes[NRPTE - 1];
+			second->ptes[NRPTE - 1] = 0;
+		}
+		for (unsigned i = 0; i < NRPTE; i++)
+			if (second->ptes[i])
+				first->ptes[--j] = second->ptes[i];
+		first->next_and_idx = (uint64_t)(uintptr_t)pte_chain_next(second) | j;
+		cc_block_put(m, or, second);
+	}
+	if (pte_chain_idx(first) == NRPTE && !pte_chain_next(first))
+		cc_drop(m, or, word);
+}
+
+/* remove pa from the counted chain *word (a PTE the chain does not have,
+ * only a test's corruption, is left for the checkers to report) */
+static void cc_remove(struct vm_machine *m, struct objrmap *or, uint64_t *word, pte_addr_t pa)
+{
+	pte_addr_t *slot = cc_find(*word, pa);
+
+	if (!slot)
+		return;
+	*slot = 0;
+	or->file_chained--;
+	if (or->walking == word) {      /* a walk is on it: its end closes the hole */
+		or->holes++;
+		return;
+	}
+	cc_fill(m, or, word, slot);
+}
+
+/* the first zeroed slot in use, in chain order, or NULL */
+static pte_addr_t *cc_first_hole(uint64_t word)
+{
+	return cc_find(word, 0);
+}
+
+/* after a walk that unmapped: close its holes */
+static void cc_close_holes(struct vm_machine *m, struct objrmap *or, uint64_t *word)
+{
+	pte_addr_t *hole;
+	uint64_t n = 0;
+
+	or->holes = 0;
+	if (!objrmap_file_chained(*word))
+		return;
+	for (struct pte_chain *pc = pte_chain_head(*word); pc; pc = pte_chain_next(pc))
+		for (unsigned i = pte_chain_idx(pc); i < NRPTE; i++)
+			n += pc->ptes[i] != 0;
+	if (!n) {                       /* the walk unmapped them all */
+		cc_drop(m, or, word);
+		return;
+	}
+	while (objrmap_file_chained(*word) && (hole = cc_first_hole(*word)))
+		cc_fill(m, or, word, hole);
+}
+
+/* entries on a counted chain (holes not counted) */
+static uint64_t cc_entries(uint64_t word)
+{
+	uint64_t n = 0;
+
+	if (!objrmap_file_chained(word))
+		return 0;
+	for (struct pte_chain *pc = pte_chain_head(word); pc; pc = pte_chain_next(pc))
+		for (unsigned i = pte_chain_idx(pc); i < NRPTE; i++)
+			n += pc->ptes[i] != 0;
+	return n;
+}
+
+/* call fn for each entry until it returns nonzero; fn may remove entries */
+static int cc_walk(struct vm_machine *m, struct objrmap *or, uint64_t *word,
+		   int (*fn)(pte_addr_t pa, void *arg), void *arg)
+{
+	int ret = 0;
+
+	if (!objrmap_file_chained(*word))
+		return 0;
+	VM_BUG_ON(or->walking);
+	or->walking = word;
+	or->holes = 0;
+	for (struct pte_chain *pc = pte_chain_head(*word); pc && !ret; pc = pte_chain_next(pc))
+		for (unsigned i = pte_chain_idx(pc); i < NRPTE && !ret; i++)
+			if (pc->ptes[i])
+				ret = fn(pc->ptes[i], arg);
+	or->walking = NULL;
+	if (or->holes)
+		cc_close_holes(m, or, word);
+	return ret;
+}
+
+/* ---------------- the per-PTE hooks ---------------- */
+
+/* the address of vma's PTE at addr (it exists: the caller maps through it) */
+static pte_addr_t pte_paddr(struct vm_area *vma, uint64_t addr)
+{
+	pte_t *pte = pte_lookup(vma->mm, addr);
+
+	VM_BUG_ON(!pte);
+	return ptep_to_paddr(vma->mm->machine, pte);
+}
+
+/* seed 004 (c) (ii): addr is where vma maps f's offset (i_mmap finds it) */
+static bool file_linear(const struct vm_frame *f, const struct vm_area *vma, uint64_t addr)
+{
+	return f->index >= vma->pgoff &&
+	       f->index - vma->pgoff == (addr - vma->start) >> PAGE_SHIFT;
+}
+
+/* page_add_rmap of an anonymous page: new, or found in the swap cache */
+static void or_page_add_anon(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
+{
+	struct vm_machine *m = vma->mm->machine;
+
+	pte_chain_add(m, &or_priv(m)->pool, &f->rmap, pte_paddr(vma, addr));
+}
+
+/* page_add_rmap of a file page: a count, and a chain entry when the PTE
+ * is not at its linear position (the block from the fault's reserve) */
+static void or_page_add_file(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
+{
+	struct vm_machine *m = vma->mm->machine;
+
+	if (!file_linear(f, vma, addr))
+		cc_add(m, or_priv(m), &f->rmap, pte_paddr(vma, addr), false);
+	file_count_set(&f->rmap, (uint64_t)f->mapcount);
+}
+
+/* page_remove_rmap (the map count already one less) */
+static void or_page_remove(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
+{
+	struct vm_machine *m = vma->mm->machine;
+	struct objrmap *or = or_priv(m);
+
+	if (f->flags & PG_ANON) {
+		pte_chain_remove(m, &or->pool, &f->rmap, pte_paddr(vma, addr));
+		return;
+	}
+	if (objrmap_file_chained(f->rmap) && !file_linear(f, vma, addr))
+		cc_remove(m, or, &f->rmap, pte_paddr(vma, addr));
+	file_count_set(&f->rmap, (uint64_t)f->mapcount);
+}
+
+/* copy_page_range: the child's PTE (the map count not yet counted it);
+ * => 0 or -ENOMEM, nothing changed */
+static int or_page_dup(struct vm_frame *f, struct vm_area *dst, struct vm_area *src,
+		       uint64_t addr)
+{
+	struct vm_machine *m = src->mm->machine;
+	struct objrmap *or = or_priv(m);
+
+	if (f->flags & PG_ANON)
+		return pte_chain_add_alloc(m, &or->pool, &f->rmap, pte_paddr(dst, addr));
+	if (!file_linear(f, dst, addr) &&
+	    cc_add(m, or, &f->rmap, pte_paddr(dst, addr), true))
+		return -ENOMEM;
+	file_count_set(&f->rmap, (uint64_t)f->mapcount + 1);
+	return 0;
+}
+
+/* rmap_prepare: the one block a fault may need (see the costs above) */
+static int or_prepare(struct vm_machine *m, unsigned nr)
+{
+	return pte_chain_prepare(m, &or_priv(m)->pool, nr ? 1 : 0);
+}
+
+/* the last address space goes: the reserve is nobody's (a machine left
+ * empty holds no metadata) */
+static void or_mm_exit(struct vm_mm *mm)
+{
+	struct vm_machine *m = mm->machine;
+
+	if (list_is_singular(&m->mms))
+		pte_chain_release(m, &or_priv(m)->pool);
+}
+
+/* ---------------- mremap: moved PTEs' entries rewritten ---------------- */
+
+struct or_move {
+	int64_t delta;               /* old address - new address */
+};
+
+static int move_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct vm_machine *m = mm->machine;
+	struct or_move *mv = arg;
+	uint64_t pfn = pte_pfn(*pte);
+	pte_addr_t opa, npa = ptep_to_paddr(m, pte);
+	struct vm_frame *f;
+	pte_t *old;
+	bool ok;
+
+	if (pfn == m->zero_pfn)
+		return 0;
+	f = pfn_frame(m, pfn);
+	/* a PTE table moved whole: its PTEs kept their addresses */
+	old = pte_lookup(mm, addr + (uint64_t)mv->delta);
+	if (!old)
+		return 0;
+	opa = ptep_to_paddr(m, old);
+	if (opa == npa)
+		return 0;
+	if (f->flags & PG_ANON) {
+		if (pte_chain_direct(f->rmap)) {
+			VM_BUG_ON((f->rmap & ~PC_DIRECT) != opa);
+			f->rmap = npa | PC_DIRECT;
+			return 0;
+		}
+		ok = pte_chain_replace(f->rmap, opa, npa);
+		VM_BUG_ON(!ok);
+		(void)ok;
+		return 0;
+	}
+	/* a file PTE: chained only away from its linear position, which the
+	 * move keeps (the pgoff moved with the range) */
+	if (objrmap_file_chained(f->rmap)) {
+		pte_addr_t *slot = cc_find(f->rmap, opa);
+
+		if (slot)
+			*slot = npa;
+	}
+	return 0;
+}
+
+static void or_move_done(struct vm_area *old_vma, uint64_t old_addr, struct vm_area *new_vma,
+			 uint64_t new_addr, uint64_t len)
+{
+	struct or_move mv = { (int64_t)(old_addr - new_addr) };
+
+	(void)old_vma;
+	walk_ptes(new_vma->mm, new_addr, new_addr + len, move_one, &mv);
+}
+
+/* ---------------- the walks ---------------- */
+
+struct or_walk {
+	struct vm_machine *m;        /* the machine */
+	struct vm_frame *f;          /* the frame walked */
+	rmap_visit_fn fn;            /* the visitor */
+	void *arg;                   /* its argument */
+};
+
+/* one chain entry: one VMA (find_vma) and one PTE visited */
+static int walk_one(pte_addr_t pa, void *arg)
+{
+	struct or_walk *w = arg;
+	struct vm_machine *m = w->m;
+	struct vm_mm *mm = ptep_to_mm(m, pa);
+	uint64_t addr = ptep_to_address(m, pa);
+	pte_t *pte = paddr_to_ptep(m, pa);
+	struct vm_area *vma;
+
+	m->stats.rmap_vmas_visited++;
+	vma = find_vma(mm, addr);
+	VM_BUG_ON(!vma || vma->start > addr);
+	m->stats.rmap_ptes_visited++;
+	if (!pte_present(*pte) || pte_pfn(*pte) != frame_pfn(m, w->f))
+		return 0;
+	m->stats.rmap_ptes_found++;
+	return w->fn(vma, addr, pte, w->arg);
+}
+
+/* an anonymous page: its pte_chain */
+static int or_walk_anon(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *arg)
+{
+	struct or_walk w = { m, f, fn, arg };
+
+	return pte_chain_walk(m, &or_priv(m)->pool, &f->rmap, walk_one, &w);
+}
+
+/*
+ * A file page: the VMAs of i_mmap and of i_mmap_nonlinear whose linear
+ * range covers its offset, one probe each at the linear address, then its
+ * chain (the PTEs elsewhere).  Nothing is searched.
+ */
+static int or_walk_file(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *arg)
+{
+	struct vm_file *file = f->mapping;
+	struct or_walk w = { m, f, fn, arg };
+	struct itree_node *it;
+	int ret = 0;
+
+	for (it = itree_iter_first(&file->i_mmap, f->index, f->index); it && !ret;
+	     it = itree_iter_next(it, f->index, f->index))
+		ret = rmap_one(m, f, container_of(it, struct vm_area, shared), fn, arg);
+	for (it = itree_iter_first(&file->i_mmap_nonlinear, f->index, f->index); it && !ret;
+	     it = itree_iter_next(it, f->index, f->index))
+		ret = rmap_one(m, f, container_of(it, struct vm_area, shared), fn, arg);
+	if (!ret && f->mapcount > 0)
+		ret = cc_walk(m, or_priv(m), &f->rmap, walk_one, &w);
+	return ret;
+}
+
+/* ---------------- checks ---------------- */
+
+static int cmp_paddr(const void *a, const void *b)
+{
+	pte_addr_t x = *(const pte_addr_t *)a, y = *(const pte_addr_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+#define CHECK_DUPS_MAX 2048          /* entries sorted on the stack for duplicates */
+
+static bool block_is_ours(const struct vm_machine *m, const struct objrmap *or,
+			  const struct pte_chain *pc)
+{
+	uint64_t off = (uint64_t)((const uint8_t *)pc - m->mem);
+	const struct vm_frame *sf;
+
+	if ((const uint8_t *)pc < m->mem || off >= m->nr_frames << PAGE_SHIFT ||
+	    off % sizeof(*pc))
+		return false;
+	sf = &m->frames[off >> PAGE_SHIFT];
+	return (sf->flags & PG_SLAB) && sf->mapping == or->pool.slab;
+}
+
+/*
+ * One entry: a PTE of a live table, in a VMA, that maps f; a file page's
+ * entry is away from the linear position of f in that VMA.
+ */
+static bool check_entry(struct vm_machine *m, const struct vm_frame *f, pte_addr_t pa,
+			char *why, size_t len)
+{
+	const struct vm_frame *tf;
+	struct vm_area *vma;
+	uint64_t addr;
+	pte_t p;
+
+	if (pa >> PAGE_SHIFT >= m->nr_frames || (pa & (sizeof(pte_t) - 1))) {
+		snprintf(why, len, "objrmap: pfn %llu: entry %#llx is no PTE address",
+			 (unsigned long long)frame_pfn(m, f), (unsigned long long)pa);
+		return false;
+	}
+	tf = &m->frames[pa >> PAGE_SHIFT];
+	if (!(tf->flags & PG_PGTABLE) || !tf->mapping) {
+		snprintf(why, len, "objrmap: pfn %llu: entry %#llx is not in a PTE table",
+			 (unsigned long long)frame_pfn(m, f), (unsigned long long)pa);
+		return false;
+	}
+	addr = ptep_to_address(m, pa);
+	p = *paddr_to_ptep(m, pa);
+	if (!pte_present(p) || pte_pfn(p) != frame_pfn(m, f)) {
+		snprintf(why, len, "objrmap: pfn %llu: entry %#llx (address %#llx) does not map "
+			 "it (pte %#llx)", (unsigned long long)frame_pfn(m, f),
+			 (unsigned long long)pa, (unsigned long long)addr, (unsigned long long)p);
+		return false;
+	}
+	vma = find_vma(ptep_to_mm(m, pa), addr);
+	if (!vma || vma->start > addr) {
+		snprintf(why, len, "objrmap: pfn %llu: entry %#llx (address %#llx) is in no VMA",
+			 (unsigned long long)frame_pfn(m, f), (unsigned long long)pa,
+			 (unsigned long long)addr);
+		return false;
+	}
+	if ((f->flags & PG_CACHE) && file_linear(f, vma, addr)) {
+		snprintf(why, len, "objrmap: file pfn %llu: entry %#llx (address %#llx) is where "
+			 "its VMA maps offset %llu linearly (i_mmap finds it: no entry)",
+			 (unsigned long long)frame_pfn(m, f), (unsigned long long)pa,
+			 (unsigned long long)addr, (unsigned long long)f->index);
+		return false;
+	}
+	return true;
+}
+
+/* the entries of a chain (anonymous or counted), each checked, none twice */
+static bool check_entries(struct vm_machine *m, const struct vm_frame *f, char *why, size_t len)
+{
+	pte_addr_t seen[CHECK_DUPS_MAX];
+	unsigned nseen = 0;
+
+	for (const struct pte_chain *pc = pte_chain_head(f->rmap); pc; pc = pte_chain_next(pc))
+		for (unsigned i = pte_chain_idx(pc); i < NRPTE; i++) {
+			if (!check_entry(m, f, pc->ptes[i], why, len))
+				return false;
+			if (nseen < CHECK_DUPS_MAX)
+				seen[nseen++] = pc->ptes[i];
+		}
+	qsort(seen, nseen, sizeof(seen[0]), cmp_paddr);
+	for (unsigned i = 1; i < nseen; i++)
+		if (seen[i] == seen[i - 1]) {
+			snprintf(why, len, "objrmap: pfn %llu: entry %#llx is on its chain twice",
+				 (unsigned long long)frame_pfn(m, f),
+				 (unsigned long long)seen[i]);
+			return false;
+		}
+	return true;
+}
+
+/*
+ * A counted chain's shape: our blocks, the first with slot 0 the count
+ * and entries in [idx, NRPTE), 1 <= idx, the others full, no loop, one
+ * entry at least.  => blocks in it, or -1 with why
+ */
+static long cc_check(const struct vm_machine *m, const struct objrmap *or, uint64_t word,
+		     char *why, size_t len)
+{
+	long blocks = 0;
+	uint64_t n = 0;
+
+	for (const struct pte_chain *pc = pte_chain_head(word); pc; pc = pte_chain_next(pc)) {
+		unsigned idx = pte_chain_idx(pc), lo = blocks ? 0 : 1;
+
+		if (!block_is_ours(m, or, pc)) {
+			snprintf(why, len, "objrmap: block %p of a file chain is no pte_chain object",
+				 (const void *)pc);
+			return -1;
+		}
+		if (blocks ? idx != 0 : idx < 1) {
+			snprintf(why, len, "objrmap: block %ld of a file chain has first slot %u "
+				 "(first block: 1 to %u, slot 0 the count; others: 0)", blocks,
+				 idx, (unsigned)NRPTE);
+			return -1;
+		}
+		for (unsigned i = lo; i < NRPTE; i++) {
+			if (i < idx && pc->ptes[i]) {
+				snprintf(why, len, "objrmap: file chain block %ld slot %u is below "
+					 "its first slot %u but holds %#llx", blocks, i, idx,
+					 (unsigned long long)pc->ptes[i]);
+				return -1;
+			}
+			if (i >= idx && !pc->ptes[i]) {
+				snprintf(why, len, "objrmap: file chain block %ld slot %u is used "
+					 "but empty", blocks, i);
+				return -1;
+			}
+			n += i >= idx;
+		}
+		if (++blocks > (long)or->pool.blocks) {
+			snprintf(why, len, "objrmap: a file chain longer than the %llu blocks "
+				 "held (a loop?)", (unsigned long long)or->pool.blocks);
+			return -1;
+		}
+	}
+	if (!n) {
+		snprintf(why, len, "objrmap: a file chain of no entry (it should be a count)");
+		return -1;
+	}
+	return blocks;
+}
+
+/* the PTEs mapping f at its linear position in the VMAs of i_mmap and
+ * i_mmap_nonlinear covering its offset (the checker's count; no stats) */
+static uint64_t count_linear(struct vm_machine *m, const struct vm_frame *f)
+{
+	struct vm_file *file = f->mapping;
+	struct rb_root *roots[2] = { &file->i_mmap, &file->i_mmap_nonlinear };
+	uint64_t n = 0;
+
+	for (int r = 0; r < 2; r++)
+		for (struct itree_node *it = itree_iter_first(roots[r], f->index, f->index); it;
+		     it = itree_iter_next(it, f->index, f->index)) {
+			struct vm_area *v = container_of(it, struct vm_area, shared);
+			uint64_t addr = v->start + ((f->index - v->pgoff) << PAGE_SHIFT);
+			pte_t *pte = pte_lookup(v->mm, addr);
+
+			n += pte && pte_present(*pte) && pte_pfn(*pte) == frame_pfn(m, f);
+		}
+	return n;
+}
+
+/* an anonymous page's word: its chain, as ptechain's */
+static bool check_anon(struct vm_machine *m, const struct vm_frame *f, char *why, size_t len)
+{
+	uint64_t word = f->rmap, n;
+
+	if (word & PC_COUNT) {
+		snprintf(why, len, "objrmap: anonymous pfn %llu holds a count (%#llx), not a "
+			 "chain", (unsigned long long)frame_pfn(m, f), (unsigned long long)word);
+		return false;
+	}
+	if (pte_chain_check(m, &or_priv(m)->pool, word, why, len) < 0)
+		return false;
+	n = pte_chain_count(word);
+	if (n != (uint64_t)(f->mapcount > 0 ? f->mapcount : 0)) {
+		snprintf(why, len, "objrmap: anonymous pfn %llu has mapcount %d but %llu entries",
+			 (unsigned long long)frame_pfn(m, f), f->mapcount, (unsigned long long)n);
+		return false;
+	}
+	if (!word)
+		return true;
+	if (pte_chain_direct(word))
+		return check_entry(m, f, word & ~PC_DIRECT, why, len);
+	return check_entries(m, f, why, len);
+}
+
+/* a file page's word: its count (in the word or the first block), and
+ * the chain holds exactly the PTEs i_mmap's probes do not find */
+static bool check_file(struct vm_machine *m, const struct vm_frame *f, char *why, size_t len)
+{
+	uint64_t word = f->rmap, count, n, lin;
+
+	if (!objrmap_file_chained(word) && word && !pte_chain_counted(word)) {
+		snprintf(why, len, "objrmap: file pfn %llu: word %#llx is neither a count nor a "
+			 "chain", (unsigned long long)frame_pfn(m, f), (unsigned long long)word);
+		return false;
+	}
+	if (objrmap_file_chained(word) && cc_check(m, or_priv(m), word, why, len) < 0)
+		return false;
+	count = objrmap_file_count(word);
+	if (count != (uint64_t)(f->mapcount > 0 ? f->mapcount : 0)) {
+		snprintf(why, len, "objrmap: file pfn %llu has mapcount %d but its %s says %llu",
+			 (unsigned long long)frame_pfn(m, f), f->mapcount,
+			 objrmap_file_chained(word) ? "first chain block" : "word",
+			 (unsigned long long)count);
+		return false;
+	}
+	if (!count)
+		return true;
+	n = cc_entries(word);
+	if (n && !check_entries(m, f, why, len))
+		return false;
+	lin = count_linear(m, f);
+	if (n + lin != count) {
+		snprintf(why, len, "objrmap: file pfn %llu has mapcount %llu but %llu chained "
+			 "entries and %llu PTEs at its linear position", (unsigned long long)
+			 frame_pfn(m, f), (unsigned long long)count, (unsigned long long)n,
+			 (unsigned long long)lin);
+		return false;
+	}
+	return true;
+}
+
+static bool or_check_frame(struct vm_machine *m, const struct vm_frame *f, char *why, size_t len)
+{
+	if (f->mapcount <= 0 && f->rmap) {
+		snprintf(why, len, "objrmap: pfn %llu is mapped nowhere but has word %#llx",
+			 (unsigned long long)frame_pfn(m, f), (unsigned long long)f->rmap);
+		return false;
+	}
+	if (f->flags & PG_ANON)
+		return check_anon(m, f, why, len);
+	if (f->flags & PG_CACHE)
+		return check_file(m, f, why, len);
+	return true;
+}
+
+/* => true when the blocks, words and chained PTEs counted are those held,
+ *    and the bytes exact */
+static bool or_check_machine(struct vm_machine *m, char *why, size_t len)
+{
+	const struct objrmap *or = or_priv(m);
+	const struct pte_chain_pool *pool = &or->pool;
+	uint64_t blocks = 0, fblocks = 0, words = 0, chained = 0, bytes;
+	unsigned reserve = 0;
+
+	for (const struct pte_chain *pc = pool->reserve; pc; pc = pte_chain_next(pc)) {
+		if (!block_is_ours(m, or, pc) || ++reserve > pool->nr_reserve) {
+			snprintf(why, len, "objrmap: the reserve is not the %u blocks counted",
+				 pool->nr_reserve);
+			return false;
+		}
+	}
+	if (reserve != pool->nr_reserve) {
+		snprintf(why, len, "objrmap: %u blocks in the reserve, %u counted", reserve,
+			 pool->nr_reserve);
+		return false;
+	}
+	if (or->walking || pool->walking) {
+		snprintf(why, len, "objrmap: a walk is marked in progress");
+		return false;
+	}
+	for (uint64_t pfn = 1; (pfn = pfn_skip_deferred(m, pfn)) < m->nr_frames; pfn++) {
+		const struct vm_frame *f = pfn_frame(m, pfn);
+		long b;
+
+		if (f->flags & PG_BUDDY) {
+			pfn += (1ULL << (f->flags >> PG_ORDER_SHIFT)) - 1;
+			continue;
+		}
+		if (!(f->flags & (PG_ANON | PG_CACHE)))
+			continue;
+		if (!or_check_frame(m, f, why, len))
+			return false;
+		if (f->flags & PG_ANON) {
+			b = pte_chain_check(m, pool, f->rmap, why, len);
+			words += f->rmap != 0;
+		} else if (objrmap_file_chained(f->rmap)) {
+			b = cc_check(m, or, f->rmap, why, len);
+			fblocks += (uint64_t)b;
+			chained += cc_entries(f->rmap);
+			words++;
+		} else {
+			b = 0;
+		}
+		if (b < 0)
+			return false;
+		blocks += (uint64_t)b;
+	}
+	blocks += reserve;
+	if (fblocks != or->file_blocks || chained != or->file_chained) {
+		snprintf(why, len, "objrmap: %llu blocks and %llu entries in file chains, %llu "
+			 "and %llu counted", (unsigned long long)fblocks,
+			 (unsigned long long)chained, (unsigned long long)or->file_blocks,
+			 (unsigned long long)or->file_chained);
+		return false;
+	}
+	if (blocks != pool->blocks || blocks != pool->slab->objects || words != pool->words) {
+		snprintf(why, len, "objrmap: %llu blocks and %llu words held, %llu blocks "
+			 "(%llu in the slab) and %llu words counted",
+			 (unsigned long long)blocks, (unsigned long long)words,
+			 (unsigned long long)pool->blocks,
+			 (unsigned long long)pool->slab->objects,
+			 (unsigned long long)pool->words);
+		return false;
+	}
+	bytes = blocks * sizeof(struct pte_chain) + words * sizeof(uint64_t);
+	if (bytes != m->stats.rmap_bytes) {
+		snprintf(why, len, "objrmap: %llu metadata bytes counted, %llu held (%llu blocks, "
+			 "%llu words)", (unsigned long long)m->stats.rmap_bytes,
+			 (unsigned long long)bytes, (unsigned long long)blocks,
+			 (unsigned long long)words);
+		return false;
+	}
+	return true;
+}
+
+static void or_objects(const struct vm_machine *m,
+		       void (*emit)(const char *type, uint64_t count, void *arg), void *arg)
+{
+	const struct objrmap *or = or_priv(m);
+	const struct pte_chain_pool *pool = &or->pool;
+
+	emit("pte_chain", pool->blocks - pool->nr_reserve - or->file_blocks, arg);
+	emit("pte_chain_file", or->file_blocks, arg);
+	emit("pte_chain_reserve", pool->nr_reserve, arg);
+}
+
+static int or_init(struct vm_machine *m)
+{
+	struct objrmap *or = calloc(1, sizeof(*or));
+
+	if (!or)
+		return -ENOMEM;
+	_Static_assert(sizeof(struct pte_chain) == PC_L1_CACHE_BYTES, "a block is a line");
+	_Static_assert(NRPTE <= PC_IDX_MASK, "idx == NRPTE fits next_and_idx");
+	slab_init(&m->slab_rmap[0], "pte_chain", sizeof(struct pte_chain));
+	pte_chain_pool_init(&or->pool, &m->slab_rmap[0]);
+	m->rmap_priv = or;
+	return 0;
+}
+
+static void or_fini(struct vm_machine *m)
+{
+	free(m->rmap_priv);
+	m->rmap_priv = NULL;
+}
+
+const struct rmap_ops rmap_objrmap_ops = {
+	.name = "objrmap",
+	.init = or_init,
+	.fini = or_fini,
+	.mm_exit = or_mm_exit,
+	.page_add_new_anon = or_page_add_anon,
+	.page_add_anon = or_page_add_anon,
+	.page_add_file = or_page_add_file,
+	.page_remove = or_page_remove,
+	.page_dup = or_page_dup,
+	.move_done = or_move_done,
+	.check_frame = or_check_frame,
+	.check_machine = or_check_machine,
+	.walk_anon = or_walk_anon,
+	.walk_file = or_walk_file,
+	.prepare = or_prepare,
+	.objects = or_objects,
+};
