@@ -798,11 +798,14 @@ static bool t_compact_swap_cache(struct ctx *c)
 	m->wmark_min = 0;
 	par = mm_create(m);
 	EXPECT(par);
-	OK_ADDR(vm_mmap(par, A, P, PROT_RW, PRIV_FIXED, NULL, 0), A);
+	OK_ADDR(vm_mmap(par, A, 2 * P, PROT_RW, PRIV_FIXED, NULL, 0), A);
 	EXPECT_EQ(poke(par, A, 0x5a5a), VM_FAULT_OK);
 	OK0(mm_fork(par, &chi));
 	OK0(swap_out_at(par, A));
 	slot = SLOT_AT(chi, A);
+	/* a fault now, so that a scheme's reserve (ptechain's, objrmap's
+	 * pte_chain blocks) is full before the frames are taken */
+	EXPECT_EQ(poke(par, A + P, 1), VM_FAULT_OK);
 	/* every free frame held; then one of a held pair given back, for the
 	 * page to come back to */
 	held = calloc(m->nr_frames, sizeof(*held));
