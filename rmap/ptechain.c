@@ -137,6 +137,7 @@ void pte_chain_pool_init(struct pte_chain_pool *pool, struct vm_slab *slab)
 {
 	memset(pool, 0, sizeof(*pool));
 	pool->slab = slab;
+	pool->name = "pte_chain";
 }
 
 static struct pte_chain *block_alloc(struct vm_machine *m, struct pte_chain_pool *pool)
@@ -531,7 +532,7 @@ static uint64_t chain_blocks(uint64_t n)
 	return n < 2 ? 0 : (n + NRPTE - 1) / NRPTE;
 }
 
-static uint64_t chain_bytes(uint64_t n)
+uint64_t pte_chain_bytes(uint64_t n)
 {
 	return n ? chain_blocks(n) * sizeof(struct pte_chain) + sizeof(uint64_t) : 0;
 }
@@ -544,7 +545,7 @@ static void count_set(struct vm_machine *m, struct vm_frame *f, uint64_t n)
 
 	VM_BUG_ON(f->rmap && !pte_chain_counted(f->rmap));
 	m->stats.rmap_unchained += n - old;
-	m->stats.rmap_mlock_saved += chain_bytes(n) - chain_bytes(old);
+	m->stats.rmap_mlock_saved += pte_chain_bytes(n) - pte_chain_bytes(old);
 	if (m->stats.rmap_unchained > m->stats.rmap_unchained_peak)
 		m->stats.rmap_unchained_peak = m->stats.rmap_unchained;
 	if (m->stats.rmap_mlock_saved > m->stats.rmap_mlock_saved_peak)
@@ -575,9 +576,8 @@ static int entry_unlocked(pte_addr_t pa, void *arg)
  * holds a locked PTE (pool->locked), and the look stops at the first
  * unlocked entry, usually the head's.
  */
-static void maybe_drop(struct vm_machine *m, struct vm_frame *f)
+static void maybe_drop(struct pte_chain_pool *pool, struct vm_machine *m, struct vm_frame *f)
 {
-	struct pte_chain_pool *pool = pc_pool(m);
 	uint64_t n;
 
 	if (!pool->locked || !f->rmap || pte_chain_counted(f->rmap) || pool->walking)
@@ -676,6 +676,7 @@ static int pc_search(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn,
 
 struct pc_rebuild {
 	struct vm_machine *m;        /* the machine */
+	struct pte_chain_pool *pool; /* the chains' pool */
 	struct vm_frame *f;          /* the page whose chain comes back */
 	pte_addr_t skip;             /* a PTE not to chain (fork's new one, set later) */
 	uint64_t found;              /* PTEs chained */
@@ -684,7 +685,7 @@ struct pc_rebuild {
 static int rebuild_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
 {
 	struct pc_rebuild *rb = arg;
-	struct pte_chain_pool *pool = pc_pool(rb->m);
+	struct pte_chain_pool *pool = rb->pool;
 	pte_addr_t pa = ptep_to_paddr(rb->m, pte);
 
 	if (pa == rb->skip)
@@ -700,9 +701,10 @@ static int rebuild_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg
  * search (except skip).  => the reserve holds chain_blocks(count) blocks
  * (plus what the caller adds next)
  */
-static void rebuild(struct vm_machine *m, struct vm_frame *f, pte_addr_t skip)
+static void rebuild(struct pte_chain_pool *pool, struct vm_machine *m, struct vm_frame *f,
+		    pte_addr_t skip)
 {
-	struct pc_rebuild rb = { m, f, skip, 0 };
+	struct pc_rebuild rb = { m, pool, f, skip, 0 };
 	uint64_t n = pte_chain_word_count(f->rmap);
 
 	count_set(m, f, 0);
@@ -712,32 +714,29 @@ static void rebuild(struct vm_machine *m, struct vm_frame *f, pte_addr_t skip)
 }
 
 /* the reserve back to what a fault needs */
-static void reserve_trim(struct vm_machine *m)
+static void reserve_trim(struct pte_chain_pool *pool, struct vm_machine *m)
 {
-	struct pte_chain_pool *pool = pc_pool(m);
-	unsigned keep = pool->nr_reserve < FAULT_AROUND_PAGES ? pool->nr_reserve
-							       : FAULT_AROUND_PAGES;
+	unsigned keep = pool->nr_reserve < pool->fault_reserve ? pool->nr_reserve
+							       : pool->fault_reserve;
 
 	pte_chain_trim(m, pool, keep);
 }
 
 /* a fault is about to map f in vma: a counted page mapped by an unlocked
  * VMA needs its whole chain back (the fault's reserve stays whole too) */
-static int pc_page_prepare(struct vm_area *vma, struct vm_frame *f)
+int pte_chain_page_prepare(struct pte_chain_pool *pool, struct vm_area *vma, struct vm_frame *f)
 {
-	struct vm_machine *m = vma->mm->machine;
-
-	if (!pte_chain_counted(f->rmap) || (vma->flags & VM_LOCKED))
+	if (!pte_chain_counted(f->rmap) || (vma->flags & VM_LOCKED) ||
+	    (pool->anon_only && !(f->flags & PG_ANON)))
 		return 0;
-	return pte_chain_prepare(m, pc_pool(m), FAULT_AROUND_PAGES +
+	return pte_chain_prepare(vma->mm->machine, pool, pool->fault_reserve +
 				 (unsigned)chain_blocks(pte_chain_word_count(f->rmap) + 1));
 }
 
-/* page_add_rmap: anonymous (new or found in the swap cache) and file */
-static void pc_page_add(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
+void pte_chain_page_add(struct pte_chain_pool *pool, struct vm_frame *f, struct vm_area *vma,
+			uint64_t addr)
 {
 	struct vm_machine *m = vma->mm->machine;
-	struct pte_chain_pool *pool = pc_pool(m);
 	bool locked = vma->flags & VM_LOCKED;
 	pte_addr_t pa = pte_paddr(vma, addr);
 
@@ -747,16 +746,15 @@ static void pc_page_add(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
 		return;
 	}
 	if (pte_chain_counted(f->rmap))
-		rebuild(m, f, 0);               /* page_prepare took the blocks */
+		rebuild(pool, m, f, 0);         /* page_prepare took the blocks */
 	pte_chain_add(m, pool, &f->rmap, pa);
 	pool->locked += locked;
 }
 
-/* page_remove_rmap */
-static void pc_page_remove(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
+void pte_chain_page_remove(struct pte_chain_pool *pool, struct vm_frame *f, struct vm_area *vma,
+			   uint64_t addr)
 {
 	struct vm_machine *m = vma->mm->machine;
-	struct pte_chain_pool *pool = pc_pool(m);
 
 	if (pte_chain_counted(f->rmap)) {
 		VM_BUG_ON(!(vma->flags & VM_LOCKED));
@@ -767,17 +765,13 @@ static void pc_page_remove(struct vm_frame *f, struct vm_area *vma, uint64_t add
 	if (vma->flags & VM_LOCKED)
 		pool->locked--;
 	else
-		maybe_drop(m, f);
+		maybe_drop(pool, m, f);
 }
 
-/* copy_page_range: the child's PTE joins the chain (a child's VMA is never
- * VM_LOCKED, so a counted page gets its chain back first); => 0 or -ENOMEM,
- * nothing changed */
-static int pc_page_dup(struct vm_frame *f, struct vm_area *dst, struct vm_area *src,
+int pte_chain_page_dup(struct pte_chain_pool *pool, struct vm_frame *f, struct vm_area *dst,
 		       uint64_t addr)
 {
-	struct vm_machine *m = src->mm->machine;
-	struct pte_chain_pool *pool = pc_pool(m);
+	struct vm_machine *m = dst->mm->machine;
 	pte_addr_t pa = pte_paddr(dst, addr);
 	bool locked = dst->flags & VM_LOCKED;
 	int err;
@@ -791,7 +785,7 @@ static int pc_page_dup(struct vm_frame *f, struct vm_area *dst, struct vm_area *
 						pte_chain_word_count(f->rmap) + 1));
 		if (err)
 			return err;
-		rebuild(m, f, pa);
+		rebuild(pool, m, f, pa);
 		pte_chain_add(m, pool, &f->rmap, pa);
 		return 0;
 	}
@@ -804,6 +798,7 @@ static int pc_page_dup(struct vm_frame *f, struct vm_area *dst, struct vm_area *
 /* ---------------- mlock, munlock ---------------- */
 
 struct pc_lock {
+	struct pte_chain_pool *pool; /* the chains' pool */
 	uint64_t blocks;             /* lock_prepare: blocks the rebuilds need */
 	bool locked;                 /* vma_locked: the range is now VM_LOCKED */
 	int pass;                    /* vma_locked: 1 the entries' state, 2 the chains */
@@ -811,35 +806,35 @@ struct pc_lock {
 
 static int lock_count(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
-	struct vm_machine *m = mm->machine;
-	struct vm_frame *f = pte_page(m, *pte);
+	struct pc_lock *l = arg;
+	struct vm_frame *f = pte_page(mm->machine, *pte);
 
-	if (f && pte_chain_counted(f->rmap))
-		((struct pc_lock *)arg)->blocks += chain_blocks(pte_chain_word_count(f->rmap));
+	if (f && pte_chain_counted(f->rmap) && (!l->pool->anon_only || (f->flags & PG_ANON)))
+		l->blocks += chain_blocks(pte_chain_word_count(f->rmap));
 	return 0;
 }
 
 /* munlock: each counted page of the range will need its whole chain (a
  * page met twice is counted twice: more than enough) */
-static int pc_lock_prepare(struct vm_area *vma, uint64_t start, uint64_t end)
+int pte_chain_lock_prepare(struct pte_chain_pool *pool, struct vm_area *vma, uint64_t start,
+			   uint64_t end)
 {
-	struct vm_machine *m = vma->mm->machine;
-	struct pc_lock l = { 0 };
+	struct pc_lock l = { pool, 0, false, 0 };
 
 	walk_ptes(vma->mm, start, end, lock_count, &l);
 	if (l.blocks > (1u << 30))
 		return -ENOMEM;
-	return pte_chain_prepare(m, pc_pool(m), (unsigned)l.blocks);
+	return pte_chain_prepare(vma->mm->machine, pool, (unsigned)l.blocks);
 }
 
 static int lock_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
 	struct vm_machine *m = mm->machine;
-	struct pte_chain_pool *pool = pc_pool(m);
-	struct vm_frame *f = pte_page(m, *pte);
 	struct pc_lock *l = arg;
+	struct pte_chain_pool *pool = l->pool;
+	struct vm_frame *f = pte_page(m, *pte);
 
-	if (!f || !f->rmap)
+	if (!f || !f->rmap || (pool->anon_only && !(f->flags & PG_ANON)))
 		return 0;
 	if (l->pass == 1) {
 		/* this PTE's entry changed sides (a counted page has none) */
@@ -852,23 +847,24 @@ static int lock_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 		return 0;
 	}
 	if (l->locked)
-		maybe_drop(m, f);               /* mlock: its last unlocked PTE? */
+		maybe_drop(pool, m, f);         /* mlock: its last unlocked PTE? */
 	else if (pte_chain_counted(f->rmap))
-		rebuild(m, f, 0);               /* munlock: lock_prepare took the blocks */
+		rebuild(pool, m, f, 0);         /* munlock: lock_prepare took the blocks */
 	return 0;
 }
 
 /* VM_LOCKED of [start, end) changed: first every entry of the range
  * changes sides, then each page is looked at (a page mapped twice in the
  * range is whole by then); the reserve goes back to what a fault needs */
-static void pc_vma_locked(struct vm_area *vma, uint64_t start, uint64_t end, bool locked)
+void pte_chain_vma_locked(struct pte_chain_pool *pool, struct vm_area *vma, uint64_t start,
+			  uint64_t end, bool locked)
 {
-	struct pc_lock l = { 0, locked, 1 };
+	struct pc_lock l = { pool, 0, locked, 1 };
 
 	walk_ptes(vma->mm, start, end, lock_one, &l);
 	l.pass = 2;
 	walk_ptes(vma->mm, start, end, lock_one, &l);
-	reserve_trim(vma->mm->machine);
+	reserve_trim(pool, vma->mm->machine);
 }
 
 /* mremap moved the PTEs: rewrite each moved PTE's entry where it was */
@@ -941,7 +937,8 @@ static int walk_one(pte_addr_t pa, void *arg)
 	return w->fn(vma, addr, pte, w->arg);
 }
 
-static int pc_walk(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *arg)
+int pte_chain_page_walk(struct pte_chain_pool *pool, struct vm_machine *m, struct vm_frame *f,
+			rmap_visit_fn fn, void *arg)
 {
 	struct pc_walk w = { m, f, fn, arg };
 	int ret;
@@ -949,9 +946,9 @@ static int pc_walk(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, v
 	/* a count in place of the chain: every PTE is in a locked VMA */
 	if (pte_chain_counted(f->rmap))
 		return pc_search(m, f, fn, arg, SEARCH_WALK);
-	ret = pte_chain_walk(m, pc_pool(m), &f->rmap, walk_one, &w);
+	ret = pte_chain_walk(m, pool, &f->rmap, walk_one, &w);
 	/* the visitors may have unmapped its last unlocked PTEs */
-	maybe_drop(m, f);
+	maybe_drop(pool, m, f);
 	return ret;
 }
 
@@ -968,8 +965,8 @@ static int cmp_paddr(const void *a, const void *b)
 
 /* one entry: a PTE of a live table, in a VMA, that maps f; *locked: its
  * VMA is VM_LOCKED */
-static bool check_entry(struct vm_machine *m, const struct vm_frame *f, pte_addr_t pa,
-			bool *locked, char *why, size_t len)
+static bool check_entry(const struct pte_chain_pool *pool, struct vm_machine *m,
+			const struct vm_frame *f, pte_addr_t pa, bool *locked, char *why, size_t len)
 {
 	const struct vm_frame *tf;
 	struct vm_area *vma;
@@ -977,27 +974,27 @@ static bool check_entry(struct vm_machine *m, const struct vm_frame *f, pte_addr
 	uint64_t addr;
 
 	if (pa >> PAGE_SHIFT >= m->nr_frames || (pa & (sizeof(pte_t) - 1))) {
-		snprintf(why, len, "ptechain: pfn %llu: entry %#llx is no PTE address",
+		snprintf(why, len, "%s: pfn %llu: entry %#llx is no PTE address", pool->name,
 			 (unsigned long long)frame_pfn(m, f), (unsigned long long)pa);
 		return false;
 	}
 	tf = &m->frames[pa >> PAGE_SHIFT];
 	if (!(tf->flags & PG_PGTABLE) || !tf->mapping) {
-		snprintf(why, len, "ptechain: pfn %llu: entry %#llx is not in a PTE table",
+		snprintf(why, len, "%s: pfn %llu: entry %#llx is not in a PTE table", pool->name,
 			 (unsigned long long)frame_pfn(m, f), (unsigned long long)pa);
 		return false;
 	}
 	addr = ptep_to_address(m, pa);
 	p = *paddr_to_ptep(m, pa);
 	if (!pte_present(p) || pte_pfn(p) != frame_pfn(m, f)) {
-		snprintf(why, len, "ptechain: pfn %llu: entry %#llx (address %#llx) does not map "
-			 "it (pte %#llx)", (unsigned long long)frame_pfn(m, f),
+		snprintf(why, len, "%s: pfn %llu: entry %#llx (address %#llx) does not map "
+			 "it (pte %#llx)", pool->name, (unsigned long long)frame_pfn(m, f),
 			 (unsigned long long)pa, (unsigned long long)addr, (unsigned long long)p);
 		return false;
 	}
 	vma = entry_vma(m, pa);
 	if (!vma) {
-		snprintf(why, len, "ptechain: pfn %llu: entry %#llx (address %#llx) is in no VMA",
+		snprintf(why, len, "%s: pfn %llu: entry %#llx (address %#llx) is in no VMA", pool->name,
 			 (unsigned long long)frame_pfn(m, f), (unsigned long long)pa,
 			 (unsigned long long)addr);
 		return false;
@@ -1027,10 +1024,9 @@ static int census_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
  *    a PTE that maps f, none twice, PageDirect iff one, and at least one
  *    of them outside a VM_LOCKED VMA.  *nlocked: entries in locked VMAs.
  */
-static bool frame_ok(struct vm_machine *m, const struct vm_frame *f, uint64_t *nlocked,
-		     char *why, size_t len)
+bool pte_chain_frame_ok(const struct pte_chain_pool *pool, struct vm_machine *m,
+			const struct vm_frame *f, uint64_t *nlocked, char *why, size_t len)
 {
-	const struct pte_chain_pool *pool = pc_pool(m);
 	uint64_t word = f->rmap, n;
 	pte_addr_t seen[CHECK_DUPS_MAX];
 	unsigned nseen = 0;
@@ -1039,8 +1035,8 @@ static bool frame_ok(struct vm_machine *m, const struct vm_frame *f, uint64_t *n
 	*nlocked = 0;
 	if (f->mapcount <= 0) {
 		if (word) {
-			snprintf(why, len, "ptechain: pfn %llu is mapped nowhere but its word is "
-				 "%#llx", (unsigned long long)frame_pfn(m, f),
+			snprintf(why, len, "%s: pfn %llu is mapped nowhere but its word is "
+				 "%#llx", pool->name, (unsigned long long)frame_pfn(m, f),
 				 (unsigned long long)word);
 			return false;
 		}
@@ -1050,15 +1046,15 @@ static bool frame_ok(struct vm_machine *m, const struct vm_frame *f, uint64_t *n
 		struct pc_census c = { 0, 0 };
 
 		if (pte_chain_word_count(word) != (uint64_t)f->mapcount) {
-			snprintf(why, len, "ptechain: pfn %llu has mapcount %d but a count of %llu "
-				 "in place of its chain", (unsigned long long)frame_pfn(m, f),
+			snprintf(why, len, "%s: pfn %llu has mapcount %d but a count of %llu "
+				 "in place of its chain", pool->name, (unsigned long long)frame_pfn(m, f),
 				 f->mapcount, (unsigned long long)pte_chain_word_count(word));
 			return false;
 		}
 		pc_search(m, (struct vm_frame *)f, census_one, &c, SEARCH_CHECK);
 		if (c.found != (uint64_t)f->mapcount || c.locked != c.found) {
-			snprintf(why, len, "ptechain: pfn %llu keeps a count (%d) in place of its "
-				 "chain, but %llu PTEs map it, %llu of them in VM_LOCKED VMAs",
+			snprintf(why, len, "%s: pfn %llu keeps a count (%d) in place of its "
+				 "chain, but %llu PTEs map it, %llu of them in VM_LOCKED VMAs", pool->name,
 				 (unsigned long long)frame_pfn(m, f), f->mapcount,
 				 (unsigned long long)c.found, (unsigned long long)c.locked);
 			return false;
@@ -1069,18 +1065,18 @@ static bool frame_ok(struct vm_machine *m, const struct vm_frame *f, uint64_t *n
 		return false;
 	n = pte_chain_count(word);
 	if (n != (uint64_t)f->mapcount) {
-		snprintf(why, len, "ptechain: pfn %llu has mapcount %d but %llu entries",
+		snprintf(why, len, "%s: pfn %llu has mapcount %d but %llu entries", pool->name,
 			 (unsigned long long)frame_pfn(m, f), f->mapcount, (unsigned long long)n);
 		return false;
 	}
 	if (pte_chain_direct(word)) {
-		if (!check_entry(m, f, word & ~PC_DIRECT, &locked, why, len))
+		if (!check_entry(pool, m, f, word & ~PC_DIRECT, &locked, why, len))
 			return false;
 		*nlocked = locked;
 	} else {
 		for (const struct pte_chain *pc = pte_chain_head(word); pc; pc = pte_chain_next(pc))
 			for (unsigned i = pte_chain_idx(pc); i < NRPTE; i++) {
-				if (!check_entry(m, f, pc->ptes[i], &locked, why, len))
+				if (!check_entry(pool, m, f, pc->ptes[i], &locked, why, len))
 					return false;
 				*nlocked += locked;
 				if (nseen < CHECK_DUPS_MAX)
@@ -1089,15 +1085,15 @@ static bool frame_ok(struct vm_machine *m, const struct vm_frame *f, uint64_t *n
 		qsort(seen, nseen, sizeof(seen[0]), cmp_paddr);
 		for (unsigned i = 1; i < nseen; i++)
 			if (seen[i] == seen[i - 1]) {
-				snprintf(why, len, "ptechain: pfn %llu: entry %#llx is on its chain "
-					 "twice", (unsigned long long)frame_pfn(m, f),
+				snprintf(why, len, "%s: pfn %llu: entry %#llx is on its chain "
+					 "twice", pool->name, (unsigned long long)frame_pfn(m, f),
 					 (unsigned long long)seen[i]);
 				return false;
 			}
 	}
 	if (*nlocked == n) {
-		snprintf(why, len, "ptechain: pfn %llu keeps a chain of %llu entries, every one "
-			 "in a VM_LOCKED VMA (a count should be in its place)",
+		snprintf(why, len, "%s: pfn %llu keeps a chain of %llu entries, every one "
+			 "in a VM_LOCKED VMA (a count should be in its place)", pool->name,
 			 (unsigned long long)frame_pfn(m, f), (unsigned long long)n);
 		return false;
 	}
@@ -1108,7 +1104,7 @@ static bool pc_check_frame(struct vm_machine *m, const struct vm_frame *f, char 
 {
 	uint64_t nlocked;
 
-	return frame_ok(m, f, &nlocked, why, len);
+	return pte_chain_frame_ok(pc_pool(m), m, f, &nlocked, why, len);
 }
 
 /* => true when the blocks, words, counts and locked entries counted are
@@ -1143,11 +1139,11 @@ static bool pc_check_machine(struct vm_machine *m, char *why, size_t len)
 		if (!(f->flags & (PG_ANON | PG_CACHE)))
 			continue;
 		b = pte_chain_check(m, pool, f->rmap, why, len);
-		if (b < 0 || !frame_ok(m, f, &nlocked, why, len))
+		if (b < 0 || !pte_chain_frame_ok(pool, m, f, &nlocked, why, len))
 			return false;
 		if (pte_chain_counted(f->rmap)) {
 			unchained += pte_chain_word_count(f->rmap);
-			saved += chain_bytes(pte_chain_word_count(f->rmap));
+			saved += pte_chain_bytes(pte_chain_word_count(f->rmap));
 		} else {
 			words += f->rmap != 0;
 			locked += nlocked;
@@ -1188,6 +1184,47 @@ static bool pc_check_machine(struct vm_machine *m, char *why, size_t len)
 	return true;
 }
 
+/* ---------------- the scheme's hooks: every page chained whole ---------------- */
+
+static int pc_page_prepare(struct vm_area *vma, struct vm_frame *f)
+{
+	return pte_chain_page_prepare(pc_pool(vma->mm->machine), vma, f);
+}
+
+/* page_add_rmap: anonymous (new or found in the swap cache) and file */
+static void pc_page_add(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
+{
+	pte_chain_page_add(pc_pool(vma->mm->machine), f, vma, addr);
+}
+
+/* page_remove_rmap */
+static void pc_page_remove(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
+{
+	pte_chain_page_remove(pc_pool(vma->mm->machine), f, vma, addr);
+}
+
+/* copy_page_range; => 0 or -ENOMEM, nothing changed */
+static int pc_page_dup(struct vm_frame *f, struct vm_area *dst, struct vm_area *src,
+		       uint64_t addr)
+{
+	return pte_chain_page_dup(pc_pool(dst->mm->machine), f, dst, addr);
+}
+
+static int pc_lock_prepare(struct vm_area *vma, uint64_t start, uint64_t end)
+{
+	return pte_chain_lock_prepare(pc_pool(vma->mm->machine), vma, start, end);
+}
+
+static void pc_vma_locked(struct vm_area *vma, uint64_t start, uint64_t end, bool locked)
+{
+	pte_chain_vma_locked(pc_pool(vma->mm->machine), vma, start, end, locked);
+}
+
+static int pc_walk(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *arg)
+{
+	return pte_chain_page_walk(pc_pool(m), m, f, fn, arg);
+}
+
 static void pc_objects(const struct vm_machine *m,
 		       void (*emit)(const char *type, uint64_t count, void *arg), void *arg)
 {
@@ -1206,6 +1243,8 @@ static int pc_init(struct vm_machine *m)
 	_Static_assert(sizeof(struct pte_chain) == PC_L1_CACHE_BYTES, "a block is a line");
 	slab_init(&m->slab_rmap[0], "pte_chain", sizeof(struct pte_chain));
 	pte_chain_pool_init(pool, &m->slab_rmap[0]);
+	pool->name = "ptechain";
+	pool->fault_reserve = FAULT_AROUND_PAGES;
 	m->rmap_priv = pool;
 	return 0;
 }

@@ -2,7 +2,7 @@
  * rmap/ptechain.h - pte_chains, the primitives: a page's mappings kept as
  * the physical addresses of the PTEs that map it (Linux 2.5.27 to 2.6.6,
  * mm/rmap.c).  ptechain.c builds the `ptechain` scheme on them (every
- * mapped page); objrmap (anonymous pages only) is to reuse them.
+ * mapped page); objrmap builds its anonymous pages' chains on them.
  *
  * A chain hangs from one 64-bit word (the frame's rmap word in ptechain):
  *
@@ -67,6 +67,10 @@ struct pte_chain_pool {
 	uint64_t locked;             /* entries that are PTEs of VM_LOCKED VMAs (mlock
 					without chains: a page may lose its chain only
 					while some are) */
+	const char *name;            /* whose chains (the checkers' messages) */
+	unsigned fault_reserve;      /* blocks a fault's rmap_prepare keeps ready */
+	bool anon_only;              /* the pages chained whole are the anonymous ones
+					(objrmap: file pages are its own business) */
 };
 
 static inline bool pte_chain_direct(uint64_t word) { return word & PC_DIRECT; }
@@ -135,5 +139,36 @@ int pte_chain_walk(struct vm_machine *m, struct pte_chain_pool *pool, uint64_t *
  * no empty slot, direct iff one entry; => blocks in it, or -1 with why */
 long pte_chain_check(const struct vm_machine *m, const struct pte_chain_pool *pool,
 		     uint64_t word, char *why, size_t len);
+
+/*
+ * Pages chained whole, every PTE on the chain (every page: ptechain; the
+ * anonymous pages: objrmap, pool->anon_only), with mlock without chains
+ * (seed 004 (b)): a page whose every PTE is in a VM_LOCKED VMA keeps a
+ * count in place of its chain (PC_COUNT).  A scheme's hooks call these;
+ * rmap/ptechain.c says what each does.  The map count is mm/'s (f->mapcount
+ * already counts an add, not yet a dup).
+ */
+int pte_chain_page_prepare(struct pte_chain_pool *pool, struct vm_area *vma, struct vm_frame *f);
+void pte_chain_page_add(struct pte_chain_pool *pool, struct vm_frame *f, struct vm_area *vma,
+			uint64_t addr);
+void pte_chain_page_remove(struct pte_chain_pool *pool, struct vm_frame *f, struct vm_area *vma,
+			   uint64_t addr);
+/* => 0 or -ENOMEM, nothing changed */
+int pte_chain_page_dup(struct pte_chain_pool *pool, struct vm_frame *f, struct vm_area *dst,
+		       uint64_t addr);
+/* munlock: => 0 or -ENOMEM, nothing changed; then, either way, the change */
+int pte_chain_lock_prepare(struct pte_chain_pool *pool, struct vm_area *vma, uint64_t start,
+			   uint64_t end);
+void pte_chain_vma_locked(struct pte_chain_pool *pool, struct vm_area *vma, uint64_t start,
+			  uint64_t end, bool locked);
+/* the walk: the chain, or for a counted page a search of the locked VMAs */
+int pte_chain_page_walk(struct pte_chain_pool *pool, struct vm_machine *m, struct vm_frame *f,
+			rmap_visit_fn fn, void *arg);
+/* the checker: f's word is what its mappings call for (*nlocked: its
+ * chained entries in locked VMAs); => true, or false with why */
+bool pte_chain_frame_ok(const struct pte_chain_pool *pool, struct vm_machine *m,
+			const struct vm_frame *f, uint64_t *nlocked, char *why, size_t len);
+/* the bytes a chain of n entries holds (blocks and the word) */
+uint64_t pte_chain_bytes(uint64_t n);
 
 #endif
