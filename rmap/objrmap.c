@@ -40,9 +40,9 @@
  * chained; seed 004 is Irwin's argument (against Andrea, who wanted
  * remap_file_pages limited) that three steps make it cheap and correct:
  * (a) fix truncate (mm/: unmap_mapping_range searches i_mmap_nonlinear,
- * 2.6's fix (i)), (b) no chains for mlocked pages (the lead adds it to
- * this scheme), and (c), which this file is: chain incrementally, and only
- * the PTEs that need it.
+ * 2.6's fix (i)), (b) no chains for mlocked pages, and (c): chain
+ * incrementally, and only the PTEs that need it.  This file does (b) and
+ * (c).
  *   (i) the chain block is in hand: every path that maps a page takes its
  *       blocks first (rmap_prepare before a fault, as 2.6.0's
  *       pte_chain_alloc(GFP_KERNEL); fork's page_dup allocates and may
@@ -55,6 +55,21 @@
  *       page->pte union): a page with no chain holds it in the word
  *       (PC_COUNT), a page with one holds it in slot 0 of the first
  *       block, which stays first for the chain's life.
+ * (b), mlock without chains ("the big apps can get their magical lowmem
+ * savings by just mlock()'ing _anything_ they do massive sharing with,
+ * regardless of remap_file_pages()").  An anonymous page whose every PTE
+ * is in a VM_LOCKED VMA keeps a count in place of its chain, exactly as
+ * ptechain's pages do (the same code: rmap/ptechain.c, pte_chain_page_*).
+ * A file page whose chained PTEs (those away from their linear position)
+ * are all in VM_LOCKED VMAs drops its chain: the word keeps the map count
+ * and the number of those hidden PTEs (objrmap.h); its walk probes i_mmap
+ * as always and searches the file's locked nonlinear VMAs whole for the
+ * hidden ones (a fallback: the price of the count).  An unlocked PTE away
+ * from its linear position (a fault, fork's copy) or munlock brings the
+ * chain back, built by a search of the file's nonlinear VMAs, its blocks
+ * taken first (rmap_page_prepare for a fault, page_dup for fork, which
+ * may fail, lock_prepare for munlock).  The bytes not held are counted
+ * (stats.rmap_mlock_saved; --stats' "mlock").
  * Which PTEs are chained.  A PTE at addr in vma is chained exactly when
  * addr != vma->start + ((f->index - vma->pgoff) << PAGE_SHIFT), whether
  * vma is VM_NONLINEAR or not: a split, a merge (file VMAs merge only with
@@ -236,7 +251,7 @@ static void file_count_set(uint64_t *word, uint64_t n)
 	if (objrmap_file_chained(*word))
 		pte_chain_head(*word)->ptes[0] = n;
 	else
-		*word = pte_chain_count_word(n);
+		*word = objrmap_count_word(n, objrmap_file_hidden(*word));
 }
 
 /*
@@ -255,7 +270,8 @@ static int cc_add(struct vm_machine *m, struct objrmap *or, uint64_t *word, pte_
 		first = cc_block_get(m, or, may_alloc);
 		if (!first)
 			return -ENOMEM;
-		first->ptes[0] = pte_chain_word_count(*word);
+		VM_BUG_ON(objrmap_file_hidden(*word));
+		first->ptes[0] = objrmap_file_count(*word);
 		first->ptes[NRPTE - 1] = pa;
 		first->next_and_idx = NRPTE - 1;
 		*word = (uint64_t)(uintptr_t)first;
@@ -306,7 +322,7 @@ static void cc_drop(struct vm_machine *m, struct objrmap *or, uint64_t *word)
 		cc_block_put(m, or, pc);
 		pc = next;
 	}
-	*word = pte_chain_count_word(first->ptes[0]);
+	*word = objrmap_count_word(first->ptes[0], 0);
 	cc_block_put(m, or, first);
 	cc_word_counted(m, or, false);
 }
@@ -443,22 +459,190 @@ static bool file_linear(const struct vm_frame *f, const struct vm_area *vma, uin
 	       f->index - vma->pgoff == (addr - vma->start) >> PAGE_SHIFT;
 }
 
-/* page_add_rmap of an anonymous page: new, or found in the swap cache */
+/* page_add_rmap of an anonymous page: new, or found in the swap cache
+ * (ptechain's hooks: chained whole, or a count while every PTE is locked) */
 static void or_page_add_anon(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
 {
-	struct vm_machine *m = vma->mm->machine;
+	pte_chain_page_add(&or_priv(vma->mm->machine)->pool, f, vma, addr);
+}
 
-	pte_chain_add(m, &or_priv(m)->pool, &f->rmap, pte_paddr(vma, addr));
+/* ---------------- mlock without chains, file pages (seed 004 (b)) ---------------- */
+
+/*
+ * A file page's chained PTEs (those away from their linear position, all
+ * in VM_NONLINEAR VMAs) are dropped for a count when every one of them is
+ * in a VM_LOCKED VMA: the word keeps the map count and that number of
+ * hidden PTEs (objrmap.h), and the walk searches the file's locked
+ * nonlinear VMAs for them (a fallback).  A new unlocked PTE away from its
+ * linear position, fork's copy, or munlock brings the chain back, built
+ * by a search of every nonlinear VMA of the file.  The PTEs at their
+ * linear position are found by i_mmap's probes whatever their VMA.
+ */
+
+/* the bytes a counted chain of k entries holds: 1 + k / 7 blocks, the word */
+static uint64_t cc_bytes(uint64_t k)
+{
+	return k ? (1 + k / NRPTE) * sizeof(struct pte_chain) + sizeof(uint64_t) : 0;
+}
+
+/* f's word (no chain) keeps h hidden PTEs; the statistics follow */
+static void hidden_set(struct vm_machine *m, struct vm_frame *f, uint64_t h)
+{
+	uint64_t old = objrmap_file_hidden(f->rmap);
+
+	VM_BUG_ON(objrmap_file_chained(f->rmap));
+	m->stats.rmap_unchained += h - old;
+	m->stats.rmap_mlock_saved += cc_bytes(h) - cc_bytes(old);
+	if (m->stats.rmap_unchained > m->stats.rmap_unchained_peak)
+		m->stats.rmap_unchained_peak = m->stats.rmap_unchained;
+	if (m->stats.rmap_mlock_saved > m->stats.rmap_mlock_saved_peak)
+		m->stats.rmap_mlock_saved_peak = m->stats.rmap_mlock_saved;
+	f->rmap = objrmap_count_word(objrmap_file_count(f->rmap), h);
+}
+
+static int cc_entry_unlocked(pte_addr_t pa, void *arg)
+{
+	struct vm_machine *m = arg;
+	uint64_t addr = ptep_to_address(m, pa);
+	struct vm_area *vma = find_vma(ptep_to_mm(m, pa), addr);
+
+	return !vma || vma->start > addr || !(vma->flags & VM_LOCKED);
+}
+
+/* f's last unlocked chained PTE may have gone: when every entry left is
+ * locked, the chain goes and the count keeps them (only while some chained
+ * file PTE is locked; the look stops at the first unlocked entry) */
+static void maybe_drop_file(struct vm_machine *m, struct objrmap *or, struct vm_frame *f)
+{
+	uint64_t n;
+
+	if (!or->file_locked || !objrmap_file_chained(f->rmap) || or->walking)
+		return;
+	if (cc_walk(m, or, &f->rmap, cc_entry_unlocked, m))
+		return;
+	n = cc_entries(f->rmap);
+	VM_BUG_ON(n > or->file_locked);
+	or->file_locked -= n;
+	or->file_chained -= n;
+	cc_drop(m, or, &f->rmap);
+	hidden_set(m, f, n);
+	m->stats.rmap_chain_drops++;
+}
+
+/* how a search of the nonlinear VMAs looks, and what it counts */
+enum nl_search { NL_WALK, NL_REBUILD, NL_CHECK };
+
+struct nl_visit {
+	const struct vm_frame *f;    /* the page */
+	rmap_visit_fn fn;            /* the visitor of its PTEs away from linear */
+	void *arg;                   /* its argument */
+};
+
+static int nl_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct nl_visit *v = arg;
+
+	if (file_linear(v->f, vma, addr))        /* i_mmap's probe finds that one */
+		return 0;
+	return v->fn(vma, addr, pte, v->arg);
+}
+
+/*
+ * Visit the PTEs of f away from their linear position in the file's
+ * nonlinear VMAs, each searched whole: NL_WALK (a walk of a page with
+ * hidden PTEs) only the VM_LOCKED ones, with the walk's statistics and a
+ * fallback; NL_REBUILD every one, counted in rmap_rebuild_vmas; NL_CHECK
+ * every one, nothing counted.
+ */
+static int nl_search(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *arg,
+		     enum nl_search how)
+{
+	struct vm_file *file = f->mapping;
+	struct nl_visit v = { f, fn, arg };
+	int ret = 0;
+
+	m->stats.rmap_fallbacks += how == NL_WALK;
+	for (struct itree_node *it = itree_iter_first(&file->i_mmap_nonlinear, 0, UINT64_MAX);
+	     it && !ret; it = itree_iter_next(it, 0, UINT64_MAX)) {
+		struct vm_area *vma = container_of(it, struct vm_area, shared);
+		struct vm_stats saved = m->stats;
+
+		if (how == NL_WALK && !(vma->flags & VM_LOCKED)) {
+			m->stats.rmap_vmas_visited++;
+			continue;
+		}
+		ret = rmap_search_vma(m, f, vma, nl_one, &v);
+		if (how != NL_WALK) {
+			m->stats.rmap_vmas_visited = saved.rmap_vmas_visited;
+			m->stats.rmap_ptes_visited = saved.rmap_ptes_visited;
+			m->stats.rmap_ptes_found = saved.rmap_ptes_found;
+		}
+		m->stats.rmap_rebuild_vmas += how == NL_REBUILD;
+	}
+	return ret;
+}
+
+struct nl_rebuild {
+	struct vm_machine *m;        /* the machine */
+	struct objrmap *or;          /* the scheme */
+	struct vm_frame *f;          /* the page whose chain comes back */
+	pte_addr_t skip;             /* a PTE not to chain (fork's new one) */
+	uint64_t found;              /* PTEs chained */
+};
+
+static int nl_rebuild_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct nl_rebuild *rb = arg;
+	pte_addr_t pa = ptep_to_paddr(rb->m, pte);
+
+	if (pa == rb->skip)
+		return 0;
+	cc_add(rb->m, rb->or, &rb->f->rmap, pa, false);
+	rb->or->file_locked += (vma->flags & VM_LOCKED) != 0;
+	rb->found++;
+	return 0;
+}
+
+/* f keeps hidden PTEs: its chain comes back (the reserve holds its blocks) */
+static void rebuild_file(struct vm_machine *m, struct objrmap *or, struct vm_frame *f,
+			 pte_addr_t skip)
+{
+	struct nl_rebuild rb = { m, or, f, skip, 0 };
+	uint64_t h = objrmap_file_hidden(f->rmap), count = objrmap_file_count(f->rmap);
+
+	hidden_set(m, f, 0);
+	nl_search(m, f, nl_rebuild_one, &rb, NL_REBUILD);
+	VM_BUG_ON(rb.found != h);
+	file_count_set(&f->rmap, count);
+	m->stats.rmap_chain_rebuilds++;
+}
+
+/* the blocks a counted chain of k entries takes */
+static unsigned cc_blocks(uint64_t k)
+{
+	return k ? (unsigned)(1 + k / NRPTE) : 0;
 }
 
 /* page_add_rmap of a file page: a count, and a chain entry when the PTE
- * is not at its linear position (the block from the fault's reserve) */
+ * is not at its linear position (the block from the fault's reserve);
+ * such a PTE in a locked VMA joins the hidden ones of a page that has
+ * them (or starts them), one elsewhere brings the chain back */
 static void or_page_add_file(struct vm_frame *f, struct vm_area *vma, uint64_t addr)
 {
 	struct vm_machine *m = vma->mm->machine;
+	struct objrmap *or = or_priv(m);
+	bool locked = vma->flags & VM_LOCKED;
 
-	if (!file_linear(f, vma, addr))
-		cc_add(m, or_priv(m), &f->rmap, pte_paddr(vma, addr), false);
+	if (!file_linear(f, vma, addr)) {
+		if (locked && !objrmap_file_chained(f->rmap)) {
+			hidden_set(m, f, objrmap_file_hidden(f->rmap) + 1);
+		} else {
+			if (objrmap_file_hidden(f->rmap))
+				rebuild_file(m, or, f, 0);    /* page_prepare took the blocks */
+			cc_add(m, or, &f->rmap, pte_paddr(vma, addr), false);
+			or->file_locked += locked;
+		}
+	}
 	file_count_set(&f->rmap, (uint64_t)f->mapcount);
 }
 
@@ -467,14 +651,27 @@ static void or_page_remove(struct vm_frame *f, struct vm_area *vma, uint64_t add
 {
 	struct vm_machine *m = vma->mm->machine;
 	struct objrmap *or = or_priv(m);
+	bool drop = false;
 
 	if (f->flags & PG_ANON) {
-		pte_chain_remove(m, &or->pool, &f->rmap, pte_paddr(vma, addr));
+		pte_chain_page_remove(&or->pool, f, vma, addr);
 		return;
 	}
-	if (objrmap_file_chained(f->rmap) && !file_linear(f, vma, addr))
-		cc_remove(m, or, &f->rmap, pte_paddr(vma, addr));
+	if (!file_linear(f, vma, addr)) {
+		if (objrmap_file_chained(f->rmap)) {
+			cc_remove(m, or, &f->rmap, pte_paddr(vma, addr));
+			if (vma->flags & VM_LOCKED)
+				or->file_locked--;
+			else
+				drop = true;
+		} else if (objrmap_file_hidden(f->rmap)) {
+			VM_BUG_ON(!(vma->flags & VM_LOCKED));
+			hidden_set(m, f, objrmap_file_hidden(f->rmap) - 1);
+		}
+	}
 	file_count_set(&f->rmap, (uint64_t)f->mapcount);
+	if (drop)
+		maybe_drop_file(m, or, f);
 }
 
 /* copy_page_range: the child's PTE (the map count not yet counted it);
@@ -484,14 +681,113 @@ static int or_page_dup(struct vm_frame *f, struct vm_area *dst, struct vm_area *
 {
 	struct vm_machine *m = src->mm->machine;
 	struct objrmap *or = or_priv(m);
+	bool locked = dst->flags & VM_LOCKED;
+	pte_addr_t pa;
 
 	if (f->flags & PG_ANON)
-		return pte_chain_add_alloc(m, &or->pool, &f->rmap, pte_paddr(dst, addr));
-	if (!file_linear(f, dst, addr) &&
-	    cc_add(m, or, &f->rmap, pte_paddr(dst, addr), true))
-		return -ENOMEM;
+		return pte_chain_page_dup(&or->pool, f, dst, addr);
+	if (!file_linear(f, dst, addr)) {
+		pa = pte_paddr(dst, addr);
+		if (locked && !objrmap_file_chained(f->rmap)) {
+			hidden_set(m, f, objrmap_file_hidden(f->rmap) + 1);
+		} else if (objrmap_file_hidden(f->rmap)) {
+			/* a fork's child is never locked: the chain comes back */
+			if (pte_chain_prepare(m, &or->pool,
+					      cc_blocks(objrmap_file_hidden(f->rmap) + 1)))
+				return -ENOMEM;
+			rebuild_file(m, or, f, pa);
+			cc_add(m, or, &f->rmap, pa, false);
+			or->file_locked += locked;
+		} else {
+			if (cc_add(m, or, &f->rmap, pa, true))
+				return -ENOMEM;
+			or->file_locked += locked;
+		}
+	}
 	file_count_set(&f->rmap, (uint64_t)f->mapcount + 1);
 	return 0;
+}
+
+/* a fault is about to map f in vma: an anonymous page's chain may come
+ * back (ptechain's rule); a file page with hidden PTEs mapped away from
+ * its linear position by an unlocked nonlinear VMA needs its chain back
+ * (the address is not known yet: any unlocked nonlinear VMA may) */
+static int or_page_prepare(struct vm_area *vma, struct vm_frame *f)
+{
+	struct vm_machine *m = vma->mm->machine;
+	struct objrmap *or = or_priv(m);
+	uint64_t h = objrmap_file_hidden(f->rmap);
+
+	if (f->flags & PG_ANON)
+		return pte_chain_page_prepare(&or->pool, vma, f);
+	if (!(f->flags & PG_CACHE) || !h || (vma->flags & VM_LOCKED) ||
+	    !(vma->flags & VM_NONLINEAR))
+		return 0;
+	return pte_chain_prepare(m, &or->pool, or->pool.fault_reserve + cc_blocks(h + 1));
+}
+
+/* ---------------- mlock, munlock ---------------- */
+
+struct or_lock {
+	struct vm_area *vma;         /* the VMA whose range changed */
+	struct objrmap *or;          /* the scheme */
+	uint64_t blocks;             /* lock_prepare: blocks the file rebuilds need */
+	bool locked;                 /* vma_locked: the range is now VM_LOCKED */
+	int pass;                    /* vma_locked: 1 the entries' side, 2 the chains */
+};
+
+static int lock_file_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct or_lock *l = arg;
+	struct vm_machine *m = mm->machine;
+	struct vm_frame *f = pte_page(m, *pte);
+
+	if (!f || !(f->flags & PG_CACHE) || file_linear(f, l->vma, addr))
+		return 0;
+	if (l->pass == 0) {                      /* lock_prepare */
+		l->blocks += cc_blocks(objrmap_file_hidden(f->rmap));
+	} else if (l->pass == 1) {
+		if (objrmap_file_chained(f->rmap)) {
+			if (l->locked)
+				l->or->file_locked++;
+			else
+				l->or->file_locked--;
+		}
+	} else if (l->locked) {
+		maybe_drop_file(m, l->or, f);
+	} else if (objrmap_file_hidden(f->rmap)) {
+		rebuild_file(m, l->or, f, 0);
+	}
+	return 0;
+}
+
+/* munlock: the anonymous pages' chains (ptechain's), then the file pages' */
+static int or_lock_prepare(struct vm_area *vma, uint64_t start, uint64_t end)
+{
+	struct vm_machine *m = vma->mm->machine;
+	struct objrmap *or = or_priv(m);
+	struct or_lock l = { vma, or, 0, false, 0 };
+
+	if (pte_chain_lock_prepare(&or->pool, vma, start, end))
+		return -ENOMEM;
+	if (vma->flags & VM_NONLINEAR)
+		walk_ptes(vma->mm, start, end, lock_file_one, &l);
+	if (l.blocks > (1u << 30))
+		return -ENOMEM;
+	return l.blocks ? pte_chain_prepare(m, &or->pool, or->pool.nr_reserve +
+					    (unsigned)l.blocks) : 0;
+}
+
+static void or_vma_locked(struct vm_area *vma, uint64_t start, uint64_t end, bool locked)
+{
+	struct or_lock l = { vma, or_priv(vma->mm->machine), 0, locked, 1 };
+
+	if (vma->flags & VM_NONLINEAR) {
+		walk_ptes(vma->mm, start, end, lock_file_one, &l);
+		l.pass = 2;
+		walk_ptes(vma->mm, start, end, lock_file_one, &l);
+	}
+	pte_chain_vma_locked(&l.or->pool, vma, start, end, locked);
 }
 
 /* rmap_prepare: the one block a fault may need (see the costs above) */
@@ -537,6 +833,8 @@ static int move_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	if (opa == npa)
 		return 0;
 	if (f->flags & PG_ANON) {
+		if (pte_chain_counted(f->rmap))  /* a count moves with nothing */
+			return 0;
 		if (pte_chain_direct(f->rmap)) {
 			VM_BUG_ON((f->rmap & ~PC_DIRECT) != opa);
 			f->rmap = npa | PC_DIRECT;
@@ -596,12 +894,10 @@ static int walk_one(pte_addr_t pa, void *arg)
 	return w->fn(vma, addr, pte, w->arg);
 }
 
-/* an anonymous page: its pte_chain */
+/* an anonymous page: its pte_chain, or the search of a counted one */
 static int or_walk_anon(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *arg)
 {
-	struct or_walk w = { m, f, fn, arg };
-
-	return pte_chain_walk(m, &or_priv(m)->pool, &f->rmap, walk_one, &w);
+	return pte_chain_page_walk(&or_priv(m)->pool, m, f, fn, arg);
 }
 
 /*
@@ -622,8 +918,13 @@ static int or_walk_file(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn 
 	for (it = itree_iter_first(&file->i_mmap_nonlinear, f->index, f->index); it && !ret;
 	     it = itree_iter_next(it, f->index, f->index))
 		ret = rmap_one(m, f, container_of(it, struct vm_area, shared), fn, arg);
-	if (!ret && f->mapcount > 0)
-		ret = cc_walk(m, or_priv(m), &f->rmap, walk_one, &w);
+	if (ret || f->mapcount <= 0)
+		return ret;
+	if (objrmap_file_hidden(f->rmap))        /* mlocked: searched for */
+		return nl_search(m, f, fn, arg, NL_WALK);
+	ret = cc_walk(m, or_priv(m), &f->rmap, walk_one, &w);
+	/* the visitors may have unmapped its last unlocked chained PTEs */
+	maybe_drop_file(m, or_priv(m), f);
 	return ret;
 }
 
@@ -656,7 +957,7 @@ static bool block_is_ours(const struct vm_machine *m, const struct objrmap *or,
  * entry is away from the linear position of f in that VMA.
  */
 static bool check_entry(struct vm_machine *m, const struct vm_frame *f, pte_addr_t pa,
-			char *why, size_t len)
+			uint64_t *nlocked, char *why, size_t len)
 {
 	const struct vm_frame *tf;
 	struct vm_area *vma;
@@ -689,6 +990,7 @@ static bool check_entry(struct vm_machine *m, const struct vm_frame *f, pte_addr
 			 (unsigned long long)addr);
 		return false;
 	}
+	*nlocked += (vma->flags & VM_LOCKED) != 0;
 	if ((f->flags & PG_CACHE) && file_linear(f, vma, addr)) {
 		snprintf(why, len, "objrmap: file pfn %llu: entry %#llx (address %#llx) is where "
 			 "its VMA maps offset %llu linearly (i_mmap finds it: no entry)",
@@ -700,14 +1002,15 @@ static bool check_entry(struct vm_machine *m, const struct vm_frame *f, pte_addr
 }
 
 /* the entries of a chain (anonymous or counted), each checked, none twice */
-static bool check_entries(struct vm_machine *m, const struct vm_frame *f, char *why, size_t len)
+static bool check_entries(struct vm_machine *m, const struct vm_frame *f, uint64_t *nlocked,
+			  char *why, size_t len)
 {
 	pte_addr_t seen[CHECK_DUPS_MAX];
 	unsigned nseen = 0;
 
 	for (const struct pte_chain *pc = pte_chain_head(f->rmap); pc; pc = pte_chain_next(pc))
 		for (unsigned i = pte_chain_idx(pc); i < NRPTE; i++) {
-			if (!check_entry(m, f, pc->ptes[i], why, len))
+			if (!check_entry(m, f, pc->ptes[i], nlocked, why, len))
 				return false;
 			if (nseen < CHECK_DUPS_MAX)
 				seen[nseen++] = pc->ptes[i];
@@ -795,37 +1098,37 @@ static uint64_t count_linear(struct vm_machine *m, const struct vm_frame *f)
 	return n;
 }
 
-/* an anonymous page's word: its chain, as ptechain's */
-static bool check_anon(struct vm_machine *m, const struct vm_frame *f, char *why, size_t len)
+/* an anonymous page's word: its chain, or its count, as ptechain's */
+static bool check_anon(struct vm_machine *m, const struct vm_frame *f, uint64_t *nlocked,
+		       char *why, size_t len)
 {
-	uint64_t word = f->rmap, n;
-
-	if (word & PC_COUNT) {
-		snprintf(why, len, "objrmap: anonymous pfn %llu holds a count (%#llx), not a "
-			 "chain", (unsigned long long)frame_pfn(m, f), (unsigned long long)word);
-		return false;
-	}
-	if (pte_chain_check(m, &or_priv(m)->pool, word, why, len) < 0)
-		return false;
-	n = pte_chain_count(word);
-	if (n != (uint64_t)(f->mapcount > 0 ? f->mapcount : 0)) {
-		snprintf(why, len, "objrmap: anonymous pfn %llu has mapcount %d but %llu entries",
-			 (unsigned long long)frame_pfn(m, f), f->mapcount, (unsigned long long)n);
-		return false;
-	}
-	if (!word)
-		return true;
-	if (pte_chain_direct(word))
-		return check_entry(m, f, word & ~PC_DIRECT, why, len);
-	return check_entries(m, f, why, len);
+	return pte_chain_frame_ok(&or_priv(m)->pool, m, f, nlocked, why, len);
 }
 
 /* a file page's word: its count (in the word or the first block), and
  * the chain holds exactly the PTEs i_mmap's probes do not find */
-static bool check_file(struct vm_machine *m, const struct vm_frame *f, char *why, size_t len)
+static int nl_count_one(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
 {
-	uint64_t word = f->rmap, count, n, lin;
+	uint64_t *c = arg;
 
+	c[0]++;
+	c[1] += (vma->flags & VM_LOCKED) != 0;
+	return 0;
+}
+
+/*
+ * A file page's word: its count (in the word or the first block); the
+ * chain holds exactly the PTEs i_mmap's probes do not find, one of them
+ * at least unlocked; or, with none chained, the word's hidden PTEs are
+ * exactly those, every one in a VM_LOCKED VMA.  *nlocked: chained
+ * entries in locked VMAs.
+ */
+static bool check_file(struct vm_machine *m, const struct vm_frame *f, uint64_t *nlocked,
+		       char *why, size_t len)
+{
+	uint64_t word = f->rmap, count, n, lin, h = objrmap_file_hidden(word);
+
+	*nlocked = 0;
 	if (!objrmap_file_chained(word) && word && !pte_chain_counted(word)) {
 		snprintf(why, len, "objrmap: file pfn %llu: word %#llx is neither a count nor a "
 			 "chain", (unsigned long long)frame_pfn(m, f), (unsigned long long)word);
@@ -844,31 +1147,59 @@ static bool check_file(struct vm_machine *m, const struct vm_frame *f, char *why
 	if (!count)
 		return true;
 	n = cc_entries(word);
-	if (n && !check_entries(m, f, why, len))
+	if (n && !check_entries(m, f, nlocked, why, len))
 		return false;
+	if (n && *nlocked == n) {
+		snprintf(why, len, "objrmap: file pfn %llu keeps a chain of %llu entries, every one "
+			 "in a VM_LOCKED VMA (a count should be in its place)",
+			 (unsigned long long)frame_pfn(m, f), (unsigned long long)n);
+		return false;
+	}
+	if (h) {
+		uint64_t c[2] = { 0, 0 };
+
+		nl_search(m, (struct vm_frame *)f, nl_count_one, c, NL_CHECK);
+		if (c[0] != h || c[1] != h) {
+			snprintf(why, len, "objrmap: file pfn %llu keeps %llu hidden PTEs, but %llu "
+				 "map it away from their linear position, %llu of them locked",
+				 (unsigned long long)frame_pfn(m, f), (unsigned long long)h,
+				 (unsigned long long)c[0], (unsigned long long)c[1]);
+			return false;
+		}
+	}
 	lin = count_linear(m, f);
-	if (n + lin != count) {
+	if (n + h + lin != count) {
 		snprintf(why, len, "objrmap: file pfn %llu has mapcount %llu but %llu chained "
-			 "entries and %llu PTEs at its linear position", (unsigned long long)
-			 frame_pfn(m, f), (unsigned long long)count, (unsigned long long)n,
-			 (unsigned long long)lin);
+			 "entries, %llu hidden and %llu PTEs at its linear position",
+			 (unsigned long long)frame_pfn(m, f), (unsigned long long)count,
+			 (unsigned long long)n, (unsigned long long)h, (unsigned long long)lin);
 		return false;
 	}
 	return true;
 }
 
-static bool or_check_frame(struct vm_machine *m, const struct vm_frame *f, char *why, size_t len)
+/* *nlocked: the frame's chained entries in VM_LOCKED VMAs */
+static bool frame_check(struct vm_machine *m, const struct vm_frame *f, uint64_t *nlocked,
+			char *why, size_t len)
 {
+	*nlocked = 0;
 	if (f->mapcount <= 0 && f->rmap) {
 		snprintf(why, len, "objrmap: pfn %llu is mapped nowhere but has word %#llx",
 			 (unsigned long long)frame_pfn(m, f), (unsigned long long)f->rmap);
 		return false;
 	}
 	if (f->flags & PG_ANON)
-		return check_anon(m, f, why, len);
+		return check_anon(m, f, nlocked, why, len);
 	if (f->flags & PG_CACHE)
-		return check_file(m, f, why, len);
+		return check_file(m, f, nlocked, why, len);
 	return true;
+}
+
+static bool or_check_frame(struct vm_machine *m, const struct vm_frame *f, char *why, size_t len)
+{
+	uint64_t nlocked;
+
+	return frame_check(m, f, &nlocked, why, len);
 }
 
 /* => true when the blocks, words and chained PTEs counted are those held,
@@ -878,6 +1209,7 @@ static bool or_check_machine(struct vm_machine *m, char *why, size_t len)
 	const struct objrmap *or = or_priv(m);
 	const struct pte_chain_pool *pool = &or->pool;
 	uint64_t blocks = 0, fblocks = 0, words = 0, chained = 0, bytes;
+	uint64_t unchained = 0, saved = 0, alocked = 0, flocked = 0, nlocked;
 	unsigned reserve = 0;
 
 	for (const struct pte_chain *pc = pool->reserve; pc; pc = pte_chain_next(pc)) {
@@ -906,24 +1238,47 @@ static bool or_check_machine(struct vm_machine *m, char *why, size_t len)
 		}
 		if (!(f->flags & (PG_ANON | PG_CACHE)))
 			continue;
-		if (!or_check_frame(m, f, why, len))
+		if (!frame_check(m, f, &nlocked, why, len))
 			return false;
-		if (f->flags & PG_ANON) {
+		if ((f->flags & PG_ANON) && pte_chain_counted(f->rmap)) {
+			b = 0;
+			unchained += pte_chain_word_count(f->rmap);
+			saved += pte_chain_bytes(pte_chain_word_count(f->rmap));
+		} else if (f->flags & PG_ANON) {
 			b = pte_chain_check(m, pool, f->rmap, why, len);
 			words += f->rmap != 0;
+			alocked += nlocked;
 		} else if (objrmap_file_chained(f->rmap)) {
 			b = cc_check(m, or, f->rmap, why, len);
 			fblocks += (uint64_t)b;
 			chained += cc_entries(f->rmap);
 			words++;
+			flocked += nlocked;
 		} else {
 			b = 0;
+			unchained += objrmap_file_hidden(f->rmap);
+			saved += cc_bytes(objrmap_file_hidden(f->rmap));
 		}
 		if (b < 0)
 			return false;
 		blocks += (uint64_t)b;
 	}
 	blocks += reserve;
+	if (unchained != m->stats.rmap_unchained || saved != m->stats.rmap_mlock_saved) {
+		snprintf(why, len, "objrmap: %llu PTEs kept as counts (their chains %llu bytes), "
+			 "%llu and %llu counted (rmap_unchained, rmap_mlock_saved)",
+			 (unsigned long long)unchained, (unsigned long long)saved,
+			 (unsigned long long)m->stats.rmap_unchained,
+			 (unsigned long long)m->stats.rmap_mlock_saved);
+		return false;
+	}
+	if (alocked != pool->locked || flocked != or->file_locked) {
+		snprintf(why, len, "objrmap: %llu anonymous and %llu file chained PTEs in "
+			 "VM_LOCKED VMAs, %llu and %llu counted", (unsigned long long)alocked,
+			 (unsigned long long)flocked, (unsigned long long)pool->locked,
+			 (unsigned long long)or->file_locked);
+		return false;
+	}
 	if (fblocks != or->file_blocks || chained != or->file_chained) {
 		snprintf(why, len, "objrmap: %llu blocks and %llu entries in file chains, %llu "
 			 "and %llu counted", (unsigned long long)fblocks,
@@ -972,6 +1327,9 @@ static int or_init(struct vm_machine *m)
 	_Static_assert(NRPTE <= PC_IDX_MASK, "idx == NRPTE fits next_and_idx");
 	slab_init(&m->slab_rmap[0], "pte_chain", sizeof(struct pte_chain));
 	pte_chain_pool_init(&or->pool, &m->slab_rmap[0]);
+	or->pool.name = "objrmap";
+	or->pool.fault_reserve = 1;
+	or->pool.anon_only = true;
 	m->rmap_priv = or;
 	return 0;
 }
@@ -998,5 +1356,8 @@ const struct rmap_ops rmap_objrmap_ops = {
 	.walk_anon = or_walk_anon,
 	.walk_file = or_walk_file,
 	.prepare = or_prepare,
+	.page_prepare = or_page_prepare,
+	.lock_prepare = or_lock_prepare,
+	.vma_locked = or_vma_locked,
 	.objects = or_objects,
 };

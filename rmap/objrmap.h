@@ -5,10 +5,14 @@
  * A file page's frame word (f->rmap) is one of
  *
  *   0                    not mapped
- *   mapcount << 3 | 2    PC_COUNT: every PTE that maps it is where its VMA
- *                        maps its offset (i_mmap finds them); no chain
- *   first block pointer  some PTEs are not: their addresses are chained,
- *                        and the first block's slot 0 holds the map count
+ *   mapcount << 32 |     PC_COUNT, no chain: every PTE that maps it is
+ *   hidden << 3 | 2      where its VMA maps its offset (i_mmap finds them)
+ *                        but hidden ones, which are not and are all in
+ *                        VM_LOCKED VMAs (mlock without chains, seed 004
+ *                        (b): a count in place of their chain)
+ *   first block pointer  some PTEs are not, one at least unlocked: their
+ *                        addresses are chained, and the first block's
+ *                        slot 0 holds the map count
  *
  *   word --> [next_and_idx | count . . e e e]   the first block: slot 0 the
  *                 |                            map count, entries in slots
@@ -28,6 +32,7 @@ struct objrmap {
 	uint64_t file_blocks;        /* blocks in counted (file) chains */
 	uint64_t file_chained;       /* PTEs on counted chains: file PTEs away from their
 					VMA's linear position */
+	uint64_t file_locked;        /* of those, PTEs of VM_LOCKED VMAs */
 	uint64_t *walking;           /* the counted chain being walked, or NULL */
 	uint64_t holes;              /* entries removed from it during that walk */
 };
@@ -38,12 +43,25 @@ static inline bool objrmap_file_chained(uint64_t word)
 	return word && !(word & (PC_DIRECT | PC_COUNT));
 }
 
+/* a file page's word without a chain: its map count, its hidden PTEs */
+static inline uint64_t objrmap_count_word(uint64_t mapcount, uint64_t hidden)
+{
+	return mapcount || hidden ? mapcount << 32 | hidden << 3 | PC_COUNT : 0;
+}
+
+/* the PTEs a file page keeps as a count (locked, away from their linear
+ * position, on no chain) */
+static inline uint64_t objrmap_file_hidden(uint64_t word)
+{
+	return objrmap_file_chained(word) ? 0 : (word >> 3) & 0x1fffffffull;
+}
+
 /* the map count a file page's word holds (in the word, or the first block) */
 static inline uint64_t objrmap_file_count(uint64_t word)
 {
 	if (objrmap_file_chained(word))
 		return pte_chain_head(word)->ptes[0];
-	return pte_chain_word_count(word);
+	return word >> 32;
 }
 
 #endif

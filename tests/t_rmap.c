@@ -1313,7 +1313,8 @@ static void ptechain_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
 }
 
 /*
- * ptechain, mlock without chains (seed 004 (b)): page 2 of the family is
+ * ptechain and objrmap (its anonymous pages are chained as ptechain's),
+ * mlock without chains (seed 004 (b)): page 2 of the family is
  * mapped by the four processes (the second child at A + 64P + 2P).  While
  * one of its PTEs is outside a VM_LOCKED VMA the page keeps its whole
  * chain, locked PTEs included; when the last one is locked the chain goes
@@ -1322,7 +1323,7 @@ static void ptechain_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
  * unlocked mapping (a fork's child) or munlock rebuilds the chain; the
  * child's exit leaves the page all locked again.
  */
-static void ptechain_mlock(struct vm_machine *m, struct vm_mm *mm[4])
+static void chain_mlock(struct vm_machine *m, struct vm_mm *mm[4], const char *s)
 {
 	uint64_t pfn = mapped_pfn(mm[0], A + 2 * P), bytes0 = m->stats.rmap_bytes;
 	uint64_t base[4] = { A, A, A + 64 * P, A };
@@ -1333,7 +1334,7 @@ static void ptechain_mlock(struct vm_machine *m, struct vm_mm *mm[4])
 	int err = 0;
 
 	if (!f || f->mapcount != 4) {
-		ok(false, "ptechain: page 2 is mapped four times");
+		ok(false, "%s: page 2 is mapped four times", s);
 		return;
 	}
 	/* read-only first: mlock populates a writable private range for
@@ -1343,11 +1344,11 @@ static void ptechain_mlock(struct vm_machine *m, struct vm_mm *mm[4])
 	err |= vm_mlock(mm[0], base[0], 16 * P);
 	m->why[0] = 0;
 	ok(!err && pte_chain_count(f->rmap) == 4 && check_machine(m),
-	   "ptechain: mlock of the parent's range: the chain keeps its four entries %s", m->why);
+	   "%s: mlock of the parent's range: the chain keeps its four entries %s", s, m->why);
 	for (int k = 1; k < 3; k++)
 		err |= vm_mlock(mm[k], base[k], 16 * P);
 	ok(!err && pte_chain_count(f->rmap) == 4 && !pte_chain_counted(f->rmap),
-	   "ptechain: three of four locked: still a chain");
+	   "%s: three of four locked: still a chain", s);
 	drops = m->stats.rmap_chain_drops;
 	err |= vm_mlock(mm[3], base[3], 16 * P);
 	bytes_locked = m->stats.rmap_bytes;
@@ -1356,31 +1357,31 @@ static void ptechain_mlock(struct vm_machine *m, struct vm_mm *mm[4])
 	   f->mapcount == 4 && m->stats.rmap_unchained >= 4 && bytes_locked < bytes0 &&
 	   m->stats.rmap_mlock_saved >= 72 && m->stats.rmap_chain_drops > drops &&
 	   check_machine(m),
-	   "ptechain: all four locked: a count of 4 in place of the chain, %llu PTEs counted, "
-	   "%llu bytes saved (%llu by the statistics) %s",
+	   "%s: all four locked: a count of 4 in place of the chain, %llu PTEs counted, "
+	   "%llu bytes saved (%llu by the statistics) %s", s,
 	   (unsigned long long)m->stats.rmap_unchained,
 	   (unsigned long long)(bytes0 - bytes_locked),
 	   (unsigned long long)m->stats.rmap_mlock_saved, m->why);
 	/* corruptions of the counted state */
 	f->rmap = pte_chain_count_word(5);
 	check_note_frame(m, pfn);
-	ok(!check_changes(m), "ptechain: a count of 5 for 4 mappings: check_changes fails (%s)",
+	ok(!check_changes(m), "%s: a count of 5 for 4 mappings: check_changes fails (%s)", s,
 	   m->why);
-	ok(!check_machine(m), "ptechain: ... check_machine fails (%s)", m->why);
+	ok(!check_machine(m), "%s: ... check_machine fails (%s)", s, m->why);
 	f->rmap = pte_chain_count_word(4);
 	m->stats.rmap_mlock_saved += 8;
-	ok(!check_machine(m), "ptechain: the bytes saved miscounted: check_machine fails (%s)",
+	ok(!check_machine(m), "%s: the bytes saved miscounted: check_machine fails (%s)", s,
 	   m->why);
 	m->stats.rmap_mlock_saved -= 8;
 	m->why[0] = 0;
-	ok(check_changes(m) && check_machine(m), "ptechain: put back, the checkers pass %s",
+	ok(check_changes(m) && check_machine(m), "%s: put back, the checkers pass %s", s,
 	   m->why);
 	fb = m->stats.rmap_fallbacks;
 	f->refcount++;
 	rmap_walk(m, f, count_one, &c);
 	f->refcount--;
 	ok(c.found == 4 && m->stats.rmap_fallbacks == fb + 1,
-	   "ptechain: the walk of a locked page is a search: it finds %llu PTEs",
+	   "%s: the walk of a locked page is a search: it finds %llu PTEs", s,
 	   (unsigned long long)c.found);
 	/* a fork: the child's VMAs are not locked, its PTEs need the chain */
 	rebuilds = m->stats.rmap_chain_rebuilds;
@@ -1399,7 +1400,7 @@ static void ptechain_mlock(struct vm_machine *m, struct vm_mm *mm[4])
 		whole = err == -ENOMEM && pte_chain_counted(f->rmap) && f->mapcount == 4 &&
 			check_changes(m) && check_machine(m);
 		if (!whole || n == 9999) {
-			ok(false, "ptechain: fork failing at allocation %d: %d, the page %s %s", n,
+			ok(false, "%s: fork failing at allocation %d: %d, the page %s %s", s, n,
 			   err, pte_chain_counted(f->rmap) ? "counted" : "not counted", m->why);
 			return;
 		}
@@ -1407,13 +1408,13 @@ static void ptechain_mlock(struct vm_machine *m, struct vm_mm *mm[4])
 	m->why[0] = 0;
 	ok(!err && child && f->mapcount == 5 && pte_chain_count(f->rmap) == 5 &&
 	   m->stats.rmap_chain_rebuilds > rebuilds && check_changes(m) && check_machine(m),
-	   "ptechain: fork rebuilds the chain: 5 entries %s", m->why);
+	   "%s: fork rebuilds the chain: 5 entries %s", s, m->why);
 	if (child)
 		mm_destroy(child);
 	m->why[0] = 0;
 	ok(pte_chain_counted(f->rmap) && pte_chain_word_count(f->rmap) == 4 &&
 	   check_changes(m) && check_machine(m),
-	   "ptechain: the child's exit leaves four locked PTEs: a count again %s", m->why);
+	   "%s: the child's exit leaves four locked PTEs: a count again %s", s, m->why);
 	/* munlock's rebuild failing: -ENOMEM, nothing changed */
 	for (int n = 1; n < 10000; n++) {
 		m->fail_alloc_at = m->nr_allocs + (uint64_t)n;
@@ -1424,18 +1425,18 @@ static void ptechain_mlock(struct vm_machine *m, struct vm_mm *mm[4])
 		m->why[0] = 0;
 		if (err != -ENOMEM || !pte_chain_counted(f->rmap) || !check_changes(m) ||
 		    !check_machine(m)) {
-			ok(false, "ptechain: munlock failing at allocation %d: %d %s", n, err, m->why);
+			ok(false, "%s: munlock failing at allocation %d: %d %s", s, n, err, m->why);
 			return;
 		}
 	}
 	ok(!err && !pte_chain_counted(f->rmap) && pte_chain_count(f->rmap) == 4,
-	   "ptechain: munlock failing at each allocation in turn changes nothing, then works");
+	   "%s: munlock failing at each allocation in turn changes nothing, then works", s);
 	for (int k = 1; k < 4; k++)
 		err |= vm_munlock(mm[k], base[k], 16 * P);
 	m->why[0] = 0;
 	ok(!err && pte_chain_count(f->rmap) == 4 && m->stats.rmap_unchained == 0 &&
 	   m->stats.rmap_mlock_saved == 0 && check_changes(m) && check_machine(m),
-	   "ptechain: munlock rebuilds the chains %s", m->why);
+	   "%s: munlock rebuilds the chains %s", s, m->why);
 }
 
 /*
@@ -1605,7 +1606,7 @@ static void objrmap_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
 	   "objrmap: a file mapped linearly by four: the checkers pass %s", m->why);
 	pfn3 = mapped_pfn(mm[1], F + 3 * P);
 	f3 = pfn3 ? pfn_frame(m, pfn3) : NULL;
-	ok(f3 && f3->mapcount == 4 && f3->rmap == pte_chain_count_word(4),
+	ok(f3 && f3->mapcount == 4 && f3->rmap == objrmap_count_word(4, 0),
 	   "objrmap: a file page mapped linearly four times: its word is the count (%#llx)",
 	   f3 ? (unsigned long long)f3->rmap : 0ULL);
 	bytes = m->stats.rmap_bytes;
@@ -1625,7 +1626,7 @@ static void objrmap_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
 	pc = pte_chain_next(first);
 	ok(f8->mapcount == 12 && first->ptes[0] == 12 && pte_chain_idx(first) == NRPTE - 1 &&
 	   pc && !pte_chain_next(pc) && pte_chain_idx(pc) == 0 && or->file_chained == 8 &&
-	   f3->mapcount == 3 && f3->rmap == pte_chain_count_word(3),
+	   f3->mapcount == 3 && f3->rmap == objrmap_count_word(3, 0),
 	   "objrmap: page 8: count 12 in slot 0 of its first block, 1 entry there and 7 in "
 	   "the second; page 3 (remapped away in the parent) counts 3 in its word");
 	ok(m->stats.rmap_bytes == bytes + 2 * sizeof(struct pte_chain) + sizeof(uint64_t),
@@ -1673,7 +1674,7 @@ static void objrmap_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
 	pc->ptes[3] = saved;
 	objrmap_repaired(m, pfn8);
 	saved = f3->rmap;
-	f3->rmap = pte_chain_count_word(2);
+	f3->rmap = objrmap_count_word(2, 0);
 	objrmap_broken(m, pfn3, "a linear page's word counts one too few");
 	f3->rmap = saved;
 	objrmap_repaired(m, pfn3);
@@ -1766,6 +1767,89 @@ static void objrmap_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
 	m->why[0] = 0;
 	ok(!err && or->file_blocks == 0 && or->file_chained == 0 && check_changes(m) &&
 	   check_machine(m), "objrmap: the file unmapped: no file chain left %s", m->why);
+}
+
+/* the entries of objrmap's counted chain (slot 0 of the first block is
+ * its count) */
+static uint64_t cc_count(uint64_t word)
+{
+	uint64_t n = 0;
+
+	if (!objrmap_file_chained(word))
+		return 0;
+	for (struct pte_chain *pc = pte_chain_head(word); pc; pc = pte_chain_next(pc))
+		for (unsigned i = pte_chain_idx(pc); i < NRPTE; i++)
+			n += pc->ptes[i] != 0;
+	return n;
+}
+
+/*
+ * objrmap, mlock without chains for a file page's nonlinear PTEs: a
+ * locked nonlinear VMA maps page 3 of a file at its own offset 0 too; that
+ * PTE is away from its linear position, and locked, so the page keeps no
+ * chain: its word counts 2 mappings and 1 hidden PTE, which the walk finds
+ * by searching the locked nonlinear VMAs (a fallback).  A fork copies the
+ * nonlinear PTE into an unlocked VMA: the chain comes back (2 entries);
+ * the child's exit leaves the page counted again; munlock brings the
+ * chain back for good.
+ */
+static void objrmap_mlock_nonlinear(struct vm_machine *m)
+{
+	const uint64_t B = A + 1024 * P;
+	struct vm_mm *x = NULL, *child = NULL;
+	struct vm_file *file;
+	struct vm_frame *f = NULL;
+	struct count c = { 0 };
+	uint64_t fb;
+	int err = 0;
+
+	m->nonlinear = true;
+	file = file_create(m, "nl", 4 * P, 9, &err);
+	x = file ? mm_create(m) : NULL;
+	if (!x || vm_mmap(x, B, 4 * P, PROT_READ_ | PROT_WRITE_,
+			  MAP_SHARED_ | MAP_FIXED_ | MAP_LOCKED_, file, 0) != B ||
+	    vm_remap_file_pages(x, B, P, 3))
+		err = -1;
+	if (!err && mapped_pfn(x, B) && mapped_pfn(x, B) == mapped_pfn(x, B + 3 * P))
+		f = pfn_frame(m, mapped_pfn(x, B));
+	m->why[0] = 0;
+	ok(f && !objrmap_file_chained(f->rmap) && objrmap_file_hidden(f->rmap) == 1 &&
+	   objrmap_file_count(f->rmap) == 2 && m->stats.rmap_mlock_saved >= 72 &&
+	   check_changes(m) && check_machine(m),
+	   "objrmap: a locked nonlinear PTE: no chain, 2 mappings and 1 hidden PTE in the word, "
+	   "%llu bytes saved %s", (unsigned long long)m->stats.rmap_mlock_saved, m->why);
+	if (!f)
+		goto out;
+	fb = m->stats.rmap_fallbacks;
+	rmap_walk(m, f, count_one, &c);
+	ok(c.found == 2 && m->stats.rmap_fallbacks == fb + 1,
+	   "objrmap: its walk probes i_mmap and searches the locked nonlinear VMA: %llu PTEs",
+	   (unsigned long long)c.found);
+	err = mm_fork(x, &child);
+	m->why[0] = 0;
+	ok(!err && objrmap_file_chained(f->rmap) && objrmap_file_count(f->rmap) == 4 &&
+	   cc_count(f->rmap) == 2 && check_changes(m) && check_machine(m),
+	   "objrmap: fork copies the nonlinear PTE unlocked: the chain comes back, 2 entries %s",
+	   m->why);
+	if (child)
+		mm_destroy(child);
+	m->why[0] = 0;
+	ok(!objrmap_file_chained(f->rmap) && objrmap_file_hidden(f->rmap) == 1 &&
+	   check_changes(m) && check_machine(m),
+	   "objrmap: the child gone, the page keeps a count again %s", m->why);
+	err = vm_munlock(x, B, 4 * P);
+	m->why[0] = 0;
+	ok(!err && objrmap_file_chained(f->rmap) && cc_count(f->rmap) == 1 &&
+	   m->stats.rmap_unchained == 0 && check_changes(m) && check_machine(m),
+	   "objrmap: munlock brings the chain back %s", m->why);
+out:
+	if (x)
+		mm_destroy(x);
+	if (file)
+		file_put(file);
+	m->nonlinear = false;
+	m->why[0] = 0;
+	ok(check_machine(m), "objrmap: all gone, the checkers pass %s", m->why);
 }
 
 static void mminode_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
@@ -2000,11 +2084,14 @@ int main(int argc, char **argv)
 			mminode_corruptions(&m, mm);
 		else if (!strcmp(ops->name, "ptechain")) {
 			ptechain_corruptions(&m, mm);
-			ptechain_mlock(&m, mm);
+			chain_mlock(&m, mm, "ptechain");
 			ptechain_mlock_file(&m);
 		}
-		else if (!strcmp(ops->name, "objrmap"))
+		else if (!strcmp(ops->name, "objrmap")) {
 			objrmap_corruptions(&m, mm);
+			chain_mlock(&m, mm, "objrmap");
+			objrmap_mlock_nonlinear(&m);
+		}
 		else if (!strcmp(ops->name, "anonvma")) {
 			anonvma_lists(&m, mm);
 			anonvma_corruptions(&m, mm);
