@@ -195,34 +195,16 @@ static struct objrmap *or_priv(const struct vm_machine *m)
  */
 static struct pte_chain *cc_block_get(struct vm_machine *m, struct objrmap *or, bool may_alloc)
 {
-	struct pte_chain_pool *pool = &or->pool;
-	struct pte_chain *pc = pool->reserve;
+	struct pte_chain *pc = pte_chain_block_get(m, &or->pool, may_alloc);
 
-	if (pc) {
-		pool->reserve = pte_chain_next(pc);
-		pool->nr_reserve--;
-		memset(pc, 0, sizeof(*pc));
-	} else {
-		VM_BUG_ON(!may_alloc);          /* the fault prepared too few */
-		if (!may_alloc)
-			return NULL;
-		pc = slab_alloc(m, pool->slab);
-		if (!pc)
-			return NULL;
-		pool->blocks++;
-		m->stats.rmap_bytes += sizeof(*pc);
-		rmap_note_peak(m);
-	}
-	or->file_blocks++;
+	or->file_blocks += pc != NULL;
 	return pc;
 }
 
 static void cc_block_put(struct vm_machine *m, struct objrmap *or, struct pte_chain *pc)
 {
 	or->file_blocks--;
-	or->pool.blocks--;
-	m->stats.rmap_bytes -= sizeof(*pc);
-	slab_free(m, or->pool.slab, pc);
+	pte_chain_block_put(m, &or->pool, pc);
 }
 
 /* the word starts or stops holding a chain: 8 bytes while it does */
@@ -407,19 +389,6 @@ static void cc_close_holes(struct vm_machine *m, struct objrmap *or, uint64_t *w
 		cc_fill(m, or, word, hole);
 }
 
-/* entries on a counted chain (holes not counted) */
-static uint64_t cc_entries(uint64_t word)
-{
-	uint64_t n = 0;
-
-	if (!objrmap_file_chained(word))
-		return 0;
-	for (struct pte_chain *pc = pte_chain_head(word); pc; pc = pte_chain_next(pc))
-		for (unsigned i = pte_chain_idx(pc); i < NRPTE; i++)
-			n += pc->ptes[i] != 0;
-	return n;
-}
-
 /* call fn for each entry until it returns nonzero; fn may remove entries */
 static int cc_walk(struct vm_machine *m, struct objrmap *or, uint64_t *word,
 		   int (*fn)(pte_addr_t pa, void *arg), void *arg)
@@ -520,7 +489,7 @@ static void maybe_drop_file(struct vm_machine *m, struct objrmap *or, struct vm_
 		return;
 	if (cc_walk(m, or, &f->rmap, cc_entry_unlocked, m))
 		return;
-	n = cc_entries(f->rmap);
+	n = objrmap_file_entries(f->rmap);
 	VM_BUG_ON(n > or->file_locked);
 	or->file_locked -= n;
 	or->file_chained -= n;
@@ -808,91 +777,28 @@ static void or_mm_exit(struct vm_mm *mm)
 
 /* ---------------- mremap: moved PTEs' entries rewritten ---------------- */
 
-struct or_move {
-	int64_t delta;               /* old address - new address */
-};
-
-static int move_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
+/* an anonymous page's entry as ptechain's; a file PTE is chained only
+ * away from its linear position, which the move keeps (the pgoff moved
+ * with the range) */
+static void or_moved(struct vm_machine *m, struct vm_frame *f, pte_addr_t opa, pte_addr_t npa)
 {
-	struct vm_machine *m = mm->machine;
-	struct or_move *mv = arg;
-	uint64_t pfn = pte_pfn(*pte);
-	pte_addr_t opa, npa = ptep_to_paddr(m, pte);
-	struct vm_frame *f;
-	pte_t *old;
-	bool ok;
-
-	if (pfn == m->zero_pfn)
-		return 0;
-	f = pfn_frame(m, pfn);
-	/* a PTE table moved whole: its PTEs kept their addresses */
-	old = pte_lookup(mm, addr + (uint64_t)mv->delta);
-	if (!old)
-		return 0;
-	opa = ptep_to_paddr(m, old);
-	if (opa == npa)
-		return 0;
 	if (f->flags & PG_ANON) {
-		if (pte_chain_counted(f->rmap))  /* a count moves with nothing */
-			return 0;
-		if (pte_chain_direct(f->rmap)) {
-			VM_BUG_ON((f->rmap & ~PC_DIRECT) != opa);
-			f->rmap = npa | PC_DIRECT;
-			return 0;
-		}
-		ok = pte_chain_replace(f->rmap, opa, npa);
-		VM_BUG_ON(!ok);
-		(void)ok;
-		return 0;
-	}
-	/* a file PTE: chained only away from its linear position, which the
-	 * move keeps (the pgoff moved with the range) */
-	if (objrmap_file_chained(f->rmap)) {
+		pte_chain_moved(m, f, opa, npa);
+	} else if (objrmap_file_chained(f->rmap)) {
 		pte_addr_t *slot = cc_find(f->rmap, opa);
 
 		if (slot)
 			*slot = npa;
 	}
-	return 0;
 }
 
 static void or_move_done(struct vm_area *old_vma, uint64_t old_addr, struct vm_area *new_vma,
 			 uint64_t new_addr, uint64_t len)
 {
-	struct or_move mv = { (int64_t)(old_addr - new_addr) };
-
-	(void)old_vma;
-	walk_ptes(new_vma->mm, new_addr, new_addr + len, move_one, &mv);
+	pte_chain_move_walk(new_vma, old_addr, new_addr, len, or_moved);
 }
 
 /* ---------------- the walks ---------------- */
-
-struct or_walk {
-	struct vm_machine *m;        /* the machine */
-	struct vm_frame *f;          /* the frame walked */
-	rmap_visit_fn fn;            /* the visitor */
-	void *arg;                   /* its argument */
-};
-
-/* one chain entry: one VMA (find_vma) and one PTE visited */
-static int walk_one(pte_addr_t pa, void *arg)
-{
-	struct or_walk *w = arg;
-	struct vm_machine *m = w->m;
-	struct vm_mm *mm = ptep_to_mm(m, pa);
-	uint64_t addr = ptep_to_address(m, pa);
-	pte_t *pte = paddr_to_ptep(m, pa);
-	struct vm_area *vma;
-
-	m->stats.rmap_vmas_visited++;
-	vma = find_vma(mm, addr);
-	VM_BUG_ON(!vma || vma->start > addr);
-	m->stats.rmap_ptes_visited++;
-	if (!pte_present(*pte) || pte_pfn(*pte) != frame_pfn(m, w->f))
-		return 0;
-	m->stats.rmap_ptes_found++;
-	return w->fn(vma, addr, pte, w->arg);
-}
 
 /* an anonymous page: its pte_chain, or the search of a counted one */
 static int or_walk_anon(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *arg)
@@ -908,7 +814,7 @@ static int or_walk_anon(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn 
 static int or_walk_file(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn, void *arg)
 {
 	struct vm_file *file = f->mapping;
-	struct or_walk w = { m, f, fn, arg };
+	struct pte_chain_visit w = { m, f, fn, arg };
 	struct itree_node *it;
 	int ret = 0;
 
@@ -922,7 +828,7 @@ static int or_walk_file(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn 
 		return ret;
 	if (objrmap_file_hidden(f->rmap))        /* mlocked: searched for */
 		return nl_search(m, f, fn, arg, NL_WALK);
-	ret = cc_walk(m, or_priv(m), &f->rmap, walk_one, &w);
+	ret = cc_walk(m, or_priv(m), &f->rmap, pte_chain_visit_one, &w);
 	/* the visitors may have unmapped its last unlocked chained PTEs */
 	maybe_drop_file(m, or_priv(m), f);
 	return ret;
@@ -938,19 +844,6 @@ static int cmp_paddr(const void *a, const void *b)
 }
 
 #define CHECK_DUPS_MAX 2048          /* entries sorted on the stack for duplicates */
-
-static bool block_is_ours(const struct vm_machine *m, const struct objrmap *or,
-			  const struct pte_chain *pc)
-{
-	uint64_t off = (uint64_t)((const uint8_t *)pc - m->mem);
-	const struct vm_frame *sf;
-
-	if ((const uint8_t *)pc < m->mem || off >= m->nr_frames << PAGE_SHIFT ||
-	    off % sizeof(*pc))
-		return false;
-	sf = &m->frames[off >> PAGE_SHIFT];
-	return (sf->flags & PG_SLAB) && sf->mapping == or->pool.slab;
-}
 
 /*
  * One entry: a PTE of a live table, in a VMA, that maps f; a file page's
@@ -1040,7 +933,7 @@ static long cc_check(const struct vm_machine *m, const struct objrmap *or, uint6
 	for (const struct pte_chain *pc = pte_chain_head(word); pc; pc = pte_chain_next(pc)) {
 		unsigned idx = pte_chain_idx(pc), lo = blocks ? 0 : 1;
 
-		if (!block_is_ours(m, or, pc)) {
+		if (!pte_chain_block_ok(m, &or->pool, pc)) {
 			snprintf(why, len, "objrmap: block %p of a file chain is no pte_chain object",
 				 (const void *)pc);
 			return -1;
@@ -1146,7 +1039,7 @@ static bool check_file(struct vm_machine *m, const struct vm_frame *f, uint64_t 
 	}
 	if (!count)
 		return true;
-	n = cc_entries(word);
+	n = objrmap_file_entries(word);
 	if (n && !check_entries(m, f, nlocked, why, len))
 		return false;
 	if (n && *nlocked == n) {
@@ -1208,22 +1101,9 @@ static bool or_check_machine(struct vm_machine *m, char *why, size_t len)
 {
 	const struct objrmap *or = or_priv(m);
 	const struct pte_chain_pool *pool = &or->pool;
-	uint64_t blocks = 0, fblocks = 0, words = 0, chained = 0, bytes;
-	uint64_t unchained = 0, saved = 0, alocked = 0, flocked = 0, nlocked;
-	unsigned reserve = 0;
+	struct pte_chain_census c = { 0 };
+	uint64_t fblocks = 0, chained = 0, flocked = 0, nlocked;
 
-	for (const struct pte_chain *pc = pool->reserve; pc; pc = pte_chain_next(pc)) {
-		if (!block_is_ours(m, or, pc) || ++reserve > pool->nr_reserve) {
-			snprintf(why, len, "objrmap: the reserve is not the %u blocks counted",
-				 pool->nr_reserve);
-			return false;
-		}
-	}
-	if (reserve != pool->nr_reserve) {
-		snprintf(why, len, "objrmap: %u blocks in the reserve, %u counted", reserve,
-			 pool->nr_reserve);
-		return false;
-	}
 	if (or->walking || pool->walking) {
 		snprintf(why, len, "objrmap: a walk is marked in progress");
 		return false;
@@ -1236,47 +1116,32 @@ static bool or_check_machine(struct vm_machine *m, char *why, size_t len)
 			pfn += (1ULL << (f->flags >> PG_ORDER_SHIFT)) - 1;
 			continue;
 		}
-		if (!(f->flags & (PG_ANON | PG_CACHE)))
+		if (f->flags & PG_ANON) {
+			if (!or_check_frame(m, f, why, len) ||
+			    !pte_chain_census_frame(pool, m, f, &c, why, len))
+				return false;
+			continue;
+		}
+		if (!(f->flags & PG_CACHE))
 			continue;
 		if (!frame_check(m, f, &nlocked, why, len))
 			return false;
-		if ((f->flags & PG_ANON) && pte_chain_counted(f->rmap)) {
-			b = 0;
-			unchained += pte_chain_word_count(f->rmap);
-			saved += pte_chain_bytes(pte_chain_word_count(f->rmap));
-		} else if (f->flags & PG_ANON) {
-			b = pte_chain_check(m, pool, f->rmap, why, len);
-			words += f->rmap != 0;
-			alocked += nlocked;
-		} else if (objrmap_file_chained(f->rmap)) {
+		if (objrmap_file_chained(f->rmap)) {
 			b = cc_check(m, or, f->rmap, why, len);
+			if (b < 0)
+				return false;
 			fblocks += (uint64_t)b;
-			chained += cc_entries(f->rmap);
-			words++;
+			chained += objrmap_file_entries(f->rmap);
+			c.words++;
 			flocked += nlocked;
 		} else {
-			b = 0;
-			unchained += objrmap_file_hidden(f->rmap);
-			saved += cc_bytes(objrmap_file_hidden(f->rmap));
+			c.unchained += objrmap_file_hidden(f->rmap);
+			c.saved += cc_bytes(objrmap_file_hidden(f->rmap));
 		}
-		if (b < 0)
-			return false;
-		blocks += (uint64_t)b;
 	}
-	blocks += reserve;
-	if (unchained != m->stats.rmap_unchained || saved != m->stats.rmap_mlock_saved) {
-		snprintf(why, len, "objrmap: %llu PTEs kept as counts (their chains %llu bytes), "
-			 "%llu and %llu counted (rmap_unchained, rmap_mlock_saved)",
-			 (unsigned long long)unchained, (unsigned long long)saved,
-			 (unsigned long long)m->stats.rmap_unchained,
-			 (unsigned long long)m->stats.rmap_mlock_saved);
-		return false;
-	}
-	if (alocked != pool->locked || flocked != or->file_locked) {
-		snprintf(why, len, "objrmap: %llu anonymous and %llu file chained PTEs in "
-			 "VM_LOCKED VMAs, %llu and %llu counted", (unsigned long long)alocked,
-			 (unsigned long long)flocked, (unsigned long long)pool->locked,
-			 (unsigned long long)or->file_locked);
+	if (flocked != or->file_locked) {
+		snprintf(why, len, "objrmap: %llu file chained PTEs in VM_LOCKED VMAs, %llu "
+			 "counted", (unsigned long long)flocked, (unsigned long long)or->file_locked);
 		return false;
 	}
 	if (fblocks != or->file_blocks || chained != or->file_chained) {
@@ -1286,24 +1151,8 @@ static bool or_check_machine(struct vm_machine *m, char *why, size_t len)
 			 (unsigned long long)or->file_chained);
 		return false;
 	}
-	if (blocks != pool->blocks || blocks != pool->slab->objects || words != pool->words) {
-		snprintf(why, len, "objrmap: %llu blocks and %llu words held, %llu blocks "
-			 "(%llu in the slab) and %llu words counted",
-			 (unsigned long long)blocks, (unsigned long long)words,
-			 (unsigned long long)pool->blocks,
-			 (unsigned long long)pool->slab->objects,
-			 (unsigned long long)pool->words);
-		return false;
-	}
-	bytes = blocks * sizeof(struct pte_chain) + words * sizeof(uint64_t);
-	if (bytes != m->stats.rmap_bytes) {
-		snprintf(why, len, "objrmap: %llu metadata bytes counted, %llu held (%llu blocks, "
-			 "%llu words)", (unsigned long long)m->stats.rmap_bytes,
-			 (unsigned long long)bytes, (unsigned long long)blocks,
-			 (unsigned long long)words);
-		return false;
-	}
-	return true;
+	c.blocks += fblocks;
+	return pte_chain_pool_check(m, pool, &c, why, len);
 }
 
 static void or_objects(const struct vm_machine *m,

@@ -64,4 +64,17 @@ static inline uint64_t objrmap_file_count(uint64_t word)
 	return word >> 32;
 }
 
+/* the entries on a file page's counted chain (holes not counted) */
+static inline uint64_t objrmap_file_entries(uint64_t word)
+{
+	uint64_t n = 0;
+
+	if (!objrmap_file_chained(word))
+		return 0;
+	for (struct pte_chain *pc = pte_chain_head(word); pc; pc = pte_chain_next(pc))
+		for (unsigned i = pte_chain_idx(pc); i < NRPTE; i++)
+			n += pc->ptes[i] != 0;
+	return n;
+}
+
 #endif

@@ -152,7 +152,7 @@ static struct pte_chain *block_alloc(struct vm_machine *m, struct pte_chain_pool
 	return pc;
 }
 
-static void block_free(struct vm_machine *m, struct pte_chain_pool *pool, struct pte_chain *pc)
+void pte_chain_block_put(struct vm_machine *m, struct pte_chain_pool *pool, struct pte_chain *pc)
 {
 	pool->blocks--;
 	m->stats.rmap_bytes -= sizeof(*pc);
@@ -160,8 +160,8 @@ static void block_free(struct vm_machine *m, struct pte_chain_pool *pool, struct
 }
 
 /* a block from the reserve, else (may_alloc) from the slab; zeroed */
-static struct pte_chain *block_get(struct vm_machine *m, struct pte_chain_pool *pool,
-				   bool may_alloc)
+struct pte_chain *pte_chain_block_get(struct vm_machine *m, struct pte_chain_pool *pool,
+				     bool may_alloc)
 {
 	struct pte_chain *pc = pool->reserve;
 
@@ -187,7 +187,7 @@ void pte_chain_trim(struct vm_machine *m, struct pte_chain_pool *pool, unsigned 
 
 		pool->reserve = pte_chain_next(pc);
 		pool->nr_reserve--;
-		block_free(m, pool, pc);
+		pte_chain_block_put(m, pool, pc);
 	}
 }
 
@@ -231,7 +231,7 @@ static int __pte_chain_add(struct vm_machine *m, struct pte_chain_pool *pool, ui
 		return 0;
 	}
 	if (pte_chain_direct(*word)) {              /* the second: a chain */
-		pc = block_get(m, pool, may_alloc);
+		pc = pte_chain_block_get(m, pool, may_alloc);
 		if (!pc)
 			return -ENOMEM;
 		pc->ptes[NRPTE - 1] = *word & ~PC_DIRECT;
@@ -247,7 +247,7 @@ static int __pte_chain_add(struct vm_machine *m, struct pte_chain_pool *pool, ui
 		head->next_and_idx = (head->next_and_idx & ~PC_IDX_MASK) | (idx - 1);
 		return 0;
 	}
-	pc = block_get(m, pool, may_alloc);         /* a new head */
+	pc = pte_chain_block_get(m, pool, may_alloc);         /* a new head */
 	if (!pc)
 		return -ENOMEM;
 	pc->ptes[NRPTE - 1] = pa;
@@ -278,7 +278,7 @@ void pte_chain_clear(struct vm_machine *m, struct pte_chain_pool *pool, uint64_t
 	if (!pte_chain_direct(*word))
 		for (pc = pte_chain_head(*word); pc; pc = next) {
 			next = pte_chain_next(pc);
-			block_free(m, pool, pc);
+			pte_chain_block_put(m, pool, pc);
 		}
 	word_set(m, pool, word, 0);
 }
@@ -311,7 +311,7 @@ static pte_addr_t chain_pop(struct vm_machine *m, struct pte_chain_pool *pool, u
 	if (++idx == NRPTE) {
 		struct pte_chain *next = pte_chain_next(head);
 
-		block_free(m, pool, head);
+		pte_chain_block_put(m, pool, head);
 		word_set(m, pool, word, (uint64_t)(uintptr_t)next);
 	} else {
 		head->next_and_idx = (head->next_and_idx & ~PC_IDX_MASK) | idx;
@@ -330,7 +330,7 @@ static void chain_shrink(struct vm_machine *m, struct pte_chain_pool *pool, uint
 	if (pte_chain_next(head) || pte_chain_idx(head) != NRPTE - 1)
 		return;
 	*word = head->ptes[NRPTE - 1] | PC_DIRECT;
-	block_free(m, pool, head);
+	pte_chain_block_put(m, pool, head);
 }
 
 static pte_addr_t *chain_find(uint64_t word, pte_addr_t pa)
@@ -428,8 +428,8 @@ int pte_chain_walk(struct vm_machine *m, struct pte_chain_pool *pool, uint64_t *
 	return ret;
 }
 
-static bool block_is_slab_object(const struct vm_machine *m, const struct pte_chain_pool *pool,
-				 const struct pte_chain *pc)
+bool pte_chain_block_ok(const struct vm_machine *m, const struct pte_chain_pool *pool,
+			const struct pte_chain *pc)
 {
 	uint64_t off = (uint64_t)((const uint8_t *)pc - m->mem);
 	const struct vm_frame *sf;
@@ -452,7 +452,7 @@ long pte_chain_check(const struct vm_machine *m, const struct pte_chain_pool *po
 	for (const struct pte_chain *pc = pte_chain_head(word); pc; pc = pte_chain_next(pc)) {
 		unsigned idx;
 
-		if (!block_is_slab_object(m, pool, pc)) {
+		if (!pte_chain_block_ok(m, pool, pc)) {
 			snprintf(why, len, "ptechain: block %p of the chain is no pte_chain object",
 				 (const void *)pc);
 			return -1;
@@ -867,9 +867,10 @@ void pte_chain_vma_locked(struct pte_chain_pool *pool, struct vm_area *vma, uint
 	reserve_trim(pool, vma->mm->machine);
 }
 
-/* mremap moved the PTEs: rewrite each moved PTE's entry where it was */
+/* mremap moved the PTEs: each moved PTE's old and new address to fn */
 struct pc_move {
 	int64_t delta;               /* old address - new address */
+	pte_chain_moved_fn fn;       /* told of each */
 };
 
 static int move_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
@@ -877,50 +878,55 @@ static int move_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	struct vm_machine *m = mm->machine;
 	struct pc_move *mv = arg;
 	struct vm_frame *f = pte_page(m, *pte);
-	pte_t *old;
 	pte_addr_t opa, npa = ptep_to_paddr(m, pte);
-	bool ok;
+	pte_t *old;
 
-	if (!f || pte_chain_counted(f->rmap))   /* a count moves with nothing */
+	if (!f)
 		return 0;
 	/* a PTE table moved whole: its PTEs kept their addresses */
 	old = pte_lookup(mm, addr + (uint64_t)mv->delta);
 	if (!old)
 		return 0;
 	opa = ptep_to_paddr(m, old);
-	if (opa == npa)
-		return 0;
+	if (opa != npa)
+		mv->fn(m, f, opa, npa);
+	return 0;
+}
+
+void pte_chain_move_walk(struct vm_area *new_vma, uint64_t old_addr, uint64_t new_addr,
+			 uint64_t len, pte_chain_moved_fn fn)
+{
+	struct pc_move mv = { (int64_t)(old_addr - new_addr), fn };
+
+	walk_ptes(new_vma->mm, new_addr, new_addr + len, move_one, &mv);
+}
+
+void pte_chain_moved(struct vm_machine *m, struct vm_frame *f, pte_addr_t opa, pte_addr_t npa)
+{
+	bool ok;
+
+	if (pte_chain_counted(f->rmap))         /* a count moves with nothing */
+		return;
 	if (pte_chain_direct(f->rmap)) {
 		VM_BUG_ON((f->rmap & ~PC_DIRECT) != opa);
 		f->rmap = npa | PC_DIRECT;
-		return 0;
+		return;
 	}
 	ok = pte_chain_replace(f->rmap, opa, npa);
 	VM_BUG_ON(!ok);
 	(void)ok;
-	return 0;
 }
 
 static void pc_move_done(struct vm_area *old_vma, uint64_t old_addr, struct vm_area *new_vma,
 			 uint64_t new_addr, uint64_t len)
 {
-	struct pc_move mv = { (int64_t)(old_addr - new_addr) };
-
-	(void)old_vma;
-	walk_ptes(new_vma->mm, new_addr, new_addr + len, move_one, &mv);
+	pte_chain_move_walk(new_vma, old_addr, new_addr, len, pte_chain_moved);
 }
 
 /* the walk: one entry, one PTE */
-struct pc_walk {
-	struct vm_machine *m;        /* the machine */
-	struct vm_frame *f;          /* the frame walked */
-	rmap_visit_fn fn;            /* the visitor */
-	void *arg;                   /* its argument */
-};
-
-static int walk_one(pte_addr_t pa, void *arg)
+int pte_chain_visit_one(pte_addr_t pa, void *arg)
 {
-	struct pc_walk *w = arg;
+	struct pte_chain_visit *w = arg;
 	struct vm_machine *m = w->m;
 	struct vm_mm *mm = ptep_to_mm(m, pa);
 	uint64_t addr = ptep_to_address(m, pa);
@@ -940,13 +946,13 @@ static int walk_one(pte_addr_t pa, void *arg)
 int pte_chain_page_walk(struct pte_chain_pool *pool, struct vm_machine *m, struct vm_frame *f,
 			rmap_visit_fn fn, void *arg)
 {
-	struct pc_walk w = { m, f, fn, arg };
+	struct pte_chain_visit w = { m, f, fn, arg };
 	int ret;
 
 	/* a count in place of the chain: every PTE is in a locked VMA */
 	if (pte_chain_counted(f->rmap))
 		return pc_search(m, f, fn, arg, SEARCH_WALK);
-	ret = pte_chain_walk(m, pool, &f->rmap, walk_one, &w);
+	ret = pte_chain_walk(m, pool, &f->rmap, pte_chain_visit_one, &w);
 	/* the visitors may have unmapped its last unlocked PTEs */
 	maybe_drop(pool, m, f);
 	return ret;
@@ -1107,81 +1113,99 @@ static bool pc_check_frame(struct vm_machine *m, const struct vm_frame *f, char 
 	return pte_chain_frame_ok(pc_pool(m), m, f, &nlocked, why, len);
 }
 
-/* => true when the blocks, words, counts and locked entries counted are
- *    those held, and the bytes exact */
-static bool pc_check_machine(struct vm_machine *m, char *why, size_t len)
+/* => true when the pool's reserve, blocks, words and locked entries, the
+ *    statistics' counts and the metadata bytes are what the caller found */
+bool pte_chain_pool_check(const struct vm_machine *m, const struct pte_chain_pool *pool,
+			  const struct pte_chain_census *c, char *why, size_t len)
 {
-	const struct pte_chain_pool *pool = pc_pool(m);
-	uint64_t blocks = 0, words = 0, bytes, unchained = 0, saved = 0, locked = 0;
+	uint64_t blocks = c->blocks, bytes;
 	unsigned reserve = 0;
 
 	for (const struct pte_chain *pc = pool->reserve; pc; pc = pte_chain_next(pc)) {
-		if (!block_is_slab_object(m, pool, pc) || ++reserve > pool->nr_reserve) {
-			snprintf(why, len, "ptechain: the reserve is not the %u blocks counted",
+		if (!pte_chain_block_ok(m, pool, pc) || ++reserve > pool->nr_reserve) {
+			snprintf(why, len, "%s: the reserve is not the %u blocks counted", pool->name,
 				 pool->nr_reserve);
 			return false;
 		}
 	}
 	if (reserve != pool->nr_reserve) {
-		snprintf(why, len, "ptechain: %u blocks in the reserve, %u counted", reserve,
+		snprintf(why, len, "%s: %u blocks in the reserve, %u counted", pool->name, reserve,
 			 pool->nr_reserve);
 		return false;
 	}
-	for (uint64_t pfn = 1; (pfn = pfn_skip_deferred(m, pfn)) < m->nr_frames; pfn++) {
-		const struct vm_frame *f = pfn_frame(m, pfn);
-		uint64_t nlocked;
-		long b;
-
-		if (f->flags & PG_BUDDY) {
-			pfn += (1ULL << (f->flags >> PG_ORDER_SHIFT)) - 1;
-			continue;
-		}
-		if (!(f->flags & (PG_ANON | PG_CACHE)))
-			continue;
-		b = pte_chain_check(m, pool, f->rmap, why, len);
-		if (b < 0 || !pte_chain_frame_ok(pool, m, f, &nlocked, why, len))
-			return false;
-		if (pte_chain_counted(f->rmap)) {
-			unchained += pte_chain_word_count(f->rmap);
-			saved += pte_chain_bytes(pte_chain_word_count(f->rmap));
-		} else {
-			words += f->rmap != 0;
-			locked += nlocked;
-		}
-		blocks += (uint64_t)b;
-	}
 	blocks += reserve;
-	if (unchained != m->stats.rmap_unchained || saved != m->stats.rmap_mlock_saved) {
-		snprintf(why, len, "ptechain: %llu PTEs kept as counts (their chains %llu bytes), "
-			 "%llu and %llu counted (rmap_unchained, rmap_mlock_saved)",
-			 (unsigned long long)unchained, (unsigned long long)saved,
+	if (c->unchained != m->stats.rmap_unchained || c->saved != m->stats.rmap_mlock_saved) {
+		snprintf(why, len, "%s: %llu PTEs kept as counts (their chains %llu bytes), "
+			 "%llu and %llu counted (rmap_unchained, rmap_mlock_saved)", pool->name,
+			 (unsigned long long)c->unchained, (unsigned long long)c->saved,
 			 (unsigned long long)m->stats.rmap_unchained,
 			 (unsigned long long)m->stats.rmap_mlock_saved);
 		return false;
 	}
-	if (locked != pool->locked) {
-		snprintf(why, len, "ptechain: %llu chained PTEs in VM_LOCKED VMAs, %llu counted",
-			 (unsigned long long)locked, (unsigned long long)pool->locked);
+	if (c->locked != pool->locked) {
+		snprintf(why, len, "%s: %llu chained PTEs in VM_LOCKED VMAs, %llu counted",
+			 pool->name, (unsigned long long)c->locked, (unsigned long long)pool->locked);
 		return false;
 	}
-	if (blocks != pool->blocks || blocks != pool->slab->objects || words != pool->words) {
-		snprintf(why, len, "ptechain: %llu blocks and %llu words held, %llu blocks "
-			 "(%llu in the slab) and %llu words counted",
-			 (unsigned long long)blocks, (unsigned long long)words,
+	if (blocks != pool->blocks || blocks != pool->slab->objects || c->words != pool->words) {
+		snprintf(why, len, "%s: %llu blocks and %llu words held, %llu blocks "
+			 "(%llu in the slab) and %llu words counted", pool->name,
+			 (unsigned long long)blocks, (unsigned long long)c->words,
 			 (unsigned long long)pool->blocks,
 			 (unsigned long long)pool->slab->objects,
 			 (unsigned long long)pool->words);
 		return false;
 	}
-	bytes = blocks * sizeof(struct pte_chain) + words * sizeof(uint64_t);
+	bytes = blocks * sizeof(struct pte_chain) + c->words * sizeof(uint64_t);
 	if (bytes != m->stats.rmap_bytes) {
-		snprintf(why, len, "ptechain: %llu metadata bytes counted, %llu held (%llu blocks, "
-			 "%llu words)", (unsigned long long)m->stats.rmap_bytes,
+		snprintf(why, len, "%s: %llu metadata bytes counted, %llu held (%llu blocks, "
+			 "%llu words)", pool->name, (unsigned long long)m->stats.rmap_bytes,
 			 (unsigned long long)bytes, (unsigned long long)blocks,
-			 (unsigned long long)words);
+			 (unsigned long long)c->words);
 		return false;
 	}
 	return true;
+}
+
+/* a frame chained whole: its blocks, word, count and locked entries into c
+ * => true, or false with why */
+bool pte_chain_census_frame(const struct pte_chain_pool *pool, struct vm_machine *m,
+			    const struct vm_frame *f, struct pte_chain_census *c, char *why,
+			    size_t len)
+{
+	uint64_t nlocked;
+	long b = pte_chain_check(m, pool, f->rmap, why, len);
+
+	if (b < 0 || !pte_chain_frame_ok(pool, m, f, &nlocked, why, len))
+		return false;
+	if (pte_chain_counted(f->rmap)) {
+		c->unchained += pte_chain_word_count(f->rmap);
+		c->saved += pte_chain_bytes(pte_chain_word_count(f->rmap));
+	} else {
+		c->words += f->rmap != 0;
+		c->locked += nlocked;
+	}
+	c->blocks += (uint64_t)b;
+	return true;
+}
+
+static bool pc_check_machine(struct vm_machine *m, char *why, size_t len)
+{
+	const struct pte_chain_pool *pool = pc_pool(m);
+	struct pte_chain_census c = { 0 };
+
+	for (uint64_t pfn = 1; (pfn = pfn_skip_deferred(m, pfn)) < m->nr_frames; pfn++) {
+		const struct vm_frame *f = pfn_frame(m, pfn);
+
+		if (f->flags & PG_BUDDY) {
+			pfn += (1ULL << (f->flags >> PG_ORDER_SHIFT)) - 1;
+			continue;
+		}
+		if ((f->flags & (PG_ANON | PG_CACHE)) &&
+		    !pte_chain_census_frame(pool, m, f, &c, why, len))
+			return false;
+	}
+	return pte_chain_pool_check(m, pool, &c, why, len);
 }
 
 /* ---------------- the scheme's hooks: every page chained whole ---------------- */

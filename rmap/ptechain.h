@@ -171,4 +171,47 @@ bool pte_chain_frame_ok(const struct pte_chain_pool *pool, struct vm_machine *m,
 /* the bytes a chain of n entries holds (blocks and the word) */
 uint64_t pte_chain_bytes(uint64_t n);
 
+/* the whole-machine check: what the frames hold, added up frame by frame
+ * (pte_chain_census_frame for a frame chained whole; a scheme adds its
+ * own), then held against the pool and the statistics */
+struct pte_chain_census {
+	uint64_t blocks;             /* blocks in chains (not the reserve) */
+	uint64_t words;              /* frame words holding a chain */
+	uint64_t unchained;          /* PTEs kept as counts (rmap_unchained) */
+	uint64_t saved;              /* the bytes their chains would hold (rmap_mlock_saved) */
+	uint64_t locked;             /* chained entries in VM_LOCKED VMAs (pool->locked) */
+};
+bool pte_chain_census_frame(const struct pte_chain_pool *pool, struct vm_machine *m,
+			    const struct vm_frame *f, struct pte_chain_census *c, char *why,
+			    size_t len);
+bool pte_chain_pool_check(const struct vm_machine *m, const struct pte_chain_pool *pool,
+			  const struct pte_chain_census *c, char *why, size_t len);
+
+/* blocks: one from the reserve, else (may_alloc) the slab (zeroed; NULL:
+ * -ENOMEM), given back; a block of the pool's slab, as the checkers ask */
+struct pte_chain *pte_chain_block_get(struct vm_machine *m, struct pte_chain_pool *pool,
+				      bool may_alloc);
+void pte_chain_block_put(struct vm_machine *m, struct pte_chain_pool *pool, struct pte_chain *pc);
+bool pte_chain_block_ok(const struct vm_machine *m, const struct pte_chain_pool *pool,
+			const struct pte_chain *pc);
+
+/* a walk's visit of one entry (pte_chain_walk's fn): one VMA (find_vma)
+ * and one PTE visited, the visitor called when the PTE maps the frame */
+struct pte_chain_visit {
+	struct vm_machine *m;        /* the machine */
+	struct vm_frame *f;          /* the frame walked */
+	rmap_visit_fn fn;            /* the visitor */
+	void *arg;                   /* its argument */
+};
+int pte_chain_visit_one(pte_addr_t pa, void *arg);
+
+/* mremap moved [old_addr, +len) to new_addr in new_vma: fn is told each
+ * moved PTE's old and new address (a PTE table moved whole kept them);
+ * pte_chain_moved rewrites a chain's entry (a count needs nothing) */
+typedef void (*pte_chain_moved_fn)(struct vm_machine *m, struct vm_frame *f, pte_addr_t opa,
+				   pte_addr_t npa);
+void pte_chain_move_walk(struct vm_area *new_vma, uint64_t old_addr, uint64_t new_addr,
+			 uint64_t len, pte_chain_moved_fn fn);
+void pte_chain_moved(struct vm_machine *m, struct vm_frame *f, pte_addr_t opa, pte_addr_t npa);
+
 #endif

@@ -1769,20 +1769,6 @@ static void objrmap_corruptions(struct vm_machine *m, struct vm_mm *mm[4])
 	   check_machine(m), "objrmap: the file unmapped: no file chain left %s", m->why);
 }
 
-/* the entries of objrmap's counted chain (slot 0 of the first block is
- * its count) */
-static uint64_t cc_count(uint64_t word)
-{
-	uint64_t n = 0;
-
-	if (!objrmap_file_chained(word))
-		return 0;
-	for (struct pte_chain *pc = pte_chain_head(word); pc; pc = pte_chain_next(pc))
-		for (unsigned i = pte_chain_idx(pc); i < NRPTE; i++)
-			n += pc->ptes[i] != 0;
-	return n;
-}
-
 /*
  * objrmap, mlock without chains for a file page's nonlinear PTEs: a
  * locked nonlinear VMA maps page 3 of a file at its own offset 0 too; that
@@ -1828,7 +1814,7 @@ static void objrmap_mlock_nonlinear(struct vm_machine *m)
 	err = mm_fork(x, &child);
 	m->why[0] = 0;
 	ok(!err && objrmap_file_chained(f->rmap) && objrmap_file_count(f->rmap) == 4 &&
-	   cc_count(f->rmap) == 2 && check_changes(m) && check_machine(m),
+	   objrmap_file_entries(f->rmap) == 2 && check_changes(m) && check_machine(m),
 	   "objrmap: fork copies the nonlinear PTE unlocked: the chain comes back, 2 entries %s",
 	   m->why);
 	if (child)
@@ -1839,7 +1825,7 @@ static void objrmap_mlock_nonlinear(struct vm_machine *m)
 	   "objrmap: the child gone, the page keeps a count again %s", m->why);
 	err = vm_munlock(x, B, 4 * P);
 	m->why[0] = 0;
-	ok(!err && objrmap_file_chained(f->rmap) && cc_count(f->rmap) == 1 &&
+	ok(!err && objrmap_file_chained(f->rmap) && objrmap_file_entries(f->rmap) == 1 &&
 	   m->stats.rmap_unchained == 0 && check_changes(m) && check_machine(m),
 	   "objrmap: munlock brings the chain back %s", m->why);
 out:
