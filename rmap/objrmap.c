@@ -155,21 +155,23 @@
  * ptechain holds 2036240 (11.44) and avc 23328 (0.13): the file pages
  * cost nothing, what is left is the anonymous COW copies' chains; its
  * walks are avc's (precision 0.2248, 159.6 VMAs a walk, where ptechain
- * visits 35.9 at 1.0) and exit takes 38.6 ns a page (ptechain 147, avc
- * 41).  prefork (300 children sharing 4096 anonymous pages), its worst:
+ * visits 35.9 at 1.0) and exit takes 72 ns a page (ptechain 325, avc
+ * 59).  prefork (300 children sharing 4096 anonymous pages), its worst:
  * 11353168 bytes, 9.17 per PTE, ptechain's to the byte but for its
- * smaller reserve and the file pages, 90 times avc's 125056; fork 16.0 ns
- * a page (avc 8.8), exit 123 (avc 12.1).  chain and mremap are anonymous:
+ * smaller reserve and the file pages, 91 times avc's 125056; fork 31.2 ns
+ * a page (avc 10.1), exit 258 (avc 11.4).  chain and mremap are anonymous:
  * ptechain's bytes less its 15 reserve blocks (545472, 1927952), precision
- * 1.0.  mlock: 844864 bytes (ptechain 1264568 with its locked PTEs off the
- * chains, avc 294656), no fallback, precision 0.85 (ptechain 0.98 with
- * 0.89 fallbacks a walk).  With --nonlinear (20 seeds of gentrace
- * --nonlinear --forks, --mem 768K --swap 64M, the peaks summed): 719
- * walks probe 1889 PTEs for the 1698 found (precision 0.90), no
- * fallback, 25120 peak bytes; ptechain makes the same walks probing only
- * the 1698 for 48248 bytes; avc (its metadata takes other frames, so it
- * reclaims otherwise: 748 walks) probes 3660 for 1692 (0.46), 22 of its
- * walks searching nonlinear VMAs whole, 127360 bytes.
+ * 1.0.  mlock: 826328 bytes (ptechain 1288696, avc 294656), up to 2589
+ * PTEs kept as counts (20712 bytes of chains not held), 0.15 fallbacks a
+ * walk (the walks of counted pages), precision 0.85.  filemap-mlock (every
+ * mapping shared and mlocked): 64 bytes, its reserve, where ptechain
+ * peaks at 2190720.  With --nonlinear (20 seeds of gentrace --nonlinear
+ * --forks, --mem 768K --swap 64M, the peaks summed): 719 walks probe
+ * 1889 PTEs for the 1698 found (precision 0.90), no fallback, 24536 peak
+ * bytes; ptechain makes the same walks probing only the 1698 for 48664
+ * bytes; avc (its metadata takes other frames, so it reclaims otherwise:
+ * 748 walks) probes 3660 for 1692 (0.46), 22 of its walks searching
+ * nonlinear VMAs whole, 127360 bytes.
  *
  * Locking (2.6.0-mm): the word, count and chain alike, is guarded by the
  * page's pte_chain_lock (here the frame lock), taken inside the page-table

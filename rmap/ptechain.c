@@ -110,16 +110,20 @@
  * pages cost nothing, i_mmap is the file's); prefork (300 children of a
  * server sharing 4096 pages): 11355032 bytes, 9.17 B/PTE, avc 125056.
  * That is the 182 MB of 2002 in small: one entry per process per page.
- * Fork copies a chain entry per PTE: 41.4 ns a page in prefork (avc 10.4),
- * 33.0 in filemap (avc 11.9), and exit takes them off again (290 ns a
- * page in prefork, avc 18).  In exchange every walk visits only PTEs that
- * map the page: precision 1.0000 in chain, prefork, filemap and mremap,
- * the fewest VMAs a walk of all schemes in those four (chain 30.5, avc
- * 86; prefork 53.8, astree 57.2; filemap 35.9, the others 160; mremap
- * 60.8, mminode 74), and the fastest walks there.  The mlock case walks
- * locked pages by search: 0.89 fallbacks a walk, 205 VMAs a walk,
- * precision 0.98; 5673 PTEs at most kept off chains (64/7 bytes or more
- * each: 50 KB or more of its 1.26 MB peak).
+ * Fork copies a chain entry per PTE: 28.6 ns a page in prefork (avc 10.1),
+ * 33.7 in filemap (avc 10.7), and exit takes them off again (178 ns a
+ * page in prefork, avc 11.4).  In exchange every walk visits only PTEs
+ * that map the page: precision 1.0000 in chain, prefork, filemap and
+ * mremap, the fewest VMAs a walk of all schemes in those four (chain
+ * 30.5, avc 86; prefork 53.8, astree 57.2; filemap 35.9, the others 160;
+ * mremap 60.8, mminode 74), and the fastest walks there.  mlock without
+ * chains, in filemap-mlock (the same 300 processes, every mapping shared
+ * and mlocked): up to 243193 PTEs kept as counts, 2264448 bytes of chains
+ * not held; the peak, 2190720 bytes, is reached before the processes lock
+ * (faults and populate first, fork's children unlocked until they lock),
+ * and every walk of a counted page is a search (1.0 fallbacks a walk at
+ * the end).  The mlock case: up to 4103 PTEs as counts (53368 bytes),
+ * 0.21 fallbacks a walk, precision 0.99, 1288696 bytes at the peak.
  *
  * Locking (2.6.0): the chain is guarded by the page's pte_chain_lock (a
  * bit spinlock in page->flags; here the frame lock), taken inside the
