@@ -93,6 +93,16 @@ static const char replay_help[] =
 	"                     chained with the map count in the first block).\n"
 	"                     'revmap info' lists them; no scheme changes a\n"
 	"                     result or a dump.\n"
+	"  --compact-evict none|lru|targeted\n"
+	"                     what 'compact ORDER' does when free memory is too\n"
+	"                     short to migrate a block's pages: none, the default,\n"
+	"                     answers -ENOMEM (Linux's compaction); lru reclaims\n"
+	"                     from the LRU lists' tails and compacts again (Linux's\n"
+	"                     direct reclaim); targeted evicts the pages of the\n"
+	"                     cheapest candidate block through the reverse map\n"
+	"                     (lumpy reclaim; seed 003's \"intelligently chosen\n"
+	"                     swapping\").  compact never moves or evicts mlocked,\n"
+	"                     pinned or kernel pages\n"
 	"  --reclaim lru|virtual\n"
 	"                     how reclaim finds pages when memory runs short: lru,\n"
 	"                     the default, takes them from the LRU lists and finds\n"
@@ -422,7 +432,7 @@ static int parse_count(const char *str, uint64_t *out)
 static const struct opt_spec replay_opts[] = {
 	{ "--dump", OPT_VALUE }, { "--check", OPT_OPTIONAL }, { "--mem", OPT_VALUE },
 	{ "--times", OPT_VALUE }, { "--scheme", OPT_VALUE }, { "--pkeys", OPT_VALUE },
-	{ "--reclaim", OPT_VALUE }, { "--nonlinear", OPT_NONE },
+	{ "--reclaim", OPT_VALUE }, { "--nonlinear", OPT_NONE }, { "--compact-evict", OPT_VALUE },
 	{ "--stats", OPT_VALUE }, { "--swap", OPT_VALUE }, { "--fail-swap-io", OPT_VALUE },
 	{ "--fail-alloc", OPT_VALUE }, { "--help", OPT_NONE }, { "-h", OPT_NONE },
 	{ NULL, OPT_NONE }
@@ -486,6 +496,16 @@ static int cmd_replay(int argc, char **argv)
 			else
 				return usage_error("replay", "--reclaim takes lru or virtual, "
 						   "not '%s'", v);
+		} else if (!strcmp(o.spec->name, "--compact-evict")) {
+			if (!strcmp(v, "none"))
+				opt.compact_evict = RV_COMPACT_EVICT_NONE;
+			else if (!strcmp(v, "lru"))
+				opt.compact_evict = RV_COMPACT_EVICT_LRU;
+			else if (!strcmp(v, "targeted"))
+				opt.compact_evict = RV_COMPACT_EVICT_TARGETED;
+			else
+				return usage_error("replay", "--compact-evict takes none, lru or "
+						   "targeted, not '%s'", v);
 		} else if (!strcmp(o.spec->name, "--fail-alloc")) {
 			if (parse_count(v, &opt.fail_alloc_at))
 				return usage_error("replay", "bad --fail-alloc count '%s' "

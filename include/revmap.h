@@ -46,7 +46,13 @@ struct rv_options {
 				     counted together from 1 (0: never) */
 	int nonlinear;            /* nonzero: remap_file_pages makes nonlinear VMAs as
 				     Linux 2.6.32 did, instead of 6.x's emulation */
+	int compact_evict;        /* RV_COMPACT_EVICT_*: what compact does when memory
+				     is too short to migrate */
 };
+
+#define RV_COMPACT_EVICT_NONE     0  /* migration only: -ENOMEM then */
+#define RV_COMPACT_EVICT_LRU      1  /* reclaim from the LRU lists' tails, compact again */
+#define RV_COMPACT_EVICT_TARGETED 2  /* evict the cheapest candidate block's pages */
 
 #define RV_RECLAIM_LRU     0  /* the LRU lists, mappings found through the rmap */
 #define RV_RECLAIM_VIRTUAL 1  /* Linux 2.4's swap_out: page tables scanned round robin */

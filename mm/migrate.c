@@ -69,56 +69,180 @@ static int migrate_frame(struct vm_machine *m, uint32_t pfn)
 	return 0;
 }
 
-static bool block_movable(struct vm_machine *m, uint64_t start, unsigned order)
+/* a page whose frame compaction may empty: not pinned (no reference but
+ * its PTEs' and its cache's), on no unevictable list */
+static bool frame_free_to_go(const struct vm_frame *f)
 {
+	if (f->flags & (PG_RESERVED | PG_PGTABLE | PG_SLAB | PG_MLOCKED | PG_UNEVICTABLE))
+		return false;
+	if ((f->flags & (PG_ANON | PG_SWAPCACHE)) == PG_ANON)
+		return f->mapcount > 0 && f->refcount == f->mapcount;
+	if (f->flags & (PG_SWAPCACHE | PG_CACHE))
+		return f->refcount == f->mapcount + 1;
+	return false;
+}
+
+/* what emptying a candidate block costs: its pages (frames in use), and
+ * the PTEs that map them (the rmap's work) */
+struct block_cost {
+	uint64_t pages;              /* frames in use */
+	uint64_t ptes;               /* their map counts */
+	uint64_t free;               /* free frames in it */
+};
+
+/*
+ * => true when every frame of the aligned block [start, +2^order) is free
+ *    or a page compaction may move or evict (frame_free_to_go); *c what
+ *    emptying it costs
+ */
+static bool block_candidate(struct vm_machine *m, uint64_t start, unsigned order,
+			    struct block_cost *c)
+{
+	memset(c, 0, sizeof(*c));
 	for (uint64_t pfn = start; pfn < start + (1ULL << order); pfn++) {
 		struct vm_frame *f = pfn_frame(m, pfn);
 
-		if (f->flags & PG_BUDDY) {
-			pfn += (1ULL << (f->flags >> PG_ORDER_SHIFT)) - 1;
+		if (pfn >= m->defer_lo && pfn < m->defer_hi) {
+			c->free++;
 			continue;
 		}
-		if (f->flags & (PG_RESERVED | PG_PGTABLE))
+		if (f->flags & PG_BUDDY) {
+			uint64_t n = 1ULL << (f->flags >> PG_ORDER_SHIFT);
+
+			c->free += n;
+			pfn += n - 1;
+			continue;
+		}
+		if (!frame_free_to_go(f))
 			return false;
-		if ((f->flags & PG_ANON) && f->mapcount > 0 && f->refcount == f->mapcount)
-			continue;
-		/* a swap-cache page, mapped or not: the cache's reference too */
-		if ((f->flags & (PG_ANON | PG_SWAPCACHE)) == (PG_ANON | PG_SWAPCACHE) &&
-		    f->refcount == f->mapcount + 1)
-			continue;
-		if ((f->flags & PG_CACHE) && f->refcount == f->mapcount + 1)
-			continue;
-		return false;
+		c->pages++;
+		c->ptes += (uint64_t)f->mapcount;
 	}
 	return true;
 }
 
+/* is there a free block of order (or larger)? */
+static bool block_free(struct vm_machine *m, unsigned order)
+{
+	for (unsigned o = order; o <= MAX_ORDER; o++)
+		if (m->free[o].nr)
+			return true;
+	return m->defer_hi > m->defer_lo;      /* a deferred MAX_ORDER block is free */
+}
+
+/*
+ * The cheapest candidate block: the fewest pages to move (then the fewest
+ * PTEs, then the lowest); evictable only: every page of it one targeted
+ * eviction may take.  => its start, or UINT64_MAX
+ */
+static uint64_t cheapest_block(struct vm_machine *m, unsigned order, struct block_cost *best)
+{
+	uint64_t size = 1ULL << order, found = UINT64_MAX;
+	struct block_cost c;
+
+	for (uint64_t start = 0; start + size <= m->nr_frames; start += size) {
+		if (!block_candidate(m, start, order, &c))
+			continue;
+		if (found == UINT64_MAX || c.pages < best->pages ||
+		    (c.pages == best->pages && c.ptes < best->ptes)) {
+			found = start;
+			*best = c;
+		}
+	}
+	return found;
+}
+
+/* migrate the pages of the block at start (its free frames isolated, so
+ * that none is a target); => 0, or -ENOMEM when a target could not be had
+ * (what moved stays moved) */
+static int migrate_block(struct vm_machine *m, uint64_t start, unsigned order)
+{
+	int err = 0;
+
+	buddy_isolate(m, start, order);
+	for (uint64_t pfn = start; pfn < start + (1ULL << order) && !err; pfn++) {
+		struct vm_frame *f = pfn_frame(m, pfn);
+
+		if (!f->refcount)
+			continue;
+		err = migrate_frame(m, (uint32_t)pfn);
+		m->stats.compact_migrated += !err;
+	}
+	buddy_unisolate(m, start, order);
+	return err;
+}
+
+/* targeted eviction (seed 003's "intelligently chosen swapping", Linux
+ * 2.6.23's lumpy reclaim): every page of the block at start goes through
+ * its reverse map; => true when the block is free */
+static bool evict_block(struct vm_machine *m, uint64_t start, unsigned order)
+{
+	bool all = true;
+
+	for (uint64_t pfn = start; pfn < start + (1ULL << order); pfn++) {
+		struct vm_frame *f = pfn_frame(m, pfn);
+
+		if (!f->refcount || (f->flags & PG_BUDDY))
+			continue;
+		if (mm_evict_page(m, f))
+			m->stats.compact_evicted++;
+		else
+			all = false;
+	}
+	return all;
+}
+
+/*
+ * compact <order>.  A free block of the order is the answer if there is
+ * one.  Else compaction: the candidate block (free frames and pages that
+ * may move: anonymous, swap-cache and page-cache pages nobody pins, none
+ * mlocked, as Linux with vm.compact_unevictable_allowed = 0) with the
+ * fewest pages is emptied by migration, if the frames outside it can take
+ * them above the min watermark.  When it cannot (memory is short), and
+ * the machine says so (m->compact_evict), pages are evicted:
+ *   COMPACT_EVICT_LRU       as Linux's direct reclaim: a batch from the
+ *                           LRU lists' tails, then compaction again, until
+ *                           a block is had or reclaim frees nothing
+ *   COMPACT_EVICT_TARGETED  the cheapest candidate block's own pages,
+ *                           each through the reverse map (lumpy reclaim)
+ * => 0, or -ENOMEM: no candidate block at all (every block holds a page
+ *    table, a slab, a pinned or an mlocked page), or none could be emptied
+ */
 int mm_compact(struct vm_machine *m, unsigned order)
 {
-	uint64_t size = 1ULL << order;
+	struct block_cost c;
+	uint64_t start;
 
 	if (order > MAX_ORDER)
 		return -12;       /* no such block can exist */
-	for (unsigned o = order; o <= MAX_ORDER; o++)
-		if (m->free[o].nr)
-			return 0;
-	if (m->defer_hi > m->defer_lo)
-		return 0;                 /* a deferred MAX_ORDER block is free */
-	for (uint64_t start = 0; start + size <= m->nr_frames; start += size) {
-		if (!block_movable(m, start, order))
-			continue;
-		buddy_isolate(m, start, order);
-		for (uint64_t pfn = start; pfn < start + size; pfn++) {
-			struct vm_frame *f = pfn_frame(m, pfn);
-
-			if (f->refcount && migrate_frame(m, (uint32_t)pfn)) {
-				/* give back what was isolated and stop */
-				buddy_unisolate(m, start, order);
-				return -12;
-			}
+	m->stats.compact_runs++;
+	for (int round = 0; round < 64; round++) {
+		if (block_free(m, order))
+			goto ok;
+		start = cheapest_block(m, order, &c);
+		if (start == UINT64_MAX)
+			break;            /* nothing can move: truly cannot */
+		if (m->nr_free >= c.free + m->wmark_min + c.pages) {
+			if (!migrate_block(m, start, order))
+				goto ok;
+			continue;         /* a target failed (injected): look again */
 		}
-		buddy_unisolate(m, start, order);
-		return 0;
+		if (m->compact_evict == COMPACT_EVICT_TARGETED) {
+			if (evict_block(m, start, order) && block_free(m, order))
+				goto ok;
+		} else if (m->compact_evict == COMPACT_EVICT_LRU) {
+			uint64_t freed = mm_reclaim(m, 32);
+
+			m->stats.compact_evicted += freed;
+			if (!freed)
+				break;
+		} else {
+			break;
+		}
 	}
+	m->stats.compact_fail++;
 	return -12;
+ok:
+	m->stats.compact_success++;
+	return 0;
 }

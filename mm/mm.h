@@ -468,6 +468,11 @@ struct vm_stats {
 	uint64_t rmap_chain_rebuilds; /* chains rebuilt from a count (munlock, or a new
 					 unlocked mapping) */
 	uint64_t rmap_rebuild_vmas;  /* VMAs those rebuilds looked at (their searches) */
+	uint64_t compact_runs;       /* compact requests */
+	uint64_t compact_success;    /* of them, answered with a free block */
+	uint64_t compact_fail;       /* answered -ENOMEM */
+	uint64_t compact_migrated;   /* pages compaction migrated */
+	uint64_t compact_evicted;    /* pages evicted for compaction (COMPACT_EVICT_*) */
 };
 
 /*
@@ -543,6 +548,8 @@ struct vm_machine {
 	uint64_t wmark_high;         /* reclaims until high (mm_kswapd) */
 	bool kswapd_wanted;          /* free frames fell below low since kswapd ran */
 	int reclaim_policy;          /* RECLAIM_LRU (the rmap's) or RECLAIM_VIRTUAL (2.4's) */
+	int compact_evict;           /* COMPACT_EVICT_*: what compaction does when memory is
+				        too short to migrate (mm/migrate.c) */
 	uint64_t (*clock_ns)(void);  /* the host's clock, for reclaim_ns (NULL: untimed;
 				        mm/ reads no clock of its own) */
 	struct vm_mm *swap_mm;       /* RECLAIM_VIRTUAL: the address space the scan goes
@@ -891,6 +898,12 @@ uint64_t mm_reclaim_retry(struct vm_machine *m, uint64_t pages);
 /* MADV_COLD: to the head of its inactive list, unmarked */
 void mm_deactivate(struct vm_machine *m, struct vm_frame *f);
 int mm_compact(struct vm_machine *m, unsigned order);
+#define COMPACT_EVICT_NONE     0   /* migration only (Linux's compaction) */
+#define COMPACT_EVICT_LRU      1   /* then reclaim from the LRU tails, and again */
+#define COMPACT_EVICT_TARGETED 2   /* then evict the cheapest block's own pages */
+/* evict f now, whatever its age (targeted eviction); => true when its
+ * frame is free */
+bool mm_evict_page(struct vm_machine *m, struct vm_frame *f);
 
 /* ------------------------------------------------------------------ */
 /* mm/swap.c: swap for private anonymous memory                         */

@@ -207,6 +207,24 @@ static enum verdict reclaim_page(struct vm_machine *m, struct vm_frame *f, bool 
 	return FREED;
 }
 
+bool mm_evict_page(struct vm_machine *m, struct vm_frame *f)
+{
+	struct refs r;
+	enum verdict v;
+
+	if (!(f->flags & PG_LRU) || (f->flags & (PG_MLOCKED | PG_UNEVICTABLE)))
+		return false;
+	m->stats.pgscan++;
+	r = page_referenced(m, f);  /* its PTEs' dirty bits, a locked mapping */
+	if (r.locked)
+		return false;
+	v = reclaim_page(m, f, false, &r);
+	if (v != FREED)
+		return false;
+	m->stats.pgsteal++;
+	return true;
+}
+
 /* shrink_folio_list for the page at the tail of an inactive list */
 static void shrink_inactive_one(struct vm_machine *m, struct scan_ctl *sc, struct vm_frame *f)
 {

@@ -112,6 +112,9 @@ rv_sim *rv_sim_new(const struct rv_options *opt, char *err, size_t errlen)
 		s->m.swap.fail_io_at = opt->fail_swap_io_at;
 	}
 	s->m.nonlinear = opt->nonlinear != 0;
+	s->m.compact_evict = opt->compact_evict == RV_COMPACT_EVICT_LRU ? COMPACT_EVICT_LRU :
+			     opt->compact_evict == RV_COMPACT_EVICT_TARGETED ?
+			     COMPACT_EVICT_TARGETED : COMPACT_EVICT_NONE;
 	s->m.pkeys = opt->pkeys == RV_PKEYS_ON || (opt->pkeys == RV_PKEYS_HOST && rv_host_pkeys());
 	return s;
 }
@@ -914,6 +917,13 @@ int rv_write_stats(rv_sim *s, const char *path, FILE *errf)
 		(unsigned long long)st->rmap_chain_drops,
 		(unsigned long long)st->rmap_chain_rebuilds,
 		(unsigned long long)st->rmap_rebuild_vmas);
+	fprintf(f, "  \"compaction\": {\"runs\": %llu, \"success\": %llu, \"fail\": %llu, "
+		"\"migrated\": %llu, \"evicted\": %llu, \"evict\": \"%s\"},\n",
+		(unsigned long long)st->compact_runs, (unsigned long long)st->compact_success,
+		(unsigned long long)st->compact_fail, (unsigned long long)st->compact_migrated,
+		(unsigned long long)st->compact_evicted,
+		m->compact_evict == COMPACT_EVICT_LRU ? "lru" :
+		m->compact_evict == COMPACT_EVICT_TARGETED ? "targeted" : "none");
 	fprintf(f, "  \"walks_by_reason\": {\"referenced\": %llu, \"unmap\": %llu, "
 		"\"mkclean\": %llu, \"migrate\": %llu},\n",
 		(unsigned long long)st->walks_referenced, (unsigned long long)st->walks_unmap,

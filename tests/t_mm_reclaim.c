@@ -417,8 +417,10 @@ static bool t_bug_munlock_keeps_mlocked(struct ctx *c)
  * --nonlinear: compaction migrates the pages of a nonlinear mapping.  The
  * file's NL pages come first in memory (pfns 1 to NL: whole order-3
  * blocks of them, where compaction looks first); a parent maps the file shared, remaps it backwards, and
- * forks (2.6.32 copies the nonlinear PTEs); anonymous memory fills the
- * rest and every other page of it is freed, so no order-3 block is free.
+ * forks (2.6.32 copies the nonlinear PTEs); mlocked anonymous memory
+ * fills the rest and every other page of it is freed, so no order-3 block
+ * is free, and only the file's blocks are candidates (compaction moves no
+ * mlocked page).
  * After compact 3 every nonlinear PTE in both processes maps the page of
  * its remembered offset at its new frame (the reverse map found each PTE,
  * in every scheme: schemes.t runs this under all of them), with the
@@ -451,7 +453,7 @@ static bool t_compact_nonlinear(struct ctx *c)
 		EXPECT_EQ(pfn_at(child, A + (uint64_t)i * P), pfn_at(mm, A + (uint64_t)i * P));
 		before[i] = pfn_at(mm, A + (uint64_t)i * P);
 	}
-	OK_ADDR(vm_mmap(mm, base, sz, PROT_RW, PRIV_FIXED, NULL, 0), base);
+	OK_ADDR(vm_mmap(mm, base, sz, PROT_RW, PRIV_FIXED | MAP_LOCKED_, NULL, 0), base);
 	for (end = base; end < base + sz; end += P) {
 		int r = poke(mm, end, end);
 
@@ -485,10 +487,129 @@ static bool t_compact_nonlinear(struct ctx *c)
 	return true;
 }
 
+/* map 3000 pages at A (two mappings: one that big is refused by the
+ * overcommit heuristic) and write them until the machine is full;
+ * => the end of what was written, or 0 */
+static uint64_t fill_machine(struct vm_mm *mm)
+{
+	uint64_t end;
+
+	if (vm_mmap(mm, A, 1500 * P, PROT_RW, PRIV_FIXED, NULL, 0) != A ||
+	    vm_mmap(mm, A + 1500 * P, 1500 * P, PROT_RW, PRIV_FIXED, NULL, 0) != A + 1500 * P)
+		return 0;
+	for (end = A; end < A + 3000 * P; end += P)
+		if (poke(mm, end, end) != VM_FAULT_OK)
+			break;
+	return end < A + 3000 * P ? end : 0;
+}
+
+/*
+ * Compaction when memory is short (issue 12: high-order allocations by
+ * targeted eviction).  A machine filled with anonymous pages, then three
+ * pages unmapped, each in another 8-frame block: no order-3 block is free,
+ * and a candidate block's 7 pages cannot be migrated into the 2 frames
+ * outside it.  With swap on, compact 3 answers -ENOMEM (none), evicts the
+ * cheapest block's own 7 pages (targeted), or reclaims from the LRU tails
+ * in batches of 32 until compaction can work (lru).  Every byte reads
+ * back.  => the pages evicted, or -1; *res compact's answer
+ */
+static long short_compact(struct ctx *c, int evict, int *res)
+{
+	struct vm_machine *m = machine(c, MEM);
+	struct vm_mm *mm = m ? mm_create(m) : NULL;
+	uint64_t end, val, gone[3] = { 0, 0, 0 };
+	int n = 0;
+
+	if (!mm)
+		return -1;
+	m->wmark_min = 0;
+	end = fill_machine(mm);
+	if (!end)
+		return -1;
+	/* three holes, in three blocks whose other frames are pages */
+	for (uint64_t a = A + 64 * P; a < end && n < 3; a += 64 * P) {
+		struct vm_frame *f = frame_at(mm, a);
+		uint64_t pfn = pfn_at(mm, a), blk = pfn & ~7ull;
+		bool pages = true;
+
+		for (uint64_t q = blk; q < blk + 8; q++)
+			pages = pages && (pfn_frame(m, q)->flags & PG_ANON);
+		if (!f || !pages)
+			continue;
+		if (vm_munmap(mm, a, P))
+			return -1;
+		gone[n++] = a;
+	}
+	if (n < 3 || m->nr_free != 3 || swap_on(m, 16ULL << 20, NULL))
+		return -1;
+	for (unsigned o = 1; o <= MAX_ORDER; o++)
+		if (m->free[o].nr)
+			return -1;
+	m->compact_evict = evict;
+	*res = mm_compact(m, 3);
+	if (!check_machine(m))
+		return -1;
+	for (uint64_t a = A; a < end; a += P) {
+		if (a == gone[0] || a == gone[1] || a == gone[2])
+			continue;
+		if (peek(mm, a, &val) != VM_FAULT_OK || val != a)
+			return -1;
+	}
+	mm_destroy(mm);
+	return (long)m->stats.compact_evicted;
+}
+
+static bool t_compact_short(struct ctx *c)
+{
+	int r_none = 1, r_targeted = 1, r_lru = 1;
+	long none = short_compact(c, COMPACT_EVICT_NONE, &r_none);
+	long targeted = short_compact(c, COMPACT_EVICT_TARGETED, &r_targeted);
+	long lru = short_compact(c, COMPACT_EVICT_LRU, &r_lru);
+
+	printf("# pages evicted for one order-3 block: none %ld (%d), targeted %ld (%d), "
+	       "lru %ld (%d)\n", none, r_none, targeted, r_targeted, lru, r_lru);
+	EXPECT(none == 0 && r_none == -ENOMEM_);
+	EXPECT(targeted > 0 && targeted <= 8 && r_targeted == 0);
+	EXPECT(lru > targeted && r_lru == 0);
+	return true;
+}
+
+/* compaction never moves an mlocked page: a full machine of mlocked pages
+ * with every other one unmapped has no candidate block, whatever it may
+ * evict */
+static bool t_compact_mlocked(struct ctx *c)
+{
+	struct vm_machine *m = machine(c, MEM);
+	struct vm_mm *mm;
+	uint64_t end;
+
+	EXPECT(m);
+	m->wmark_min = 0;
+	mm = mm_create(m);
+	EXPECT(mm);
+	end = fill_machine(mm);
+	EXPECT(end);
+	OK0(vm_mlock(mm, A, end - A));
+	for (uint64_t a = A; a + 2 * P <= end; a += 2 * P)
+		OK0(vm_munmap(mm, a, P));
+	for (unsigned o = 2; o <= MAX_ORDER; o++)
+		EXPECT_EQ(m->free[o].nr, 0);
+	m->compact_evict = COMPACT_EVICT_TARGETED;
+	EXPECT_EQ(mm_compact(m, 2), -ENOMEM_);
+	EXPECT_EQ(m->stats.compact_migrated + m->stats.compact_evicted, 0);
+	CHECK_M(m);
+	mm_destroy(mm);
+	ALL_FREE(m);
+	return true;
+}
+
 static const struct test tests[] = {
 	{ "reclaim of lazily freed pages; compaction", t_reclaim_compact, NULL },
 	{ "--nonlinear: compaction migrates nonlinear pages; every PTE follows",
 	  t_compact_nonlinear, NULL },
+	{ "compaction short of memory: -ENOMEM, or targeted eviction of one block, or LRU "
+	  "reclaim (which evicts more)", t_compact_short, NULL },
+	{ "compaction never moves an mlocked page", t_compact_mlocked, NULL },
 	{ "lru: pages born inactive; reclaim by age, anonymous kept without swap", t_lru_aging, NULL },
 	{ "lru: pages used between reclaims stay, the others go",
 	  t_lru_referenced, NULL },
