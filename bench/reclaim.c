@@ -63,6 +63,24 @@ static const struct bench_size {
 
 static const char *const policy_name[2] = { "lru", "virtual" };
 
+/*
+ * High-order runs (issue 12, seed 003): the cases that reclaim under every
+ * scheme are replayed again with --reclaim lru, a `compact HO_ORDER` (32
+ * frames) after every HO_EVERY events, once with --compact-evict lru
+ * (Linux: reclaim from the LRU tails, then compaction again) and once with
+ * targeted (the cheapest block's own pages evicted through the rmap), one
+ * run each: the pages evicted per high-order block obtained are the
+ * comparison.  Per run: compact calls, blocks had, pages evicted and
+ * migrated per block, the rmap walks' PTEs (the whole run's, reclaim's
+ * too) per block, time in compact per block, OOM kills.
+ */
+#define HO_ORDER 5
+#define HO_EVERY 8
+static const bool ho_case[NR_GEN_KINDS] = {
+	[GEN_PREFORK] = true, [GEN_FILEMAP] = true, [GEN_MREMAP] = true,
+};
+static const char *const evict_name[2] = { "lru", "targeted" };
+
 /* one replay of one case */
 struct run {
 	uint64_t wall_ns;          /* the whole replay */
@@ -73,12 +91,18 @@ struct run {
 	uint64_t swap_outs, swap_ins;
 	uint64_t kills;            /* processes the OOM killer took */
 	uint64_t used_peak;        /* most frames in use after an event */
+	uint64_t ho_runs, ho_blocks; /* high-order runs: compact calls, blocks had */
+	uint64_t ho_evicted;       /* pages evicted for them */
+	uint64_t ho_migrated;      /* pages migrated for them */
+	uint64_t ho_ns;            /* time in those compact calls */
 };
 
 struct watch {
 	struct run *r;
 	const struct tr_event *ev0;    /* the trace's first event */
 	struct tr_result *ops;         /* each line's result, or NULL */
+	unsigned ho_every;             /* high-order runs: compact every that many events */
+	unsigned events;               /* events seen */
 };
 
 static void observe(void *arg, struct rv_sim *s, const struct tr_event *ev,
@@ -91,13 +115,19 @@ static void observe(void *arg, struct rv_sim *s, const struct tr_event *ev,
 		w->r->used_peak = used;
 	if (w->ops)
 		w->ops[ev - w->ev0] = *res;
+	if (w->ho_every && ++w->events % w->ho_every == 0) {
+		uint64_t t0 = host_now_ns();
+
+		(void)sim_compact(s, HO_ORDER);
+		w->r->ho_ns += host_now_ns() - t0;
+	}
 }
 
 /* replay t; keep its op results in ops (t->n of them) if ops is not NULL */
 static int run_one(const struct rv_options *o, const struct tr_trace *t, struct run *r,
-		   struct tr_result *ops, const char *what)
+		   struct tr_result *ops, const char *what, unsigned ho_every)
 {
-	struct watch w = { r, t->ev, ops };
+	struct watch w = { r, t->ev, ops, ho_every, 0 };
 	struct sim_observer obs = { observe, &w };
 	char err[256];
 	uint64_t t0;
@@ -130,6 +160,10 @@ static int run_one(const struct rv_options *o, const struct tr_trace *t, struct 
 	r->scan_ptes = s->m.stats.virtual_ptes_scanned;
 	r->swap_outs = s->m.stats.swap_outs;
 	r->swap_ins = s->m.stats.swap_ins;
+	r->ho_runs = s->m.stats.compact_runs;
+	r->ho_blocks = s->m.stats.compact_success;
+	r->ho_evicted = s->m.stats.compact_evicted;
+	r->ho_migrated = s->m.stats.compact_migrated;
 	for (size_t i = 0; i < s->nprocs; i++)
 		r->kills += s->procs[i].state == PROC_KILLED;
 	rv_sim_free(s);
@@ -178,6 +212,7 @@ struct case_res {
 	uint64_t peak;             /* frames in use at most, on the big machine */
 	uint64_t mem, swap;        /* the small machine */
 	struct combo *c;           /* [scheme * 2 + policy] */
+	struct combo *ho;          /* high-order runs [scheme * 2 + evict], or NULL */
 	const struct bench_set *set; /* the schemes, in the order of c[] */
 };
 
@@ -219,6 +254,24 @@ static void print_case(FILE *out, const struct case_res *cr)
 			bench_fig(out, 9, r->scan_ptes, r->reclaimed, 1);
 			fprintf(out, " %8llu %8llu %4llu\n", (unsigned long long)r->swap_outs,
 				(unsigned long long)r->swap_ins, (unsigned long long)r->kills);
+		}
+	if (!cr->ho)
+		return;
+	fprintf(out, "high-order: compact %d every %d events, --reclaim lru; evicted, migrated, "
+		"rmap PTEs: per block had\n", HO_ORDER, HO_EVERY);
+	fprintf(out, "%-9s %-8s %7s %7s %8s %8s %9s %9s %4s\n", "scheme", "evict", "asked",
+		"blocks", "evicted", "migrated", "rmap PTEs", "us/block", "OOM");
+	for (unsigned i = 0; i < cr->set->n; i++)
+		for (int e = 0; e < 2; e++) {
+			const struct run *r = &cr->ho[i * 2 + e].med;
+
+			fprintf(out, "%-9s %-8s %7llu %7llu", cr->set->ops[i]->name, evict_name[e],
+				(unsigned long long)r->ho_runs, (unsigned long long)r->ho_blocks);
+			bench_fig(out, 8, r->ho_evicted, r->ho_blocks, 2);
+			bench_fig(out, 8, r->ho_migrated, r->ho_blocks, 2);
+			bench_fig(out, 9, r->rmap_ptes, r->ho_blocks, 1);
+			bench_fig(out, 9, r->ho_ns / 1000, r->ho_blocks, 1);
+			fprintf(out, " %4llu\n", (unsigned long long)r->kills);
 		}
 }
 
@@ -274,6 +327,25 @@ static int write_json(const char *path, const struct case_res *cases, int ncases
 						(unsigned long long)c->runs[j].reclaim_ns);
 				fprintf(f, "]}");
 			}
+		fprintf(f, "\n    ], \"high_order\": [");
+		for (unsigned i = 0; cr->ho && i < cr->set->n; i++)
+			for (int e = 0; e < 2; e++) {
+				const struct run *r = &cr->ho[i * 2 + e].med;
+
+				fprintf(f, "%s\n      {\"scheme\": \"%s\", \"evict\": \"%s\", "
+					"\"order\": %d, \"every_events\": %d, \"compact_calls\": %llu, "
+					"\"blocks\": %llu, \"evicted\": %llu, \"migrated\": %llu, "
+					"\"rmap_ptes\": %llu, \"compact_ns\": %llu, "
+					"\"evicted_per_block\": %.3f, \"oom_kills\": %llu}",
+					i || e ? "," : "", cr->set->ops[i]->name, evict_name[e], HO_ORDER,
+					HO_EVERY, (unsigned long long)r->ho_runs,
+					(unsigned long long)r->ho_blocks,
+					(unsigned long long)r->ho_evicted,
+					(unsigned long long)r->ho_migrated,
+					(unsigned long long)r->rmap_ptes, (unsigned long long)r->ho_ns,
+					bench_per(r->ho_evicted, r->ho_blocks),
+					(unsigned long long)r->kills);
+			}
 		fprintf(f, "\n    ]}");
 	}
 	fprintf(f, "\n  ]\n}\n");
@@ -315,7 +387,7 @@ static int run_case(const struct rv_options *opt, bool quick, int reps, struct c
 	o.scheme = NULL;
 	o.reclaim = RV_RECLAIM_LRU;
 	snprintf(what, sizeof(what), "%s on 1 GiB", t.path);
-	if (run_one(&o, &t, &r, big, what)) {
+	if (run_one(&o, &t, &r, big, what, 0)) {
 		status = 1;
 		goto out;
 	}
@@ -335,12 +407,35 @@ static int run_case(const struct rv_options *opt, bool quick, int reps, struct c
 				o.reclaim = p ? RV_RECLAIM_VIRTUAL : RV_RECLAIM_LRU;
 				snprintf(what, sizeof(what), "%s, scheme %s, --reclaim %s", t.path,
 					 o.scheme, policy_name[p]);
-				if (run_one(&o, &t, &c->runs[j], small, what) ||
+				if (run_one(&o, &t, &c->runs[j], small, what, 0) ||
 				    (c->agreed = same_results(&t, big, small, what)) < 0)
 					status = 1;
 			}
 	for (unsigned i = 0; i < cr->set->n * 2 && !status; i++)
 		take_medians(&cr->c[i], reps);
+	if (ho_case[cr->kind] && !status) {
+		cr->ho = calloc(cr->set->n * 2, sizeof(*cr->ho));
+		if (!cr->ho) {
+			status = 1;
+			goto out;
+		}
+		o.reclaim = RV_RECLAIM_LRU;
+		for (unsigned i = 0; i < cr->set->n && !status; i++)
+			for (int e = 0; e < 2 && !status; e++) {
+				struct combo *c = &cr->ho[i * 2 + e];
+
+				o.scheme = cr->set->ops[i]->name;
+				o.compact_evict = e ? RV_COMPACT_EVICT_TARGETED : RV_COMPACT_EVICT_LRU;
+				snprintf(what, sizeof(what), "%s, scheme %s, compact %d every %d events, "
+					 "--compact-evict %s", t.path, o.scheme, HO_ORDER, HO_EVERY,
+					 evict_name[e]);
+				if (run_one(&o, &t, &c->runs[0], small, what, HO_EVERY) ||
+				    (c->agreed = same_results(&t, big, small, what)) < 0)
+					status = 1;
+				take_medians(c, 1);
+			}
+		o.compact_evict = RV_COMPACT_EVICT_NONE;
+	}
 out:
 	tr_free(&t);
 	free(big);
@@ -380,7 +475,9 @@ int bench_reclaim(const struct rv_options *opt, bool quick, const char *json_pat
 		if (json_path && write_json(json_path, cases, ncases, reps, quick, ru.ru_maxrss))
 			status = 1;
 	}
-	for (int k = 0; k < ncases; k++)
+	for (int k = 0; k < ncases; k++) {
 		free(cases[k].c);
+		free(cases[k].ho);
+	}
 	return status;
 }

@@ -662,11 +662,27 @@ bench_reclaim() {
 		for s in $schemes; do
 			for p in lru virtual; do
 				n=$(awk -v k="$k:" -v s="$s" -v p="$p" '$1 == k { on = 1; next }
-					/^$/ { on = 0 } on && $1 == s && $2 == p { print NF }' brc.out)
+					/^$/ || /^high-order:/ { on = 0 }
+					on && $1 == s && $2 == p { print NF }' brc.out)
 				[ "$n" = 10 ] || { fail "$k: $s $p has ${n:-no} fields, not 10"; return 1; }
 			done
 		done
 	done
+	# the high-order runs: prefork, filemap and mremap, each scheme with
+	# both kinds of eviction
+	for k in prefork filemap mremap; do
+		for s in $schemes; do
+			for p in lru targeted; do
+				n=$(awk -v k="$k:" -v s="$s" -v p="$p" '$1 == k { on = 1; next }
+					/^high-order:/ && on { ho = 1; next } /^$/ { on = 0; ho = 0 }
+					ho && $1 == s && $2 == p { print NF }' brc.out)
+				[ "$n" = 9 ] ||
+					{ fail "$k high-order: $s $p has ${n:-no} fields, not 9"; return 1; }
+			done
+		done
+	done
+	[ "$(grep -c '"evict": ' brc.json)" -eq $((3 * 2 * $(echo $schemes | wc -w))) ] ||
+		{ fail "brc.json does not hold every high-order run"; return 1; }
 	[ "$(grep -c '"policy": ' brc.json)" -eq $((5 * 2 * $(echo $schemes | wc -w))) ] ||
 		{ fail "brc.json does not hold every run"; return 1; }
 	awk '$2 == "lru" && $8 > 0 { found = 1 } END { exit !found }' brc.out ||
