@@ -530,6 +530,68 @@ static bool t_swapoff(struct ctx *c)
 }
 
 /*
+ * swapoff with the swap cache shared by many (issue 12 item 5): a parent's
+ * 64 pages swapped out, then 30 forks share every entry (31 per slot); a
+ * third of the children read half the pages back (swap-cache pages mapped
+ * by some, named by entries in the others), a few write some (COW copies),
+ * one exits.  swapoff brings every page back once: each process reads its
+ * own values, those that did not write share one frame per page, no frame
+ * is in the swap cache, and the checkers (every scheme's walk of every
+ * page) pass.  schemes.t runs it under every scheme.
+ */
+static bool t_swapoff_shared(struct ctx *c)
+{
+	struct vm_machine *m = swap_machine(c, 4ULL << 20, SWAP);
+	enum { NP = 64, NC = 30 };
+	struct vm_mm *par, *chi[NC];
+	uint64_t v;
+
+	EXPECT(m);
+	par = mm_create(m);
+	EXPECT(par);
+	OK_ADDR(vm_mmap(par, A, NP * P, PROT_RW, PRIV_FIXED, NULL, 0), A);
+	for (uint64_t i = 0; i < NP; i++)
+		EXPECT_EQ(poke(par, A + i * P, 0x1000 + i), VM_FAULT_OK);
+	for (uint64_t i = 0; i < NP; i++)
+		OK0(swap_out_at(par, A + i * P));
+	for (int k = 0; k < NC; k++)
+		OK0(mm_fork(par, &chi[k]));
+	EXPECT_EQ(m->swap.map[SLOT_AT(par, A)], NC + 1);
+	for (int k = 0; k < NC; k += 3)
+		for (uint64_t i = 0; i < NP; i += 2)
+			EXPECT_EQ(peek(chi[k], A + i * P, &v), VM_FAULT_OK);
+	for (int k = 1; k < NC; k += 7)
+		for (uint64_t i = 0; i < NP; i += 5)
+			EXPECT_EQ(poke(chi[k], A + i * P, 0x2000 + (uint64_t)k * 100 + i),
+				  VM_FAULT_OK);
+	mm_destroy(chi[NC - 1]);
+	CHECK_M(m);
+	OK0(swap_off(m));
+	EXPECT(!swap_enabled(m));
+	CHECK_M(m);
+	for (uint64_t i = 0; i < NP; i++) {
+		EXPECT(pte_present(pte_at(par, A + i * P)));
+		EXPECT(!(frame_at(par, A + i * P)->flags & PG_SWAPCACHE));
+		EXPECT_EQ(peek(par, A + i * P, &v), VM_FAULT_OK);
+		EXPECT_EQ(v, 0x1000 + i);
+		for (int k = 0; k < NC - 1; k++) {
+			bool wrote = k % 7 == 1 && i % 5 == 0;
+
+			EXPECT_EQ(peek(chi[k], A + i * P, &v), VM_FAULT_OK);
+			EXPECT_EQ(v, wrote ? 0x2000 + (uint64_t)k * 100 + i : 0x1000 + i);
+			if (!wrote)
+				EXPECT_EQ(pfn_at(chi[k], A + i * P), pfn_at(par, A + i * P));
+		}
+	}
+	CHECK_M(m);
+	for (int k = 0; k < NC - 1; k++)
+		mm_destroy(chi[k]);
+	mm_destroy(par);
+	ALL_FREE(m);
+	return true;
+}
+
+/*
  * I/O failures (--fail-swap-io): a write that fails keeps the page in the
  * swap cache, dirty, its PTE already an entry (a fault finds it there); a
  * read that fails is SIGBUS and changes nothing, the next read succeeds.
@@ -869,6 +931,8 @@ static const struct test tests[] = {
 	  t_out_and_back, NULL },
 	{ "write fault frees the cache; mlock keeps pages in and brings them back",
 	  t_write_fault_and_mlock, NULL },
+	{ "swapoff with the swap cache shared by 31 processes: every page back once, shared",
+	  t_swapoff_shared, NULL },
 	{ "compaction migrates a swap-cache page; the cache and the child follow",
 	  t_compact_swap_cache, NULL },
 	{ "fork shares an entry: one frame for both, COW, the slot freed", t_fork_shares_entry,
