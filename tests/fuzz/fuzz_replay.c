@@ -34,7 +34,7 @@
  *                   trace's last line, `check`, checks the whole machine, so
  *                   what the change checker misses still fails the run
  *   bit 5           a CPU with protection keys (--pkeys on), else without
- *   bits 6-7        unused
+ *   bits 6-7        --compact-evict: 0 none, 1 lru, 2 targeted, 3 none
  * and the byte after it (after the fault-injection byte, if any):
  *   bits 0-4        the rmap scheme: rmap_schemes[bits % rmap_nr_schemes]
  *                   (every scheme up to 32 can be picked)
@@ -526,6 +526,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mode & 16)
 		opt.check = RV_CHECK_EVENT;
 	opt.pkeys = (mode & 32) ? RV_PKEYS_ON : RV_PKEYS_OFF;
+	opt.compact_evict = ((mode >> 6) & 3) == 1 ? RV_COMPACT_EVICT_LRU :
+			    ((mode >> 6) & 3) == 2 ? RV_COMPACT_EVICT_TARGETED :
+			    RV_COMPACT_EVICT_NONE;
 	{
 		unsigned sch = byte(&g.in);
 
