@@ -174,22 +174,20 @@ static int migrate_block(struct vm_machine *m, uint64_t start, unsigned order)
 
 /* targeted eviction (seed 003's "intelligently chosen swapping", Linux
  * 2.6.23's lumpy reclaim): every page of the block at start goes through
- * its reverse map; => true when the block is free */
-static bool evict_block(struct vm_machine *m, uint64_t start, unsigned order)
+ * its reverse map; => the pages evicted */
+static uint64_t evict_block(struct vm_machine *m, uint64_t start, unsigned order)
 {
-	bool all = true;
+	uint64_t n = 0;
 
 	for (uint64_t pfn = start; pfn < start + (1ULL << order); pfn++) {
 		struct vm_frame *f = pfn_frame(m, pfn);
 
 		if (!f->refcount || (f->flags & PG_BUDDY))
 			continue;
-		if (mm_evict_page(m, f))
-			m->stats.compact_evicted++;
-		else
-			all = false;
+		n += mm_evict_page(m, f);
 	}
-	return all;
+	m->stats.compact_evicted += n;
+	return n;
 }
 
 /*
@@ -228,8 +226,10 @@ int mm_compact(struct vm_machine *m, unsigned order)
 			continue;         /* a target failed (injected): look again */
 		}
 		if (m->compact_evict == COMPACT_EVICT_TARGETED) {
-			if (evict_block(m, start, order) && block_free(m, order))
-				goto ok;
+			/* a block that gave nothing up (no swap, swap full, a
+			 * page locked meanwhile) will not do better again */
+			if (!evict_block(m, start, order))
+				break;
 		} else if (m->compact_evict == COMPACT_EVICT_LRU) {
 			uint64_t freed = mm_reclaim(m, 32);
 
