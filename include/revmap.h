@@ -46,6 +46,9 @@ struct rv_options {
 				     counted together from 1 (0: never) */
 	int nonlinear;            /* nonzero: remap_file_pages makes nonlinear VMAs as
 				     Linux 2.6.32 did, instead of 6.x's emulation */
+	uint64_t lowmem_bytes;    /* the first bytes of memory are a low zone that alone
+				     holds kernel metadata (0: one zone) */
+	int highpte;              /* nonzero: PTE tables may be in high memory */
 };
 
 #define RV_RECLAIM_LRU     0  /* the LRU lists, mappings found through the rmap */

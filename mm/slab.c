@@ -78,7 +78,7 @@ void *slab_alloc(struct vm_machine *m, struct vm_slab *s)
 	uint8_t *obj;
 
 	if (s->partial == FRAME_NIL) {
-		pfn = frames_alloc(m, 0);          /* counts as an allocation (injection) */
+		pfn = frames_alloc_kernel(m, 0);   /* lowmem only; counts as an allocation */
 		if (pfn == FRAME_NIL)
 			return NULL;
 		f = pfn_frame(m, pfn);
