@@ -270,7 +270,7 @@ bool check_frames(struct vm_machine *m)
 	const unsigned nr_slabs = machine_slabs(m, slabs);
 	uint64_t slab_frames[NR_SLABS] = { 0 };
 	struct list_head *p;
-	uint64_t pgtables = 0, used = 0, listed = 0;
+	uint64_t pgtables = 0, used = 0, listed = 0, low_pgtables = m->low.pgtables;
 	bool ok = true;
 
 	/* one count per frame, but the host backs only the pages of it that
@@ -302,6 +302,7 @@ bool check_frames(struct vm_machine *m)
 		}
 		if (f->flags & PG_PGTABLE) {
 			pgtables--;
+			low_pgtables -= pfn_is_low(m, pfn);
 			if (f->refcount != 1 || f->mapcount) {
 				ok = fail(m, "frames: page table pfn %llu has refcount %d mapcount %d",
 					  (unsigned long long)pfn, f->refcount, f->mapcount);
@@ -351,6 +352,11 @@ bool check_frames(struct vm_machine *m)
 	}
 	if (pgtables != 0) {
 		ok = fail(m, "frames: page-table frames and per-mm page-table counts disagree");
+		goto out;
+	}
+	if (low_pgtables != 0) {
+		ok = fail(m, "lowmem: it counts %llu page-table frames, the frame table differs",
+			  (unsigned long long)m->low.pgtables);
 		goto out;
 	}
 	for (size_t k = 0; k < nr_slabs; k++)

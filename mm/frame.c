@@ -206,8 +206,15 @@ static uint32_t zones_take(struct vm_machine *m, unsigned order, bool kernel)
 	    z->nr_free >= z->wmark_min + (kernel ? 0 : z->reserve) + n)
 		pfn = buddy_take(m, z->free, order, false);
 	if (pfn == FRAME_NIL) {
-		if (kernel)
-			z->alloc_failures++;
+		if (kernel && !z->alloc_failures++) {
+			const struct vm_slab *sl[NR_SLABS];
+			unsigned nr = machine_slabs(m, sl);
+
+			z->first_failure.used = lowmem_used(m);
+			z->first_failure.pgtables = z->pgtables;
+			for (unsigned i = 0; i < nr; i++)
+				z->first_failure.slab[i] = sl[i]->frames;
+		}
 		z->reclaim = kernel;
 		return FRAME_NIL;
 	}

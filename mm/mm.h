@@ -551,6 +551,13 @@ struct vm_lowmem {
 	bool reclaim;                /* the last allocation refused wanted lowmem: reclaim
 				        frees only low-zone pages (sc->reclaim_idx) */
 	uint64_t used_peak;          /* the most low frames ever in use */
+	uint64_t pgtables;           /* page-table frames in it now */
+	struct {
+		uint64_t used;           /* its frames in use then */
+		uint64_t pgtables;       /* page-table frames then */
+		uint64_t slab[NR_SLABS]; /* each cache's frames then (machine_slabs' order) */
+	} first_failure;             /* what filled it when a metadata allocation was
+				        first refused (used 0: never) */
 	uint64_t alloc_failures;     /* metadata allocations refused for want of lowmem
 				        (not injected ones) */
 };

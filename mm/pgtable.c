@@ -46,6 +46,7 @@ static int table_alloc(struct vm_mm *mm, uint64_t *slot, bool pte)
 		return -12;
 	pfn_frame(m, pfn)->flags |= PG_PGTABLE;
 	mm->nr_pgtables++;
+	m->low.pgtables += pfn_is_low(m, pfn);
 	*slot = ((uint64_t)pfn << PAGE_SHIFT) | TABLE_FLAGS;
 	return 0;
 }
@@ -59,6 +60,7 @@ static void table_free(struct vm_mm *mm, uint64_t entry)
 	pfn_frame(m, pfn)->mapping = NULL;
 	pfn_frame(m, pfn)->index = 0;
 	mm->nr_pgtables--;
+	m->low.pgtables -= pfn_is_low(m, pfn);
 	frame_put(m, pfn);
 }
 

@@ -892,9 +892,23 @@ static void write_lowmem(FILE *f, const struct rv_sim *s, const struct vm_slab *
 		(unsigned long long)pgtables);
 	for (unsigned i = 0; i < nr_slabs; i++)
 		fprintf(f, ", \"slab:%s\": %llu", sl[i]->name, (unsigned long long)slab[i]);
-	fprintf(f, ", \"user_pages\": %llu, \"other\": %llu}, \"alloc_failures\": %llu},\n",
+	fprintf(f, ", \"user_pages\": %llu, \"other\": %llu}, \"alloc_failures\": %llu",
 		(unsigned long long)user, (unsigned long long)other,
 		(unsigned long long)m->low.alloc_failures);
+	if (m->low.alloc_failures) {
+		uint64_t kernel = m->low.first_failure.pgtables;
+
+		fprintf(f, ", \"used_by_at_first_failure\": {\"page_tables\": %llu",
+			(unsigned long long)kernel);
+		for (unsigned i = 0; i < nr_slabs; i++) {
+			fprintf(f, ", \"slab:%s\": %llu", sl[i]->name,
+				(unsigned long long)m->low.first_failure.slab[i]);
+			kernel += m->low.first_failure.slab[i];
+		}
+		fprintf(f, ", \"user_pages\": %llu}", (unsigned long long)
+			(m->low.first_failure.used - kernel));
+	}
+	fprintf(f, "},\n");
 }
 
 int rv_write_stats(rv_sim *s, const char *path, FILE *errf)
