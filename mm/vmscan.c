@@ -41,6 +41,15 @@
  * rmap_walk, so the work is the scheme's, counted in the walk statistics
  * (by reason: walks_referenced, walks_unmap, walks_mkclean); the virtual
  * policy below is the other way.
+ *
+ * With --lowmem, a metadata allocation that found the low zone short sets
+ * low.reclaim (mm/frame.c), and reclaim then frees only low-zone pages, as
+ * 2.6's try_to_free_pages for ZONE_NORMAL shrank that zone's LRU (today's
+ * isolate_lru_folios skips folios above sc->reclaim_idx): a high page at a
+ * list's tail is rotated past, the virtual scan leaves its PTEs alone.
+ * Metadata itself (page tables, pte_chains, VMAs) is never reclaimed, so
+ * lowmem full of it ends in the OOM killer.  kswapd balances the low zone
+ * to its own high watermark the same way.
  */
 #include <errno.h>
 #include "mm.h"
