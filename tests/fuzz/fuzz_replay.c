@@ -34,7 +34,10 @@
  *                   trace's last line, `check`, checks the whole machine, so
  *                   what the change checker misses still fails the run
  *   bit 5           a CPU with protection keys (--pkeys on), else without
- *   bits 6-7        unused
+ *   bit 6           a low zone for kernel metadata (--lowmem 256K), so that
+ *                   metadata allocations find lowmem short, reclaim low
+ *                   pages and fail
+ *   bit 7           with bit 6: PTE tables may be high (--highpte)
  * and the byte after it (after the fault-injection byte, if any):
  *   bits 0-4        the rmap scheme: rmap_schemes[bits % rmap_nr_schemes]
  *                   (every scheme up to 32 can be picked)
@@ -526,6 +529,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mode & 16)
 		opt.check = RV_CHECK_EVENT;
 	opt.pkeys = (mode & 32) ? RV_PKEYS_ON : RV_PKEYS_OFF;
+	if (mode & 64) {
+		opt.lowmem_bytes = 256ULL << 10;
+		opt.highpte = (mode & 128) != 0;
+	}
 	{
 		unsigned sch = byte(&g.in);
 
