@@ -2,8 +2,8 @@
  * tests/t_mm_zone.c - the low zone (--lowmem, mm/frame.c): boundaries,
  * kernel metadata only in lowmem, user pages high first, lowmem exhausted
  * by page tables and by pte_chain blocks ending in -ENOMEM or OOM with the
- * checkers passing, reclaim that frees low pages when lowmem is short, and
- * --highpte moving PTE tables out.  TAP; the shared parts are in t_mm.h.
+ * checkers passing, reclaim (direct and kswapd) that frees low pages when
+ * lowmem is short, and --highpte moving PTE tables out.  TAP; the shared parts are in t_mm.h.
  *
  * Scheme-blind but for the pte_chain test, which makes its machines under
  * ptechain and avc by name whatever scheme it is given.
@@ -269,6 +269,48 @@ static bool t_zone_reclaim(struct ctx *c)
 }
 
 /*
+ * kswapd balances the low zone to its own high watermark, freeing low
+ * pages only: a file fills the high zone and spills into the low one down
+ * to its reserve; kernel objects take lowmem below its low watermark,
+ * which wakes kswapd though the machine as a whole is above its own.
+ */
+static bool t_zone_kswapd(struct ctx *c)
+{
+	struct vm_machine *m = zone_machine(c, MEM, 2 << 20, false, NULL);
+	static void *obj[8192];
+	struct vm_file *f, *g;
+	uint64_t high_free, n = 0, runs;
+	int err;
+
+	EXPECT(m);
+	EXPECT(m->low.wmark_min < m->low.wmark_low && m->low.wmark_low < m->low.wmark_high);
+	/* g fills the high zone, f goes low, and g goes: lowmem holds f */
+	g = file_create(m, "g", (2048 - 512 - 32 + 8) * P, 1, &err);
+	f = file_create(m, "f", 400 * P, 2, &err);
+	EXPECT(f && g);
+	file_put(g);
+	EXPECT(m->low.nr_free <= m->low.end - 1 - 400);
+	m->kswapd_wanted = false;
+	while (m->low.nr_free >= m->low.wmark_low && n < 8192)
+		EXPECT((obj[n++] = slab_alloc(m, &m->slab_vma)) != NULL);
+	EXPECT(m->kswapd_wanted);
+	EXPECT(m->nr_free >= m->wmark_low);          /* the machine is not short */
+	high_free = m->nr_free - m->low.nr_free;
+	runs = m->stats.kswapd_runs;
+	EXPECT(mm_kswapd(m) > 0);
+	EXPECT_EQ(m->stats.kswapd_runs, runs + 1);
+	EXPECT(m->low.nr_free >= m->low.wmark_high);
+	EXPECT_EQ(m->nr_free - m->low.nr_free, high_free);
+	EXPECT(!m->low.reclaim);
+	CHECK_M(m);
+	for (uint64_t i = 0; i < n; i++)
+		slab_free(m, &m->slab_vma, obj[i]);
+	file_put(f);
+	CHECK_M(m);
+	return true;
+}
+
+/*
  * The debate's case, small: one address space maps a 1 MiB file 64
  * times and reads it all.  Under ptechain every page keeps a chain of the
  * 64 PTEs (blocks of 7 in slabs), some 36 frames: a low zone of 32 frames
@@ -326,6 +368,7 @@ static const struct test tests[] = {
 	  t_zone_pgtables_exhaust, NULL },
 	{ "zone: --highpte moves PTE tables out, upper levels stay", t_zone_highpte, NULL },
 	{ "zone: lowmem short: reclaim frees low pages only", t_zone_reclaim, NULL },
+	{ "zone: kswapd balances lowmem to its high watermark", t_zone_kswapd, NULL },
 	{ "zone: pte_chains exhaust lowmem where avc's objects do not", t_zone_pte_chains,
 	  NULL },
 };
