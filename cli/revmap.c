@@ -125,6 +125,18 @@ static const char replay_help[] =
 	"                     remember an offset), as Linux 2.6.32 did for tmpfs\n"
 	"                     and shared memory, instead of 6.x's emulation by\n"
 	"                     new mappings; fork copies such a VMA's PTEs\n"
+	"  --lowmem SIZE      the first SIZE bytes of memory (K, M, G or T suffix;\n"
+	"                     64K or more, and 64K less than --mem) are a low zone,\n"
+	"                     as on the 32-bit machines of the rmap debate: kernel\n"
+	"                     metadata (VMAs, address spaces, the anonymous\n"
+	"                     identity, every scheme's objects such as pte_chain\n"
+	"                     blocks, page tables) lives only there, user pages\n"
+	"                     in the rest first.  When it runs short, reclaim\n"
+	"                     frees its user pages, then the OOM killer runs (or\n"
+	"                     the call fails with ENOMEM); --stats shows its use\n"
+	"                     per object type\n"
+	"  --highpte          with --lowmem: PTE tables may live above the low zone\n"
+	"                     (CONFIG_HIGHPTE); the upper levels stay low\n"
 	"  -h, --help         print this help\n"
 	"An option's value may be the next argument or follow an '=' (--mem 64M,\n"
 	"--mem=64M).\n"
@@ -436,6 +448,7 @@ static const struct opt_spec replay_opts[] = {
 	{ "--dump", OPT_VALUE }, { "--check", OPT_OPTIONAL }, { "--mem", OPT_VALUE },
 	{ "--times", OPT_VALUE }, { "--scheme", OPT_VALUE }, { "--pkeys", OPT_VALUE },
 	{ "--reclaim", OPT_VALUE }, { "--nonlinear", OPT_NONE }, { "--compact-evict", OPT_VALUE },
+	{ "--lowmem", OPT_VALUE }, { "--highpte", OPT_NONE },
 	{ "--stats", OPT_VALUE }, { "--swap", OPT_VALUE }, { "--fail-swap-io", OPT_VALUE },
 	{ "--fail-alloc", OPT_VALUE }, { "--help", OPT_NONE }, { "-h", OPT_NONE },
 	{ NULL, OPT_NONE }
@@ -473,6 +486,12 @@ static int cmd_replay(int argc, char **argv)
 			opt.scheme = v;
 		} else if (!strcmp(o.spec->name, "--nonlinear")) {
 			opt.nonlinear = 1;
+		} else if (!strcmp(o.spec->name, "--highpte")) {
+			opt.highpte = 1;
+		} else if (!strcmp(o.spec->name, "--lowmem")) {
+			if (rv_parse_size(v, &opt.lowmem_bytes) || opt.lowmem_bytes < (64 << 10))
+				return usage_error("replay", "bad --lowmem size '%s' "
+						   "(at least 64K; K/M/G/T suffixes)", v);
 		} else if (!strcmp(o.spec->name, "--check")) {
 			if (!v)
 				opt.check = RV_CHECK_EVENT;
@@ -532,6 +551,12 @@ static int cmd_replay(int argc, char **argv)
 		return usage_error("replay", "no TRACE given ('-' reads standard input)");
 	if (opt.fail_swap_io_at && !opt.swap_bytes)
 		return usage_error("replay", "--fail-swap-io needs --swap");
+	if (opt.highpte && !opt.lowmem_bytes)
+		return usage_error("replay", "--highpte needs --lowmem");
+	if (opt.lowmem_bytes && opt.lowmem_bytes + (64 << 10) > (opt.mem_bytes ? opt.mem_bytes
+								 : 1ULL << 30))
+		return usage_error("replay", "--lowmem must be at least 64K less than --mem "
+				   "(the rest is the high zone)");
 	s = rv_sim_new(&opt, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "revmap: %s\n", err);

@@ -48,6 +48,9 @@ struct rv_options {
 				     Linux 2.6.32 did, instead of 6.x's emulation */
 	int compact_evict;        /* RV_COMPACT_EVICT_*: what compact does when memory
 				     is too short to migrate */
+	uint64_t lowmem_bytes;    /* the first bytes of memory are a low zone that alone
+				     holds kernel metadata (0: one zone) */
+	int highpte;              /* nonzero: PTE tables may be in high memory */
 };
 
 #define RV_COMPACT_EVICT_NONE     0  /* migration only: -ENOMEM then */

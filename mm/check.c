@@ -29,7 +29,10 @@ static bool fail(struct vm_machine *m, const char *fmt, ...)
 	return false;
 }
 
-bool check_free_lists(struct vm_machine *m)
+/* one zone's buddy lists fa, the blocks all in [lo, hi); => frames on them,
+ * or UINT64_MAX with m->why */
+static uint64_t check_zone_lists(struct vm_machine *m, const struct free_area *fa,
+				 const char *zone, uint64_t lo, uint64_t hi)
 {
 	uint64_t total = 0;
 
@@ -37,27 +40,58 @@ bool check_free_lists(struct vm_machine *m)
 		uint64_t n = 0;
 		uint32_t prev = FRAME_NIL;
 
-		for (uint32_t pfn = m->free[o].head; pfn != FRAME_NIL;
+		for (uint32_t pfn = fa[o].head; pfn != FRAME_NIL;
 		     prev = pfn, pfn = pfn_frame(m, pfn)->next) {
 			struct vm_frame *f = pfn_frame(m, pfn);
 
 			if (pfn >= m->nr_frames || pfn + (1ULL << o) > m->nr_frames)
-				return fail(m, "free lists: order %u block %u out of range", o, pfn);
+				return fail(m, "free lists: order %u block %u out of range", o, pfn),
+				       UINT64_MAX;
+			if (pfn < lo || pfn + (1ULL << o) > hi)
+				return fail(m, "free lists: order %u block %u on the %s zone's list "
+					    "lies outside it [%llu, %llu)", o, pfn, zone,
+					    (unsigned long long)lo, (unsigned long long)hi),
+				       UINT64_MAX;
 			if (!(f->flags & PG_BUDDY) || (f->flags >> PG_ORDER_SHIFT) != o)
-				return fail(m, "free lists: pfn %u on order %u list is not a free block of that order", pfn, o);
+				return fail(m, "free lists: pfn %u on order %u list is not a free block of that order", pfn, o), UINT64_MAX;
 			if (pfn & ((1u << o) - 1))
-				return fail(m, "free lists: pfn %u misaligned for order %u", pfn, o);
+				return fail(m, "free lists: pfn %u misaligned for order %u", pfn, o),
+				       UINT64_MAX;
 			if (f->prev != prev)
-				return fail(m, "free lists: pfn %u has a bad prev link", pfn);
+				return fail(m, "free lists: pfn %u has a bad prev link", pfn), UINT64_MAX;
 			if (f->refcount || f->mapcount)
-				return fail(m, "free lists: free pfn %u has refcount %d mapcount %d", pfn, f->refcount, f->mapcount);
-			if (++n > m->free[o].nr)
-				return fail(m, "free lists: order %u holds more blocks than counted (%llu)", o, (unsigned long long)m->free[o].nr);
+				return fail(m, "free lists: free pfn %u has refcount %d mapcount %d", pfn, f->refcount, f->mapcount), UINT64_MAX;
+			if (++n > fa[o].nr)
+				return fail(m, "free lists: order %u holds more blocks than counted (%llu)", o, (unsigned long long)fa[o].nr), UINT64_MAX;
 		}
-		if (n != m->free[o].nr)
+		if (n != fa[o].nr)
 			return fail(m, "free lists: order %u has %llu blocks, counted %llu", o,
-				    (unsigned long long)n, (unsigned long long)m->free[o].nr);
+				    (unsigned long long)n, (unsigned long long)fa[o].nr), UINT64_MAX;
 		total += n << o;
+	}
+	return total;
+}
+
+bool check_free_lists(struct vm_machine *m)
+{
+	uint64_t total, low = 0;
+
+	total = check_zone_lists(m, m->free, "high", m->low.end, m->nr_frames);
+	if (total == UINT64_MAX)
+		return false;
+	if (m->low.end) {
+		low = check_zone_lists(m, m->low.free, "low", 0, m->low.end);
+		if (low == UINT64_MAX)
+			return false;
+		if (low != m->low.nr_free)
+			return fail(m, "lowmem: %llu free frames on the low zone's lists, it counts "
+				    "%llu", (unsigned long long)low,
+				    (unsigned long long)m->low.nr_free);
+		if (m->defer_lo < m->defer_hi && m->defer_lo < m->low.end)
+			return fail(m, "lowmem: deferred blocks from %llu lie in the low zone "
+				    "(below %llu)", (unsigned long long)m->defer_lo,
+				    (unsigned long long)m->low.end);
+		total += low;
 	}
 	if (m->defer_lo > m->defer_hi || m->defer_hi > m->nr_frames ||
 	    (m->defer_lo < m->defer_hi && (m->defer_lo | m->defer_hi) & ((1ULL << MAX_ORDER) - 1)))
@@ -236,7 +270,7 @@ bool check_frames(struct vm_machine *m)
 	const unsigned nr_slabs = machine_slabs(m, slabs);
 	uint64_t slab_frames[NR_SLABS] = { 0 };
 	struct list_head *p;
-	uint64_t pgtables = 0, used = 0, listed = 0;
+	uint64_t pgtables = 0, used = 0, listed = 0, low_pgtables = m->low.pgtables;
 	bool ok = true;
 
 	/* one count per frame, but the host backs only the pages of it that
@@ -262,8 +296,13 @@ bool check_frames(struct vm_machine *m)
 			continue;
 		}
 		used++;
+		if (!lowmem_check_frame(m, pfn, m->why, sizeof(m->why))) {
+			ok = false;
+			goto out;
+		}
 		if (f->flags & PG_PGTABLE) {
 			pgtables--;
+			low_pgtables -= pfn_is_low(m, pfn);
 			if (f->refcount != 1 || f->mapcount) {
 				ok = fail(m, "frames: page table pfn %llu has refcount %d mapcount %d",
 					  (unsigned long long)pfn, f->refcount, f->mapcount);
@@ -313,6 +352,11 @@ bool check_frames(struct vm_machine *m)
 	}
 	if (pgtables != 0) {
 		ok = fail(m, "frames: page-table frames and per-mm page-table counts disagree");
+		goto out;
+	}
+	if (low_pgtables != 0) {
+		ok = fail(m, "lowmem: it counts %llu page-table frames, the frame table differs",
+			  (unsigned long long)m->low.pgtables);
 		goto out;
 	}
 	for (size_t k = 0; k < nr_slabs; k++)
@@ -1084,8 +1128,8 @@ static bool check_changed_frame(struct vm_machine *m, struct vm_checkq *cq, uint
 {
 	struct vm_frame *f = pfn_frame(m, pfn);
 
-	if (f->flags & (PG_PGTABLE | PG_SLAB))
-		return true;               /* became a page table or a slab: the full check's */
+	if (f->flags & (PG_PGTABLE | PG_SLAB))   /* a page table or a slab: the full */
+		return lowmem_check_frame(m, pfn, m->why, sizeof(m->why)); /* check's, but its zone */
 	if (f->refcount == 0) {
 		if (f->mapcount || (f->flags & (PG_ANON | PG_CACHE)))
 			return fail(m, "frames: free pfn %llu has mapcount %d flags %#x",

@@ -132,8 +132,10 @@ struct vm_file *file_create(struct vm_machine *m, const char *name, uint64_t siz
 
 		/* memory short (not an injected failure): reclaim, which may
 		 * write this file's first pages to its store (a file larger
-		 * than the machine) */
-		while (pfn == FRAME_NIL && m->nr_free <= m->wmark_min && !m->host_exhausted) {
+		 * than the machine; with --lowmem, user pages leave the low
+		 * zone's reserve) */
+		while (pfn == FRAME_NIL && m->nr_free <= m->wmark_min + m->low.reserve &&
+		       !m->host_exhausted) {
 			uint64_t n = mm_reclaim_retry(m, 32);
 
 			if (!n)

@@ -1,6 +1,7 @@
 /*
  * mm/frame.c - physical memory: the frame table and a binary buddy
- * allocator (orders 0..MAX_ORDER), as Linux's page allocator without zones.
+ * allocator (orders 0..MAX_ORDER), as Linux's page allocator with one zone,
+ * or two with --lowmem (a low zone for kernel metadata, see below).
  *
  * The machine's memory is one host arena of nr_frames pages; frame n's
  * bytes are at mem + n * PAGE_SIZE.  A free block of 2^k frames starting at
@@ -27,6 +28,19 @@
  * that scans frames in order (reclaim, compaction), is the same as if
  * every descriptor had been written at the start.  Scans of the frame
  * table jump over the deferred range (pfn_skip_deferred).
+ *
+ * Zones (--lowmem, machine_set_lowmem).  The 32-bit machines of the rmap
+ * debate could address only their first 896 MB from the kernel
+ * (ZONE_NORMAL, "lowmem"); the rest (ZONE_HIGHMEM) held user pages only.
+ * Every kernel object (slabs, page tables without CONFIG_HIGHPTE, and so
+ * 2.5's pte_chains) lived in lowmem, which large machines exhausted.  With
+ * a low zone, frames [1, low.end) have their own buddy lists (low.free;
+ * m->free is the high zone's), counts and watermarks, and no block spans
+ * the boundary; frames_alloc_kernel takes only low frames, frames_alloc
+ * high ones first (zones_take).  A refused metadata allocation marks
+ * low.reclaim, so that the reclaim that follows frees low-zone pages
+ * (mm/vmscan.c), and then the caller's OOM path runs, as in 2.6.  Without
+ * --lowmem, low.end is 0 and every path is the one-zone one.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -46,33 +60,41 @@ static inline unsigned frame_order(const struct vm_frame *f)
 	return f->flags >> PG_ORDER_SHIFT;
 }
 
+/* the buddy lists of the zone pfn lies in (one zone without --lowmem) */
+static inline struct free_area *zone_free(struct vm_machine *m, uint64_t pfn)
+{
+	return pfn < m->low.end ? m->low.free : m->free;
+}
+
 static void free_list_add(struct vm_machine *m, uint32_t pfn, unsigned order)
 {
 	struct vm_frame *f = pfn_frame(m, pfn);
-	uint32_t head = m->free[order].head;
+	struct free_area *fa = zone_free(m, pfn);
+	uint32_t head = fa[order].head;
 
 	f->flags = (f->flags & PG_ZERO) | PG_BUDDY | (order << PG_ORDER_SHIFT);
 	f->prev = FRAME_NIL;
 	f->next = head;
 	if (head != FRAME_NIL)
 		pfn_frame(m, head)->prev = pfn;
-	m->free[order].head = pfn;
-	m->free[order].nr++;
+	fa[order].head = pfn;
+	fa[order].nr++;
 }
 
 static void free_list_del(struct vm_machine *m, uint32_t pfn, unsigned order)
 {
 	struct vm_frame *f = pfn_frame(m, pfn);
+	struct free_area *fa = zone_free(m, pfn);
 
 	if (f->prev != FRAME_NIL)
 		pfn_frame(m, f->prev)->next = f->next;
 	else
-		m->free[order].head = f->next;
+		fa[order].head = f->next;
 	if (f->next != FRAME_NIL)
 		pfn_frame(m, f->next)->prev = f->prev;
 	f->next = f->prev = FRAME_NIL;
 	f->flags &= PG_ZERO;
-	m->free[order].nr--;
+	fa[order].nr--;
 }
 
 bool machine_may_alloc(struct vm_machine *m)
@@ -137,35 +159,96 @@ static bool defer_grow(struct vm_machine *m)
 	return true;
 }
 
-uint32_t __frames_alloc(struct vm_machine *m, unsigned order, bool zero)
+/* take a block of 2^order from the lists fa (growing into the deferred
+ * blocks when may_grow), splitting a larger one; => pfn or FRAME_NIL */
+static uint32_t buddy_take(struct vm_machine *m, struct free_area *fa, unsigned order,
+			   bool may_grow)
 {
 	unsigned o;
 	uint32_t pfn;
 
-	if (!machine_may_alloc(m))
-		return FRAME_NIL;
-	/* the reserve below the min watermark is not handed out: the caller
-	 * reclaims (zone_watermark_ok fails, __alloc_pages_slowpath) */
-	if (m->nr_free < m->wmark_min + (1ULL << order)) {
-		m->stats.alloc_short++;
-		return FRAME_NIL;
-	}
 	for (o = order; o <= MAX_ORDER; o++)
-		if (m->free[o].head != FRAME_NIL)
+		if (fa[o].head != FRAME_NIL)
 			break;
 	if (o > MAX_ORDER) {
-		if (!defer_grow(m)) {
-			m->stats.alloc_short++;
+		if (!may_grow || !defer_grow(m))
 			return FRAME_NIL;
-		}
 		o = MAX_ORDER;
 	}
-	pfn = m->free[o].head;
+	pfn = fa[o].head;
 	free_list_del(m, pfn, o);
 	/* split: give back the upper halves */
 	while (o > order) {
 		o--;
 		free_list_add(m, pfn + (1u << o), o);
+	}
+	return pfn;
+}
+
+/*
+ * With --lowmem, the zonelist walk of __alloc_pages (2.6's
+ * get_page_from_freelist with zone_watermark_ok): kernel metadata
+ * (GFP_KERNEL) from the low zone only, above its min watermark; a user
+ * page (GFP_HIGHUSER) from the high zone above its own min (the machine's
+ * min less the low zone's share), else from the low zone above its min
+ * plus the reserve kept from user pages (lowmem_reserve).  A refusal
+ * says which zone reclaim should free (low.reclaim).  => pfn or FRAME_NIL
+ */
+static uint32_t zones_take(struct vm_machine *m, unsigned order, bool kernel)
+{
+	struct vm_lowmem *z = &m->low;
+	uint64_t n = 1ULL << order, high_free = m->nr_free - z->nr_free;
+	uint32_t pfn = FRAME_NIL;
+
+	if (!kernel && high_free >= m->wmark_min - z->wmark_min + n)
+		pfn = buddy_take(m, m->free, order, true);
+	if (pfn == FRAME_NIL &&
+	    z->nr_free >= z->wmark_min + (kernel ? 0 : z->reserve) + n)
+		pfn = buddy_take(m, z->free, order, false);
+	if (pfn == FRAME_NIL) {
+		if (kernel && !z->alloc_failures++) {
+			const struct vm_slab *sl[NR_SLABS];
+			unsigned nr = machine_slabs(m, sl);
+
+			z->first_failure.used = lowmem_used(m);
+			z->first_failure.pgtables = z->pgtables;
+			for (unsigned i = 0; i < nr; i++)
+				z->first_failure.slab[i] = sl[i]->frames;
+		}
+		z->reclaim = kernel;
+		return FRAME_NIL;
+	}
+	if (pfn < z->end) {
+		z->nr_free -= n;
+		if (z->nr_free < z->wmark_low)
+			m->kswapd_wanted = true;
+		if (lowmem_used(m) > z->used_peak)
+			z->used_peak = lowmem_used(m);
+	}
+	return pfn;
+}
+
+static uint32_t alloc_frames(struct vm_machine *m, unsigned order, bool zero, bool kernel)
+{
+	uint32_t pfn;
+
+	if (!machine_may_alloc(m))
+		return FRAME_NIL;
+	if (m->low.end) {
+		pfn = zones_take(m, order, kernel);
+	} else {
+		/* the reserve below the min watermark is not handed out: the
+		 * caller reclaims (zone_watermark_ok fails,
+		 * __alloc_pages_slowpath) */
+		if (m->nr_free < m->wmark_min + (1ULL << order)) {
+			m->stats.alloc_short++;
+			return FRAME_NIL;
+		}
+		pfn = buddy_take(m, m->free, order, true);
+	}
+	if (pfn == FRAME_NIL) {
+		m->stats.alloc_short++;
+		return FRAME_NIL;
 	}
 	m->nr_free -= 1ULL << order;
 	if (m->nr_free < m->wmark_low)
@@ -183,9 +266,19 @@ uint32_t __frames_alloc(struct vm_machine *m, unsigned order, bool zero)
 	return pfn;
 }
 
+uint32_t __frames_alloc(struct vm_machine *m, unsigned order, bool zero)
+{
+	return alloc_frames(m, order, zero, false);
+}
+
 uint32_t frames_alloc(struct vm_machine *m, unsigned order)
 {
-	return __frames_alloc(m, order, true);
+	return alloc_frames(m, order, true, false);
+}
+
+uint32_t frames_alloc_kernel(struct vm_machine *m, unsigned order)
+{
+	return alloc_frames(m, order, true, true);
 }
 
 void frames_free(struct vm_machine *m, uint32_t pfn, unsigned order)
@@ -193,6 +286,8 @@ void frames_free(struct vm_machine *m, uint32_t pfn, unsigned order)
 	VM_BUG_ON(pfn_frame(m, pfn)->flags & (PG_BUDDY | PG_RESERVED));
 	VM_BUG_ON(pfn_frame(m, pfn)->mapcount != 0);
 	m->nr_free += 1ULL << order;
+	if (pfn < m->low.end)
+		m->low.nr_free += 1ULL << order;
 	m->stats.frames_freed += 1ULL << order;
 	for (uint64_t i = 0; i < (1ULL << order); i++) {
 		struct vm_frame *f = pfn_frame(m, pfn + i);
@@ -204,8 +299,8 @@ void frames_free(struct vm_machine *m, uint32_t pfn, unsigned order)
 		uint32_t buddy = pfn ^ (1u << order);
 		struct vm_frame *b;
 
-		if (buddy >= m->nr_frames)
-			break;
+		if (buddy >= m->nr_frames || (buddy < m->low.end) != (pfn < m->low.end))
+			break;              /* no block spans two zones */
 		b = pfn_frame(m, buddy);
 		if (!(b->flags & PG_BUDDY) || frame_order(b) != order)
 			break;
@@ -230,6 +325,8 @@ void buddy_isolate(struct vm_machine *m, uint64_t start, unsigned order)
 
 			free_list_del(m, (uint32_t)pfn, o);
 			m->nr_free -= 1ULL << o;
+			if (pfn < m->low.end)
+				m->low.nr_free -= 1ULL << o;
 			pfn += 1ULL << o;
 		} else {
 			pfn++;
@@ -265,7 +362,7 @@ bool buddy_check_free(struct vm_machine *m, uint64_t pfn, char *why, size_t len)
 
 		if (!(h->flags & PG_BUDDY) || frame_order(h) != o)
 			continue;
-		if ((h->prev == FRAME_NIL ? m->free[o].head != head
+		if ((h->prev == FRAME_NIL ? zone_free(m, head)[o].head != head
 					  : h->prev >= m->nr_frames ||
 					    pfn_frame(m, h->prev)->next != head) ||
 		    (h->next != FRAME_NIL && (h->next >= m->nr_frames ||
@@ -436,6 +533,82 @@ int machine_init(struct vm_machine *m, uint64_t mem_bytes, const struct rmap_ops
 		return -12;
 	}
 	return 0;
+}
+
+/*
+ * --lowmem: frames [1, end) become the low zone.  The machine is made
+ * whole first (machine_init), so this re-lays the free lists of a machine
+ * nothing has allocated from: the low zone's frames go on its own lists
+ * at once (never deferred), the high zone's pieces below the deferred
+ * blocks on m->free, and the deferred range starts at the first whole
+ * MAX_ORDER block above the low zone.  No buddy block spans the boundary.
+ *
+ * Its watermarks are its share of the machine's, by size (Linux spreads
+ * min_free_kbytes over the zones by their pages, __setup_per_zone_wmarks);
+ * user pages must leave it lowmem_reserve frames above min: the high
+ * zone's frames / 32 (lowmem_reserve_ratio of ZONE_NORMAL on i386), at
+ * most half of it (revmap's machines are small enough for Linux's ratio
+ * to fence all of it off, and then no user page could ever live there).
+ */
+int machine_set_lowmem(struct vm_machine *m, uint64_t bytes, bool highpte)
+{
+	uint64_t end = bytes >> PAGE_SHIFT, n = m->nr_frames, block = 1ULL << MAX_ORDER;
+	struct vm_lowmem *z = &m->low;
+
+	if (end < 16 || end + 16 > n)
+		return -22;
+	if (m->nr_free + 1 != n || z->end)
+		return -16;
+	for (unsigned o = 0; o <= MAX_ORDER; o++) {
+		m->free[o].head = z->free[o].head = FRAME_NIL;
+		m->free[o].nr = z->free[o].nr = 0;
+	}
+	z->end = end;
+	z->highpte = highpte;
+	if (m->defer_lo < m->defer_hi) {
+		m->defer_lo = (end + block - 1) & ~(block - 1);
+		if (m->defer_lo < block)
+			m->defer_lo = block;
+		if (m->defer_lo >= m->defer_hi)
+			m->defer_lo = m->defer_hi = n;
+	}
+	free_range_now(m, 1, end);
+	free_range_now(m, end, m->defer_lo);
+	free_range_now(m, m->defer_hi, n);
+	z->nr_free = end - 1;
+	z->wmark_min = m->wmark_min * end / n;
+	z->wmark_low = m->wmark_low * end / n;
+	z->wmark_high = m->wmark_high * end / n;
+	z->reserve = (n - end) / 32;
+	if (z->reserve > (end - 1) / 2)
+		z->reserve = (end - 1) / 2;
+	return 0;
+}
+
+/*
+ * A frame is in the zone its use allows: slabs, and page tables without
+ * --highpte, are low.  => true, or false with why.
+ */
+bool lowmem_check_frame(struct vm_machine *m, uint64_t pfn, char *why, size_t len)
+{
+	const struct vm_frame *f = pfn_frame(m, pfn);
+
+	if (!m->low.end || pfn < m->low.end)
+		return true;
+	if (f->flags & PG_SLAB) {
+		snprintf(why, len, "lowmem: slab pfn %llu of cache %s is above the low zone "
+			 "(frames below %llu)", (unsigned long long)pfn,
+			 ((const struct vm_slab *)f->mapping)->name, (unsigned long long)m->low.end);
+		return false;
+	}
+	if ((f->flags & PG_PGTABLE) && (!m->low.highpte || !f->mapping)) {
+		snprintf(why, len, "lowmem: page table pfn %llu is above the low zone (frames "
+			 "below %llu)%s", (unsigned long long)pfn, (unsigned long long)m->low.end,
+			 m->low.highpte ? " and is no PTE table (--highpte moves only those)"
+			 : " without --highpte");
+		return false;
+	}
+	return true;
 }
 
 void machine_fini(struct vm_machine *m)

@@ -140,7 +140,9 @@ static uint64_t cheapest_block(struct vm_machine *m, unsigned order, struct bloc
 	uint64_t size = 1ULL << order, found = UINT64_MAX;
 	struct block_cost c;
 
-	for (uint64_t start = 0; start + size <= m->nr_frames; start += size) {
+	/* --lowmem: user pages' blocks are the high zone's (m->free is its) */
+	for (uint64_t start = (m->low.end + size - 1) & ~(size - 1); start + size <= m->nr_frames;
+	     start += size) {
 		if (!block_candidate(m, start, order, &c))
 			continue;
 		if (found == UINT64_MAX || c.pages < best->pages ||
@@ -192,7 +194,8 @@ static uint64_t evict_block(struct vm_machine *m, uint64_t start, unsigned order
 
 /*
  * compact <order>.  A free block of the order is the answer if there is
- * one.  Else compaction: the candidate block (free frames and pages that
+ * one (--lowmem: in the high zone, where user pages are; the low zone's
+ * frames are kernel metadata's).  Else compaction: the candidate block (free frames and pages that
  * may move: anonymous, swap-cache and page-cache pages nobody pins, none
  * mlocked, as Linux with vm.compact_unevictable_allowed = 0) with the
  * fewest pages is emptied by migration, if the frames outside it can take
@@ -220,7 +223,9 @@ int mm_compact(struct vm_machine *m, unsigned order)
 		start = cheapest_block(m, order, &c);
 		if (start == UINT64_MAX)
 			break;            /* nothing can move: truly cannot */
-		if (m->nr_free >= c.free + m->wmark_min + c.pages) {
+		/* the high zone's free frames outside the block, above its min */
+		if (m->nr_free - m->low.nr_free >= c.free + (m->wmark_min - m->low.wmark_min) +
+		    c.pages) {
 			if (!migrate_block(m, start, order))
 				goto ok;
 			continue;         /* a target failed (injected): look again */

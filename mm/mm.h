@@ -535,11 +535,43 @@ struct free_area {
 	uint64_t nr;                 /* free blocks of this order */
 };
 
+/*
+ * --lowmem: the low zone (mm/frame.c), as the 32-bit machines' ZONE_NORMAL
+ * beside ZONE_HIGHMEM: frames [1, end) (frame 0 is the zero page); the
+ * rest of memory is the high zone, whose buddy lists are m->free.  Kernel
+ * metadata (every slab cache's frames, and page tables without highpte)
+ * comes only from here; user pages from the high zone first, then from
+ * here above its reserve.  end == 0: one zone, and nothing below is used.
+ */
+struct vm_lowmem {
+	uint64_t end;                /* first pfn of the high zone; 0: no low zone */
+	bool highpte;                /* --highpte: page tables may be high (CONFIG_HIGHPTE) */
+	struct free_area free[MAX_ORDER + 1]; /* its buddy free lists [zone lock] */
+	uint64_t nr_free;            /* its free frames (m->nr_free counts them too) */
+	uint64_t wmark_min;          /* its watermarks (free frames), its share of the */
+	uint64_t wmark_low;          /*   machine's: below min a metadata allocation */
+	uint64_t wmark_high;         /*   fails; below low kswapd balances it to high */
+	uint64_t reserve;            /* lowmem_reserve: frames above min that user
+				        allocations falling back to it must leave */
+	bool reclaim;                /* the last allocation refused wanted lowmem: reclaim
+				        frees only low-zone pages (sc->reclaim_idx) */
+	uint64_t used_peak;          /* the most low frames ever in use */
+	uint64_t pgtables;           /* page-table frames in it now */
+	struct {
+		uint64_t used;           /* its frames in use then */
+		uint64_t pgtables;       /* page-table frames then */
+		uint64_t slab[NR_SLABS]; /* each cache's frames then (machine_slabs' order) */
+	} first_failure;             /* what filled it when a metadata allocation was
+				        first refused (used 0: never) */
+	uint64_t alloc_failures;     /* metadata allocations refused for want of lowmem
+				        (not injected ones) */
+};
+
 struct vm_machine {
 	uint8_t *mem;                /* physical memory: nr_frames * PAGE_SIZE bytes */
 	uint64_t nr_frames;          /* frames in the machine */
 	struct vm_frame *frames;     /* the frame table */
-	struct free_area free[MAX_ORDER + 1]; /* buddy free lists */
+	struct free_area free[MAX_ORDER + 1]; /* buddy free lists (--lowmem: the high zone's) */
 	uint64_t nr_free;            /* free frames, all orders, deferred ones included */
 	uint64_t wmark_min;          /* watermarks (free frames): an allocation that
 				        would leave fewer than min fails, and the
@@ -588,6 +620,7 @@ struct vm_machine {
 	uint64_t fail_alloc_at;      /* fault injection: this allocation fails (0: never) */
 	uint64_t nr_allocs;          /* allocation attempts so far (frames and objects) */
 	struct vm_swap swap;         /* the swap device (mm/swap.c); fd -1 without swap */
+	struct vm_lowmem low;        /* --lowmem: the low zone (mm/frame.c) */
 	char why[256];               /* last checker failure */
 };
 
@@ -654,8 +687,25 @@ static inline uint8_t *frame_bytes(struct vm_machine *m, uint64_t pfn, uint64_t 
 	VM_BUG_ON(pfn >= m->nr_frames || off > PAGE_SIZE || len > PAGE_SIZE - off);
 	return m->mem + (pfn << PAGE_SHIFT) + off;
 }
-/* => returns a zeroed, referenced (refcount 1) block of 2^order frames, or FRAME_NIL */
+/* => returns a zeroed, referenced (refcount 1) block of 2^order frames, or FRAME_NIL;
+ * a user page's (GFP_HIGHUSER: the high zone first, then the low one) */
 uint32_t frames_alloc(struct vm_machine *m, unsigned order);
+/* the same for kernel metadata (GFP_KERNEL: the low zone only, when there is one) */
+uint32_t frames_alloc_kernel(struct vm_machine *m, unsigned order);
+/* --lowmem: make the first bytes of memory the low zone, before anything is
+ * allocated => 0, -EINVAL (not between 16 frames and all but 16), -EBUSY */
+int machine_set_lowmem(struct vm_machine *m, uint64_t bytes, bool highpte);
+static inline bool pfn_is_low(const struct vm_machine *m, uint64_t pfn)
+{
+	return pfn < m->low.end;
+}
+/* low-zone frames in use now */
+static inline uint64_t lowmem_used(const struct vm_machine *m)
+{
+	return m->low.end ? m->low.end - 1 - m->low.nr_free : 0;
+}
+/* the zone checkers: the free lists of both zones (check_free_lists) */
+bool lowmem_check_frame(struct vm_machine *m, uint64_t pfn, char *why, size_t len);
 /* the same, leaving the contents as they were when zero is false (the
  * caller overwrites them at once, as a COW copy does) */
 uint32_t __frames_alloc(struct vm_machine *m, unsigned order, bool zero);

@@ -31,15 +31,22 @@ static inline uint64_t *table_of(struct vm_machine *m, uint64_t entry)
 	return pfn_data(m, pte_pfn(entry));
 }
 
-static int table_alloc(struct vm_mm *mm, uint64_t *slot)
+/*
+ * A new table for *slot.  Page tables are kernel memory: with --lowmem
+ * they come from the low zone, except PTE tables (pte) under --highpte,
+ * which may be high (CONFIG_HIGHPTE's pte_alloc_one: GFP_KERNEL |
+ * __GFP_HIGHMEM; the upper levels stayed low).
+ */
+static int table_alloc(struct vm_mm *mm, uint64_t *slot, bool pte)
 {
 	struct vm_machine *m = mm->machine;
-	uint32_t pfn = frames_alloc(m, 0);
+	uint32_t pfn = pte && m->low.highpte ? frames_alloc(m, 0) : frames_alloc_kernel(m, 0);
 
 	if (pfn == FRAME_NIL)
 		return -12;
 	pfn_frame(m, pfn)->flags |= PG_PGTABLE;
 	mm->nr_pgtables++;
+	m->low.pgtables += pfn_is_low(m, pfn);
 	*slot = ((uint64_t)pfn << PAGE_SHIFT) | TABLE_FLAGS;
 	return 0;
 }
@@ -53,6 +60,7 @@ static void table_free(struct vm_mm *mm, uint64_t entry)
 	pfn_frame(m, pfn)->mapping = NULL;
 	pfn_frame(m, pfn)->index = 0;
 	mm->nr_pgtables--;
+	m->low.pgtables -= pfn_is_low(m, pfn);
 	frame_put(m, pfn);
 }
 
@@ -76,7 +84,7 @@ static void pte_table_owner(struct vm_machine *m, uint64_t entry, struct vm_mm *
 int pgd_alloc(struct vm_mm *mm)
 {
 	uint64_t e;
-	int err = table_alloc(mm, &e);
+	int err = table_alloc(mm, &e, false);
 
 	pte_cache_drop(mm);
 	if (!err)
@@ -145,7 +153,7 @@ pte_t *pte_alloc(struct vm_mm *mm, uint64_t addr)
 		uint64_t *slot = &t[pt_index(addr, level)];
 
 		if (!(*slot & PTE_PRESENT)) {
-			if (table_alloc(mm, slot))
+			if (table_alloc(mm, slot, level == 2))
 				return NULL;
 			if (level == 2)
 				pte_table_owner(m, *slot, mm, addr);
@@ -530,7 +538,7 @@ static uint64_t *pmd_slot(struct vm_mm *mm, uint64_t addr, bool alloc)
 	for (int level = 4; level > 2; level--) {
 		uint64_t *slot = &t[pt_index(addr, level)];
 
-		if (!(*slot & PTE_PRESENT) && (!alloc || table_alloc(mm, slot)))
+		if (!(*slot & PTE_PRESENT) && (!alloc || table_alloc(mm, slot, false)))
 			return NULL;
 		t = table_of(m, *slot);
 	}

@@ -6,7 +6,9 @@
  * Metadata is memory: a scheme that keeps more per VMA, or more objects,
  * leaves fewer frames for pages, and running out of frames for metadata
  * takes Linux's paths (a fault: OOM; mmap, fork, mremap: -ENOMEM).  Page
- * tables were frames already (mm/pgtable.c).
+ * tables were frames already (mm/pgtable.c).  With --lowmem every slab is a low-zone
+ * frame (frames_alloc_kernel: GFP_KERNEL), so pte_chain blocks and VMAs
+ * compete for lowmem as they did on the 32-bit machines.
  *
  * A slab is one frame, carved into objects of the cache's size; its
  * descriptor says so (PG_SLAB, mapping = the cache) and holds the slab's
@@ -78,7 +80,7 @@ void *slab_alloc(struct vm_machine *m, struct vm_slab *s)
 	uint8_t *obj;
 
 	if (s->partial == FRAME_NIL) {
-		pfn = frames_alloc(m, 0);          /* counts as an allocation (injection) */
+		pfn = frames_alloc_kernel(m, 0);   /* lowmem only; counts as an allocation */
 		if (pfn == FRAME_NIL)
 			return NULL;
 		f = pfn_frame(m, pfn);

@@ -41,6 +41,15 @@
  * rmap_walk, so the work is the scheme's, counted in the walk statistics
  * (by reason: walks_referenced, walks_unmap, walks_mkclean); the virtual
  * policy below is the other way.
+ *
+ * With --lowmem, a metadata allocation that found the low zone short sets
+ * low.reclaim (mm/frame.c), and reclaim then frees only low-zone pages, as
+ * 2.6's try_to_free_pages for ZONE_NORMAL shrank that zone's LRU (today's
+ * isolate_lru_folios skips folios above sc->reclaim_idx): a high page at a
+ * list's tail is rotated past, the virtual scan leaves its PTEs alone.
+ * Metadata itself (page tables, pte_chains, VMAs) is never reclaimed, so
+ * lowmem full of it ends in the OOM killer.  kswapd balances the low zone
+ * to its own high watermark the same way.
  */
 #include <errno.h>
 #include "mm.h"
@@ -322,6 +331,11 @@ static void shrink_list(struct vm_machine *m, struct scan_ctl *sc, enum lru_list
 		struct vm_frame *f = pfn_frame(m, m->lru[l].tail);
 
 		check_note_frame(m, m->lru[l].tail);
+		if (m->low.reclaim && !pfn_is_low(m, m->lru[l].tail)) {
+			lru_rotate(m, f);      /* lowmem is short: a high page frees none
+						  (isolate_lru_folios skips it) */
+			continue;
+		}
 		if (l == LRU_ACTIVE_ANON || l == LRU_ACTIVE_FILE)
 			shrink_active_one(m, f);
 		else
@@ -394,8 +408,9 @@ static int virtual_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	uint32_t pfn;
 
 	m->stats.virtual_ptes_scanned++;
-	if (!f)
-		return 0;                  /* the zero page: nothing to free */
+	if (!f || (m->low.reclaim && !pfn_is_low(m, frame_pfn(m, f))))
+		return 0;                  /* the zero page, or a high page when lowmem
+					      is short: nothing to free */
 	if (*pte & PTE_ACCESSED) {
 		*pte &= ~PTE_ACCESSED;     /* young: look again next time round */
 		check_note_pte(mm, addr);
@@ -509,19 +524,42 @@ uint64_t mm_reclaim(struct vm_machine *m, uint64_t want)
 	return n;
 }
 
+/*
+ * --lowmem: kswapd balances the low zone too (balance_pgdat: each zone to
+ * its high watermark), freeing only low pages.  => frames freed
+ */
+static uint64_t lowmem_kswapd(struct vm_machine *m)
+{
+	struct vm_lowmem *z = &m->low;
+	uint64_t freed = 0, n;
+	bool was = z->reclaim;
+
+	if (!z->end || z->nr_free >= z->wmark_low)
+		return 0;
+	z->reclaim = true;
+	while (z->nr_free < z->wmark_high &&
+	       (n = mm_reclaim_retry(m, z->wmark_high - z->nr_free)) > 0)
+		freed += n;
+	z->reclaim = was;
+	return freed;
+}
+
 uint64_t mm_kswapd(struct vm_machine *m)
 {
 	uint64_t freed = 0, n;
+	bool short_all;
 
 	if (!m->kswapd_wanted)
 		return 0;
 	m->kswapd_wanted = false;
-	if (m->nr_free >= m->wmark_low)
+	short_all = m->nr_free < m->wmark_low;
+	if (!short_all && (!m->low.end || m->low.nr_free >= m->low.wmark_low))
 		return 0;
 	m->stats.kswapd_runs++;
-	while (m->nr_free < m->wmark_high &&
+	while (short_all && m->nr_free < m->wmark_high &&
 	       (n = mm_reclaim_retry(m, m->wmark_high - m->nr_free)) > 0)
 		freed += n;
+	freed += lowmem_kswapd(m);
 	m->stats.kswapd_steal += freed;
 	return freed;
 }

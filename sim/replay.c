@@ -84,6 +84,15 @@ rv_sim *rv_sim_new(const struct rv_options *opt, char *err, size_t errlen)
 		free(s);
 		return NULL;
 	}
+	if (opt->lowmem_bytes && (e = machine_set_lowmem(&s->m, opt->lowmem_bytes,
+							 opt->highpte != 0))) {
+		snprintf(err, errlen, "--lowmem %llu: %s", (unsigned long long)opt->lowmem_bytes,
+			 e == -22 ? "the low zone must hold 16 frames (64K) and leave 16 above it"
+			 : "the machine is in use");
+		machine_fini(&s->m);
+		free(s);
+		return NULL;
+	}
 	if (s->opt.check == RV_CHECK_EVENT && check_changes_start(&s->m)) {
 		snprintf(err, errlen, "out of host memory");
 		machine_fini(&s->m);
@@ -849,6 +858,62 @@ static void json_object_count(const char *type, uint64_t count, void *arg)
 	j->first = false;
 }
 
+/*
+ * --lowmem: the low zone's frames by use, counted from the frame table
+ * (kernel objects per slab cache, page tables, user pages), its free
+ * frames and peak, and the metadata allocations it refused.
+ */
+static void write_lowmem(FILE *f, const struct rv_sim *s, const struct vm_slab **sl,
+			 unsigned nr_slabs)
+{
+	const struct vm_machine *m = &s->m;
+	uint64_t slab[NR_SLABS] = { 0 }, pgtables = 0, user = 0, other = 0;
+
+	for (uint64_t pfn = 1; pfn < m->low.end; pfn++) {
+		const struct vm_frame *fr = &m->frames[pfn];
+
+		if (fr->flags & PG_BUDDY) {
+			pfn += (1ULL << (fr->flags >> PG_ORDER_SHIFT)) - 1;
+		} else if (fr->flags & PG_PGTABLE) {
+			pgtables++;
+		} else if (fr->flags & PG_SLAB) {
+			for (unsigned i = 0; i < nr_slabs; i++)
+				slab[i] += fr->mapping == sl[i];
+		} else if (fr->flags & (PG_ANON | PG_CACHE)) {
+			user++;
+		} else if (fr->refcount) {
+			other++;
+		}
+	}
+	fprintf(f, "  \"lowmem\": {\"frames\": %llu, \"free\": %llu, \"used_peak\": %llu, "
+		"\"watermarks\": {\"min\": %llu, \"low\": %llu, \"high\": %llu}, "
+		"\"reserve\": %llu, \"highpte\": %s, \"used_by\": {\"page_tables\": %llu",
+		(unsigned long long)(m->low.end - 1), (unsigned long long)m->low.nr_free,
+		(unsigned long long)m->low.used_peak, (unsigned long long)m->low.wmark_min,
+		(unsigned long long)m->low.wmark_low, (unsigned long long)m->low.wmark_high,
+		(unsigned long long)m->low.reserve, m->low.highpte ? "true" : "false",
+		(unsigned long long)pgtables);
+	for (unsigned i = 0; i < nr_slabs; i++)
+		fprintf(f, ", \"slab:%s\": %llu", sl[i]->name, (unsigned long long)slab[i]);
+	fprintf(f, ", \"user_pages\": %llu, \"other\": %llu}, \"alloc_failures\": %llu",
+		(unsigned long long)user, (unsigned long long)other,
+		(unsigned long long)m->low.alloc_failures);
+	if (m->low.alloc_failures) {
+		uint64_t kernel = m->low.first_failure.pgtables;
+
+		fprintf(f, ", \"used_by_at_first_failure\": {\"page_tables\": %llu",
+			(unsigned long long)kernel);
+		for (unsigned i = 0; i < nr_slabs; i++) {
+			fprintf(f, ", \"slab:%s\": %llu", sl[i]->name,
+				(unsigned long long)m->low.first_failure.slab[i]);
+			kernel += m->low.first_failure.slab[i];
+		}
+		fprintf(f, ", \"user_pages\": %llu}", (unsigned long long)
+			(m->low.first_failure.used - kernel));
+	}
+	fprintf(f, "},\n");
+}
+
 int rv_write_stats(rv_sim *s, const char *path, FILE *errf)
 {
 	const struct vm_machine *m = &s->m;
@@ -892,6 +957,8 @@ int rv_write_stats(rv_sim *s, const char *path, FILE *errf)
 				(unsigned long long)sl[i]->objects, sl[i]->size,
 				(unsigned long long)sl[i]->frames);
 		fprintf(f, "},\n");
+		if (m->low.end)
+			write_lowmem(f, s, sl, nr_slabs);
 	}
 	fprintf(f, "  \"walks\": %llu,\n  \"walk_vmas_visited\": %llu,\n"
 		"  \"walk_ptes_probed\": %llu,\n  \"walk_ptes_found\": %llu,\n"

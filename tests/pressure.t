@@ -7,7 +7,8 @@
 # --files traces with a compact line (order 3 and 5 in turn) after every
 # 8th line, replayed on 768K with --compact-evict targeted under --reclaim
 # lru and --compact-evict lru under --reclaim virtual, a third as many
-# seeds: pages migrated and evicted for compaction keep every byte too) replayed on a machine far smaller than the 1 GiB default (PRESSURE_MEM,
+# seeds: pages migrated and evicted for compaction keep every byte too)
+# replayed on a machine far smaller than the 1 GiB default (PRESSURE_MEM,
 # default 384K: reclaim runs in most seeds) with swap (PRESSURE_SWAP,
 # default 64M) under every registered scheme and both reclaim policies,
 # with --check, must give the op lines that the 1 GiB machine without swap
@@ -18,7 +19,8 @@
 # reads: the pages reclaim took (swapped out, written to their store,
 # dropped, read back) kept every byte.  PRESSURE_SEEDS (default 30) seeds
 # of each family; the test fails if reclaim freed nothing in all of them
-# (it would prove nothing), and says how many swapped.
+# (it would prove nothing), and says how many swapped.  Then the same
+# with --lowmem (a low zone for kernel metadata) under ptechain and avc.
 #
 # Environment: REVMAP_BUILD (default build), PRESSURE_MEM, PRESSURE_SWAP,
 # PRESSURE_SEEDS, TEST_SCHEMES (only these schemes).
@@ -64,12 +66,12 @@ compare() {
 # run SCHEME POLICY MODE: every seed of a family
 run() {
 	local scheme=$1 policy=$2 mode=$3 s out st steal=0 lines=0 outs=0 evicted=0 migrated=0
-	local key=${mode// /_} ropt=() nseeds=$NSEEDS gmode=$mode skip="" mem=$MEM
+	local key=${mode// /_} ropt=() nseeds=$NSEEDS gmode=$mode skip="" machine=("${MACHINE[@]}")
 	[[ $mode == *--nonlinear* ]] && ropt=(--nonlinear)
 	if [[ $mode == compact ]]; then
 		# compact lines (3 and 5 in turn) after every 8th line of
 		# --forks --files traces; memory short, compaction evicts
-		gmode="--forks --files" nseeds=$(((NSEEDS + 2) / 3)) mem=768K
+		gmode="--forks --files" nseeds=$(((NSEEDS + 2) / 3)) machine=(--mem 768K)
 		ropt=(--compact-evict "$([ "$policy" = lru ] && echo targeted || echo lru)")
 	fi
 	for ((s = 1; s <= nseeds; s++)); do
@@ -85,7 +87,7 @@ run() {
 			"$REVMAP" replay "t$key.$s.trace" "${ropt[@]}" --dump "big$key.$s.dump" \
 				>/dev/null 2>&1
 		fi
-		"$REVMAP" replay "t$key.$s.trace" "${ropt[@]}" --mem "$mem" --swap "$SWAP" \
+		"$REVMAP" replay "t$key.$s.trace" "${ropt[@]}" "${machine[@]}" --swap "$SWAP" \
 			--scheme "$scheme" \
 			--reclaim "$policy" --check \
 			--dump small.dump --stats small.json >/dev/null 2>small.err
@@ -96,7 +98,7 @@ run() {
 		fi
 		[[ $mode == compact ]] && skip=skip$key.$s
 		out=$(compare small.dump "big$key.$s.dump" $skip) || {
-			fail "seed $s $mode --mem $mem --scheme $scheme --reclaim $policy: $out"
+			fail "seed $s $mode ${machine[*]} --scheme $scheme --reclaim $policy: $out"
 			return 1
 		}
 		lines=$((lines + out))
@@ -107,15 +109,32 @@ run() {
 			migrated=$((migrated + $(sed -n 's/.*"compaction": {[^}]*"migrated": \([0-9]*\).*/\1/p' small.json)))
 	done
 	[[ $mode == compact ]] && echo "# $scheme $policy compact: $migrated pages migrated, $evicted evicted ($(sed -n 's/.*"evict": "\([a-z]*\)".*/\1/p' small.json))"
-	echo "# $scheme $policy ${mode:-(anonymous)}: $lines op lines agree; reclaim freed $steal frames, $outs swapped out"
+	echo "# $scheme $policy ${mode:-(anonymous)} ${machine[*]}: $lines op lines agree; reclaim freed $steal frames, $outs swapped out"
 	[ "$steal" -gt 0 ] || { fail "reclaim freed nothing in $NSEEDS seeds"; return 1; }
 }
 
+MACHINE=(--mem "$MEM")
 for scheme in $schemes; do
 	for policy in lru virtual; do
 		for mode in "" --forks --files "--forks --files" --nonlinear compact; do
 			t "$scheme, --reclaim $policy, --mem $([ "$mode" = compact ] && echo 768K || echo "$MEM") --swap $SWAP: ${mode:-anonymous} seeds keep every byte" \
 				run "$scheme" "$policy" "$mode"
+		done
+	done
+done
+# --lowmem (issue 12): the same with a low zone that alone holds kernel
+# metadata, under a chain scheme and an object one: metadata allocations
+# that find lowmem short reclaim low pages, then OOM, and still no byte is
+# lost up to the first shortage; once with page tables low, once with the
+# PTE tables high (--highpte), the high zone PRESSURE_MEM in both
+for scheme in ptechain avc; do
+	case " $schemes " in *" $scheme "*) ;; *) continue ;; esac
+	for machine in "768K 384K" "640K 256K --highpte"; do
+		set -- $machine
+		MACHINE=(--mem "$1" --lowmem "$2" "${@:3}")
+		for policy in lru virtual; do
+			t "$scheme, --reclaim $policy, ${MACHINE[*]} --swap $SWAP: $NSEEDS --forks --files seeds keep every byte" \
+				run "$scheme" "$policy" "--forks --files"
 		done
 	done
 done

@@ -28,7 +28,12 @@
 #   - swap: a trace that needs more than --mem 4M runs with --swap 16M, checked,
 #     and its op lines are those of --mem 1G without swap; with a swapoff at
 #     the end the whole dump is; swapoff's -ENOMEM; --fail-swap-io on a write
-#     and on a read; bad --swap values and an unwritable $TMPDIR.
+#     and on a read; bad --swap values and an unwritable $TMPDIR;
+#   - --lowmem and --highpte: bad values and combinations; one process that
+#     maps a file 64 times in a 128K low zone: under ptechain the pte_chain
+#     blocks exhaust it and the process is OOM-killed (stderr says so),
+#     under avc nothing fails; --stats has the "lowmem" object; without
+#     --lowmem no "lowmem" object.
 # Known bugs are TAP TODO tests ("not ok N - ... # TODO bug: ...").
 
 set -u
@@ -533,7 +538,8 @@ helps() {
 }
 t "help replay: every option, stdin, the exit statuses, the format's documentation" \
 	helps replay --dump --check --check=full --mem --times --stats --scheme --pkeys on off host --nonlinear \
-	--fail-alloc --swap --fail-swap-io "TRACE '-'" "standard input" "--mem=64M" avc linux scan vmaoff \
+	--fail-alloc --swap --fail-swap-io --lowmem --highpte "TRACE '-'" "standard input" "--mem=64M" \
+	avc linux scan vmaoff \
 	vmaring anonvma anonlayer astree vmainode mminode ptechain objrmap \
 	"  0  " "  1  " "  2  " "  3  " docs/trace-format.md share/doc/revmap/trace-format.md
 t "help bench: core, scale, rmap, reclaim and their options" \
@@ -1265,5 +1271,61 @@ swap_args() {
 	return 0
 }
 t "--swap: bad sizes, --fail-swap-io without swap, an unwritable TMPDIR" swap_args
+
+lowmem_args() {
+	mk u <<<'1 spawn'
+	usage replay u.trace --lowmem 1K || return 1
+	usage replay u.trace --lowmem lots || return 1
+	usage replay u.trace --mem 64M --lowmem 64M || return 1
+	usage replay u.trace --lowmem 1G || return 1
+	usage replay u.trace --highpte || return 1
+	grep -q -- '--highpte needs --lowmem' u.err || { fail "$(cat u.err)"; return 1; }
+	usage replay u.trace --mem 1M --lowmem=1000K || return 1
+	grep -q -- '--lowmem' u.err || { fail "the error does not name --lowmem: $(cat u.err)"; return 1; }
+	"$REVMAP" replay u.trace --lowmem=1M --highpte --check || { fail "--lowmem=1M"; return 1; }
+	return 0
+}
+t "--lowmem: bad sizes, not less than --mem, --highpte without it" lowmem_args
+
+# one process maps a 1 MiB file 64 times, 2 MiB apart, and reads it all:
+# 16384 PTEs of 256 pages
+{
+	echo "file f 0x100000 7"
+	echo "1 spawn"
+	for i in $(seq 0 63); do
+		a=$(printf '0x%x' $((0x100000000000 + i * 0x200000)))
+		echo "1 mmap $a 0x100000 r-- shared,fixed f 0x0"
+		echo "1 touch $a 0x100000 r"
+	done
+	echo "check"
+} >lowchain.trace
+lowmem_chains() {
+	replay lowchain --scheme ptechain --mem 16M --lowmem 128K --highpte --check --dump pc.dump \
+		--stats pc.json
+	[ "$rc" -eq 0 ] || { fail "ptechain: exit $rc; $(errtext lowchain)"; return 1; }
+	grep -q '^revmap: lowchain.trace:[0-9]*: Out of memory: Killed process 1' lowchain.err ||
+		{ fail "ptechain: no OOM kill: $(errtext lowchain)"; return 1; }
+	grep -q ' oom-killed$' pc.dump || { fail "ptechain: no oom-killed line"; return 1; }
+	replay lowchain --scheme avc --mem 16M --lowmem 128K --highpte --check --dump avc.dump \
+		--stats avc.json
+	[ "$rc" -eq 0 ] && [ ! -s lowchain.err ] || { fail "avc: exit $rc; $(errtext lowchain)"; return 1; }
+	grep -q ' oom-killed$\| killed$' avc.dump && { fail "avc: a line was killed"; return 1; }
+	replay lowchain --scheme avc --mem 16M --stats none.json
+	grep -q '"lowmem"' none.json && { fail "a lowmem object without --lowmem"; return 1; }
+	python3 - pc.json avc.json <<'PY' || { fail "$(cat py.err)"; return 1; }
+import json, sys
+pc, avc = (json.load(open(f))["lowmem"] for f in sys.argv[1:3])
+first = pc.get("used_by_at_first_failure", {})
+ok = (pc["frames"] == 31 and pc["alloc_failures"] > 0 and first.get("slab:pte_chain", 0) > 8
+      and pc["used_peak"] == 31 and "used_by_at_first_failure" not in avc
+      and pc["highpte"] and avc["alloc_failures"] == 0 and "slab:pte_chain" not in avc["used_by"]
+      and avc["used_by"]["page_tables"] == 3 and avc["used_peak"] <= 31)
+if not ok:
+    sys.exit(open("py.err", "w").write("lowmem stats: ptechain %s avc %s" % (pc, avc)))
+PY
+	return 0
+}
+t "--lowmem: pte_chains exhaust a 128K low zone (OOM kill) where avc runs; the lowmem stats" \
+	lowmem_chains
 
 echo "1..$n"

@@ -6,7 +6,7 @@
  * The VM core (mm/) is tested directly through mm/mm.h, one program per
  * subsystem (tests/t_mm_frame.c, t_mm_pgtable.c, t_mm_vma.c, t_mm_fault.c,
  * t_mm_mremap.c, t_mm_reclaim.c, t_mm_swap.c, t_mm_inject.c,
- * t_mm_machine.c), each its
+ * t_mm_machine.c, t_mm_zone.c), each its
  * own binary built from its .c and this header.  One function per
  * mechanism; after each interesting step the whole machine is checked with
  * check_machine() (mm/check.c: free lists, VMA trees, page tables against

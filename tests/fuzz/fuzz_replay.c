@@ -34,13 +34,19 @@
  *                   trace's last line, `check`, checks the whole machine, so
  *                   what the change checker misses still fails the run
  *   bit 5           a CPU with protection keys (--pkeys on), else without
- *   bits 6-7        --compact-evict: 0 none, 1 lru, 2 targeted, 3 none
+ *   bit 6           a low zone for kernel metadata (--lowmem 256K), so that
+ *                   metadata allocations find lowmem short, reclaim low
+ *                   pages and fail
+ *   bit 7           with bit 6: PTE tables may be high (--highpte)
  * and the byte after it (after the fault-injection byte, if any):
  *   bits 0-4        the rmap scheme: rmap_schemes[bits % rmap_nr_schemes]
  *                   (every scheme up to 32 can be picked)
  *   bit 5           --reclaim virtual (2.4's page-table scan), else lru
  *   bit 6           --nonlinear (remap_file_pages makes 2.6.32's nonlinear
  *                   VMAs), else 6.x's emulation
+ *   bit 7           compact evicts when memory is too short to migrate:
+ *                   --compact-evict targeted under lru reclaim, lru under
+ *                   the virtual scan
  *
  * Failures abort(), so that libFuzzer reports them: a checker failure
  * (RV_CHECKFAIL), or a decoded trace the parser rejects (the decoder and the
@@ -526,15 +532,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mode & 16)
 		opt.check = RV_CHECK_EVENT;
 	opt.pkeys = (mode & 32) ? RV_PKEYS_ON : RV_PKEYS_OFF;
-	opt.compact_evict = ((mode >> 6) & 3) == 1 ? RV_COMPACT_EVICT_LRU :
-			    ((mode >> 6) & 3) == 2 ? RV_COMPACT_EVICT_TARGETED :
-			    RV_COMPACT_EVICT_NONE;
+	if (mode & 64) {
+		opt.lowmem_bytes = 256ULL << 10;
+		opt.highpte = (mode & 128) != 0;
+	}
 	{
 		unsigned sch = byte(&g.in);
 
 		opt.scheme = rmap_schemes[(sch & 31) % rmap_nr_schemes]->name;
 		opt.reclaim = (sch & 32) ? RV_RECLAIM_VIRTUAL : RV_RECLAIM_LRU;
 		opt.nonlinear = (sch & 64) != 0;
+		if (sch & 128)
+			opt.compact_evict = (sch & 32) ? RV_COMPACT_EVICT_LRU
+						       : RV_COMPACT_EVICT_TARGETED;
 	}
 	if (raw) {
 		/* NUL bytes, long lines, no final newline: all just data */
