@@ -5,6 +5,8 @@
  *
  *   revmap bench reclaim [--quick] [--json FILE]
  *
+ * (then the high-order runs and the machine of 2003: below)
+ *
  * Each case of gen/hardcase.c (chain, prefork, filemap, mremap, mlock) is
  * made once and replayed first on a machine big enough for it (1 GiB, the
  * default scheme), to learn the most frames it ever holds in use (P) and
@@ -95,6 +97,9 @@ struct run {
 	uint64_t ho_evicted;       /* pages evicted for them */
 	uint64_t ho_migrated;      /* pages migrated for them */
 	uint64_t ho_ns;            /* time in those compact calls */
+	uint64_t low_peak;         /* --lowmem: the most low frames in use */
+	uint64_t low_refused;      /* metadata allocations refused for want of lowmem */
+	uint64_t meta_peak;        /* rmap_bytes_peak */
 };
 
 struct watch {
@@ -164,6 +169,9 @@ static int run_one(const struct rv_options *o, const struct tr_trace *t, struct 
 	r->ho_blocks = s->m.stats.compact_success;
 	r->ho_evicted = s->m.stats.compact_evicted;
 	r->ho_migrated = s->m.stats.compact_migrated;
+	r->low_peak = s->m.low.used_peak;
+	r->low_refused = s->m.low.alloc_failures;
+	r->meta_peak = s->m.stats.rmap_bytes_peak;
 	for (size_t i = 0; i < s->nprocs; i++)
 		r->kills += s->procs[i].state == PROC_KILLED;
 	rv_sim_free(s);
@@ -275,8 +283,12 @@ static void print_case(FILE *out, const struct case_res *cr)
 		}
 }
 
+struct m2003;
+static void json_2003(FILE *f, const struct bench_set *set, const struct m2003 *mc, bool quick);
+
 static int write_json(const char *path, const struct case_res *cases, int ncases, int reps,
-		      bool quick, long maxrss_kib)
+		      bool quick, long maxrss_kib, const struct bench_set *set,
+		      const struct m2003 *mc)
 {
 	FILE *f = fopen(path, "w");
 
@@ -348,7 +360,10 @@ static int write_json(const char *path, const struct case_res *cases, int ncases
 			}
 		fprintf(f, "\n    ]}");
 	}
-	fprintf(f, "\n  ]\n}\n");
+	fprintf(f, "\n  ]");
+	if (mc)
+		json_2003(f, set, mc, quick);
+	fprintf(f, "\n}\n");
 	if (fclose(f)) {
 		fprintf(stderr, "revmap: bench reclaim: error writing %s\n", path);
 		return -1;
@@ -443,8 +458,145 @@ out:
 	return status;
 }
 
+/*
+ * The machine of 2003 (issue 12, seed 004): gentrace --kind db, a server
+ * and hundreds of workers sharing a data file and shared memory, with and
+ * without --mlock, on a machine with memory to spare (256 MiB) but a
+ * small low zone for kernel metadata: 8 MiB with the PTE tables high
+ * (--highpte), and 12 MiB with them low.  Per scheme: the OOM kills, the
+ * metadata allocations refused, the most low frames in use, the reverse
+ * map's peak bytes.  Which schemes run it, which do not, and what mlock
+ * changes.  One run each; the runs must read what the case reads on
+ * 1 GiB up to their first shortage.
+ */
+static const struct lowmem_cfg {
+	const char *name;
+	uint64_t bytes, quick_bytes;
+	bool highpte;
+} lowmem_cfg[] = {
+	{ "8M,highpte", 8ULL << 20, 1ULL << 20, true },
+	{ "12M", 12ULL << 20, 2ULL << 20, false },
+};
+#define NR_LOWMEM_CFG 2
+
+struct m2003 {
+	struct gen_size size;      /* the case's */
+	size_t events[2];          /* without, with --mlock */
+	struct run *r;             /* [(scheme * 2 + mlock) * NR_LOWMEM_CFG + cfg] */
+	long *agreed;              /* the same, op lines agreeing with 1 GiB */
+};
+
+static int run_2003(const struct rv_options *opt, bool quick, const struct bench_set *set,
+		    struct m2003 *mc, FILE *out)
+{
+	struct rv_options o = *opt;
+	int status = 0;
+
+	gen_size_default(GEN_DB, &mc->size);
+	mc->size.procs = quick ? 60 : 300;
+	mc->size.pages = quick ? 256 : 1024;
+	mc->r = calloc(set->n * 2 * NR_LOWMEM_CFG, sizeof(*mc->r));
+	mc->agreed = calloc(set->n * 2 * NR_LOWMEM_CFG, sizeof(*mc->agreed));
+	if (!mc->r || !mc->agreed)
+		return 1;
+	for (int ml = 0; ml < 2 && !status; ml++) {
+		struct tr_result *big = NULL, *small = NULL;
+		struct tr_trace t;
+		struct run r;
+		char what[160];
+
+		mc->size.mlock = ml;
+		if (bench_make_case(GEN_DB, SEED, &mc->size, &t))
+			return 1;
+		mc->events[ml] = t.n;
+		big = calloc(t.n ? t.n : 1, sizeof(*big));
+		small = calloc(t.n ? t.n : 1, sizeof(*small));
+		o.mem_bytes = 1ULL << 30;
+		o.swap_bytes = 0;
+		o.scheme = NULL;
+		o.reclaim = RV_RECLAIM_LRU;
+		o.lowmem_bytes = 0;
+		o.highpte = 0;
+		snprintf(what, sizeof(what), "%s on 1 GiB", t.path);
+		if (!big || !small || run_one(&o, &t, &r, big, what, 0))
+			status = 1;
+		o.mem_bytes = 256ULL << 20;
+		for (unsigned i = 0; i < set->n && !status; i++)
+			for (int c = 0; c < NR_LOWMEM_CFG && !status; c++) {
+				size_t k = (i * 2 + (size_t)ml) * NR_LOWMEM_CFG + (size_t)c;
+
+				o.scheme = set->ops[i]->name;
+				o.lowmem_bytes = quick ? lowmem_cfg[c].quick_bytes : lowmem_cfg[c].bytes;
+				o.highpte = lowmem_cfg[c].highpte;
+				snprintf(what, sizeof(what), "%s, scheme %s, --lowmem %s", t.path,
+					 o.scheme, lowmem_cfg[c].name);
+				if (run_one(&o, &t, &mc->r[k], small, what, 0) ||
+				    (mc->agreed[k] = same_results(&t, big, small, what)) < 0)
+					status = 1;
+			}
+		tr_free(&t);
+		free(big);
+		free(small);
+	}
+	if (status)
+		return status;
+	fprintf(out, "\nthe machine of 2003: db, %u processes sharing a %llu-page file and %llu "
+		"pages of shared memory, with and without --mlock; 256 MiB of memory, its low "
+		"zone as said\n", mc->size.procs + 1, (unsigned long long)mc->size.pages,
+		(unsigned long long)mc->size.pages);
+	fprintf(out, "%-9s %-8s %-10s %5s %7s %9s %11s\n", "scheme", "case", "lowmem", "OOM",
+		"refused", "low peak", "meta peak");
+	for (unsigned i = 0; i < set->n; i++)
+		for (int ml = 0; ml < 2; ml++)
+			for (int c = 0; c < NR_LOWMEM_CFG; c++) {
+				const struct run *r = &mc->r[(i * 2 + (size_t)ml) * NR_LOWMEM_CFG +
+							    (size_t)c];
+
+				char lm[32];
+
+				snprintf(lm, sizeof(lm), "%lluM%s", (unsigned long long)((quick ?
+					 lowmem_cfg[c].quick_bytes : lowmem_cfg[c].bytes) >> 20),
+					 lowmem_cfg[c].highpte ? ",highpte" : "");
+				fprintf(out, "%-9s %-8s %-10s %5llu %7llu %9llu %11llu\n",
+					set->ops[i]->name, ml ? "db-mlock" : "db", lm,
+					(unsigned long long)r->kills,
+					(unsigned long long)r->low_refused,
+					(unsigned long long)r->low_peak,
+					(unsigned long long)r->meta_peak);
+			}
+	return 0;
+}
+
+static void json_2003(FILE *f, const struct bench_set *set, const struct m2003 *mc, bool quick)
+{
+	fprintf(f, ",\n  \"machine_2003\": {\"kind\": \"db\", \"procs\": %u, \"pages\": %llu, "
+		"\"mem_bytes\": %llu, \"runs\": [", mc->size.procs,
+		(unsigned long long)mc->size.pages, 256ULL << 20);
+	for (unsigned i = 0; i < set->n; i++)
+		for (int ml = 0; ml < 2; ml++)
+			for (int c = 0; c < NR_LOWMEM_CFG; c++) {
+				size_t k = (i * 2 + (size_t)ml) * NR_LOWMEM_CFG + (size_t)c;
+				const struct run *r = &mc->r[k];
+
+				fprintf(f, "%s\n    {\"scheme\": \"%s\", \"mlock\": %s, "
+					"\"lowmem_bytes\": %llu, \"highpte\": %s, \"oom_kills\": %llu, "
+					"\"lowmem_refused\": %llu, \"lowmem_peak_frames\": %llu, "
+					"\"rmap_bytes_peak\": %llu, \"op_lines_agreeing\": %ld}",
+					k ? "," : "", set->ops[i]->name, ml ? "true" : "false",
+					(unsigned long long)(quick ? lowmem_cfg[c].quick_bytes
+								   : lowmem_cfg[c].bytes),
+					lowmem_cfg[c].highpte ? "true" : "false",
+					(unsigned long long)r->kills,
+					(unsigned long long)r->low_refused,
+					(unsigned long long)r->low_peak,
+					(unsigned long long)r->meta_peak, mc->agreed[k]);
+			}
+	fprintf(f, "\n  ]}");
+}
+
 int bench_reclaim(const struct rv_options *opt, bool quick, const char *json_path, FILE *out)
 {
+	struct m2003 mc;
 	int reps = quick ? 1 : 3, status = 0, ncases = 0;
 	struct case_res cases[NR_GEN_KINDS];
 	struct bench_set set;
@@ -455,11 +607,14 @@ int bench_reclaim(const struct rv_options *opt, bool quick, const char *json_pat
 	memset(cases, 0, sizeof(cases));
 	fprintf(out, "revmap bench reclaim%s: %u schemes x 2 policies on %d cases under pressure "
 		"(machine: half the frames the case uses; swap: twice), seed %d, median of %d "
-		"run%s\n", quick ? " --quick" : "", set.n, NR_GEN_KINDS, SEED, reps,
+		"run%s\n", quick ? " --quick" : "", set.n, NR_GEN_KINDS - 1, SEED, reps,
 		reps > 1 ? "s" : "");
 	fprintf(out, "pages/s: reclaimed per second in reclaim; rmap PTEs, rmap VMAs, scan PTEs: "
 		"per reclaimed page\n");
+	memset(&mc, 0, sizeof(mc));
 	for (int k = 0; k < NR_GEN_KINDS && !status; k++) {
+		if (k == GEN_DB)
+			continue;          /* the machine of 2003's, below */
 		cases[k].kind = k;
 		cases[k].set = &set;
 		ncases++;
@@ -468,13 +623,18 @@ int bench_reclaim(const struct rv_options *opt, bool quick, const char *json_pat
 			print_case(out, &cases[k]);
 		fflush(out);
 	}
+	if (!status)
+		status = run_2003(opt, quick, &set, &mc, out);
 	getrusage(RUSAGE_SELF, &ru);
 	if (!status) {
 		fprintf(out, "\nhost memory: %ld MiB at most (this process; swap files on disk "
 			"besides)\n", ru.ru_maxrss / 1024);
-		if (json_path && write_json(json_path, cases, ncases, reps, quick, ru.ru_maxrss))
+		if (json_path && write_json(json_path, cases, ncases, reps, quick, ru.ru_maxrss,
+					    &set, &mc))
 			status = 1;
 	}
+	free(mc.r);
+	free(mc.agreed);
 	for (int k = 0; k < ncases; k++) {
 		free(cases[k].c);
 		free(cases[k].ho);

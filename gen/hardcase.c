@@ -46,6 +46,18 @@
  *          pte_chains (004_e854c16e1a8b0177.txt) pay memory per PTE per
  *          child.
  *
+ * db       Seed 004's database: a server maps a file of `pages` pages
+ *          shared (the data files) and as much shared anonymous memory
+ *          (the SGA), fills both, and forks `procs` workers, each of which
+ *          reads both through (attaching) and then reads and writes random
+ *          words of both; each of `rounds` rounds
+ *          a tenth of the workers exit and the server forks as many anew.
+ *          With --mlock the server and every worker mlock both (Oracle's
+ *          lock_sga).  Hundreds of processes map the same pages: in 2.5's
+ *          pte_chains an entry per process per page, where lowmem was
+ *          short (004_e854c16e1a8b0177.txt); in the object schemes an
+ *          i_mmap and an anon_vma entry per VMA.
+ *
  * filemap  A file of `pages` pages (with content), mapped by `procs`
  *          processes, about half MAP_SHARED and half MAP_PRIVATE (some
  *          spawned and mapping it themselves, the whole file or a window
@@ -124,7 +136,7 @@
 
 static const char *const kind_names[NR_GEN_KINDS] = {
 	[GEN_CHAIN] = "chain", [GEN_PREFORK] = "prefork", [GEN_FILEMAP] = "filemap",
-	[GEN_MREMAP] = "mremap", [GEN_MLOCK] = "mlock",
+	[GEN_MREMAP] = "mremap", [GEN_MLOCK] = "mlock", [GEN_DB] = "db",
 };
 
 /*
@@ -138,6 +150,7 @@ static const struct gen_size size_defaults[NR_GEN_KINDS] = {
 	[GEN_FILEMAP] = { .procs = 24, .pages = 64,   .rounds = 3 },
 	[GEN_MREMAP]  = { .procs = 24, .pages = 64,   .rounds = 3 },
 	[GEN_MLOCK]   = { .procs = 16, .pages = 32,   .rounds = 3 },
+	[GEN_DB]      = { .procs = 24, .pages = 64,   .rounds = 3 },
 };
 
 /* ---- the model ---- */
@@ -925,6 +938,95 @@ static void gen_prefork(struct gen *g)
 			heap_read(g, (int)i);
 }
 
+/* ---- db ---- */
+
+/* a worker's turn: four reads or writes of random words of the data file
+ * and the shared memory */
+static void db_work(struct gen *g, int i, uint64_t fb, uint64_t sga)
+{
+	for (int k = 0; k < 4; k++) {
+		uint64_t a = word_in(g, chance(g, 50) ? fb : sga, g->n);
+
+		if (chance(g, 40))
+			write_at(g, i, a);
+		else
+			read_at(g, i, a);
+	}
+}
+
+/* a new worker attaches: it reads the data file and the shared memory
+ * through (with --mlock, it locks them: lock_sga, as fork does not pass
+ * VM_LOCKED on; mlock populates both) */
+static void db_lock(struct gen *g, int i, uint64_t fb, uint64_t sga);
+
+static void db_attach(struct gen *g, int i, uint64_t fb, uint64_t sga)
+{
+	if (g->mlock) {
+		db_lock(g, i, fb, sga);
+		return;
+	}
+	touch(g, i, fb, g->n * PG, false);
+	touch(g, i, sga, g->n * PG, false);
+}
+
+/* --mlock: i locks the data file and the shared memory */
+static void db_lock(struct gen *g, int i, uint64_t fb, uint64_t sga)
+{
+	emit(g, "%d mlock 0x%" PRIx64 " %" PRIu64, pid_of(i), fb, g->n * PG);
+	set_range(g, i, fb, fb + g->n * PG, -1, 1);
+	emit(g, "%d mlock 0x%" PRIx64 " %" PRIu64, pid_of(i), sga, g->n * PG);
+	set_range(g, i, sga, sga + g->n * PG, -1, 1);
+}
+
+static void gen_db(struct gen *g)
+{
+	uint64_t fb = WIN_LO + GIB, sga = fb + round_up(g->n * PG, GIB) + GIB;
+	int par = spawn(g);
+
+	if (par < 0)
+		return;
+	emit(g, "file db 0x%" PRIx64 " %" PRIu64, g->n * PG, rnd(g) | 1);
+	do_mmap_file(g, par, fb, g->n * PG, 3, true, "", "db", 0);
+	do_mmap_anon(g, par, sga, g->n * PG, 3, true, "");
+	if (g->mlock) {
+		db_lock(g, par, fb, sga);
+	} else {
+		touch(g, par, fb, g->n * PG, false);
+		touch(g, par, sga, g->n * PG, true);
+	}
+	for (unsigned k = 0; k < g->procs && !g->err; k++) {
+		int c = fork_proc(g, par);
+
+		if (c < 0)
+			return;
+		db_attach(g, c, fb, sga);
+		db_work(g, c, fb, sga);
+	}
+	for (unsigned r = 0; r < g->rounds && !g->err; r++) {
+		unsigned gone = 0;
+
+		for (unsigned i = 1; i < g->np; i++) {
+			if (!g->p[i].live)
+				continue;
+			db_work(g, (int)i, fb, sga);
+			if (chance(g, 10)) {
+				proc_exit(g, (int)i);
+				gone++;
+			}
+		}
+		/* the server forks new workers for those that went */
+		while (gone-- && !g->err) {
+			int c = fork_proc(g, par);
+
+			if (c < 0)
+				return;
+			db_attach(g, c, fb, sga);
+			db_work(g, c, fb, sga);
+		}
+		read_at(g, par, word_in(g, sga, g->n));
+	}
+}
+
 /* ---- filemap ---- */
 
 #define FM_FILE "fm"
@@ -1486,7 +1588,7 @@ int gen_hardcase(int kind, uint64_t seed, const struct gen_size *sz, FILE *out)
 	static void (*const gen_fn[NR_GEN_KINDS])(struct gen *) = {
 		[GEN_CHAIN] = gen_chain, [GEN_PREFORK] = gen_prefork,
 		[GEN_FILEMAP] = gen_filemap, [GEN_MREMAP] = gen_mremap,
-		[GEN_MLOCK] = gen_mlock,
+		[GEN_MLOCK] = gen_mlock, [GEN_DB] = gen_db,
 	};
 	struct gen g = { .out = out };
 
@@ -1498,7 +1600,7 @@ int gen_hardcase(int kind, uint64_t seed, const struct gen_size *sz, FILE *out)
 	g.n = sz->pages;
 	g.procs = sz->procs;
 	g.rounds = sz->rounds;
-	g.mlock = sz->mlock && kind == GEN_FILEMAP;
+	g.mlock = sz->mlock && (kind == GEN_FILEMAP || kind == GEN_DB);
 	/* each kind its own sequence for the same seed */
 	g.rng = seed ^ (0x6a09e667f3bcc909ull * (uint64_t)(kind + 1));
 

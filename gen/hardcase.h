@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum gen_kind { GEN_CHAIN, GEN_PREFORK, GEN_FILEMAP, GEN_MREMAP, GEN_MLOCK, NR_GEN_KINDS };
+enum gen_kind { GEN_CHAIN, GEN_PREFORK, GEN_FILEMAP, GEN_MREMAP, GEN_MLOCK, GEN_DB, NR_GEN_KINDS };
 
 /*
  * The sizes of a case.  Limits, the same for every kind (gen_hardcase
@@ -33,8 +33,10 @@ struct gen_size {
 	unsigned procs;   /* processes: chain depth, prefork children, filemap/mremap/mlock sharers */
 	uint64_t pages;   /* pages of the region each case works on (heap, file, moved region) */
 	unsigned rounds;  /* repetitions of the case's main phase (COW writes, moves, ...) */
-	bool mlock;       /* filemap: every process maps the file shared and mlocks it
-			     (seed 004's database, its shared memory locked: (b)) */
+	bool mlock;       /* filemap: every process maps the file shared and mlocks it;
+			     db: the server and every worker mlock the file and the
+			     shared memory (seed 004's database, its memory locked:
+			     (b)) */
 };
 
 #define GEN_MAX_PROCS   10000

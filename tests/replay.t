@@ -689,6 +689,15 @@ bench_reclaim() {
 	done
 	[ "$(grep -c '"evict": ' brc.json)" -eq $((3 * 2 * $(echo $schemes | wc -w))) ] ||
 		{ fail "brc.json does not hold every high-order run"; return 1; }
+	# the machine of 2003: db with and without --mlock, two low zones
+	grep -q '^the machine of 2003: db' brc.out || { fail "no machine of 2003"; return 1; }
+	for s in $schemes; do
+		[ "$(awk -v s="$s" '/^the machine of 2003/ { on = 1; next } /^$/ { on = 0 }
+			on && $1 == s && NF == 7 { n++ } END { print n + 0 }' brc.out)" = 4 ] ||
+			{ fail "machine of 2003: $s has not 4 rows of 7 fields"; return 1; }
+	done
+	[ "$(grep -c '"lowmem_bytes": ' brc.json)" -eq $((4 * $(echo $schemes | wc -w))) ] ||
+		{ fail "brc.json does not hold every run of the machine of 2003"; return 1; }
 	[ "$(grep -c '"policy": ' brc.json)" -eq $((5 * 2 * $(echo $schemes | wc -w))) ] ||
 		{ fail "brc.json does not hold every run"; return 1; }
 	awk '$2 == "lru" && $8 > 0 { found = 1 } END { exit !found }' brc.out ||

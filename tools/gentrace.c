@@ -8,16 +8,16 @@
  * to check the model against a dump of the real kernel.)
  *
  * --kind NAME writes one of the debate's hard cases instead of a random
- * trace: chain, prefork, filemap, mremap or mlock (gen/hardcase.c makes them
+ * trace: chain, prefork, filemap, mremap, mlock or db (gen/hardcase.c makes them
  * and says what each is; the benchmarks link the same code).  --procs is
  * then the case's processes (chain depth, prefork children, filemap, mremap
  * and mlock sharers), --pages the pages of the region it works on (heap,
  * file, moved region), --rounds the repetitions of its main phase; each
  * defaults to what the differential test uses (gen_size_default), and the
  * limits are 1 <= procs <= 10000, 4 <= pages <= 2^20, 1 <= rounds <= 1000
- * (gen/hardcase.h).  --mlock (filemap only): every process maps the file
- * shared and mlocks it, seed 004's database with its shared memory
- * locked.  --events, --files, --forks and --model do not apply.
+ * (gen/hardcase.h).  --mlock (filemap and db): every process maps the
+ * file shared and mlocks it (filemap), or locks the data file and the
+ * shared memory (db): seed 004's database with its memory locked.  --events, --files, --forks and --model do not apply.
  * Without --kind, nothing here changes: the output of every SEED and option
  * is what it was.
  *
@@ -2236,8 +2236,8 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: gentrace SEED [--events N] [--procs MAX] [--files] [--forks] [--nonlinear]\n"
 		"       [--model]\n"
-		"       gentrace SEED --kind chain|prefork|filemap|mremap|mlock [--procs N] [--pages N]\n"
-		"                [--rounds N] [--mlock (filemap)]\n");
+		"       gentrace SEED --kind chain|prefork|filemap|mremap|mlock|db [--procs N] [--pages N]\n"
+		"                [--rounds N] [--mlock (filemap, db)]\n");
 	return 2;
 }
 
@@ -2265,7 +2265,7 @@ static int main_kind(uint64_t seed, int argc, char **argv)
 			kind = gen_kind_find(argv[++i]);
 			if (kind < 0) {
 				fprintf(stderr, "gentrace: no kind '%s' (chain, prefork, filemap, "
-					"mremap, mlock)\n", argv[i]);
+					"mremap, mlock, db)\n", argv[i]);
 				return 2;
 			}
 		} else if (!strcmp(argv[i], "--procs") && i + 1 < argc) {
@@ -2293,8 +2293,8 @@ static int main_kind(uint64_t seed, int argc, char **argv)
 		sz.pages = pages;
 	if (rounds_set)
 		sz.rounds = (unsigned)rounds;
-	if (mlock && kind != GEN_FILEMAP) {
-		fprintf(stderr, "gentrace: --mlock is for --kind filemap\n");
+	if (mlock && kind != GEN_FILEMAP && kind != GEN_DB) {
+		fprintf(stderr, "gentrace: --mlock is for --kind filemap or db\n");
 		return 2;
 	}
 	sz.mlock = mlock;
