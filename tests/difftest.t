@@ -25,7 +25,8 @@
 #    splits and moves at each level; a parent with a large heap and many
 #    children; a file mapped shared and private by many processes, then
 #    truncated (filemap-mlock: --kind filemap --mlock, every mapping shared
-#    and locked); COW-shared memory moved by mremap in every process; mlocked
+#    and locked); a database server and its workers sharing a data file and
+#    shared memory (db, and db-mlock: --kind db --mlock); COW-shared memory moved by mremap in every process; mlocked
 #    private and shared memory across fork.  One TAP line per seed ("chain
 #    seed N").  Then DIFF_BIG_SEEDS (default 1) seeds from DIFF_BIG_SEED0
 #    (default 1) of each kind at the debate's scale, hundreds of processes
@@ -86,18 +87,20 @@ FSEED0=${DIFF_FILE_SEED0:-1}
 NFSEEDS=${DIFF_FILE_SEEDS:-500}
 KSEED0=${DIFF_FORK_SEED0:-1}
 NKSEEDS=${DIFF_FORK_SEEDS:-100}
-KINDS=${DIFF_KINDS:-chain prefork filemap filemap-mlock mremap mlock}
+KINDS=${DIFF_KINDS:-chain prefork filemap filemap-mlock mremap mlock db db-mlock}
 HSEED0=${DIFF_KIND_SEED0:-1}
 NHSEEDS=${DIFF_KIND_SEEDS:-5}
 BSEED0=${DIFF_BIG_SEED0:-1}
 NBSEEDS=${DIFF_BIG_SEEDS:-1}
 declare -A BIG=([chain]="--procs 200 --pages 64" [prefork]="--procs 200 --pages 1024"
 	[filemap]="--procs 200 --pages 256" [mremap]="--procs 200 --pages 256"
-	[mlock]="--procs 100 --pages 128" [filemap-mlock]="--procs 200 --pages 256")
+	[mlock]="--procs 100 --pages 128" [filemap-mlock]="--procs 200 --pages 256"
+	[db]="--procs 200 --pages 256" [db-mlock]="--procs 200 --pages 256")
 # gentrace's options for a kind: filemap-mlock is filemap with --mlock
 kind_opts() {
 	case $1 in
 	filemap-mlock) echo "--kind filemap --mlock" ;;
+	db-mlock) echo "--kind db --mlock" ;;
 	*) echo "--kind $1" ;;
 	esac
 }

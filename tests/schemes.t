@@ -107,7 +107,7 @@ for s in $schemes; do
 		t "$s: $NSEEDS anonymous seeds as the default scheme, with --check" seeds "$s" ""
 		t "$s: $NSEEDS --files seeds as the default scheme, with --check" seeds "$s" --files
 		t "$s: $NSEEDS --forks seeds as the default scheme, with --check" seeds "$s" --forks
-		for k in chain prefork filemap "filemap --mlock" mremap mlock; do
+		for k in chain prefork filemap "filemap --mlock" mremap mlock db "db --mlock"; do
 			t "$s: $NKINDSEEDS --kind $k seeds as the default scheme, with --check" \
 				seeds "$s" "--kind $k" "$NKINDSEEDS"
 		done
