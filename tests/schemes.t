@@ -14,7 +14,8 @@
 #     dump the kernel made (NAME.dump);
 #   - SCHEME_SEEDS (default 80) seeds of each gentrace family (default,
 #     --files, --forks) and SCHEME_KIND_SEEDS (default 3) of each hard case
-#     (--kind chain, prefork, filemap, mremap, mlock: gen/hardcase.c, at
+#     (--kind chain, prefork, filemap, filemap --mlock, mremap, mlock, db, db
+#     --mlock: gen/hardcase.c, at
 #     the sizes difftest.t uses) replay with --check to the dump the
 #     default scheme gives, which difftest.t holds to the kernel's.
 # TEST_SCHEMES="a b" runs only those schemes.
