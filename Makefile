@@ -105,7 +105,7 @@ fuzz:
 # Debian packages the build and the tests need; installed only if missing.
 # (pkg-config and groff-base: tests/install.t builds against the installed
 # library and renders the man page.)
-DEPS := build-essential clang libclang-rt-14-dev perl python3 pkg-config groff-base
+DEPS := build-essential clang libclang-rt-14-dev perl python3 pkg-config groff-base gzip zstd
 deps:
 	@missing=""; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -624,6 +624,27 @@ usages() {
 }
 t "usage errors: exit 2, one 'revmap: ...' line on stderr, nothing on stdout" usages
 
+# compressed traces (.trace.gz, .trace.zst: issue 13's shipped workloads)
+# replay as they are, from a file or standard input; corrupt data is a
+# clear error, exit 2
+compressed() {
+	cp "$ROOT/examples/tour.trace" c.trace
+	"$REVMAP" replay c.trace --dump c.dump >/dev/null 2>&1 || { fail "plain"; return 1; }
+	gzip -kf c.trace && zstd -qf c.trace -o c.trace.zst ||
+		{ fail "cannot compress (gzip, zstd)"; return 1; }
+	for f in c.trace.gz c.trace.zst; do
+		"$REVMAP" replay "$f" --check --dump z.dump >/dev/null 2>z.err &&
+			cmp -s c.dump z.dump || { fail "$f: $(head -c 300 z.err)"; return 1; }
+		"$REVMAP" replay - --dump z.dump <"$f" >/dev/null 2>z.err &&
+			cmp -s c.dump z.dump || { fail "$f on stdin: $(head -c 300 z.err)"; return 1; }
+	done
+	head -c 40 c.trace.gz >bad.trace.gz
+	"$REVMAP" replay bad.trace.gz >/dev/null 2>z.err
+	[ $? = 2 ] && grep -q '^revmap: bad.trace.gz: gzip -dc failed' z.err ||
+		{ fail "a corrupt .gz: $(head -c 300 z.err)"; return 1; }
+}
+t "compressed traces (.gz, .zst) replay as they are; corrupt data exits 2" compressed
+
 # bench rmap --quick: every scheme revmap info lists, in every case's table,
 # with every figure; the JSON names them too; a machine too small for a case
 # is a clear failure, not a different answer
