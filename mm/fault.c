@@ -110,14 +110,17 @@ static inline uint64_t linear_index(const struct vm_area *vma, uint64_t addr)
 	return vma->pgoff + ((addr - vma->start) >> PAGE_SHIFT);
 }
 
-/* map page-cache page pfn at addr (set_pte_range) */
-static void map_file_page(struct vm_area *vma, uint64_t addr, pte_t *pte, uint32_t pfn,
-			  bool write)
+/* map page-cache page pfn at addr (set_pte_range), once the scheme has
+ * what the add needs (rmap_page_prepare); => 0, or -ENOMEM (-12): nothing mapped */
+static int map_file_page(struct vm_area *vma, uint64_t addr, pte_t *pte, uint32_t pfn,
+			 bool write)
 {
 	struct vm_mm *mm = vma->mm;
 	struct vm_frame *f = pfn_frame(mm->machine, pfn);
 	pte_t p = mk_pte(vma, pfn, write);
 
+	if (rmap_page_prepare(vma, f))
+		return -12;
 	/* a shared writable mapping maps its pages writable at once */
 	if ((vma->flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE) &&
 	    (p & PTE_PRESENT))
@@ -133,6 +136,7 @@ static void map_file_page(struct vm_area *vma, uint64_t addr, pte_t *pte, uint32
 	mm->nr_ptes++;
 	*pte = p;
 	check_note_pte(mm, addr);
+	return 0;
 }
 
 /*
@@ -174,9 +178,8 @@ static bool do_fault_around(struct vm_area *vma, uint64_t addr, pte_t *fpte)
 			continue;
 		/* the scheme could not have this page's add ready: fault-around
 		 * is best effort, the fault itself decides about its page */
-		if (rmap_page_prepare(vma, pfn_frame(vma->mm->machine, pfn)))
+		if (map_file_page(vma, a, pte, pfn, false))
 			break;
-		map_file_page(vma, a, pte, pfn, false);
 		if (a == addr)
 			mapped = true;
 	}
@@ -203,10 +206,7 @@ static int do_file_fault(struct vm_area *vma, uint64_t addr, pte_t *pte, bool wr
 		r = file_get_page(vma->file, idx, &pfn);
 		if (r != VM_FAULT_OK)
 			return r;
-		if (rmap_page_prepare(vma, pfn_frame(vma->mm->machine, pfn)))
-			return VM_FAULT_OOM;
-		map_file_page(vma, addr, pte, pfn, false);
-		return VM_FAULT_OK;
+		return map_file_page(vma, addr, pte, pfn, false) ? VM_FAULT_OOM : VM_FAULT_OK;
 	}
 	/* do_cow_fault prepares the anonymous identity before it reads the
 	 * file page, so the VMA has one even when the read fails (SIGBUS) */
@@ -217,10 +217,8 @@ static int do_file_fault(struct vm_area *vma, uint64_t addr, pte_t *pte, bool wr
 		return r;
 	if (!(vma->flags & VM_SHARED))
 		return map_new_anon(vma, addr, pte, pfn);     /* do_cow_fault */
-	if (rmap_page_prepare(vma, pfn_frame(vma->mm->machine, pfn)))
-		return VM_FAULT_OOM;
-	map_file_page(vma, addr, pte, pfn, true);         /* do_shared_fault */
-	return VM_FAULT_OK;
+	/* do_shared_fault */
+	return map_file_page(vma, addr, pte, pfn, true) ? VM_FAULT_OOM : VM_FAULT_OK;
 }
 
 /*

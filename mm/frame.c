@@ -234,18 +234,14 @@ static uint32_t alloc_frames(struct vm_machine *m, unsigned order, bool zero, bo
 
 	if (!machine_may_alloc(m))
 		return FRAME_NIL;
-	if (m->low.end) {
+	if (m->low.end)
 		pfn = zones_take(m, order, kernel);
-	} else {
-		/* the reserve below the min watermark is not handed out: the
-		 * caller reclaims (zone_watermark_ok fails,
-		 * __alloc_pages_slowpath) */
-		if (m->nr_free < m->wmark_min + (1ULL << order)) {
-			m->stats.alloc_short++;
-			return FRAME_NIL;
-		}
+	else if (m->nr_free >= m->wmark_min + (1ULL << order))
 		pfn = buddy_take(m, m->free, order, true);
-	}
+	else
+		pfn = FRAME_NIL;   /* the reserve below the min watermark is not handed
+				      out: the caller reclaims (zone_watermark_ok fails,
+				      __alloc_pages_slowpath) */
 	if (pfn == FRAME_NIL) {
 		m->stats.alloc_short++;
 		return FRAME_NIL;

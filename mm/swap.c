@@ -390,17 +390,22 @@ static bool should_try_to_free_swap(struct vm_machine *m, struct vm_frame *f,
 }
 
 /*
- * The page of slot, in the swap cache, with a reference for the caller:
- * found there, or read into a new frame that enters the cache.
+ * The page of slot, in the swap cache, with a reference for the caller,
+ * for vma to map: found there (the scheme told first: rmap_page_prepare),
+ * or read into a new frame that enters the cache.
  * => VM_FAULT_OK with *fp and *fresh (read now: no identity yet),
- *    VM_FAULT_OOM (no frame), VM_FAULT_BUS (the read failed: nothing changed)
+ *    VM_FAULT_OOM (no frame, or the scheme's memory), VM_FAULT_BUS (the
+ *    read failed); nothing changed but on VM_FAULT_OK
  */
-static int swapin_page(struct vm_machine *m, uint32_t slot, struct vm_frame **fp, bool *fresh)
+static int swapin_page(struct vm_area *vma, uint32_t slot, struct vm_frame **fp, bool *fresh)
 {
+	struct vm_machine *m = vma->mm->machine;
 	uint32_t pfn = m->swap.cache[slot];
 	struct vm_frame *f;
 
 	if (pfn != FRAME_NIL) {
+		if (rmap_page_prepare(vma, pfn_frame(m, pfn)))
+			return VM_FAULT_OOM;
 		m->stats.swap_cache_hits++;
 		f = pfn_frame(m, pfn);
 		f->refcount++;
@@ -477,13 +482,9 @@ int do_swap_page(struct vm_area *vma, uint64_t addr, pte_t *pte, bool write)
 	VM_BUG_ON(!swap_enabled(m) || slot >= m->swap.nr_slots || !m->swap.map[slot]);
 	if (anon_prepare(vma))
 		return VM_FAULT_OOM;
-	r = swapin_page(m, slot, &f, &fresh);
+	r = swapin_page(vma, slot, &f, &fresh);
 	if (r != VM_FAULT_OK)
 		return r;
-	if (!fresh && rmap_page_prepare(vma, f)) {
-		f->refcount--;            /* the swap cache still holds it */
-		return VM_FAULT_OOM;
-	}
 	slot_put(&m->swap, slot);         /* swap_free: the cache still counts */
 	if (should_try_to_free_swap(m, f, vma, write))
 		swap_cache_try_free(m, f);
@@ -526,11 +527,7 @@ static int unuse_one(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 	slot = swp_slot(*pte);
 	for (;;) {
 		r = anon_prepare(vma) || rmap_prepare(m, 1) ? VM_FAULT_OOM
-						 : swapin_page(m, slot, &f, &fresh);
-		if (r == VM_FAULT_OK && !fresh && rmap_page_prepare(vma, f)) {
-			f->refcount--;    /* the swap cache still holds it */
-			r = VM_FAULT_OOM;
-		}
+						 : swapin_page(vma, slot, &f, &fresh);
 		if (r != VM_FAULT_OOM)
 			break;
 		if (!swapoff_reclaim(m))

@@ -536,18 +536,12 @@ static int nl_search(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn fn,
 	for (struct itree_node *it = itree_iter_first(&file->i_mmap_nonlinear, 0, UINT64_MAX);
 	     it && !ret; it = itree_iter_next(it, 0, UINT64_MAX)) {
 		struct vm_area *vma = container_of(it, struct vm_area, shared);
-		struct vm_stats saved = m->stats;
 
 		if (how == NL_WALK && !(vma->flags & VM_LOCKED)) {
 			m->stats.rmap_vmas_visited++;
 			continue;
 		}
-		ret = rmap_search_vma(m, f, vma, nl_one, &v);
-		if (how != NL_WALK) {
-			m->stats.rmap_vmas_visited = saved.rmap_vmas_visited;
-			m->stats.rmap_ptes_visited = saved.rmap_ptes_visited;
-			m->stats.rmap_ptes_found = saved.rmap_ptes_found;
-		}
+		ret = rmap_search_vma(m, f, vma, nl_one, &v, how == NL_WALK);
 		m->stats.rmap_rebuild_vmas += how == NL_REBUILD;
 	}
 	return ret;
@@ -817,15 +811,10 @@ static int or_walk_file(struct vm_machine *m, struct vm_frame *f, rmap_visit_fn 
 {
 	struct vm_file *file = f->mapping;
 	struct pte_chain_visit w = { m, f, fn, arg };
-	struct itree_node *it;
-	int ret = 0;
+	int ret = rmap_probe_tree(m, f, &file->i_mmap, fn, arg);
 
-	for (it = itree_iter_first(&file->i_mmap, f->index, f->index); it && !ret;
-	     it = itree_iter_next(it, f->index, f->index))
-		ret = rmap_one(m, f, container_of(it, struct vm_area, shared), fn, arg);
-	for (it = itree_iter_first(&file->i_mmap_nonlinear, f->index, f->index); it && !ret;
-	     it = itree_iter_next(it, f->index, f->index))
-		ret = rmap_one(m, f, container_of(it, struct vm_area, shared), fn, arg);
+	if (!ret)
+		ret = rmap_probe_tree(m, f, &file->i_mmap_nonlinear, fn, arg);
 	if (ret || f->mapcount <= 0)
 		return ret;
 	if (objrmap_file_hidden(f->rmap))        /* mlocked: searched for */

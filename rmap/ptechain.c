@@ -624,15 +624,7 @@ static int search_vma(struct vm_machine *m, struct vm_frame *f, struct vm_area *
 	m->stats.rmap_rebuild_vmas += how == SEARCH_REBUILD;
 	if (v->flags & VM_NONLINEAR) {
 		/* --nonlinear: the page may be anywhere in it */
-		struct vm_stats saved = m->stats;
-		int ret = rmap_search_vma(m, f, v, fn, arg);
-
-		if (how != SEARCH_WALK) {
-			m->stats.rmap_vmas_visited = saved.rmap_vmas_visited;
-			m->stats.rmap_ptes_visited = saved.rmap_ptes_visited;
-			m->stats.rmap_ptes_found = saved.rmap_ptes_found;
-		}
-		return ret;
+		return rmap_search_vma(m, f, v, fn, arg, how == SEARCH_WALK);
 	}
 	if (how == SEARCH_WALK)
 		return rmap_one(m, f, v, fn, arg);

@@ -265,6 +265,7 @@ int rmap_one_at(struct vm_machine *m, struct vm_frame *f, struct vm_area *vma, u
 
 struct nl_walk {
 	struct vm_machine *m;
+	bool counted;                /* the walk's statistics count the probes */
 	struct vm_frame *f;          /* the page sought */
 	uint64_t pfn;                /* its frame number */
 	struct vm_area *vma;         /* the VM_NONLINEAR VMA searched */
@@ -276,10 +277,10 @@ static int nl_probe(struct vm_mm *mm, uint64_t addr, pte_t *pte, void *arg)
 {
 	struct nl_walk *w = arg;
 
-	w->m->stats.rmap_ptes_visited++;
+	w->m->stats.rmap_ptes_visited += w->counted;
 	if (pte_pfn(*pte) != w->pfn)
 		return 0;
-	w->m->stats.rmap_ptes_found++;
+	w->m->stats.rmap_ptes_found += w->counted;
 	return w->fn(w->vma, addr, pte, w->arg);
 }
 
@@ -299,17 +300,29 @@ static int rmap_walk_nonlinear(struct vm_machine *m, struct vm_frame *f, rmap_vi
 	m->stats.rmap_fallbacks++;
 	for (it = itree_iter_first(&file->i_mmap_nonlinear, 0, UINT64_MAX); it && !ret;
 	     it = itree_iter_next(it, 0, UINT64_MAX))
-		ret = rmap_search_vma(m, f, container_of(it, struct vm_area, shared), fn, arg);
+		ret = rmap_search_vma(m, f, container_of(it, struct vm_area, shared), fn, arg,
+				      true);
 	return ret;
 }
 
 int rmap_search_vma(struct vm_machine *m, struct vm_frame *f, struct vm_area *vma,
+		    rmap_visit_fn fn, void *arg, bool counted)
+{
+	struct nl_walk w = { m, counted, f, frame_pfn(m, f), vma, fn, arg };
+
+	m->stats.rmap_vmas_visited += counted;
+	return walk_ptes(vma->mm, vma->start, vma->end, nl_probe, &w);
+}
+
+int rmap_probe_tree(struct vm_machine *m, struct vm_frame *f, struct rb_root *root,
 		    rmap_visit_fn fn, void *arg)
 {
-	struct nl_walk w = { m, f, frame_pfn(m, f), vma, fn, arg };
+	int ret = 0;
 
-	m->stats.rmap_vmas_visited++;
-	return walk_ptes(vma->mm, vma->start, vma->end, nl_probe, &w);
+	for (struct itree_node *it = itree_iter_first(root, f->index, f->index); it && !ret;
+	     it = itree_iter_next(it, f->index, f->index))
+		ret = rmap_one(m, f, container_of(it, struct vm_area, shared), fn, arg);
+	return ret;
 }
 
 /* file pages: every VMA of the file's i_mmap covering the page's index,
@@ -318,12 +331,8 @@ static int rmap_walk_file(struct vm_machine *m, struct vm_frame *f, rmap_visit_f
 			  void *arg)
 {
 	struct vm_file *file = f->mapping;
-	struct itree_node *it;
-	int ret = 0;
+	int ret = rmap_probe_tree(m, f, &file->i_mmap, fn, arg);
 
-	for (it = itree_iter_first(&file->i_mmap, f->index, f->index); it && !ret;
-	     it = itree_iter_next(it, f->index, f->index))
-		ret = rmap_one(m, f, container_of(it, struct vm_area, shared), fn, arg);
 	if (!ret && !rb_empty(&file->i_mmap_nonlinear))
 		ret = rmap_walk_nonlinear(m, f, fn, arg);
 	return ret;

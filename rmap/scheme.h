@@ -166,8 +166,12 @@ int rmap_one(struct vm_machine *m, struct vm_frame *f, struct vm_area *vma,
 	     rmap_visit_fn fn, void *arg);
 /* every present PTE of vma probed for f (a VM_NONLINEAR VMA may map it
  * anywhere: a scheme searching one itself, as ptechain does for mlocked
- * pages); counted as one VMA and its PTEs visited */
+ * pages); counted, when counted, as one VMA and its PTEs visited (not:
+ * a rebuild's or a checker's search) */
 int rmap_search_vma(struct vm_machine *m, struct vm_frame *f, struct vm_area *vma,
+		    rmap_visit_fn fn, void *arg, bool counted);
+/* rmap_one for each VMA of an i_mmap-like tree (root) covering f's index */
+int rmap_probe_tree(struct vm_machine *m, struct vm_frame *f, struct rb_root *root,
 		    rmap_visit_fn fn, void *arg);
 /* the same for vma's PTE at addr (a scheme that keeps addresses: mminode) */
 int rmap_one_at(struct vm_machine *m, struct vm_frame *f, struct vm_area *vma, uint64_t addr,

@@ -108,7 +108,11 @@ run() {
 			evicted=$((evicted + $(sed -n 's/.*"compaction": {[^}]*"evicted": \([0-9]*\).*/\1/p' small.json))) &&
 			migrated=$((migrated + $(sed -n 's/.*"compaction": {[^}]*"migrated": \([0-9]*\).*/\1/p' small.json)))
 	done
-	[[ $mode == compact ]] && echo "# $scheme $policy compact: $migrated pages migrated, $evicted evicted ($(sed -n 's/.*"evict": "\([a-z]*\)".*/\1/p' small.json))"
+	if [[ $mode == compact ]]; then
+		echo "# $scheme $policy compact: $migrated pages migrated, $evicted evicted ($(sed -n 's/.*"evict": "\([a-z]*\)".*/\1/p' small.json))"
+		[ $((migrated + evicted)) -gt 0 ] ||
+			{ fail "compaction moved and evicted nothing in $nseeds seeds"; return 1; }
+	fi
 	echo "# $scheme $policy ${mode:-(anonymous)} ${machine[*]}: $lines op lines agree; reclaim freed $steal frames, $outs swapped out"
 	[ "$steal" -gt 0 ] || { fail "reclaim freed nothing in $NSEEDS seeds"; return 1; }
 }
