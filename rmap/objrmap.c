@@ -843,37 +843,12 @@ static int cmp_paddr(const void *a, const void *b)
 static bool check_entry(struct vm_machine *m, const struct vm_frame *f, pte_addr_t pa,
 			uint64_t *nlocked, char *why, size_t len)
 {
-	const struct vm_frame *tf;
-	struct vm_area *vma;
+	struct vm_area *vma = pte_chain_entry_vma(&or_priv(m)->pool, m, f, pa, why, len);
 	uint64_t addr;
-	pte_t p;
 
-	if (pa >> PAGE_SHIFT >= m->nr_frames || (pa & (sizeof(pte_t) - 1))) {
-		snprintf(why, len, "objrmap: pfn %llu: entry %#llx is no PTE address",
-			 (unsigned long long)frame_pfn(m, f), (unsigned long long)pa);
+	if (!vma)
 		return false;
-	}
-	tf = &m->frames[pa >> PAGE_SHIFT];
-	if (!(tf->flags & PG_PGTABLE) || !tf->mapping) {
-		snprintf(why, len, "objrmap: pfn %llu: entry %#llx is not in a PTE table",
-			 (unsigned long long)frame_pfn(m, f), (unsigned long long)pa);
-		return false;
-	}
 	addr = ptep_to_address(m, pa);
-	p = *paddr_to_ptep(m, pa);
-	if (!pte_present(p) || pte_pfn(p) != frame_pfn(m, f)) {
-		snprintf(why, len, "objrmap: pfn %llu: entry %#llx (address %#llx) does not map "
-			 "it (pte %#llx)", (unsigned long long)frame_pfn(m, f),
-			 (unsigned long long)pa, (unsigned long long)addr, (unsigned long long)p);
-		return false;
-	}
-	vma = find_vma(ptep_to_mm(m, pa), addr);
-	if (!vma || vma->start > addr) {
-		snprintf(why, len, "objrmap: pfn %llu: entry %#llx (address %#llx) is in no VMA",
-			 (unsigned long long)frame_pfn(m, f), (unsigned long long)pa,
-			 (unsigned long long)addr);
-		return false;
-	}
 	*nlocked += (vma->flags & VM_LOCKED) != 0;
 	if ((f->flags & PG_CACHE) && file_linear(f, vma, addr)) {
 		snprintf(why, len, "objrmap: file pfn %llu: entry %#llx (address %#llx) is where "

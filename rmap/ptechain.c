@@ -965,10 +965,8 @@ static int cmp_paddr(const void *a, const void *b)
 
 #define CHECK_DUPS_MAX 2048          /* entries sorted on the stack for duplicates */
 
-/* one entry: a PTE of a live table, in a VMA, that maps f; *locked: its
- * VMA is VM_LOCKED */
-static bool check_entry(const struct pte_chain_pool *pool, struct vm_machine *m,
-			const struct vm_frame *f, pte_addr_t pa, bool *locked, char *why, size_t len)
+struct vm_area *pte_chain_entry_vma(const struct pte_chain_pool *pool, struct vm_machine *m,
+				    const struct vm_frame *f, pte_addr_t pa, char *why, size_t len)
 {
 	const struct vm_frame *tf;
 	struct vm_area *vma;
@@ -978,13 +976,13 @@ static bool check_entry(const struct pte_chain_pool *pool, struct vm_machine *m,
 	if (pa >> PAGE_SHIFT >= m->nr_frames || (pa & (sizeof(pte_t) - 1))) {
 		snprintf(why, len, "%s: pfn %llu: entry %#llx is no PTE address", pool->name,
 			 (unsigned long long)frame_pfn(m, f), (unsigned long long)pa);
-		return false;
+		return NULL;
 	}
 	tf = &m->frames[pa >> PAGE_SHIFT];
 	if (!(tf->flags & PG_PGTABLE) || !tf->mapping) {
 		snprintf(why, len, "%s: pfn %llu: entry %#llx is not in a PTE table", pool->name,
 			 (unsigned long long)frame_pfn(m, f), (unsigned long long)pa);
-		return false;
+		return NULL;
 	}
 	addr = ptep_to_address(m, pa);
 	p = *paddr_to_ptep(m, pa);
@@ -992,17 +990,25 @@ static bool check_entry(const struct pte_chain_pool *pool, struct vm_machine *m,
 		snprintf(why, len, "%s: pfn %llu: entry %#llx (address %#llx) does not map "
 			 "it (pte %#llx)", pool->name, (unsigned long long)frame_pfn(m, f),
 			 (unsigned long long)pa, (unsigned long long)addr, (unsigned long long)p);
-		return false;
+		return NULL;
 	}
 	vma = entry_vma(m, pa);
-	if (!vma) {
+	if (!vma)
 		snprintf(why, len, "%s: pfn %llu: entry %#llx (address %#llx) is in no VMA", pool->name,
 			 (unsigned long long)frame_pfn(m, f), (unsigned long long)pa,
 			 (unsigned long long)addr);
-		return false;
-	}
-	*locked = vma->flags & VM_LOCKED;
-	return true;
+	return vma;
+}
+
+/* one entry checked (pte_chain_entry_vma); *locked: its VMA is VM_LOCKED */
+static bool check_entry(const struct pte_chain_pool *pool, struct vm_machine *m,
+			const struct vm_frame *f, pte_addr_t pa, bool *locked, char *why, size_t len)
+{
+	struct vm_area *vma = pte_chain_entry_vma(pool, m, f, pa, why, len);
+
+	if (vma)
+		*locked = vma->flags & VM_LOCKED;
+	return vma != NULL;
 }
 
 /* the checker's search of a counted page: PTEs found, those in locked VMAs */

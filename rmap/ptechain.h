@@ -168,6 +168,10 @@ int pte_chain_page_walk(struct pte_chain_pool *pool, struct vm_machine *m, struc
  * chained entries in locked VMAs); => true, or false with why */
 bool pte_chain_frame_ok(const struct pte_chain_pool *pool, struct vm_machine *m,
 			const struct vm_frame *f, uint64_t *nlocked, char *why, size_t len);
+/* a chain's entry, checked: a PTE of a live PTE table, in a VMA, that maps
+ * f; => that VMA, or NULL with why */
+struct vm_area *pte_chain_entry_vma(const struct pte_chain_pool *pool, struct vm_machine *m,
+				    const struct vm_frame *f, pte_addr_t pa, char *why, size_t len);
 /* the bytes a chain of n entries holds (blocks and the word) */
 uint64_t pte_chain_bytes(uint64_t n);
 
