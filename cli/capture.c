@@ -1292,10 +1292,10 @@ int capture_convert(FILE *in, const char *in_name, const struct capture_opts *o,
 	}
 	fprintf(out, "revmap-trace 1\n# made by revmap capture %s%s%s\n", REVMAP_VERSION,
 		o->command_line ? ": " : "", o->command_line ? o->command_line : "");
-	fprintf(out, "# %d processes, %" PRIu64 " system calls, %" PRIu64 " faults (%" PRIu64
+	fprintf(out, "# %d process%s, %" PRIu64 " system calls, %" PRIu64 " faults (%" PRIu64
 		" where no mapping was known: dropped), %u files, %" PRIu64 " failed mmap/mremap "
 		"(comments), %" PRIu64 " advice the trace cannot say, %" PRIu64
-		" file mappings without a path\n", c.n_procs, c.n_calls, c.n_faults, c.n_dropped,
+		" file mappings without a path\n", c.n_procs, c.n_procs == 1 ? "" : "es", c.n_calls, c.n_faults, c.n_dropped,
 		c.nfiles, c.n_failed_maps, c.n_skipped_advice, c.n_unknown_map);
 	if (write_files(&c, out))
 		goto out;
@@ -1314,8 +1314,9 @@ int capture_convert(FILE *in, const char *in_name, const struct capture_opts *o,
 	}
 	out = NULL;
 	status = 0;
-	fprintf(errf, "revmap: capture: wrote %s: %d processes, %" PRIu64 " system calls, %"
-		PRIu64 " faults\n", o->out_path, c.n_procs, c.n_calls, c.n_faults);
+	fprintf(errf, "revmap: capture: wrote %s: %d process%s, %" PRIu64 " system calls, %"
+		PRIu64 " faults\n", o->out_path, c.n_procs, c.n_procs == 1 ? "" : "es", c.n_calls,
+		c.n_faults);
 out:
 	if (out && out != stdout)
 		fclose(out);
