@@ -968,6 +968,11 @@ static int parse_mmap2(struct conv *c, const char *rest, struct mmap2 *m)
 	    !n)
 		return cerr(c, "expected '[0xADDR(0xLEN) @ OFF MAJ:MIN INO GEN]: PROT PATH' "
 			    "in a PERF_RECORD_MMAP2 line");
+	if (strlen(m->prot) != 4 || (m->prot[0] != 'r' && m->prot[0] != '-') ||
+	    (m->prot[1] != 'w' && m->prot[1] != '-') || (m->prot[2] != 'x' && m->prot[2] != '-') ||
+	    (m->prot[3] != 'p' && m->prot[3] != 's'))
+		return cerr(c, "expected a protection like r-xp or rw-s in a PERF_RECORD_MMAP2 "
+			    "line, got '%s'", m->prot);
 	m->path = strdup(p + n);
 	if (!m->path)
 		return oom_err(c);
@@ -1043,7 +1048,8 @@ static int ev_newtask(struct conv *c, struct thread *parent, const char *rest)
 		struct space *psp = pg->sp;
 		if (!(sp = space_new(c)) || ranges_reserve(sp, psp->nr))
 			return oom_err(c);
-		memcpy(sp->r, psp->r, psp->nr * sizeof(*sp->r));
+		if (psp->nr)
+			memcpy(sp->r, psp->r, psp->nr * sizeof(*sp->r));
 		sp->nr = psp->nr;
 		sp->stack_lo = psp->stack_lo;
 		sp->stack_hi = psp->stack_hi;
