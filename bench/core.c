@@ -1678,6 +1678,46 @@ out:
 	return status;
 }
 
+int bench_core_linux(uint64_t bytes, double ns[3], char *why, size_t whylen)
+{
+	static const int ops[3] = { OP_FORK, OP_FAULT, OP_MUNMAP };
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
+	struct helper h = { .pid = -1 };
+	struct run runs[3][REPS];
+	cpu_set_t old_cpus;
+	int cpu, e, status = -1;
+
+	bytes = PAGE_ALIGN(bytes);
+	sigaction(SIGPIPE, &ign, &old_pipe);
+	cpu = host_pin_cpu(HOST_CPU_CURRENT, &old_cpus, sizeof(old_cpus));
+	e = helper_start(&h);
+	if (e) {
+		snprintf(why, whylen, "cannot start the Linux helper: %s", strerror(-e));
+		goto out;
+	}
+	for (int rep = 0; rep < WARMUP + REPS; rep++)
+		for (int k = 0; k < 3; k++) {
+			struct run r;
+
+			if (helper_run(&h, ops[k], bytes, &r)) {
+				snprintf(why, whylen, "Linux %s failed", op_key(ops[k]));
+				goto out;
+			}
+			if (rep >= WARMUP)
+				runs[k][rep - WARMUP] = r;
+		}
+	for (int k = 0; k < 3; k++)
+		ns[k] = median_per_page(runs[k], bytes >> PAGE_SHIFT);
+	status = 0;
+out:
+	if (h.pid > 0)
+		helper_stop(&h);
+	if (cpu >= 0)
+		sched_setaffinity(0, sizeof(old_cpus), &old_cpus);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	return status;
+}
+
 int bench_core(const struct rv_options *opt, uint64_t bytes, int procs,
 	       const char *json_path, FILE *out)
 {
