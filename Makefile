@@ -57,6 +57,9 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# the suite's default workloads directory, under the install prefix
+$(BUILD)/obj/bench/suite.o: CFLAGS += -DREVMAP_PREFIX='"$(PREFIX)"'
+
 $(BUILD)/librevmap.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -104,8 +107,10 @@ fuzz:
 
 # Debian packages the build and the tests need; installed only if missing.
 # (pkg-config and groff-base: tests/install.t builds against the installed
-# library and renders the man page.)
-DEPS := build-essential clang libclang-rt-14-dev perl python3 pkg-config groff-base gzip zstd
+# library and renders the man page; gnuplot-nox: the suite's SVG plots;
+# parallel: tests/sweep.t runs a sweep's jobs with GNU parallel.)
+DEPS := build-essential clang libclang-rt-14-dev perl python3 pkg-config groff-base gzip zstd \
+	gnuplot-nox parallel
 deps:
 	@missing=""; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
