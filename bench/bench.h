@@ -50,6 +50,7 @@ struct bench_set {
  * every registered scheme, the default first); => 0, or -1 after saying on
  * stderr which name is unknown or repeated */
 int bench_set_parse(struct bench_set *set, const char *bench, const char *list);
+/* (bench: the command, for messages: "bench rmap", "sweep") */
 
 /* shared by the tables: the median of n values (sorts v); x / n, 0 when n
  * is 0; a figure " %*.*f" of x / n, or "-" when nothing was measured */
@@ -94,7 +95,7 @@ struct bench_run {
 #define BENCH_RUN_EXACT    2u  /* a "= result" that does not match fails the run */
 
 /* replay t under scheme on a machine made with base's other options; bench
- * names the benchmark in messages.  => 0, or -1 (said on stderr) */
+ * names the benchmark in messages ("bench rmap").  => 0, or -1 (said on stderr) */
 int bench_run_trace(const char *bench, const struct rv_options *base, const char *scheme,
 		    const struct tr_trace *t, unsigned flags, struct bench_run *r);
 

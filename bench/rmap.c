@@ -263,6 +263,8 @@ int bench_run_trace(const char *bench, const struct rv_options *base, const char
 	struct watch w = { r, { 0 } };
 	struct sim_observer obs = { observe, &w };
 	FILE *errf = stderr, *quiet = NULL;
+	char *said = NULL;
+	size_t said_len = 0;
 	uint64_t t0 = host_now_ns();
 	rv_sim *s;
 	int st;
@@ -272,25 +274,32 @@ int bench_run_trace(const char *bench, const struct rv_options *base, const char
 	o.check = RV_CHECK_OFF;
 	s = rv_sim_new(&o, err, sizeof(err));
 	if (!s) {
-		fprintf(stderr, "revmap: bench %s: %s\n", bench, err);
+		fprintf(stderr, "revmap: %s: %s\n", bench, err);
 		return -1;
 	}
-	/* the OOM killer's lines would be hundreds: the kills are counted */
+	/* the OOM killer's lines would be hundreds: the kills are counted, and
+	 * the replay's messages kept aside */
 	if (flags & BENCH_RUN_KILLS_OK)
-		errf = quiet = fopen("/dev/null", "w");
+		errf = quiet = open_memstream(&said, &said_len);
 	w.last = s->m.stats;
 	st = sim_replay(s, t, NULL, &obs, errf ? errf : stderr);
 	if (quiet)
 		fclose(quiet);
 	if (st == RV_MISMATCH && (flags & BENCH_RUN_EXACT)) {
-		fprintf(stderr, "revmap: bench %s: %s: scheme %s: the replay does not read what "
-			"the trace says%s\n", bench, t->path, scheme, quiet ? " ('revmap replay' "
-			"with the same options shows where)" : "");
+		const char *first = said ? strstr(said, "expected") : NULL;
+
+		while (first && first > said && first[-1] != '\n')
+			first--;
+		fprintf(stderr, "revmap: %s: %s: scheme %s: the replay does not read what "
+			"the trace says%s%.*s\n", bench, t->path, scheme, first ? "; the first: " : "",
+			first ? (int)strcspn(first, "\n") : 0, first ? first : "");
+		free(said);
 		rv_sim_free(s);
 		return -1;
 	}
+	free(said);
 	if (st && st != RV_MISMATCH) {
-		fprintf(stderr, "revmap: bench %s: %s: scheme %s: the replay failed (%d)\n",
+		fprintf(stderr, "revmap: %s: %s: scheme %s: the replay failed (%d)\n",
 			bench, t->path, scheme, st);
 		rv_sim_free(s);
 		return -1;
@@ -302,7 +311,7 @@ int bench_run_trace(const char *bench, const struct rv_options *base, const char
 		if (flags & BENCH_RUN_KILLS_OK)
 			continue;
 		/* the schemes' metadata is memory too, so they would part ways here */
-		fprintf(stderr, "revmap: bench %s: %s: scheme %s: the machine ran out of "
+		fprintf(stderr, "revmap: %s: %s: scheme %s: the machine ran out of "
 			"memory (process %d was killed); every scheme must run the case "
 			"whole: give a bigger --mem (now %llu MiB)\n", bench, t->path, scheme,
 			s->procs[i].pid, (unsigned long long)(o.mem_bytes >> 20));
@@ -321,7 +330,7 @@ int bench_run_trace(const char *bench, const struct rv_options *base, const char
 	r->swap_ins = s->m.stats.swap_ins;
 	r->wall_ns = host_now_ns() - t0;
 	if (!check_machine(&s->m)) {
-		fprintf(stderr, "revmap: bench %s: %s: scheme %s: check failed after the "
+		fprintf(stderr, "revmap: %s: %s: scheme %s: check failed after the "
 			"run: %s\n", bench, t->path, scheme, s->m.why);
 		rv_sim_free(s);
 		return -1;
@@ -411,15 +420,16 @@ int bench_set_parse(struct bench_set *set, const char *bench, const char *list)
 			ops = rmap_find_scheme(name);
 		}
 		if (!ops) {
-			fprintf(stderr, "revmap: bench %s: no scheme '%.*s' in --scheme '%s' "
-				"('revmap info' lists them); see 'revmap help bench'\n", bench, (int)len, p,
-				list);
+			fprintf(stderr, "revmap: %s: no scheme '%.*s' in --scheme '%s' "
+				"('revmap info' lists them); see 'revmap help %.*s'\n", bench, (int)len, p,
+				list, (int)strcspn(bench, " "), bench);
 			return -1;
 		}
 		for (unsigned i = 0; i < set->n; i++)
 			if (set->ops[i] == ops) {
-				fprintf(stderr, "revmap: bench %s: scheme '%.*s' named twice in "
-					"--scheme '%s'; see 'revmap help bench'\n", bench, (int)len, p, list);
+				fprintf(stderr, "revmap: %s: scheme '%.*s' named twice in "
+					"--scheme '%s'; see 'revmap help %.*s'\n", bench, (int)len, p, list,
+					(int)strcspn(bench, " "), bench);
 				return -1;
 			}
 		set->ops[set->n++] = ops;
@@ -604,7 +614,7 @@ int bench_rmap(const struct rv_options *opt, bool quick, const char *json_path, 
 	struct bench_set set;
 	struct rusage ru;
 
-	if (bench_set_parse(&set, "rmap", opt->scheme))
+	if (bench_set_parse(&set, "bench rmap", opt->scheme))
 		return 2;
 	if (!o.mem_bytes)
 		o.mem_bytes = 1ULL << 30;
@@ -637,7 +647,7 @@ int bench_rmap(const struct rv_options *opt, bool quick, const char *json_path, 
 		ncases++;
 		for (int j = 0; j < reps && !status; j++)
 			for (unsigned i = 0; i < set.n && !status; i++)
-				if (bench_run_trace("rmap", &o, set.ops[i]->name, &t, 0,
+				if (bench_run_trace("bench rmap", &o, set.ops[i]->name, &t, 0,
 						    &c->sch[i].runs[j]))
 					status = 1;
 		tr_free(&t);

@@ -507,7 +507,8 @@ static int suite_plots(const char *what, const char *dir, struct suite_set *set)
 		"set terminal svg size 1000,560 dynamic font 'sans,11'\n"
 		"set datafile missing '-'\nset style data histograms\n"
 		"set style histogram clustered gap 1\nset style fill solid 0.85 border -1\n"
-		"set key outside right top\nset xtics rotate by -35 nomirror\nset grid ytics\n");
+		"set key outside right top\nset xtics rotate by -35 nomirror\nset grid ytics\n"
+		"set linetype cycle 12\n");
 	for (size_t p = 0; p < NR_PLOTS; p++) {
 		if (plot_data(dir, plots[p].name, set, plots[p].fig, plots[p].logscale, schemes,
 			      nschemes, machines)) {
@@ -517,7 +518,7 @@ static int suite_plots(const char *what, const char *dir, struct suite_set *set)
 			return -1;
 		}
 		fprintf(f, "\nset output '%s.svg'\nset title '%s'\nset ylabel '%s'\n%s\n"
-			"plot for [i=2:%d] '%s.dat' using i:xtic(1) title columnheader(i)\n",
+			"plot for [i=2:%d] '%s.dat' using i:xtic(1) title columnheader(i) lt i\n",
 			plots[p].name, plots[p].title, plots[p].ylabel,
 			plots[p].logscale ? "set logscale y" : "unset logscale y", nschemes + 1,
 			plots[p].name);
@@ -531,12 +532,16 @@ static int suite_plots(const char *what, const char *dir, struct suite_set *set)
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
+		int log;
 
 		if (chdir(dir))
 			_exit(126);
-		if (null >= 0)
-			dup2(null, STDOUT_FILENO);
+		/* its warnings (a scheme with nothing to plot) go to gnuplot.log */
+		log = open("gnuplot.log", O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		if (log >= 0) {
+			dup2(log, STDOUT_FILENO);
+			dup2(log, STDERR_FILENO);
+		}
 		execlp("gnuplot", "gnuplot", "plots.gp", (char *)NULL);
 		_exit(errno == ENOENT ? 127 : 126);
 	}
@@ -551,7 +556,8 @@ static int suite_plots(const char *what, const char *dir, struct suite_set *set)
 		return 0;
 	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-		fprintf(stderr, "revmap: %s: gnuplot %s/plots.gp failed\n", what, dir);
+		fprintf(stderr, "revmap: %s: gnuplot %s/plots.gp failed (%s/gnuplot.log says "
+			"why)\n", what, dir, dir);
 		return -1;
 	}
 	return 0;
@@ -606,8 +612,8 @@ static int workloads_list(const char *what, const char *dir, struct workload **o
 		    REVMAP_PREFIX "/share/revmap/workloads";
 	dp = opendir(d);
 	if (!dp && dir) {
-		fprintf(stderr, "revmap: %s: cannot read the workloads directory %s: %s\n", what,
-			d, strerror(errno));
+		fprintf(stderr, "revmap: %s: cannot read the workloads directory %s: %s; see "
+			"'revmap help %s'\n", what, d, strerror(errno), what);
 		return -1;
 	}
 	while (dp && (de = readdir(dp))) {
@@ -806,7 +812,7 @@ int bench_suite(const struct suite_opts *o, FILE *out)
 	struct progress pg;
 	int n, status = 0;
 
-	if (bench_set_parse(&schemes, "", o->schemes))
+	if (bench_set_parse(&schemes, "bench", o->schemes))
 		return 2;
 	if (o->one) {
 		w = malloc(sizeof(*w));
@@ -915,7 +921,7 @@ int bench_sweep(const struct suite_opts *o, bool run, FILE *out)
 	struct progress pg;
 	ssize_t sl;
 
-	if (bench_set_parse(&schemes, "", o->schemes ? o->schemes :
+	if (bench_set_parse(&schemes, "sweep", o->schemes ? o->schemes :
 			    o->quick ? quick_schemes : NULL))
 		return 2;
 	nmem = split_list(mem_list, &mem_buf, mem_it, SWEEP_MAX);
