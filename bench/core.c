@@ -80,6 +80,7 @@
 #include "../rmap/scheme.h"
 #include "../host/host.h"
 #include "bench.h"
+#include "json.h"
 
 #define REPS    5          /* timed repetitions; the median is reported */
 #define WARMUP  1          /* discarded repetitions before them */
@@ -1362,22 +1363,6 @@ static void json_meta(FILE *f, const char *name, const struct meta *mt, bool las
 		per(mt->rmap_bytes, mt->mapped), last ? "" : ",");
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static int write_json(const struct bench *b, const char *path)
 {
 	FILE *f = fopen(path, "w");
@@ -1389,9 +1374,9 @@ static int write_json(const struct bench *b, const char *path)
 	fprintf(f, "{\n  \"benchmark\": \"core\",\n  \"revmap_version\": \"%s\",\n",
 		REVMAP_VERSION);
 	fprintf(f, "  \"scheme\": ");
-	json_str(f, b->scheme);
+	json_write_str(f, b->scheme);
 	fprintf(f, ",\n  \"linux_kernel\": ");
-	json_str(f, b->kernel);
+	json_write_str(f, b->kernel);
 	fprintf(f, ",\n  \"bytes\": %llu,\n  \"pages\": %llu,\n  \"page_size\": 4096,\n"
 		"  \"machine_mem_bytes\": %llu,\n  \"reps\": %d,\n  \"warmup\": %d,\n"
 		"  \"cpu\": %d,\n  \"unit\": \"ns per page, median\",\n  \"ops\": [\n",

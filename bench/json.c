@@ -353,3 +353,19 @@ const struct json_val *json_get(const struct json_val *v, const char *key)
 			return &v->items[i];
 	return NULL;
 }
+
+void json_write_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}

@@ -1,6 +1,7 @@
 /*
  * bench/json.h - a small JSON reader for the benchmarks' own result files
- * (revmap report reads what revmap bench wrote).
+ * (revmap report reads what revmap bench wrote), and the string writer the
+ * benchmarks' JSON shares.
  *
  * The whole document is parsed into a tree of json_val nodes that the
  * caller frees with json_free.  Numbers keep their text's exact value when
@@ -14,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum json_type { JSON_NULL, JSON_BOOL, JSON_NUM, JSON_STR, JSON_ARR, JSON_OBJ };
 
@@ -36,5 +38,8 @@ void json_free(struct json_val *v);
 
 /* the member key of object v, or NULL (also when v is not an object) */
 const struct json_val *json_get(const struct json_val *v, const char *key);
+
+/* write s to f as a JSON string, quotes and escapes added */
+void json_write_str(FILE *f, const char *s);
 
 #endif

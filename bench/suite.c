@@ -327,22 +327,6 @@ static void suite_print(FILE *out, struct suite_set *set, bool counts_only)
 
 /* ---------------------------------------------------------------- JSON */
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static int suite_write_json(const char *what, const char *path, const struct suite_set *set)
 {
 	FILE *f = fopen(path, "w");
@@ -355,7 +339,7 @@ static int suite_write_json(const char *what, const char *path, const struct sui
 	host_kernel_release(kernel, sizeof(kernel));
 	fprintf(f, "{\n  \"benchmark\": \"suite\",\n  \"suite_format\": %d,\n  \"host\": {"
 		"\"kernel\": ", FORMAT_VERSION);
-	json_str(f, kernel);
+	json_write_str(f, kernel);
 	if (set->host.measured)
 		fprintf(f, ", \"measured\": true, \"bytes\": %llu, \"fork_ns_per_page\": %.3f, "
 			"\"fault_ns_per_page\": %.3f, \"munmap_ns_per_page\": %.3f},\n",
@@ -363,7 +347,7 @@ static int suite_write_json(const char *what, const char *path, const struct sui
 			set->host.ns[2]);
 	else {
 		fprintf(f, ", \"measured\": false, \"why\": ");
-		json_str(f, set->host.why);
+		json_write_str(f, set->host.why);
 		fprintf(f, "},\n");
 	}
 	fprintf(f, "  \"cells\": [");
@@ -372,9 +356,9 @@ static int suite_write_json(const char *what, const char *path, const struct sui
 		struct bench_run r = c->r;
 
 		fprintf(f, "%s\n    {\"workload\": ", i ? "," : "");
-		json_str(f, c->workload);
+		json_write_str(f, c->workload);
 		fprintf(f, ", \"source\": ");
-		json_str(f, c->source);
+		json_write_str(f, c->source);
 		if (c->gen >= 0)
 			fprintf(f, ", \"gen_case\": %d", c->gen);
 		fprintf(f, ", \"scheme\": \"%s\", \"mem_bytes\": %llu, "
