@@ -58,7 +58,7 @@
 
 /* one cell: a workload replayed under one scheme on one machine */
 struct suite_cell {
-	char workload[128];        /* "tour.trace.gz", "chain" */
+	char workload[256];        /* "tour.trace.gz", "chain" */
 	char source[PATH_MAX];     /* the trace's absolute path, or "gen:chain" */
 	int gen;                   /* the generated case's index, or -1: a trace */
 	char scheme[32];           /* the rmap scheme */
@@ -275,7 +275,7 @@ static void suite_print(FILE *out, struct suite_set *set, bool counts_only)
 		const struct bench_run *r = &c->r;
 		uint64_t zapped = r->units[BENCH_MUNMAP] + r->units[BENCH_EXIT];
 		uint64_t zap_ns = r->ns[BENCH_MUNMAP] + r->ns[BENCH_EXIT];
-		char name[160], mem[24], swap[24];
+		char name[264], mem[24], swap[24];
 
 		snprintf(name, sizeof(name), "%s%s", c->workload, c->quick ? " q" : "");
 		size_text(c->mem, mem, sizeof(mem));
@@ -551,7 +551,7 @@ static int suite_plots(const char *what, const char *dir, struct suite_set *set)
 
 /* what a cell replays */
 struct workload {
-	char name[128];            /* the trace's file name, or the case's name */
+	char name[256];            /* the trace's file name, or the case's name */
 	char source[PATH_MAX];     /* its absolute path, or "gen:NAME" */
 	int gen;                   /* the generated case's index, or -1 */
 };
@@ -873,7 +873,7 @@ static void shell_word(FILE *out, const char *s)
 static void job_file(char *buf, size_t len, const struct workload *w, const char *scheme,
 		     uint64_t mem, int policy, bool quick)
 {
-	char name[128], m[24];
+	char name[256], m[24];
 	size_t i;
 
 	for (i = 0; w->name[i] && i + 1 < sizeof(name); i++) {
