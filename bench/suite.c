@@ -576,8 +576,36 @@ static int name_cmp(const void *a, const void *b)
 }
 
 /*
- * The suite's workloads, in its order: the traces of dir (NULL: workloads/
- * here if it is a directory, else PREFIX/share/revmap/workloads) by name,
+ * The default workloads directory: workloads/ here if it is a directory;
+ * else share/revmap/workloads beside the bin/ this program runs from, if it
+ * is one (an install under any PREFIX); else under the PREFIX it was built
+ * for.  => the path (in buf, or a constant)
+ */
+static const char *default_workloads(char *buf, size_t len)
+{
+	struct stat sb;
+	ssize_t n;
+	char *slash;
+
+	if (!stat("workloads", &sb) && S_ISDIR(sb.st_mode))
+		return "workloads";
+	n = readlink("/proc/self/exe", buf, len - 1);
+	if (n > 0) {
+		buf[n] = 0;
+		for (int up = 0; up < 2 && (slash = strrchr(buf, '/')); up++)
+			*slash = 0;                    /* PREFIX/bin/revmap -> PREFIX */
+		if ((size_t)n + sizeof("/share/revmap/workloads") < len) {
+			strcat(buf, "/share/revmap/workloads");
+			if (!stat(buf, &sb) && S_ISDIR(sb.st_mode))
+				return buf;
+		}
+	}
+	return REVMAP_PREFIX "/share/revmap/workloads";
+}
+
+/*
+ * The suite's workloads, in its order: the traces of dir (NULL:
+ * default_workloads) by name,
  * then the generated cases.  => their number with *out (to free), or -1;
  * an explicit dir that cannot be read is an error, a default one that does
  * not exist or holds no trace is said on stderr.
@@ -585,15 +613,14 @@ static int name_cmp(const void *a, const void *b)
 static int workloads_list(const char *what, const char *dir, struct workload **out)
 {
 	struct workload *w = NULL;
+	char installed[PATH_MAX];
 	const char *d = dir;
-	struct stat sb;
 	int n = 0, cap = 0;
 	DIR *dp = NULL;
 	struct dirent *de;
 
 	if (!d)
-		d = !stat("workloads", &sb) && S_ISDIR(sb.st_mode) ? "workloads" :
-		    REVMAP_PREFIX "/share/revmap/workloads";
+		d = default_workloads(installed, sizeof(installed));
 	dp = opendir(d);
 	if (!dp && dir) {
 		fprintf(stderr, "revmap: %s: cannot read the workloads directory %s: %s; see "
@@ -601,7 +628,7 @@ static int workloads_list(const char *what, const char *dir, struct workload **o
 		return -1;
 	}
 	while (dp && (de = readdir(dp))) {
-		char rel[PATH_MAX];
+		char rel[PATH_MAX + 258];
 
 		if (!trace_name(de->d_name))
 			continue;
@@ -615,8 +642,12 @@ static int workloads_list(const char *what, const char *dir, struct workload **o
 		}
 		snprintf(w[n].name, sizeof(w[n].name), "%s", de->d_name);
 		snprintf(rel, sizeof(rel), "%s/%s", d, de->d_name);
-		if (!realpath(rel, w[n].source))
-			snprintf(w[n].source, sizeof(w[n].source), "%s", rel);
+		if (!realpath(rel, w[n].source)) {
+			fprintf(stderr, "revmap: %s: %s: %s\n", what, rel, strerror(errno));
+			closedir(dp);
+			free(w);
+			return -1;
+		}
 		w[n].gen = -1;
 		n++;
 	}
