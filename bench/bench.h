@@ -92,7 +92,9 @@ struct bench_run {
 
 /* bench_run_trace's flags */
 #define BENCH_RUN_KILLS_OK 1u  /* OOM kills are counted (else they fail the run) */
-#define BENCH_RUN_EXACT    2u  /* a "= result" that does not match fails the run */
+#define BENCH_RUN_EXACT    2u  /* a "= result" that does not match fails the run,
+				  up to the first memory shortage the trace does
+				  not expect (OOM kill, -ENOMEM, -EAGAIN) */
 
 /* replay t under scheme on a machine made with base's other options; bench
  * names the benchmark in messages ("bench rmap").  => 0, or -1 (said on stderr) */
