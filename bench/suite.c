@@ -900,7 +900,9 @@ static void shell_word(FILE *out, const char *s)
 }
 
 /* a job's result file: WORKLOAD.SCHEME.MEM.POLICY[.quick].json, the
- * workload's characters other than letters, digits, '-' and '_' as '_' */
+ * workload's characters other than letters, digits, '.', '+', '-' and '_'
+ * as '_' (distinct trace names stay distinct but for such characters:
+ * bench_sweep checks) */
 static void job_file(char *buf, size_t len, const struct workload *w, const char *scheme,
 		     uint64_t mem, int policy, bool quick)
 {
@@ -911,7 +913,7 @@ static void job_file(char *buf, size_t len, const struct workload *w, const char
 		char c = w->name[i];
 
 		name[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '-' || c == '_' ? c : '_';
+			  (c >= '0' && c <= '9') || strchr(".+-_", c) ? c : '_';
 	}
 	name[i] = 0;
 	size_text(mem, m, sizeof(m));
@@ -973,6 +975,18 @@ int bench_sweep(const struct suite_opts *o, bool run, FILE *out)
 	for (int i = 0; i < n && o->quick; i++)
 		if ((w[i].gen < 0 && !npick) || w[i].gen == 0)
 			pick[npick++] = i;
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < i; j++) {
+			char a[PATH_MAX], b[PATH_MAX];
+
+			job_file(a, sizeof(a), &w[i], "", 0, 0, false);
+			job_file(b, sizeof(b), &w[j], "", 0, 0, false);
+			if (!run && !strcmp(a, b)) {
+				fprintf(stderr, "revmap: sweep: the traces %s and %s would write to the "
+					"same result files; rename one\n", w[j].name, w[i].name);
+				status = 1;
+			}
+		}
 	if (run)
 		measure_host(&set.host, o->quick, !o->no_host);
 	sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
