@@ -146,8 +146,10 @@ static void progress_init(struct progress *p, unsigned total)
 
 static void progress_show(struct progress *p, const char *what, const char *scheme)
 {
+	/* the cursor goes back to the line's start, so that a message said
+	 * during the run writes over the progress, not after it */
 	if (p->tty)
-		fprintf(stderr, "\r[%u/%u] %s, %s\033[K", p->done + 1, p->total, what, scheme);
+		fprintf(stderr, "\r[%u/%u] %s, %s\033[K\r", p->done + 1, p->total, what, scheme);
 }
 
 static void progress_end(struct progress *p)
@@ -703,7 +705,7 @@ struct machine {
 	int policy;
 };
 
-static void measure_host(struct suite_host *h, bool quick, bool wanted)
+static void measure_host(const char *what, struct suite_host *h, bool quick, bool wanted)
 {
 	memset(h, 0, sizeof(*h));
 	if (!wanted) {
@@ -713,8 +715,8 @@ static void measure_host(struct suite_host *h, bool quick, bool wanted)
 	h->bytes = quick ? 16ULL << 20 : 64ULL << 20;
 	h->measured = !bench_core_linux(h->bytes, h->ns, h->why, sizeof(h->why));
 	if (!h->measured)
-		fprintf(stderr, "revmap: warning: the Linux kernel here could not be measured "
-			"(%s): the X/L columns say '-'\n", h->why);
+		fprintf(stderr, "revmap: %s: warning: the Linux kernel here could not be measured "
+			"(%s): the X/L columns say '-'\n", what, h->why);
 }
 
 /*
@@ -748,7 +750,7 @@ static int run_workload(const char *what, const struct workload *w, bool quick,
 		c.policy = m->policy;
 		c.quick = quick && w->gen >= 0;
 		c.events = t.n;
-		progress_show(pg, t.path, c.scheme);
+		progress_show(pg, w->gen >= 0 ? t.path : w->name, c.scheme);
 		if (bench_run_trace(what, &o, c.scheme, &t, BENCH_RUN_KILLS_OK | BENCH_RUN_EXACT,
 				    &c.r) || set_add(set, &c))
 			status = 1;
@@ -838,14 +840,14 @@ int bench_suite(const struct suite_opts *o, FILE *out)
 			return 2;
 		}
 		n = 1;
-		measure_host(&set.host, o->quick, !o->no_host);
+		measure_host("bench", &set.host, o->quick, !o->no_host);
 		progress_init(&pg, schemes.n);
 		status = run_workload("bench", w, o->quick, &schemes, &m, &set, &pg);
 	} else {
 		n = workloads_list("bench", o->workloads, &w);
 		if (n < 0)
 			return 2;
-		measure_host(&set.host, o->quick, !o->no_host);
+		measure_host("bench", &set.host, o->quick, !o->no_host);
 		if (!o->counts_only)
 			fprintf(out, "revmap bench%s: %d workloads x %u schemes, memory %llu MiB, "
 				"swap %llu MiB, reclaim %s\n", o->quick ? " --quick" : "", n, schemes.n,
@@ -988,7 +990,7 @@ int bench_sweep(const struct suite_opts *o, bool run, FILE *out)
 			}
 		}
 	if (run)
-		measure_host(&set.host, o->quick, !o->no_host);
+		measure_host("sweep", &set.host, o->quick, !o->no_host);
 	sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	self[sl > 0 ? sl : 0] = 0;
 	if (sl <= 0)
