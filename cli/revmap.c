@@ -10,6 +10,7 @@
  *   revmap bench [OPTIONS]            the suite: every workload and scheme
  *   revmap sweep --jobs|--run [...]   workloads x schemes x memory x policy
  *   revmap report DIR|FILE...         the suite's table from result files
+ *   revmap capture -o TRACE -- CMD    record a real program into a trace
  *   revmap help [COMMAND]             the commands, or one command's help
  *   revmap --version                  the version alone
  *
@@ -29,6 +30,7 @@
 #include <string.h>
 #include "revmap.h"
 #include "../bench/bench.h"
+#include "capture.h"
 
 #define EXIT_USAGE 2
 
@@ -381,6 +383,53 @@ static const char report_help[] =
 	"\n"
 	"Example:\n"
 	"  revmap report --plots plots results/\n";
+static const char capture_help[] =
+	"usage: revmap capture -o TRACE [--portable] [--keep-script FILE] [--] COMMAND [ARGS]\n"
+	"       revmap capture -o TRACE [--portable] --from SCRIPT\n"
+	"\n"
+	"Runs COMMAND on this machine under perf record and writes what it and\n"
+	"all its children did to their memory as a trace: mmap, munmap, mremap,\n"
+	"mprotect, brk, madvise, mlock, munlock with their results ('= result'),\n"
+	"fork, exec and exit, and a read or a write for every page fault\n"
+	"(exceptions:page_fault_user, and page_fault_kernel at user addresses:\n"
+	"the kernel's copies to and from user memory).  Mappings execve makes\n"
+	"(the ELF loader's segments, the stack, the vDSO) come from perf's MMAP2\n"
+	"records.  Where the kernel chose an address, the trace says 'fixed' at\n"
+	"that address, so replay does not depend on placement.  Threads fold\n"
+	"into their process; a vfork or CLONE_VM child is its parent's address\n"
+	"space until it execs.  Trace pids count from 1; comments give the real\n"
+	"pids and programs.  The trace replays with no mismatch ('revmap replay\n"
+	"TRACE --check'; a program whose mappings exceed 1G needs --mem).\n"
+	"\n"
+	"It needs root and perf (Debian: linux-perf), and mounts tracefs at\n"
+	"/sys/kernel/tracing if it is not there.  If perf loses events the\n"
+	"capture fails rather than write a trace that is not what happened.\n"
+	"\n"
+	"Options:\n"
+	"  -o TRACE           the trace to write ('-': standard output)\n"
+	"  --portable         files as 'file' lines of their size (contents made\n"
+	"                     up), not 'hostfile' lines that name this machine's\n"
+	"                     files: the trace then replays on any machine\n"
+	"                     (deleted and special files are 'file' lines always)\n"
+	"  --keep-script FILE keep perf script's text of the recording in FILE\n"
+	"  --from SCRIPT      convert perf script's text recorded earlier (perf\n"
+	"                     script -F pid,tid,time,event,trace --show-mmap-events\n"
+	"                     --show-lost-events; '-': standard input) instead of\n"
+	"                     running a command\n"
+	"  -h, --help         print this help\n"
+	"\n"
+	"What a trace cannot hold: accesses that take no fault (pages already\n"
+	"present), accesses the kernel makes without one (get_user_pages:\n"
+	"futexes, O_DIRECT, ptrace, execve's copy of the arguments), calls it\n"
+	"does not follow (shmat, mlockall, remap_file_pages), and memory contents.\n"
+	"\n"
+	"Exit status: 0 written; 1 the recording or the conversion failed; 2 bad\n"
+	"arguments.\n"
+	"\n"
+	"Examples:\n"
+	"  revmap capture -o make.trace -- make -j2\n"
+	"  revmap capture -o ls.trace --portable --keep-script ls.perf.txt -- ls -l\n"
+	"  revmap capture -o ls2.trace --from ls.perf.txt\n";
 
 static const char help_help[] =
 	"usage: revmap help [COMMAND]\n"
@@ -397,6 +446,7 @@ static int cmd_bench(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 static int cmd_sweep(int argc, char **argv);
 static int cmd_report(int argc, char **argv);
+static int cmd_capture(int argc, char **argv);
 
 static const struct command {
 	const char *name;          /* as typed after revmap */
@@ -412,6 +462,7 @@ static const struct command {
 	  sweep_help, cmd_sweep },
 	{ "report", "merge result files into the suite's table and plots", report_help,
 	  cmd_report },
+	{ "capture", "record a real program (perf) into a trace", capture_help, cmd_capture },
 	{ "help", "list the commands, or print one command's help", help_help, cmd_help },
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -921,6 +972,79 @@ static int cmd_bench(int argc, char **argv)
 	return bench_core(&opt, bytes, (int)procs, json, stdout);
 }
 
+static const struct opt_spec capture_opts[] = {
+	{ "-o", OPT_VALUE }, { "--portable", OPT_NONE }, { "--keep-script", OPT_VALUE },
+	{ "--from", OPT_VALUE }, { "--help", OPT_NONE }, { "-h", OPT_NONE },
+	{ NULL, OPT_NONE }
+};
+
+static int cmd_capture(int argc, char **argv)
+{
+	struct capture_opts co = { 0 };
+	const char *from = NULL;
+	struct opt_found o;
+	int i, st;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
+		if (opt_next("capture", capture_opts, argc, argv, &i, &o))
+			return EXIT_USAGE;
+		if (!o.spec)
+			break;          /* the command starts here */
+		if (!strcmp(o.spec->name, "--help") || !strcmp(o.spec->name, "-h"))
+			return print_help(command_find("capture"));
+		if (!strcmp(o.spec->name, "-o"))
+			co.out_path = o.value;
+		else if (!strcmp(o.spec->name, "--portable"))
+			co.portable = true;
+		else if (!strcmp(o.spec->name, "--keep-script"))
+			co.script_path = o.value;
+		else
+			from = o.value;
+	}
+	if (!co.out_path)
+		return usage_error("capture", "no -o TRACE given");
+	if (from && i < argc)
+		return usage_error("capture", "--from and a command to run: one or the other");
+	if (from && co.script_path)
+		return usage_error("capture", "--keep-script is for a recording, not --from");
+	if (from) {
+		FILE *in = strcmp(from, "-") ? fopen(from, "r") : stdin;
+		if (!in) {
+			fprintf(stderr, "revmap: capture: cannot read %s: %s\n", from, strerror(errno));
+			return 1;
+		}
+		st = capture_convert(in, strcmp(from, "-") ? from : "<stdin>", &co, stderr);
+		if (in != stdin)
+			fclose(in);
+		return st;
+	}
+	if (i >= argc)
+		return usage_error("capture", "no COMMAND to run (or --from SCRIPT)");
+	/* the command line, for the trace's header */
+	size_t len = 1;
+	for (int k = i; k < argc; k++)
+		len += strlen(argv[k]) + 1;
+	char *cl = malloc(len), *p = cl;
+	if (!cl) {
+		fprintf(stderr, "revmap: capture: out of memory\n");
+		return 1;
+	}
+	for (int k = i; k < argc; k++)
+		p += sprintf(p, "%s%s", k > i ? " " : "", argv[k]);
+	*p = 0;
+	for (char *q = cl; *q; q++)
+		if (*q == '\n')
+			*q = ' ';
+	co.command_line = cl;
+	st = capture_record(&co, argv + i, stderr);
+	free(cl);
+	return st;
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	const struct command *c;
@@ -947,7 +1071,8 @@ int main(int argc, char **argv)
 	const struct command *c;
 
 	if (argc < 2)
-		return usage_error(NULL, "which command? (replay, info, bench, sweep, report, help)");
+		return usage_error(NULL, "which command? (replay, info, bench, sweep, report, "
+				   "capture, help)");
 	if (!strcmp(argv[1], "--version")) {
 		if (argc > 2)
 			return usage_error(NULL, "--version takes no arguments");

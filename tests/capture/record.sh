@@ -1,0 +1,11 @@
+#!/bin/sh
+# tests/capture/record.sh BUILD - record workout.c under revmap capture and
+# keep perf script's text as tests/capture/workout.perf.txt (gzip'd), the
+# converter's test data.  Needs root and perf.  Run from the source tree.
+set -e
+build=${1:-build}
+cc -O1 -pthread -o "$build/workout" tests/capture/workout.c
+"$build/revmap" capture -o "$build/workout.trace" --keep-script "$build/workout.perf.txt" \
+	-- "$build/workout"
+gzip -9n <"$build/workout.perf.txt" >tests/capture/workout.perf.txt.gz
+echo "recorded: tests/capture/workout.perf.txt.gz"
