@@ -241,7 +241,7 @@ static void ratio(FILE *out, int width, double rv, bool have_rv, const struct su
 		  int k)
 {
 	if (have_rv && h->measured && h->ns[k] > 0)
-		fprintf(out, " %*.1f", width, rv / h->ns[k]);
+		fprintf(out, " %*.2f", width, rv / h->ns[k]);
 	else
 		fprintf(out, " %*s", width, "-");
 }
