@@ -88,7 +88,14 @@ struct bench_run {
 	uint64_t swap_outs, swap_ins; /* stats: pages written to and read from swap */
 	uint64_t kills;            /* processes the OOM killer took */
 	uint64_t wall_ns;          /* the whole run: replay, walks, exits */
+	uint64_t ptes_peak_event;  /* the event (index in the trace) after which the
+				      most PTEs were first present */
+	uint64_t walk_line;        /* the trace line after which the frames were
+				      walked, or 0: at the end */
 };
+
+/* bench_run_trace's walk_after: every mapped frame walked at the end */
+#define BENCH_WALK_AT_END SIZE_MAX
 
 /* bench_run_trace's flags */
 #define BENCH_RUN_KILLS_OK 1u  /* OOM kills are counted (else they fail the run) */
@@ -97,9 +104,12 @@ struct bench_run {
 				  not expect (OOM kill, -ENOMEM, -EAGAIN) */
 
 /* replay t under scheme on a machine made with base's other options; bench
- * names the benchmark in messages ("bench rmap").  => 0, or -1 (said on stderr) */
+ * names the benchmark in messages ("bench rmap"); every mapped frame is
+ * walked once right after event walk_after (an index in t), or at the end
+ * (BENCH_WALK_AT_END).  => 0, or -1 (said on stderr) */
 int bench_run_trace(const char *bench, const struct rv_options *base, const char *scheme,
-		    const struct tr_trace *t, unsigned flags, struct bench_run *r);
+		    const struct tr_trace *t, unsigned flags, size_t walk_after,
+		    struct bench_run *r);
 
 /* bench rmap's generated cases (gen/hardcase.c's kinds; filemap again with
  * --mlock): how many, the name of case i ("chain", "filemap-mlock"), and

@@ -106,6 +106,8 @@ static const char *const phase_unit[BENCH_NR_PHASES] = { "page", "fault", "page"
 /* what the observer keeps between events */
 struct watch {
 	struct bench_run *r;
+	const struct tr_event *ev0; /* the trace's first event */
+	size_t walk_after;         /* walk every mapped frame after this event */
 	struct vm_stats last;      /* the machine's counters after the previous event */
 	bool short_seen;           /* a line met a memory shortage the trace did not expect */
 	const struct tr_event *bad; /* the first line that read other than it says, before
@@ -159,6 +161,8 @@ static uint64_t slab_frames(const struct vm_machine *m)
 	return n;
 }
 
+static void walk_all(struct vm_machine *m, struct bench_run *r);
+
 static void observe(void *arg, struct rv_sim *s, const struct tr_event *ev,
 		    const struct tr_result *res, uint64_t ns)
 {
@@ -204,10 +208,16 @@ static void observe(void *arg, struct rv_sim *s, const struct tr_event *ev,
 		r->units[ph] += units;
 		r->events[ph]++;
 	}
-	if (ptes > r->ptes_peak)
+	if (ptes > r->ptes_peak) {
 		r->ptes_peak = ptes;
+		r->ptes_peak_event = (uint64_t)(ev - w->ev0);
+	}
 	if (pgt + slab_frames(m) > r->meta_frames_peak)
 		r->meta_frames_peak = pgt + slab_frames(m);
+	if ((size_t)(ev - w->ev0) == w->walk_after) {
+		walk_all(m, r);
+		r->walk_line = ev->line;
+	}
 	w->last = *st;
 }
 
@@ -282,11 +292,12 @@ static void exit_all(struct rv_sim *s, struct bench_run *r)
 }
 
 int bench_run_trace(const char *bench, const struct rv_options *base, const char *scheme,
-		    const struct tr_trace *t, unsigned flags, struct bench_run *r)
+		    const struct tr_trace *t, unsigned flags, size_t walk_after,
+		    struct bench_run *r)
 {
 	struct rv_options o = *base;
 	char err[256];
-	struct watch w = { .r = r };
+	struct watch w = { .r = r, .ev0 = t->ev, .walk_after = walk_after };
 	struct sim_observer obs = { observe, &w };
 	FILE *errf = stderr, *quiet = NULL;
 	uint64_t t0 = host_now_ns();
@@ -339,7 +350,8 @@ int bench_run_trace(const char *bench, const struct rv_options *base, const char
 		return -1;
 	}
 	r->state_hash = state_hash(s);
-	walk_all(&s->m, r);
+	if (walk_after == BENCH_WALK_AT_END)
+		walk_all(&s->m, r);
 	exit_all(s, r);
 	r->meta_peak = s->m.stats.rmap_bytes_peak;
 	r->mlock_saved_peak = s->m.stats.rmap_mlock_saved_peak;
@@ -668,7 +680,7 @@ int bench_rmap(const struct rv_options *opt, bool quick, const char *json_path, 
 		for (int j = 0; j < reps && !status; j++)
 			for (unsigned i = 0; i < set.n && !status; i++)
 				if (bench_run_trace("bench rmap", &o, set.ops[i]->name, &t, 0,
-						    &c->sch[i].runs[j]))
+						    BENCH_WALK_AT_END, &c->sch[i].runs[j]))
 					status = 1;
 		tr_free(&t);
 		if (status)

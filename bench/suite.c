@@ -11,7 +11,8 @@
  * *.trace, *.trace.gz and *.trace.zst of the workloads directory, in name
  * order) and then bench rmap's generated hard cases at its sizes.  Each cell
  * is bench rmap's run (bench_run_trace): the trace's events timed by phase,
- * every mapped frame walked once, the live processes' exits; the machine's
+ * every mapped frame walked once (at the end, or where a trace that ends
+ * with nothing mapped had the most PTEs), the live processes' exits; the machine's
  * statistics give the exact counts, and reclaim's (stats.reclaim_ns,
  * pgsteal) the reclaim cost.  A "= result" the replay does not read fails
  * the benchmark, as a check failure does.
@@ -114,6 +115,7 @@ static const struct run_field {
 	{ "swap_ins", RF(swap_ins), false },
 	{ "oom_kills", RF(kills), false },
 	{ "state_hash", RF(state_hash), false },
+	{ "walk_after_line", RF(walk_line), false },
 	{ "walk_ns", RF(walk_ns), true },
 	{ "fork_ns", RF(ns[BENCH_FORK]), true },
 	{ "fault_ns", RF(ns[BENCH_FAULT]), true },
@@ -731,7 +733,7 @@ static int run_workload(const char *what, const struct workload *w, bool quick,
 	struct rv_options o = { 0 };
 	struct suite_cell c;
 	struct tr_trace t;
-	size_t first = set->n;
+	size_t first = set->n, walk_after = BENCH_WALK_AT_END;
 	int status = 0;
 
 	if (workload_trace(what, w, quick, &t))
@@ -739,6 +741,24 @@ static int run_workload(const char *what, const struct workload *w, bool quick,
 	o.mem_bytes = m->mem;
 	o.swap_bytes = m->swap;
 	o.reclaim = m->policy;
+	/*
+	 * Where to walk every mapped frame: at the end, as bench rmap, unless
+	 * nothing is mapped there (a recorded program whose processes all
+	 * exited); then right after the event where the most PTEs were present,
+	 * as the default scheme finds it on this machine, so that every scheme,
+	 * in one run or in a sweep's jobs, walks the same state.
+	 */
+	if (w->gen < 0) {
+		struct bench_run pre;
+
+		if (bench_run_trace(what, &o, NULL, &t, BENCH_RUN_KILLS_OK | BENCH_RUN_EXACT,
+				    BENCH_WALK_AT_END, &pre)) {
+			tr_free(&t);
+			return 1;
+		}
+		if (!pre.walks && pre.ptes_peak)
+			walk_after = pre.ptes_peak_event;
+	}
 	for (unsigned i = 0; i < schemes->n && !status; i++) {
 		memset(&c, 0, sizeof(c));
 		snprintf(c.workload, sizeof(c.workload), "%s", w->name);
@@ -752,7 +772,7 @@ static int run_workload(const char *what, const struct workload *w, bool quick,
 		c.events = t.n;
 		progress_show(pg, w->gen >= 0 ? t.path : w->name, c.scheme);
 		if (bench_run_trace(what, &o, c.scheme, &t, BENCH_RUN_KILLS_OK | BENCH_RUN_EXACT,
-				    &c.r) || set_add(set, &c))
+				    walk_after, &c.r) || set_add(set, &c))
 			status = 1;
 		pg->done++;
 	}
