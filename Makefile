@@ -8,7 +8,8 @@
 #   make deps       install what the build needs (Debian; apt-get as root)
 #   make run        replay the shipped example trace (and on Linux, as root)
 #   make install    revmap, the library, its header and pkg-config file, the
-#                   man page and the trace format under PREFIX (/usr/local),
+#                   man page, the trace format and the shipped workload
+#                   traces under PREFIX (/usr/local),
 #                   DESTDIR prepended; make uninstall removes them
 #
 # Sources are found by directory: a new .c file in lib/ mm/ rmap/ sim/ goes
@@ -57,6 +58,9 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# the suite's default workloads directory, under the install prefix
+$(BUILD)/obj/bench/suite.o: CFLAGS += -DREVMAP_PREFIX='"$(PREFIX)"'
+
 $(BUILD)/librevmap.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -104,8 +108,10 @@ fuzz:
 
 # Debian packages the build and the tests need; installed only if missing.
 # (pkg-config and groff-base: tests/install.t builds against the installed
-# library and renders the man page.)
-DEPS := build-essential clang libclang-rt-14-dev perl python3 pkg-config groff-base gzip zstd
+# library and renders the man page; gnuplot-nox: the suite's SVG plots;
+# parallel: tests/sweep.t runs a sweep's jobs with GNU parallel.)
+DEPS := build-essential clang libclang-rt-14-dev perl python3 pkg-config groff-base gzip zstd \
+	gnuplot-nox parallel
 deps:
 	@missing=""; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -124,8 +130,12 @@ run: all
 
 # What make install puts where, under $(DESTDIR)$(PREFIX).  revmap.pc is
 # made from revmap.pc.in for this PREFIX and the version of revmap.h.
+# The shipped workload traces go to share/revmap/workloads, where revmap
+# bench finds them when there is no workloads/ in the current directory.
+WORKLOAD_FILES := $(notdir $(wildcard workloads/*.trace workloads/*.trace.gz workloads/*.trace.zst))
 INSTALLED := bin/revmap lib/librevmap.a include/revmap.h lib/pkgconfig/revmap.pc \
-	     share/man/man1/revmap.1 share/doc/revmap/trace-format.md
+	     share/man/man1/revmap.1 share/doc/revmap/trace-format.md \
+	     $(addprefix share/revmap/workloads/,$(WORKLOAD_FILES))
 DEST      := $(DESTDIR)$(PREFIX)
 
 install: $(BUILD)/revmap $(BUILD)/librevmap.a
@@ -139,10 +149,13 @@ install: $(BUILD)/revmap $(BUILD)/librevmap.a
 	install -m 644 $(BUILD)/revmap.pc "$(DEST)/lib/pkgconfig/revmap.pc"
 	install -m 644 docs/revmap.1 "$(DEST)/share/man/man1/revmap.1"
 	install -m 644 docs/trace-format.md "$(DEST)/share/doc/revmap/trace-format.md"
+	$(if $(WORKLOAD_FILES),install -d "$(DEST)/share/revmap/workloads" && \
+	  install -m 644 $(addprefix workloads/,$(WORKLOAD_FILES)) "$(DEST)/share/revmap/workloads/")
 
 uninstall:
 	rm -f $(addprefix "$(DEST)/,$(addsuffix ",$(INSTALLED)))
 	-rmdir "$(DEST)/share/doc/revmap" 2>/dev/null
+	-rmdir "$(DEST)/share/revmap/workloads" "$(DEST)/share/revmap" 2>/dev/null
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -80,6 +80,7 @@
 #include "../rmap/scheme.h"
 #include "../host/host.h"
 #include "bench.h"
+#include "json.h"
 
 #define REPS    5          /* timed repetitions; the median is reported */
 #define WARMUP  1          /* discarded repetitions before them */
@@ -1362,22 +1363,6 @@ static void json_meta(FILE *f, const char *name, const struct meta *mt, bool las
 		per(mt->rmap_bytes, mt->mapped), last ? "" : ",");
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static int write_json(const struct bench *b, const char *path)
 {
 	FILE *f = fopen(path, "w");
@@ -1389,9 +1374,9 @@ static int write_json(const struct bench *b, const char *path)
 	fprintf(f, "{\n  \"benchmark\": \"core\",\n  \"revmap_version\": \"%s\",\n",
 		REVMAP_VERSION);
 	fprintf(f, "  \"scheme\": ");
-	json_str(f, b->scheme);
+	json_write_str(f, b->scheme);
 	fprintf(f, ",\n  \"linux_kernel\": ");
-	json_str(f, b->kernel);
+	json_write_str(f, b->kernel);
 	fprintf(f, ",\n  \"bytes\": %llu,\n  \"pages\": %llu,\n  \"page_size\": 4096,\n"
 		"  \"machine_mem_bytes\": %llu,\n  \"reps\": %d,\n  \"warmup\": %d,\n"
 		"  \"cpu\": %d,\n  \"unit\": \"ns per page, median\",\n  \"ops\": [\n",
@@ -1675,6 +1660,46 @@ out:
 		sched_setaffinity(0, sizeof(old_cpus), &old_cpus);
 	sigaction(SIGPIPE, &old_pipe, NULL);
 	free(b);
+	return status;
+}
+
+int bench_core_linux(uint64_t bytes, double ns[3], char *why, size_t whylen)
+{
+	static const int ops[3] = { OP_FORK, OP_FAULT, OP_MUNMAP };
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
+	struct helper h = { .pid = -1 };
+	struct run runs[3][REPS];
+	cpu_set_t old_cpus;
+	int cpu, e, status = -1;
+
+	bytes = PAGE_ALIGN(bytes);
+	sigaction(SIGPIPE, &ign, &old_pipe);
+	cpu = host_pin_cpu(HOST_CPU_CURRENT, &old_cpus, sizeof(old_cpus));
+	e = helper_start(&h);
+	if (e) {
+		snprintf(why, whylen, "cannot start the Linux helper: %s", strerror(-e));
+		goto out;
+	}
+	for (int rep = 0; rep < WARMUP + REPS; rep++)
+		for (int k = 0; k < 3; k++) {
+			struct run r;
+
+			if (helper_run(&h, ops[k], bytes, &r)) {
+				snprintf(why, whylen, "Linux %s failed", op_key(ops[k]));
+				goto out;
+			}
+			if (rep >= WARMUP)
+				runs[k][rep - WARMUP] = r;
+		}
+	for (int k = 0; k < 3; k++)
+		ns[k] = median_per_page(runs[k], bytes >> PAGE_SHIFT);
+	status = 0;
+out:
+	if (h.pid > 0)
+		helper_stop(&h);
+	if (cpu >= 0)
+		sched_setaffinity(0, sizeof(old_cpus), &old_cpus);
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	return status;
 }
 

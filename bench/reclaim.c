@@ -602,7 +602,7 @@ int bench_reclaim(const struct rv_options *opt, bool quick, const char *json_pat
 	struct bench_set set;
 	struct rusage ru;
 
-	if (bench_set_parse(&set, "reclaim", opt->scheme))
+	if (bench_set_parse(&set, "bench reclaim", opt->scheme))
 		return 2;
 	memset(cases, 0, sizeof(cases));
 	fprintf(out, "revmap bench reclaim%s: %u schemes x 2 policies on %d cases under pressure "

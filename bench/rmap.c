@@ -100,33 +100,41 @@ static const struct bench_case {
 };
 #define NR_CASES ((int)(sizeof(bench_cases) / sizeof(bench_cases[0])))
 
-enum phase { PH_FORK, PH_FAULT, PH_MUNMAP, PH_EXIT, NR_PH };
-
-static const char *const phase_key[NR_PH] = { "fork", "fault", "munmap", "exit" };
-static const char *const phase_unit[NR_PH] = { "page", "fault", "page", "page" };
-
-/* one scheme's replay of one case */
-struct run {
-	uint64_t ns[NR_PH];        /* time of the events of each phase */
-	uint64_t units[NR_PH];     /* pages (fork, munmap, exit) or faults */
-	uint64_t events[NR_PH];    /* events counted in each phase */
-	uint64_t walk_ns;          /* the end-of-trace walks */
-	uint64_t walks, vmas, probed, found, fallbacks;
-	uint64_t depth_sum, depth_walks; /* object-tree schemes: depth walked, and walks */
-	uint64_t depth_max;        /* the deepest object chain over the run */
-	uint64_t meta_peak;        /* rmap_bytes_peak */
-	uint64_t mlock_saved_peak; /* rmap_mlock_saved_peak: what chains mlock spared */
-	uint64_t unchained_peak;   /* rmap_unchained_peak: PTEs kept as counts */
-	uint64_t ptes_peak;        /* most present PTEs after an event */
-	uint64_t meta_frames_peak; /* most page-table and slab frames after an event */
-	uint64_t state_hash;       /* the final state's dump, hashed */
-};
+static const char *const phase_key[BENCH_NR_PHASES] = { "fork", "fault", "munmap", "exit" };
+static const char *const phase_unit[BENCH_NR_PHASES] = { "page", "fault", "page", "page" };
 
 /* what the observer keeps between events */
 struct watch {
-	struct run *r;
+	struct bench_run *r;
+	const struct tr_event *ev0; /* the trace's first event */
+	size_t walk_after;         /* walk every mapped frame after this event */
 	struct vm_stats last;      /* the machine's counters after the previous event */
+	bool short_seen;           /* a line met a memory shortage the trace did not expect */
+	const struct tr_event *bad; /* the first line that read other than it says, before
+				       any shortage, or NULL */
+	struct tr_result bad_got;  /* what it read */
 };
+
+/*
+ * A line's "= result" against what it read, up to the first memory
+ * shortage the trace does not expect (an OOM kill, a killed process,
+ * -ENOMEM or -EAGAIN): after one, a small machine may part ways with the
+ * one the trace was written on (bench reclaim's rule).
+ */
+static void watch_result(struct watch *w, const struct tr_event *ev, const struct tr_result *res)
+{
+	bool same = !ev->expect || tr_result_matches(res, ev->expect);
+
+	if (w->short_seen || w->bad || same)
+		return;
+	if (res->type == RES_OOM || res->type == RES_KILLED ||
+	    (res->type == RES_ERR && (res->val == ENOMEM || res->val == EAGAIN))) {
+		w->short_seen = true;
+		return;
+	}
+	w->bad = ev;
+	w->bad_got = *res;
+}
 
 static uint64_t present_ptes(struct vm_machine *m, uint64_t *pgtables)
 {
@@ -153,11 +161,13 @@ static uint64_t slab_frames(const struct vm_machine *m)
 	return n;
 }
 
+static void walk_all(struct vm_machine *m, struct bench_run *r);
+
 static void observe(void *arg, struct rv_sim *s, const struct tr_event *ev,
 		    const struct tr_result *res, uint64_t ns)
 {
 	struct watch *w = arg;
-	struct run *r = w->r;
+	struct bench_run *r = w->r;
 	struct vm_machine *m = &s->m;
 	const struct vm_stats *st = &m->stats;
 	uint64_t pgt, ptes = present_ptes(m, &pgt), zapped = st->ptes_zapped - w->last.ptes_zapped;
@@ -166,26 +176,28 @@ static void observe(void *arg, struct rv_sim *s, const struct tr_event *ev,
 	int ph = -1;
 	uint64_t units = 0;
 
+	watch_result(w, ev, res);
+
 	switch (ev->kind) {
 	case TR_FORK:
 		p = sim_proc_find(s, ev->pid);
 		if (res->type == RES_OK && p && p->mm) {
-			ph = PH_FORK;
+			ph = BENCH_FORK;
 			units = p->mm->nr_ptes;
 		}
 		break;
 	case TR_READ: case TR_WRITE: case TR_TOUCH:
 		if (faults) {
-			ph = PH_FAULT;
+			ph = BENCH_FAULT;
 			units = faults;
 		}
 		break;
 	case TR_MUNMAP:
-		ph = PH_MUNMAP;
+		ph = BENCH_MUNMAP;
 		units = zapped;
 		break;
 	case TR_EXIT:
-		ph = PH_EXIT;
+		ph = BENCH_EXIT;
 		units = zapped;
 		break;
 	default:
@@ -196,10 +208,16 @@ static void observe(void *arg, struct rv_sim *s, const struct tr_event *ev,
 		r->units[ph] += units;
 		r->events[ph]++;
 	}
-	if (ptes > r->ptes_peak)
+	if (ptes > r->ptes_peak) {
 		r->ptes_peak = ptes;
+		r->ptes_peak_event = (uint64_t)(ev - w->ev0);
+	}
 	if (pgt + slab_frames(m) > r->meta_frames_peak)
 		r->meta_frames_peak = pgt + slab_frames(m);
+	if ((size_t)(ev - w->ev0) == w->walk_after) {
+		walk_all(m, r);
+		r->walk_line = ev->line;
+	}
 	w->last = *st;
 }
 
@@ -209,7 +227,7 @@ static int count_pte(struct vm_area *vma, uint64_t addr, pte_t *pte, void *arg)
 }
 
 /* every mapped frame walked once */
-static void walk_all(struct vm_machine *m, struct run *r)
+static void walk_all(struct vm_machine *m, struct bench_run *r)
 {
 	struct vm_stats before = m->stats;
 	uint64_t t0 = host_now_ns();
@@ -254,7 +272,7 @@ static uint64_t state_hash(struct rv_sim *s)
 }
 
 /* the live processes exit, as at the end of a workload: timed as exits */
-static void exit_all(struct rv_sim *s, struct run *r)
+static void exit_all(struct rv_sim *s, struct bench_run *r)
 {
 	for (size_t i = 0; i < s->nprocs; i++) {
 		struct sim_proc *p = &s->procs[i];
@@ -265,59 +283,87 @@ static void exit_all(struct rv_sim *s, struct run *r)
 		z0 = s->m.stats.ptes_zapped;
 		t0 = host_now_ns();
 		mm_destroy(p->mm);
-		r->ns[PH_EXIT] += host_now_ns() - t0;
-		r->units[PH_EXIT] += s->m.stats.ptes_zapped - z0;
-		r->events[PH_EXIT]++;
+		r->ns[BENCH_EXIT] += host_now_ns() - t0;
+		r->units[BENCH_EXIT] += s->m.stats.ptes_zapped - z0;
+		r->events[BENCH_EXIT]++;
 		p->mm = NULL;
 		p->state = PROC_EXITED;
 	}
 }
 
-static int run_one(const struct rv_options *base, const struct rmap_ops *ops,
-		   const struct tr_trace *t, struct run *r)
+int bench_run_trace(const char *bench, const struct rv_options *base, const char *scheme,
+		    const struct tr_trace *t, unsigned flags, size_t walk_after,
+		    struct bench_run *r)
 {
 	struct rv_options o = *base;
 	char err[256];
-	struct watch w = { r, { 0 } };
+	struct watch w = { .r = r, .ev0 = t->ev, .walk_after = walk_after };
 	struct sim_observer obs = { observe, &w };
+	FILE *errf = stderr, *quiet = NULL;
+	uint64_t t0 = host_now_ns();
 	rv_sim *s;
 	int st;
 
 	memset(r, 0, sizeof(*r));
-	o.scheme = ops->name;
+	o.scheme = scheme;
 	o.check = RV_CHECK_OFF;
 	s = rv_sim_new(&o, err, sizeof(err));
 	if (!s) {
-		fprintf(stderr, "revmap: bench rmap: %s\n", err);
+		fprintf(stderr, "revmap: %s: %s\n", bench, err);
 		return -1;
 	}
+	/* the OOM killer's lines would be hundreds, and lines after a shortage
+	 * may read otherwise: the kills are counted, the lines watched */
+	if (flags & BENCH_RUN_KILLS_OK)
+		errf = quiet = fopen("/dev/null", "w");
 	w.last = s->m.stats;
-	st = sim_replay(s, t, NULL, &obs, stderr);
-	if (st && st != RV_MISMATCH) {
-		fprintf(stderr, "revmap: bench rmap: %s: scheme %s: the replay failed (%d)\n",
-			t->path, ops->name, st);
+	st = sim_replay(s, t, NULL, &obs, errf ? errf : stderr);
+	if (quiet)
+		fclose(quiet);
+	if (w.bad && (flags & BENCH_RUN_EXACT)) {
+		char got[64];
+
+		fprintf(stderr, "revmap: %s: %s: scheme %s: the replay does not read what the "
+			"trace says: line %u: expected %s, got %s\n", bench, t->path, scheme,
+			w.bad->line, w.bad->expect, tr_result_format(&w.bad_got, got, sizeof(got)));
 		rv_sim_free(s);
 		return -1;
 	}
-	for (size_t i = 0; i < s->nprocs; i++)
-		if (s->procs[i].state == PROC_KILLED) {
-			/* the schemes' metadata is memory too, so they would part ways here */
-			fprintf(stderr, "revmap: bench rmap: %s: scheme %s: the machine ran out of "
-				"memory (process %d was killed); every scheme must run the case "
-				"whole: give a bigger --mem (now %llu MiB)\n", t->path, ops->name,
-				s->procs[i].pid, (unsigned long long)(o.mem_bytes >> 20));
-			rv_sim_free(s);
-			return -1;
-		}
+	if (st && st != RV_MISMATCH) {
+		fprintf(stderr, "revmap: %s: %s: scheme %s: the replay failed (%d)\n",
+			bench, t->path, scheme, st);
+		rv_sim_free(s);
+		return -1;
+	}
+	for (size_t i = 0; i < s->nprocs; i++) {
+		if (s->procs[i].state != PROC_KILLED)
+			continue;
+		r->kills++;
+		if (flags & BENCH_RUN_KILLS_OK)
+			continue;
+		/* the schemes' metadata is memory too, so they would part ways here */
+		fprintf(stderr, "revmap: %s: %s: scheme %s: the machine ran out of "
+			"memory (process %d was killed); every scheme must run the case "
+			"whole: give a bigger --mem (now %llu MiB)\n", bench, t->path, scheme,
+			s->procs[i].pid, (unsigned long long)(o.mem_bytes >> 20));
+		rv_sim_free(s);
+		return -1;
+	}
 	r->state_hash = state_hash(s);
-	walk_all(&s->m, r);
+	if (walk_after == BENCH_WALK_AT_END)
+		walk_all(&s->m, r);
 	exit_all(s, r);
 	r->meta_peak = s->m.stats.rmap_bytes_peak;
 	r->mlock_saved_peak = s->m.stats.rmap_mlock_saved_peak;
 	r->unchained_peak = s->m.stats.rmap_unchained_peak;
+	r->reclaim_ns = s->m.stats.reclaim_ns;
+	r->reclaimed = s->m.stats.pgsteal;
+	r->swap_outs = s->m.stats.swap_outs;
+	r->swap_ins = s->m.stats.swap_ins;
+	r->wall_ns = host_now_ns() - t0;
 	if (!check_machine(&s->m)) {
-		fprintf(stderr, "revmap: bench rmap: %s: scheme %s: check failed after the "
-			"run: %s\n", t->path, ops->name, s->m.why);
+		fprintf(stderr, "revmap: %s: %s: scheme %s: check failed after the "
+			"run: %s\n", bench, t->path, scheme, s->m.why);
 		rv_sim_free(s);
 		return -1;
 	}
@@ -328,8 +374,8 @@ static int run_one(const struct rv_options *base, const struct rmap_ops *ops,
 /* ---------------- figures ---------------- */
 
 struct scheme_res {
-	struct run runs[MAX_REPS];
-	struct run med;            /* counts of runs[0], times the medians */
+	struct bench_run runs[MAX_REPS];
+	struct bench_run med;            /* counts of runs[0], times the medians */
 };
 
 struct case_res {
@@ -354,7 +400,7 @@ uint64_t bench_median(uint64_t *v, int n)
 	return v[n / 2];
 }
 
-static uint64_t median_of(const struct run *runs, int n, size_t off)
+static uint64_t median_of(const struct bench_run *runs, int n, size_t off)
 {
 	uint64_t v[MAX_REPS];
 
@@ -366,10 +412,10 @@ static uint64_t median_of(const struct run *runs, int n, size_t off)
 static void take_medians(struct scheme_res *sr, int reps)
 {
 	sr->med = sr->runs[0];
-	for (int ph = 0; ph < NR_PH; ph++)
+	for (int ph = 0; ph < BENCH_NR_PHASES; ph++)
 		sr->med.ns[ph] = median_of(sr->runs, reps,
-					   offsetof(struct run, ns) + (size_t)ph * sizeof(uint64_t));
-	sr->med.walk_ns = median_of(sr->runs, reps, offsetof(struct run, walk_ns));
+					   offsetof(struct bench_run, ns) + (size_t)ph * sizeof(uint64_t));
+	sr->med.walk_ns = median_of(sr->runs, reps, offsetof(struct bench_run, walk_ns));
 }
 
 double bench_per(uint64_t x, uint64_t n)
@@ -406,15 +452,16 @@ int bench_set_parse(struct bench_set *set, const char *bench, const char *list)
 			ops = rmap_find_scheme(name);
 		}
 		if (!ops) {
-			fprintf(stderr, "revmap: bench %s: no scheme '%.*s' in --scheme '%s' "
-				"('revmap info' lists them); see 'revmap help bench'\n", bench, (int)len, p,
-				list);
+			fprintf(stderr, "revmap: %s: no scheme '%.*s' in --scheme '%s' "
+				"('revmap info' lists them); see 'revmap help %.*s'\n", bench, (int)len, p,
+				list, (int)strcspn(bench, " "), bench);
 			return -1;
 		}
 		for (unsigned i = 0; i < set->n; i++)
 			if (set->ops[i] == ops) {
-				fprintf(stderr, "revmap: bench %s: scheme '%.*s' named twice in "
-					"--scheme '%s'; see 'revmap help bench'\n", bench, (int)len, p, list);
+				fprintf(stderr, "revmap: %s: scheme '%.*s' named twice in "
+					"--scheme '%s'; see 'revmap help %.*s'\n", bench, (int)len, p, list,
+					(int)strcspn(bench, " "), bench);
 				return -1;
 			}
 		set->ops[set->n++] = ops;
@@ -434,7 +481,7 @@ static void print_case(FILE *out, const struct case_res *c)
 		"meta peak", "B/page", "precision", "VMAs/walk", "fallback", "depth", "ns/walk",
 		"fork", "fault", "munmap", "exit");
 	for (unsigned i = 0; i < c->set->n; i++) {
-		const struct run *r = &c->sch[i].med;
+		const struct bench_run *r = &c->sch[i].med;
 
 		fprintf(out, "%-9s %11llu", c->set->ops[i]->name,
 			(unsigned long long)r->meta_peak);
@@ -444,14 +491,14 @@ static void print_case(FILE *out, const struct case_res *c)
 		bench_fig(out, 8, r->fallbacks, r->walks, 4);
 		bench_fig(out, 5, r->depth_sum, r->depth_walks, 1);
 		bench_fig(out, 8, r->walk_ns, r->walks, 1);
-		for (int ph = 0; ph < NR_PH; ph++)
+		for (int ph = 0; ph < BENCH_NR_PHASES; ph++)
 			bench_fig(out, 8, r->ns[ph], r->units[ph], 1);
 		fputc('\n', out);
 		saved += r->mlock_saved_peak;
 	}
 	/* mlock without chains (seed 004 (b)): what the chains would have held */
 	for (unsigned i = 0; i < c->set->n && saved; i++) {
-		const struct run *r = &c->sch[i].med;
+		const struct bench_run *r = &c->sch[i].med;
 
 		if (r->mlock_saved_peak)
 			fprintf(out, "  %s: mlock kept up to %llu PTEs as counts, no chain: up to "
@@ -461,10 +508,10 @@ static void print_case(FILE *out, const struct case_res *c)
 	}
 }
 
-static void json_run(FILE *f, const struct run *r)
+static void json_run(FILE *f, const struct bench_run *r)
 {
 	fprintf(f, "{\"walk_ns\": %llu", (unsigned long long)r->walk_ns);
-	for (int ph = 0; ph < NR_PH; ph++)
+	for (int ph = 0; ph < BENCH_NR_PHASES; ph++)
 		fprintf(f, ", \"%s_ns\": %llu", phase_key[ph], (unsigned long long)r->ns[ph]);
 	fprintf(f, "}");
 }
@@ -493,7 +540,7 @@ static int write_json(const char *path, const struct case_res *cases, int ncases
 			gen_kind_name(c->kind), c->size.mlock ? "true" : "false", SEED, c->size.procs,
 			(unsigned long long)c->size.pages, c->size.rounds, c->events);
 		for (unsigned i = 0; i < c->set->n; i++) {
-			const struct run *r = &c->sch[i].med;
+			const struct bench_run *r = &c->sch[i].med;
 
 			fprintf(f, "%s\n      {\"scheme\": \"%s\", \"rmap_bytes_peak\": %llu, "
 				"\"present_ptes_peak\": %llu, \"bytes_per_page\": %.4f, "
@@ -515,7 +562,7 @@ static int write_json(const char *path, const struct case_res *cases, int ncases
 				(unsigned long long)r->depth_max,
 				(unsigned long long)r->unchained_peak,
 				(unsigned long long)r->mlock_saved_peak, bench_per(r->walk_ns, r->walks));
-			for (int ph = 0; ph < NR_PH; ph++)
+			for (int ph = 0; ph < BENCH_NR_PHASES; ph++)
 				fprintf(f, ", \"%s\": {\"events\": %llu, \"%ss\": %llu, "
 					"\"ns_median\": %llu, \"ns_per_%s\": %.2f}", phase_key[ph],
 					(unsigned long long)r->events[ph], phase_unit[ph],
@@ -569,6 +616,28 @@ int bench_make_case(int kind, uint64_t seed, const struct gen_size *sz, struct t
 	return 0;
 }
 
+int bench_gen_cases(void)
+{
+	return NR_CASES;
+}
+
+const char *bench_gen_case_name(int i)
+{
+	return i >= 0 && i < NR_CASES ? bench_cases[i].name : NULL;
+}
+
+int bench_gen_case_make(int i, bool quick, struct gen_size *sz, struct tr_trace *t)
+{
+	int k = bench_cases[i].kind;
+	const struct bench_size *bs = quick ? &quick_size[k] : &full_size[k];
+
+	gen_size_default(k, sz);
+	sz->procs = bs->procs;
+	sz->pages = bs->pages;
+	sz->mlock = bench_cases[i].mlock;
+	return bench_make_case(k, SEED, sz, t);
+}
+
 int bench_rmap(const struct rv_options *opt, bool quick, const char *json_path, FILE *out)
 {
 	int reps = quick ? 1 : 3, status = 0, ncases = 0;
@@ -577,7 +646,7 @@ int bench_rmap(const struct rv_options *opt, bool quick, const char *json_path, 
 	struct bench_set set;
 	struct rusage ru;
 
-	if (bench_set_parse(&set, "rmap", opt->scheme))
+	if (bench_set_parse(&set, "bench rmap", opt->scheme))
 		return 2;
 	if (!o.mem_bytes)
 		o.mem_bytes = 1ULL << 30;
@@ -591,17 +660,12 @@ int bench_rmap(const struct rv_options *opt, bool quick, const char *json_path, 
 	for (int n = 0; n < NR_CASES && !status; n++) {
 		struct case_res *c = &cases[ncases];
 		int k = bench_cases[n].kind;
-		const struct bench_size *bs = quick ? &quick_size[k] : &full_size[k];
 		struct tr_trace t;
 
 		c->kind = k;
 		c->name = bench_cases[n].name;
 		c->set = &set;
-		gen_size_default(k, &c->size);
-		c->size.procs = bs->procs;
-		c->size.pages = bs->pages;
-		c->size.mlock = bench_cases[n].mlock;
-		if (bench_make_case(k, SEED, &c->size, &t)) {
+		if (bench_gen_case_make(n, quick, &c->size, &t)) {
 			status = 1;
 			break;
 		}
@@ -615,7 +679,8 @@ int bench_rmap(const struct rv_options *opt, bool quick, const char *json_path, 
 		ncases++;
 		for (int j = 0; j < reps && !status; j++)
 			for (unsigned i = 0; i < set.n && !status; i++)
-				if (run_one(&o, set.ops[i], &t, &c->sch[i].runs[j]))
+				if (bench_run_trace("bench rmap", &o, set.ops[i]->name, &t, 0,
+						    BENCH_WALK_AT_END, &c->sch[i].runs[j]))
 					status = 1;
 		tr_free(&t);
 		if (status)

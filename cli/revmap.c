@@ -7,6 +7,9 @@
  *   revmap bench scale [OPTIONS]      what --check, --dump and --mem 1T cost
  *   revmap bench rmap [OPTIONS]       every rmap scheme on the hard cases
  *   revmap bench reclaim [OPTIONS]    every scheme and policy under pressure
+ *   revmap bench [OPTIONS]            the suite: every workload and scheme
+ *   revmap sweep --jobs|--run [...]   workloads x schemes x memory x policy
+ *   revmap report DIR|FILE...         the suite's table from result files
  *   revmap capture -o TRACE -- CMD    record a real program into a trace
  *   revmap help [COMMAND]             the commands, or one command's help
  *   revmap --version                  the version alone
@@ -184,12 +187,52 @@ static const char info_help[] =
 	"  revmap info\n";
 
 static const char bench_help[] =
-	"usage: revmap bench core [OPTIONS]\n"
+	"usage: revmap bench [SUITE OPTIONS]\n"
+	"       revmap bench --one SOURCE [SUITE OPTIONS]\n"
+	"       revmap bench core [OPTIONS]\n"
 	"       revmap bench scale [--json FILE] [--full]\n"
 	"       revmap bench rmap [--quick] [--json FILE] [--mem SIZE] [--scheme LIST]\n"
 	"       revmap bench reclaim [--quick] [--json FILE] [--scheme LIST]\n"
 	"\n"
-	"Benchmarks.  core does the same work, per 4 KiB\n"
+	"Benchmarks.  Without a name, the standard suite: every shipped workload\n"
+	"trace (each *.trace, *.trace.gz and *.trace.zst of the workloads\n"
+	"directory, by name; none: said on standard error, and the generated\n"
+	"cases alone) and bench rmap's generated hard cases (chain, prefork,\n"
+	"filemap, filemap-mlock, mremap, mlock) at its sizes, each replayed under\n"
+	"every scheme in one run, and ONE table: per workload and scheme, the\n"
+	"reverse map's peak metadata bytes, the walk precision (PTEs found /\n"
+	"PTEs probed walking every mapped frame once, as bench rmap: at the end,\n"
+	"or if nothing is mapped then, after the line with the most PTEs), ns per\n"
+	"walk, fork (ns per page), fault (ns per fault), unmap (ns per PTE munmap and\n"
+	"exit zap), reclaim (ns per page reclaimed), the total time, and revmap's\n"
+	"ns per page / Linux's for fork, fault and unmap (X/L: bench core's Linux\n"
+	"side, measured in the same run; '-' where it cannot be, why on\n"
+	"standard error).  A replay that does not read what its trace says (a\n"
+	"'= result'), a failed check, or schemes that leave different states\n"
+	"(without reclaim or OOM kills) fail it.  On a terminal a progress line\n"
+	"on standard error says which workload and scheme run.  --one runs one\n"
+	"workload (a trace, or gen:CASE) under --scheme: a sweep's job.\n"
+	"\n"
+	"Options (of the suite):\n"
+	"  --workloads DIR    the traces (default: workloads/ in the current\n"
+	"                     directory if there is one, else\n"
+	"                     PREFIX/share/revmap/workloads)\n"
+	"  --json FILE        write every cell as JSON (default bench.json in the\n"
+	"                     current directory); revmap report reads it\n"
+	"  --plots DIR        draw SVG plots with gnuplot into DIR (metadata bytes,\n"
+	"                     ns per walk, precision, total time: per scheme per\n"
+	"                     workload); without gnuplot a warning, and exit 0\n"
+	"  --quick            the generated cases at bench rmap --quick's sizes\n"
+	"                     (under a minute)\n"
+	"  --one SOURCE       one workload: a trace's path, or gen:CASE\n"
+	"  --scheme LIST      only these schemes, as for bench rmap\n"
+	"  --mem SIZE         memory of each machine (default 1G)\n"
+	"  --swap SIZE        a swap device of SIZE on each machine (default none)\n"
+	"  --reclaim lru|virtual  the reclaim policy (default lru)\n"
+	"  --counts-only      print only the exact columns (bytes and counts)\n"
+	"  --no-host          do not measure the Linux kernel here\n"
+	"\n"
+	"core does the same work, per 4 KiB\n"
 	"page, in revmap and on the real Linux kernel of this machine, the two\n"
 	"pinned to one CPU and taking turns, and prints each side's time, their\n"
 	"ratio, the exact work revmap did and the metadata bytes per mapped page;\n"
@@ -283,6 +326,8 @@ static const char bench_help[] =
 	"2 bad arguments; (scale) 3 a run failed.\n"
 	"\n"
 	"Examples:\n"
+	"  revmap bench --quick --plots plots\n"
+	"  revmap bench --one gen:chain --scheme avc --mem 8M --swap 8M --json c.json\n"
 	"  revmap bench core\n"
 	"  revmap bench core --bytes 64M --procs 10 --json bench.json\n"
 	"  revmap bench scale --json scale.json\n"
@@ -290,6 +335,55 @@ static const char bench_help[] =
 	"  revmap bench rmap --scheme avc,astree,mminode --json trees.json\n"
 	"  revmap bench reclaim --quick\n";
 
+static const char sweep_help[] =
+	"usage: revmap sweep --jobs [--quick] [--workloads DIR] [LISTS]\n"
+	"       revmap sweep --run [--quick] [--workloads DIR] [LISTS] [OUTPUT]\n"
+	"\n"
+	"A sweep is the suite's workloads x schemes x memory sizes x reclaim\n"
+	"policies, one cell each (below 1G the machine has swap as big as its\n"
+	"memory).  --jobs prints one command line per cell, a 'revmap bench\n"
+	"--one' with absolute paths that writes its result into the current\n"
+	"directory as WORKLOAD.SCHEME.MEM.POLICY[.quick].json; run them anywhere\n"
+	"(GNU parallel here or on other machines over ssh, a Slurm job array)\n"
+	"and merge the files with 'revmap report'.  --run runs the same cells\n"
+	"here, one after another, and prints the table that report prints of\n"
+	"their files; a progress line on standard error when it is a terminal.\n"
+	"\n"
+	"Options:\n"
+	"  --jobs             print the jobs\n"
+	"  --run              run them here\n"
+	"  --quick            a small sweep: the first trace and the chain case\n"
+	"                     (at --quick's sizes), avc and ptechain, 1G and 2M,\n"
+	"                     lru and virtual\n"
+	"  --workloads DIR    the traces, as for bench\n"
+	"  --scheme LIST      the schemes (default: every one)\n"
+	"  --mem LIST         the memory sizes (default 1G,64M)\n"
+	"  --reclaim LIST     the policies (default lru,virtual)\n"
+	"  --no-host          the jobs do not measure the Linux kernel here\n"
+	"  --counts-only, --json FILE, --plots DIR   (--run) as for report\n"
+	"\n"
+	"Examples:\n"
+	"  revmap sweep --jobs --quick >jobs; parallel -j2 <jobs; revmap report .\n"
+	"  revmap sweep --run --quick --counts-only\n";
+
+static const char report_help[] =
+	"usage: revmap report [--counts-only] [--json OUT] [--plots DIR] DIR|FILE...\n"
+	"\n"
+	"Merges result files (a sweep's jobs', revmap bench --json's; a DIR is\n"
+	"every *.json in it) into the suite's table, in the suite's order: the\n"
+	"traces by name, the generated cases, then memory, policy and scheme.\n"
+	"The X/L columns divide by the median of the files' Linux figures.  A\n"
+	"file that is not a result, or a cell found twice, is an error (exit 1).\n"
+	"\n"
+	"Options:\n"
+	"  --counts-only      print only the table's exact columns (bytes, counts,\n"
+	"                     their ratios): the same for a sweep's files as for\n"
+	"                     the same sweep's --run, byte for byte\n"
+	"  --json OUT         write the merged cells as JSON (not into a DIR read)\n"
+	"  --plots DIR        draw the suite's SVG plots into DIR\n"
+	"\n"
+	"Example:\n"
+	"  revmap report --plots plots results/\n";
 static const char capture_help[] =
 	"usage: revmap capture -o TRACE [--portable] [--keep-script FILE] [--] COMMAND [ARGS]\n"
 	"       revmap capture -o TRACE [--portable] --from SCRIPT\n"
@@ -351,6 +445,8 @@ static int cmd_replay(int argc, char **argv);
 static int cmd_info(int argc, char **argv);
 static int cmd_bench(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
+static int cmd_sweep(int argc, char **argv);
+static int cmd_report(int argc, char **argv);
 static int cmd_capture(int argc, char **argv);
 
 static const struct command {
@@ -361,8 +457,12 @@ static const struct command {
 } commands[] = {
 	{ "replay", "run a trace, check its results, write its dump", replay_help, cmd_replay },
 	{ "info", "print the version, metadata sizes and rmap schemes", info_help, cmd_info },
-	{ "bench", "measure revmap against this kernel (core), and its own costs (scale)",
+	{ "bench", "the suite; revmap against this kernel (core), its own costs (scale)",
 	  bench_help, cmd_bench },
+	{ "sweep", "workloads x schemes x memory x policy: the jobs, or run them",
+	  sweep_help, cmd_sweep },
+	{ "report", "merge result files into the suite's table and plots", report_help,
+	  cmd_report },
 	{ "capture", "record a real program (perf) into a trace", capture_help, cmd_capture },
 	{ "help", "list the commands, or print one command's help", help_help, cmd_help },
 };
@@ -660,14 +760,128 @@ static const struct opt_spec bench_opts[] = {
 	{ "--bytes", OPT_VALUE }, { "--json", OPT_VALUE }, { "--mem", OPT_VALUE },
 	{ "--procs", OPT_VALUE }, { "--full", OPT_NONE }, { "--scheme", OPT_VALUE },
 	{ "--quick", OPT_NONE }, { "--help", OPT_NONE },
-	{ "-h", OPT_NONE }, { NULL, OPT_NONE }
+	{ "-h", OPT_NONE },
+	/* the suite's (and sweep's, report's) */
+	{ "--workloads", OPT_VALUE }, { "--plots", OPT_VALUE }, { "--one", OPT_VALUE },
+	{ "--swap", OPT_VALUE }, { "--reclaim", OPT_VALUE }, { "--no-host", OPT_NONE },
+	{ "--counts-only", OPT_NONE }, { "--jobs", OPT_NONE }, { "--run", OPT_NONE },
+	{ NULL, OPT_NONE }
 };
+
+/*
+ * An option of the suite, a sweep or a report (cmd is which) into *so; the
+ * lists of a sweep (--scheme, --mem, --reclaim) are kept as written.
+ * => 1 if o was one of them, 0 if not, 2 after a usage error
+ */
+static int suite_opt(const char *cmd, const struct opt_found *o, struct suite_opts *so)
+{
+	const char *n = o->spec->name, *v = o->value;
+	bool sweep = !strcmp(cmd, "sweep"), bench = !strcmp(cmd, "bench");
+	static const char *const only[][2] = {
+		{ "--workloads", "bench sweep" }, { "--plots", "bench sweep report" },
+		{ "--one", "bench" }, { "--swap", "bench" }, { "--no-host", "bench sweep" },
+		{ "--counts-only", "bench sweep report" }, { "--json", "bench sweep report" },
+		{ "--quick", "bench sweep" }, { "--scheme", "bench sweep" },
+		{ "--mem", "bench sweep" }, { "--reclaim", "bench sweep" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(only) / sizeof(only[0]) && strcmp(only[i][0], n); i++)
+		;
+	if (i == sizeof(only) / sizeof(only[0]))
+		return 0;
+	if (!strstr(only[i][1], cmd))
+		return usage_error(cmd, "%s is not an option of %s", n, cmd);
+	if (!strcmp(n, "--workloads"))
+		so->workloads = v;
+	else if (!strcmp(n, "--plots"))
+		so->plots = v;
+	else if (!strcmp(n, "--one"))
+		so->one = v;
+	else if (!strcmp(n, "--json"))
+		so->json = v;
+	else if (!strcmp(n, "--no-host"))
+		so->no_host = true;
+	else if (!strcmp(n, "--counts-only"))
+		so->counts_only = true;
+	else if (!strcmp(n, "--quick"))
+		so->quick = true;
+	else if (!strcmp(n, "--scheme"))
+		so->schemes = v;
+	else if (sweep && !strcmp(n, "--mem"))
+		so->mems = v;
+	else if (sweep && !strcmp(n, "--reclaim"))
+		so->policies = v;
+	else if (bench && !strcmp(n, "--reclaim")) {
+		if (strcmp(v, "lru") && strcmp(v, "virtual"))
+			return usage_error(cmd, "--reclaim takes lru or virtual, not '%s'", v);
+		so->policy = strcmp(v, "lru") ? RV_RECLAIM_VIRTUAL : RV_RECLAIM_LRU;
+	} else if (!strcmp(n, "--mem")) {
+		if (rv_parse_size(v, &so->mem) || so->mem < (64 << 10))
+			return usage_error(cmd, "bad --mem size '%s' (at least 64K; K/M/G/T "
+					   "suffixes)", v);
+	} else if (!strcmp(n, "--swap")) {
+		if (rv_parse_size(v, &so->swap) || so->swap < (8 << 10) ||
+		    so->swap > (8ULL << 40))
+			return usage_error(cmd, "bad --swap size '%s' (8K to 8T; K/M/G/T "
+					   "suffixes)", v);
+	}
+	return 1;
+}
+
+/* revmap sweep and revmap report: their options, then the bench */
+static int suite_cmd(const char *cmd, int argc, char **argv)
+{
+	struct suite_opts so = { 0 };
+	struct opt_found o;
+	bool jobs = false, run = false;
+	int npaths = 0, r;
+
+	for (int i = 0; i < argc; i++) {
+		if (opt_next(cmd, bench_opts, argc, argv, &i, &o))
+			return EXIT_USAGE;
+		if (!o.spec) {
+			if (strcmp(cmd, "report"))
+				return usage_error(cmd, "unexpected argument '%s'", argv[i]);
+			argv[npaths++] = argv[i];
+		} else if (!strcmp(o.spec->name, "--help") || !strcmp(o.spec->name, "-h")) {
+			return print_help(command_find(cmd));
+		} else if (!strcmp(cmd, "sweep") && !strcmp(o.spec->name, "--jobs")) {
+			jobs = true;
+		} else if (!strcmp(cmd, "sweep") && !strcmp(o.spec->name, "--run")) {
+			run = true;
+		} else if ((r = suite_opt(cmd, &o, &so)) != 1) {
+			return r ? r : usage_error(cmd, "unknown option '%s'", o.spec->name);
+		}
+	}
+	if (!strcmp(cmd, "report")) {
+		if (!npaths)
+			return usage_error(cmd, "which result files? (a DIR or FILEs)");
+		return bench_report(&so, argv, npaths, stdout);
+	}
+	if (jobs == run)
+		return usage_error(cmd, "--jobs or --run, one of them");
+	if (jobs && (so.counts_only || so.json || so.plots))
+		return usage_error(cmd, "--counts-only, --json and --plots go with --run");
+	return bench_sweep(&so, run, stdout);
+}
+
+static int cmd_sweep(int argc, char **argv)
+{
+	return suite_cmd("sweep", argc, argv);
+}
+
+static int cmd_report(int argc, char **argv)
+{
+	return suite_cmd("report", argc, argv);
+}
 
 static int cmd_bench(int argc, char **argv)
 {
 	struct rv_options opt = { 0 };
+	struct suite_opts so = { 0 };
 	uint64_t bytes = 1ULL << 30, procs = 0;
-	const char *json = NULL, *name = NULL;
+	const char *json = NULL, *name = NULL, *suite_only = NULL;
 	bool full = false, quick = false, core_opts = false, mem = false;
 	struct opt_found o;
 
@@ -687,6 +901,15 @@ static int cmd_bench(int argc, char **argv)
 			name = argv[i];
 		} else if (!strcmp(o.spec->name, "--help") || !strcmp(o.spec->name, "-h")) {
 			return print_help(command_find("bench"));
+		} else if (!strcmp(o.spec->name, "--jobs") || !strcmp(o.spec->name, "--run")) {
+			return usage_error("bench", "%s is an option of sweep", o.spec->name);
+		} else if (strstr(" --workloads --plots --one --swap --reclaim --no-host "
+				  "--counts-only ", o.spec->name)) {
+			int r = suite_opt("bench", &o, &so);
+
+			if (r != 1)
+				return r;
+			suite_only = o.spec->name;
 		} else if (!strcmp(o.spec->name, "--json")) {
 			json = v;
 		} else if (!strcmp(o.spec->name, "--full")) {
@@ -711,9 +934,20 @@ static int cmd_bench(int argc, char **argv)
 						   "(at least 64K; K/M/G/T suffixes)", v);
 		}
 	}
-	if (!name)
-		return usage_error("bench", "which benchmark? (there are core, scale, rmap and "
-				   "reclaim)");
+	if (!name) {
+		/* the suite */
+		if (core_opts || full)
+			return usage_error("bench", "the suite takes no --bytes, --procs or --full "
+					   "(bench core's, bench scale's)");
+		so.json = json ? json : "bench.json";
+		so.quick = quick;
+		so.schemes = opt.scheme;
+		so.mem = opt.mem_bytes;
+		return bench_suite(&so, stdout);
+	}
+	if (suite_only)
+		return usage_error("bench", "%s is an option of the suite (bench without a name)",
+				   suite_only);
 	if (!strcmp(name, "reclaim")) {
 		if (core_opts || full || mem)
 			return usage_error("bench", "bench reclaim takes only --quick, --json and "
@@ -838,7 +1072,8 @@ int main(int argc, char **argv)
 	const struct command *c;
 
 	if (argc < 2)
-		return usage_error(NULL, "which command? (replay, info, bench, capture, help)");
+		return usage_error(NULL, "which command? (replay, info, bench, sweep, report, "
+				   "capture, help)");
 	if (!strcmp(argv[1], "--version")) {
 		if (argc > 2)
 			return usage_error(NULL, "--version takes no arguments");

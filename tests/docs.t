@@ -140,7 +140,8 @@ man_page() {
 	fi
 	v=$("$REVMAP" --version)
 	grep -q "^\.TH REVMAP 1 [0-9]* \"$v\"" "$MAN" || { fail "the .TH line does not say \"$v\""; return 1; }
-	for o in $({ "$REVMAP" help replay; "$REVMAP" help bench; "$REVMAP" help capture; "$REVMAP" help; } |
+	for o in $({ "$REVMAP" help replay; "$REVMAP" help bench; "$REVMAP" help sweep;
+		     "$REVMAP" help report; "$REVMAP" help capture; "$REVMAP" help; } |
 		   grep -oE -- '--[a-z][a-z-]+(=full)?' | sort -u); do
 		grep -qF -- "$(printf '%s' "$o" | sed 's/-/\\-/g')" "$MAN" || { fail "the man page does not name $o"; return 1; }
 	done

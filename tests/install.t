@@ -3,7 +3,9 @@
 # tests/install.t - `make install` and what a user builds on it.  TAP; run by
 # prove.  REVMAP_BUILD names the build directory (default build).
 #
-# What is tested, on an install into a temporary PREFIX:
+# What is tested, on an install into a temporary PREFIX (the shipped
+# workload traces under share/revmap/workloads included, which the
+# installed revmap's suite finds):
 #   - every file lands where it should (bin, lib, include, pkg-config, man,
 #     doc);
 #   - pkg-config finds revmap through PKG_CONFIG_PATH, with the PREFIX and
@@ -38,7 +40,9 @@ trap 'rm -rf "$TMP"' EXIT
 P=$TMP/prefix
 VERSION=$(sed -n 's/^#define REVMAP_VERSION "\(.*\)"$/\1/p' include/revmap.h)
 FILES="bin/revmap lib/librevmap.a include/revmap.h lib/pkgconfig/revmap.pc
-       share/man/man1/revmap.1 share/doc/revmap/trace-format.md"
+       share/man/man1/revmap.1 share/doc/revmap/trace-format.md
+       $(cd workloads 2>/dev/null && ls *.trace *.trace.gz *.trace.zst 2>/dev/null |
+	 sed 's|^|share/revmap/workloads/|')"
 
 . "$ROOT/tests/tap.sh"
 
@@ -59,6 +63,19 @@ install_() {
 		{ fail "an installed file differs from the source tree's"; return 1; }
 }
 t "make install PREFIX=DIR puts every file in place" install_
+
+# the installed revmap's suite finds the installed workloads (away from a
+# workloads/ directory)
+suite_workloads() {
+	local first
+	first=$(cd workloads 2>/dev/null && ls *.trace *.trace.gz *.trace.zst 2>/dev/null | head -1)
+	[ -n "$first" ] || { echo "# no shipped workloads in this tree"; return 0; }
+	(cd "$TMP" && "$P/bin/revmap" sweep --jobs --quick --scheme avc --no-host) >"$TMP/jobs" 2>"$TMP/jobs.err" ||
+		{ fail "sweep --jobs: $(head -c 300 "$TMP/jobs.err")"; return 1; }
+	grep -qF -- "--one $P/share/revmap/workloads/$first " "$TMP/jobs" ||
+		{ fail "not the installed $first: $(head -c 300 "$TMP/jobs")"; return 1; }
+}
+t "the installed revmap's suite runs the installed workloads" suite_workloads
 
 pkgconfig() {
 	local got

@@ -545,6 +545,11 @@ t "help replay: every option, stdin, the exit statuses, the format's documentati
 t "help bench: core, scale, rmap, reclaim and their options" \
 	helps bench core scale rmap reclaim --bytes --json --mem --procs --full --scheme --quick \
 	"Exit status"
+t "help bench: the suite and its options" \
+	helps bench --workloads --plots --one --swap --reclaim --counts-only --no-host gnuplot "gen:CASE"
+t "help sweep" helps sweep --jobs --run --quick --workloads --scheme --mem --reclaim --no-host \
+	--counts-only --json --plots "revmap report" parallel
+t "help report" helps report --counts-only --json --plots "DIR|FILE"
 t "help info" helps info "frame descriptor"
 t "help help" helps help COMMAND
 
@@ -553,7 +558,7 @@ lists() {
 	for a in help --help -h; do
 		"$REVMAP" $a >list.out 2>list.err || { fail "revmap $a: exit $?"; return 1; }
 		[ ! -s list.err ] || { fail "revmap $a wrote on stderr"; return 1; }
-		for c in replay info bench help --version; do
+		for c in replay info bench sweep report help --version; do
 			grep -q -- "^ *$c\b" list.out || { fail "revmap $a does not list $c"; return 1; }
 		done
 	done
@@ -604,7 +609,25 @@ usages() {
 	usage replay u.trace --fail-alloc many || return 1
 	usage replay u.trace --mem=1X || return 1
 	usage info extra || return 1
-	usage bench || return 1
+	usage bench --one || return 1
+	usage bench --one gen:nosuch || return 1
+	usage bench --procs 3 || return 1
+	usage bench --reclaim sometimes || return 1
+	usage bench --swap 1K || return 1
+	usage bench --scheme avc,nosuch || return 1
+	usage bench --workloads "$TMP/no such directory" || return 1
+	usage bench --jobs || return 1
+	usage bench rmap --plots p || return 1
+	usage bench core --one gen:chain || return 1
+	usage sweep || return 1
+	usage sweep --jobs --run || return 1
+	usage sweep --jobs extra || return 1
+	usage sweep --jobs --mem 1Q || return 1
+	usage sweep --jobs --reclaim lru,often || return 1
+	usage sweep --jobs --json j.json || return 1
+	usage sweep --jobs --one gen:chain || return 1
+	usage report || return 1
+	usage report --quick . || return 1
 	usage bench frobnicate || return 1
 	usage bench core --procs=0 || return 1
 	usage bench core --procs 4097 || return 1
