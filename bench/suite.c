@@ -721,6 +721,43 @@ static void measure_host(const char *what, struct suite_host *h, bool quick, boo
 			"(%s): the X/L columns say '-'\n", what, h->why);
 }
 
+/* the time fields of a run, which a cell takes as medians over its runs */
+#define SUITE_RUNS 3
+#define SUITE_TIMES (BENCH_NR_PHASES + 3)
+
+static uint64_t *run_time_field(struct bench_run *r, int k)
+{
+	if (k < BENCH_NR_PHASES)
+		return &r->ns[k];
+	if (k == BENCH_NR_PHASES)
+		return &r->walk_ns;
+	if (k == BENCH_NR_PHASES + 1)
+		return &r->reclaim_ns;
+	return &r->wall_ns;
+}
+
+static void run_times(struct bench_run *r, uint64_t v[SUITE_TIMES][SUITE_RUNS], int run)
+{
+	for (int k = 0; k < SUITE_TIMES; k++)
+		v[k][run] = *run_time_field(r, k);
+}
+
+static void run_medians(struct bench_run *r, uint64_t v[SUITE_TIMES][SUITE_RUNS], int runs)
+{
+	for (int k = 0; k < SUITE_TIMES; k++)
+		*run_time_field(r, k) = bench_median(v[k], runs);
+}
+
+/* the exact counts of two runs of one cell agree */
+static bool run_counts_equal(const struct bench_run *a, const struct bench_run *b)
+{
+	return a->state_hash == b->state_hash && a->walks == b->walks && a->probed == b->probed &&
+	       a->found == b->found && a->meta_peak == b->meta_peak &&
+	       a->reclaimed == b->reclaimed && a->kills == b->kills &&
+	       !memcmp(a->units, b->units, sizeof(a->units)) &&
+	       !memcmp(a->events, b->events, sizeof(a->events));
+}
+
 /*
  * Run one workload under schemes on machine m, adding its cells to set.
  * Schemes that ran without reclaim or OOM kills must leave one state.
@@ -748,7 +785,14 @@ static int run_workload(const char *what, const struct workload *w, bool quick,
 	 * as the default scheme finds it on this machine, so that every scheme,
 	 * in one run or in a sweep's jobs, walks the same state.
 	 */
-	if (w->gen < 0) {
+	/*
+	 * The same replay, untimed, first for every workload: it also warms the
+	 * host's memory, which the previous workload may have left cold (a big
+	 * one's metadata freed back to the kernel): without it the first
+	 * scheme's cell paid for that (filemap's avc fault cost read 2.7 us
+	 * after the chain case, 0.4 us alone)
+	 */
+	{
 		struct bench_run pre;
 
 		if (bench_run_trace(what, &o, NULL, &t, BENCH_RUN_KILLS_OK | BENCH_RUN_EXACT,
@@ -756,26 +800,60 @@ static int run_workload(const char *what, const struct workload *w, bool quick,
 			tr_free(&t);
 			return 1;
 		}
-		if (!pre.walks && pre.ptes_peak)
+		if (w->gen < 0 && !pre.walks && pre.ptes_peak)
 			walk_after = pre.ptes_peak_event;
 	}
-	for (unsigned i = 0; i < schemes->n && !status; i++) {
-		memset(&c, 0, sizeof(c));
-		snprintf(c.workload, sizeof(c.workload), "%s", w->name);
-		snprintf(c.source, sizeof(c.source), "%s", w->source);
-		snprintf(c.scheme, sizeof(c.scheme), "%s", schemes->ops[i]->name);
-		c.gen = w->gen;
-		c.mem = m->mem;
-		c.swap = m->swap;
-		c.policy = m->policy;
-		c.quick = quick && w->gen >= 0;
-		c.events = t.n;
-		progress_show(pg, w->gen >= 0 ? t.path : w->name, c.scheme);
-		if (bench_run_trace(what, &o, c.scheme, &t, BENCH_RUN_KILLS_OK | BENCH_RUN_EXACT,
-				    walk_after, &c.r) || set_add(set, &c))
-			status = 1;
-		pg->done++;
+	/*
+	 * Each cell's times are the median of SUITE_RUNS runs (one with
+	 * --quick), the schemes taking turns run by run, as bench rmap does, so
+	 * that the machine's drift falls on all of them; the counts are exact
+	 * and must not differ between runs.
+	 */
+	size_t base = set->n;
+	int runs = quick ? 1 : SUITE_RUNS;
+	uint64_t (*tv)[SUITE_TIMES][SUITE_RUNS] = calloc(schemes->n, sizeof(*tv));
+
+	if (!tv) {
+		tr_free(&t);
+		return 1;
 	}
+	for (int run = 0; run < runs && !status; run++) {
+		for (unsigned i = 0; i < schemes->n && !status; i++) {
+			struct bench_run r;
+
+			memset(&c, 0, sizeof(c));
+			snprintf(c.workload, sizeof(c.workload), "%s", w->name);
+			snprintf(c.source, sizeof(c.source), "%s", w->source);
+			snprintf(c.scheme, sizeof(c.scheme), "%s", schemes->ops[i]->name);
+			c.gen = w->gen;
+			c.mem = m->mem;
+			c.swap = m->swap;
+			c.policy = m->policy;
+			c.quick = quick && w->gen >= 0;
+			c.events = t.n;
+			progress_show(pg, w->gen >= 0 ? t.path : w->name, c.scheme);
+			if (bench_run_trace(what, &o, c.scheme, &t,
+					    BENCH_RUN_KILLS_OK | BENCH_RUN_EXACT, walk_after, &r)) {
+				status = 1;
+				break;
+			}
+			run_times(&r, tv[i], run);
+			if (run == 0) {
+				c.r = r;
+				if (set_add(set, &c))
+					status = 1;
+			} else if (!run_counts_equal(&set->c[base + i].r, &r)) {
+				fprintf(stderr, "revmap: %s: %s under %s: a second run did not do the "
+					"same work as the first\n", what, w->name, c.scheme);
+				status = 1;
+			}
+			if (run == runs - 1) {
+				run_medians(&set->c[base + i].r, tv[i], runs);
+				pg->done++;
+			}
+		}
+	}
+	free(tv);
 	for (size_t i = first + 1; i < set->n && !status; i++) {
 		const struct bench_run *a = &set->c[first].r, *b = &set->c[i].r;
 
