@@ -27,6 +27,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include "mm.h"
 #include "../rmap/rmap.h"
@@ -116,12 +117,40 @@ static void cache_remove(struct vm_file *f, uint64_t index)
 	}
 }
 
+/* where files' stores (and swap) live on the host: $TMPDIR, or /tmp */
+static const char *store_dir(void)
+{
+	const char *dir = getenv("TMPDIR");
+
+	return dir && *dir ? dir : "/tmp";
+}
+
+/*
+ * A file bigger than the machine's memory goes, as it is made, to its store
+ * on the host's disk: refuse one that the host's free space there cannot
+ * hold with 1 GiB to spare, before writing any of it (a trace's `file` line
+ * must not fill the host's disk).  => 0, or -28 (ENOSPC)
+ */
+static int store_room(const struct vm_machine *m, uint64_t size)
+{
+	struct statvfs sv;
+	uint64_t free_bytes;
+
+	if (size / PAGE_SIZE < m->nr_frames || statvfs(store_dir(), &sv))
+		return 0;
+	free_bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
+	return free_bytes < (1ULL << 30) || size > free_bytes - (1ULL << 30) ? -28 : 0;
+}
+
 struct vm_file *file_create(struct vm_machine *m, const char *name, uint64_t size,
 			    uint64_t seed, int *err)
 {
-	struct vm_file *f = file_new(m, name, size);
+	struct vm_file *f;
 	uint64_t words = size / 8, word = 0;
 
+	if ((*err = store_room(m, size)))
+		return NULL;
+	f = file_new(m, name, size);
 	*err = -12;
 	if (!f)
 		return NULL;
@@ -264,12 +293,11 @@ int file_get_page(struct vm_file *f, uint64_t index, uint32_t *pfn)
  */
 static int store_fd(struct vm_file *f)
 {
-	const char *dir = getenv("TMPDIR");
 	char path[4096];
 
 	if (f->store_fd >= 0)
 		return f->store_fd;
-	snprintf(path, sizeof(path), "%s/revmap-store.XXXXXX", dir && *dir ? dir : "/tmp");
+	snprintf(path, sizeof(path), "%s/revmap-store.XXXXXX", store_dir());
 	f->store_fd = mkstemp(path);
 	if (f->store_fd >= 0)
 		unlink(path);

@@ -379,6 +379,14 @@ static struct tr_result do_file(struct rv_sim *s, const struct tr_event *ev)
 		}
 		if (f)
 			break;
+		if (err == -28) {
+			fprintf(s->errf, "revmap: %s:%u: file %s (%llu bytes) is bigger than the "
+				"machine's memory, and the host's disk under $TMPDIR (default /tmp) "
+				"has no room for the rest with 1 GiB to spare\n", s->path, ev->line,
+				ev->name, (unsigned long long)ev->len);
+			s->fatal = RV_BADINPUT;
+			return res(RES_ERR, 28);
+		}
 		if (!sim_direct_reclaim(s) && !sim_oom_kill(s)) {
 			fprintf(s->errf, "revmap: %s:%u: the machine's memory (%llu frames) "
 				"cannot hold file %s\n",

@@ -1381,4 +1381,19 @@ PY
 t "--lowmem: pte_chains exhaust a 128K low zone (OOM kill) where avc runs; the lowmem stats" \
 	lowmem_chains
 
+# a file line far bigger than the host's disk: refused before any of it
+# is written (the store would fill the disk), exit 2, the line named
+huge_file() {
+	mk huge <<'END'
+1 spawn
+file big 140737488351232
+1 mmap 0 4096 r-- private big 0
+END
+	( ulimit -f 1048576; "$REVMAP" replay huge.trace >huge.out 2>huge.err ); rc=$?
+	[ $rc = 2 ] || { fail "exit $rc, not 2: $(errtext huge)"; return 1; }
+	grep -q '^revmap: huge.trace:2: file big (140737488351232 bytes) is bigger than the machine.s memory, and the host.s disk' huge.err ||
+		{ fail "$(errtext huge)"; return 1; }
+}
+t "a file bigger than the host's free disk is refused at its line, exit 2, nothing written" huge_file
+
 echo "1..$n"
