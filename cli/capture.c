@@ -84,6 +84,10 @@ const char capture_events[] =
 	"task:task_newtask,"
 	"exceptions:page_fault_user,exceptions:page_fault_kernel";
 
+const char capture_strace_calls[] =
+	"mmap,munmap,mremap,mprotect,pkey_mprotect,brk,madvise,mlock,mlock2,munlock,"
+	"execve,execveat,clone,clone3,fork,vfork,exit_group";
+
 #define PAGE ((uint64_t)4096)
 #define PAGE_DOWN(a) ((a) & ~(PAGE - 1))
 #define PAGE_UP(a) (((a) + PAGE - 1) & ~(PAGE - 1))
@@ -261,6 +265,13 @@ static bool ranges_overlap(const struct space *sp, uint64_t s, uint64_t e)
 	return i < sp->nr && sp->r[i].s < e;
 }
 
+/* all of [s, e) is mapped */
+static bool ranges_cover(const struct space *sp, uint64_t s, uint64_t e)
+{
+	size_t i = ranges_find(sp, s);
+	return s >= e || (i < sp->nr && sp->r[i].s <= s && sp->r[i].e >= e);
+}
+
 /* [s, e) is no longer mapped */
 static int ranges_del(struct space *sp, uint64_t s, uint64_t e)
 {
@@ -394,6 +405,11 @@ struct conv {
 	uint64_t n_unknown_map, n_skipped_advice;
 	int n_procs;
 	bool failed;
+	/* strace's text: a call split by another task's line, kept by task id
+	 * until its "resumed" line; the lines of a task whose clone has not
+	 * returned yet (strace prints the child's first calls before it) */
+	struct imap partial, orphans;
+	uint64_t n_unknown_calls;     /* calls on memory strace could not show */
 };
 
 #if defined(__GNUC__)
@@ -784,6 +800,23 @@ static int sys_exit(struct conv *c, struct space *sp, struct thread *t, uint64_t
 
 	c->n_calls++;
 	put_result(r, sizeof(r), (int64_t)ret, false);
+	if (c->o->strace && t->sc != SC_MMAP && t->sc != SC_BRK && t->sc != SC_MUNMAP) {
+		/* strace does not show what execve maps: a call on memory the
+		 * converter does not know could not replay as it ran */
+		uint64_t a = t->arg[0], len = t->arg[1];
+		if (a + len < a || !ranges_cover(sp, PAGE_DOWN(a), PAGE_UP(a + len))) {
+			static const char *const names[] = {
+				[SC_MREMAP] = "mremap", [SC_MPROTECT] = "mprotect",
+				[SC_MADVISE] = "madvise", [SC_MLOCK] = "mlock",
+				[SC_MUNLOCK] = "munlock",
+			};
+			fprintf(c->body, "# %d %s 0x%" PRIx64 " 0x%" PRIx64 " = %s (on memory strace "
+				"cannot show: left out)\n", sp->tpid,
+				names[t->sc] ? names[t->sc] : "?", a, len, r);
+			c->n_unknown_calls++;
+			return 0;
+		}
+	}
 	switch (t->sc) {
 	case SC_MMAP:
 		return sys_mmap(c, sp, t, ret);
@@ -977,6 +1010,10 @@ static int parse_mmap2(struct conv *c, const char *rest, struct mmap2 *m)
 	if (!m->path)
 		return oom_err(c);
 	m->path[strcspn(m->path, "\n")] = 0;
+	if (!m->path[0]) {
+		map_clear(m);
+		return cerr(c, "a PERF_RECORD_MMAP2 line without a path");
+	}
 	return 0;
 }
 
@@ -1027,15 +1064,14 @@ static int ev_fault(struct conv *c, struct thread *t, const char *rest, bool ker
 	return put_fault(c, g->sp, addr, code & 2);
 }
 
-static int ev_newtask(struct conv *c, struct thread *parent, const char *rest)
+/* parent made the task child with clone flags */
+static int task_new(struct conv *c, struct thread *parent, uint64_t child, uint64_t flags)
 {
-	uint64_t child, flags;
 	struct tgroup *pg = imap_get(&c->groups, parent->tgid), *g;
 	struct space *sp;
 
-	if (!field(rest, "pid=", &child, 10) || !field(rest, "clone_flags=", &flags, 16) ||
-	    !child || child > INT32_MAX)
-		return cerr(c, "expected 'pid=N comm=... clone_flags=HEX' in task_newtask");
+	if (!child || child > INT32_MAX)
+		return cerr(c, "a new task's id %" PRIu64 " is not a pid", child);
 	if (flags & L_CLONE_THREAD) {
 		if (!thread_new(c, (int)child, parent->tgid))
 			return oom_err(c);
@@ -1064,6 +1100,15 @@ static int ev_newtask(struct conv *c, struct thread *parent, const char *rest)
 	return 0;
 }
 
+static int ev_newtask(struct conv *c, struct thread *parent, const char *rest)
+{
+	uint64_t child, flags;
+
+	if (!field(rest, "pid=", &child, 10) || !field(rest, "clone_flags=", &flags, 16))
+		return cerr(c, "expected 'pid=N comm=... clone_flags=HEX' in task_newtask");
+	return task_new(c, parent, child, flags);
+}
+
 /* a space no thread group uses any more */
 static void space_put(struct conv *c, struct space *sp)
 {
@@ -1071,33 +1116,14 @@ static void space_put(struct conv *c, struct space *sp)
 		fprintf(c->body, "%d exit\n", sp->tpid);
 }
 
-static int ev_exec(struct conv *c, struct thread *t, const char *rest)
+/* t's execve succeeded (fn, len: the program, for a comment); what it
+ * held back is the new image's */
+static int exec_done(struct conv *c, struct thread *t, const char *fn, int len)
 {
 	struct tgroup *g = imap_get(&c->groups, t->tgid);
 	struct space *sp = g->sp;
-	uint64_t old_pid;
-	const char *fn = strstr(rest, "filename=");
-	int len = 0;
 
-	if (field(rest, "old_pid=", &old_pid, 10) && (int)old_pid != t->tid) {
-		/* a thread other than the leader exec'd and took the leader's id */
-		struct thread *o = imap_get(&c->threads, (int)old_pid);
-		if (o && o != t) {
-			/* t is the sample's thread (the new id); o held the execve */
-			struct held *h = o->held;
-			size_t nh = o->nheld, ch = o->capheld;
-			o->held = t->held, o->nheld = t->nheld, o->capheld = t->capheld;
-			t->held = h, t->nheld = nh, t->capheld = ch;
-			imap_del(&c->threads, (int)old_pid);
-			held_clear(o);
-		}
-	}
 	g->nthreads = 1;             /* de_thread: the others are gone */
-	if (fn) {
-		fn += 9;
-		const char *e = strstr(fn, " pid=");
-		len = e ? (int)(e - fn) : (int)strcspn(fn, "\n");
-	}
 	if (sp->users > 1) {
 		/* a vfork or CLONE_VM child: a new process of its own now */
 		struct space *nsp = space_new(c);
@@ -1122,6 +1148,33 @@ static int ev_exec(struct conv *c, struct thread *t, const char *rest)
 	held_clear(t);
 	t->sc = SC_NONE;
 	return 0;
+}
+
+static int ev_exec(struct conv *c, struct thread *t, const char *rest)
+{
+	uint64_t old_pid;
+	const char *fn = strstr(rest, "filename=");
+	int len = 0;
+
+	if (field(rest, "old_pid=", &old_pid, 10) && (int)old_pid != t->tid) {
+		/* a thread other than the leader exec'd and took the leader's id */
+		struct thread *o = imap_get(&c->threads, (int)old_pid);
+		if (o && o != t) {
+			/* t is the sample's thread (the new id); o held the execve */
+			struct held *h = o->held;
+			size_t nh = o->nheld, ch = o->capheld;
+			o->held = t->held, o->nheld = t->nheld, o->capheld = t->capheld;
+			t->held = h, t->nheld = nh, t->capheld = ch;
+			imap_del(&c->threads, (int)old_pid);
+			held_clear(o);
+		}
+	}
+	if (fn) {
+		fn += 9;
+		const char *e = strstr(fn, " pid=");
+		len = e ? (int)(e - fn) : (int)strcspn(fn, "\n");
+	}
+	return exec_done(c, t, fn ? fn : "", len);
 }
 
 static int ev_task_exit(struct conv *c, struct thread *t)
@@ -1174,6 +1227,8 @@ static int conv_line(struct conv *c, char *s)
 		return 0;
 	if (!(t = thread_get(c, pid, tid)))
 		return -1;
+	if (!imap_get(&c->groups, t->tgid))
+		return cerr(c, "task %d of process %d, which has exited", tid, t->tgid);
 	if (!strcmp(ev, "PERF_RECORD_MMAP2"))
 		return ev_mmap2(c, t, rest);
 	if (!strncmp(ev, "syscalls:sys_enter_", 19))
@@ -1191,6 +1246,242 @@ static int conv_line(struct conv *c, char *s)
 	if (!strcmp(ev, "sched:sched_process_exit"))
 		return ev_task_exit(c, t);
 	return 0;                    /* sched_process_fork and others: not needed */
+}
+
+/* ---------------------------------------------------------------- strace's text */
+
+/*
+ * strace -f -q -X raw -y prints one call a line, "TID NAME(ARGS) = RESULT",
+ * a call interrupted by another task's line as "TID NAME(ARGS <unfinished
+ * ...>" then "TID <... NAME resumed>REST", exits as "TID +++ exited with N
+ * +++".  Arguments are raw numbers (NULL for 0), file descriptors
+ * "3</path>".  It shows no page faults and none of the mappings execve
+ * makes, so a call on memory the converter does not know is left out.
+ */
+
+/* a line of task tid kept for later (a partial call, or an orphan's) */
+struct kept {
+	char **v;
+	size_t n, cap;
+};
+
+static int kept_add(struct conv *c, struct imap *m, int tid, const char *line)
+{
+	struct kept *k = imap_get(m, tid);
+	char *d = strdup(line);
+
+	if (!d)
+		return oom_err(c);
+	if (!k) {
+		if (!(k = calloc(1, sizeof(*k))) || imap_put(m, tid, k)) {
+			free(k);
+			free(d);
+			return oom_err(c);
+		}
+	}
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 8;
+		char **v = realloc(k->v, cap * sizeof(*v));
+		if (!v) {
+			free(d);
+			return oom_err(c);
+		}
+		k->v = v;
+		k->cap = cap;
+	}
+	k->v[k->n++] = d;
+	return 0;
+}
+
+static void kept_free(struct kept *k)
+{
+	if (!k)
+		return;
+	for (size_t i = 0; i < k->n; i++)
+		free(k->v[i]);
+	free(k->v);
+	free(k);
+}
+
+/* a number as strace prints one: NULL, 0x..., decimal, -1; with -y an fd
+ * "3</path>" (path: its start, or NULL) */
+static bool st_num(const char *a, uint64_t *v, const char **path)
+{
+	char *end;
+
+	if (path)
+		*path = NULL;
+	while (*a == ' ')
+		a++;
+	if (!strncmp(a, "NULL", 4)) {
+		*v = 0;
+		return true;
+	}
+	errno = 0;
+	*v = a[0] == '-' ? (uint64_t)strtoll(a, &end, 0) : strtoull(a, &end, 0);
+	if (end == a || errno)
+		return false;
+	if (*end == '<' && path)
+		*path = end + 1;
+	return true;
+}
+
+static int strace_line(struct conv *c, char *s);
+
+/* the calls of one task, complete: "NAME(ARGS) = RESULT" */
+static int strace_call(struct conv *c, struct thread *t, char *s)
+{
+	char *open = strchr(s, '('), *eq = NULL, *close, *args;
+	char name[32];
+	uint64_t ret, a[6] = { 0 };
+	const char *fdpath = NULL;
+	bool mlock2;
+	enum sc sc;
+	int n = 0;
+
+	if (!open || open - s >= (long)sizeof(name))
+		return cerr(c, "expected 'NAME(ARGS) = RESULT' (strace -f -q -X raw -y)");
+	memcpy(name, s, (size_t)(open - s));
+	name[open - s] = 0;
+	if (!strcmp(name, "exit_group"))
+		return 0;
+	/* the result: after the last " = ", the arguments' ')' before it (strace
+	 * pads the space between) */
+	for (char *p = strstr(s, " = "); p; p = strstr(p + 1, " = "))
+		eq = p;
+	for (close = eq; close && close > open && close[-1] == ' '; close--)
+		;
+	if (!eq || close <= open || close[-1] != ')')
+		return cerr(c, "expected ') = RESULT' after %s's arguments", name);
+	eq += 3;
+	if (*eq == '?')
+		return 0;             /* the task went away inside it */
+	if (!strncmp(eq, "-1 E", 4)) {
+		char en[24] = "";
+		int err = 0;
+		sscanf(eq + 3, "%23[A-Z0-9]", en);
+		for (int e = 1; e < 4096 && !err; e++)
+			if (tr_errno_name(e) && !strcmp(tr_errno_name(e), en))
+				err = e;
+		if (!err)
+			return cerr(c, "an error %s revmap does not know", en);
+		ret = (uint64_t)-(int64_t)err;
+	} else if (!st_num(eq, &ret, NULL)) {
+		return cerr(c, "expected a result after ') = '");
+	}
+	args = open + 1;
+	close[-1] = 0;
+	if (!strcmp(name, "clone") || !strcmp(name, "clone3") || !strcmp(name, "fork") ||
+	    !strcmp(name, "vfork")) {
+		uint64_t flags = 0;
+		const char *f = strstr(args, "flags=");
+		struct kept *k;
+		int err;
+
+		if (name[0] == 'v')
+			flags = L_CLONE_VM | 0x4000;
+		else if (f && !st_num(f + 6, &flags, NULL))
+			return cerr(c, "expected flags=0x... in %s", name);
+		if (is_err(ret))
+			return 0;
+		if ((err = task_new(c, t, ret, flags)))
+			return err;
+		/* the child's lines strace printed before this one */
+		k = imap_get(&c->orphans, (int)ret);
+		imap_del(&c->orphans, (int)ret);
+		for (size_t i = 0; k && i < k->n && !err; i++)
+			err = strace_line(c, k->v[i]);
+		kept_free(k);
+		return err;
+	}
+	if (!strcmp(name, "execve") || !strcmp(name, "execveat")) {
+		char *q = strchr(args, '"'), *e = q ? strchr(q + 1, '"') : NULL;
+		if (ret)
+			return 0;     /* a failed execve changes nothing */
+		return exec_done(c, t, q ? q + 1 : "", q && e ? (int)(e - q - 1) : 0);
+	}
+	sc = sc_from(name, &mlock2);
+	if (sc == SC_NONE)
+		return 0;
+	/* the arguments: plain numbers (an fd with its path) */
+	for (char *p = args; *p && n < 6; n++) {
+		const char *path;
+		char *comma = strstr(p, ", ");
+		if (!st_num(p, &a[n], &path))
+			return cerr(c, "expected a number as %s's argument %d", name, n + 1);
+		if (path)
+			fdpath = path;
+		if (!comma)
+			break;
+		p = comma + 2;
+	}
+	t->sc = sc;
+	memcpy(t->arg, a, sizeof(a));
+	if (sc == SC_MREMAP && n < 4)
+		t->arg[4] = 0;
+	t->have_map = false;
+	map_clear(&t->map);
+	if (sc == SC_MMAP && fdpath && (int64_t)a[4] >= 0) {
+		const char *e = strrchr(fdpath, '>');
+		memset(&t->map, 0, sizeof(t->map));
+		if (!(t->map.path = strndup(fdpath, e ? (size_t)(e - fdpath) : strlen(fdpath))))
+			return oom_err(c);
+		t->have_map = true;
+	}
+	struct tgroup *g = imap_get(&c->groups, t->tgid);
+	int err = sys_exit(c, g->sp, t, ret);
+	t->sc = SC_NONE;
+	t->have_map = false;
+	map_clear(&t->map);
+	return err;
+}
+
+static int strace_line(struct conv *c, char *s)
+{
+	int tid, n = 0;
+	char *rest;
+	struct thread *t;
+
+	s[strcspn(s, "\n")] = 0;
+	if (!*s || *s == '#')
+		return 0;
+	if (sscanf(s, "%d %n", &tid, &n) < 1 || !n || tid <= 0)
+		return cerr(c, "expected 'TID CALL...' (strace -f -q -X raw -y)");
+	rest = s + n;
+	t = imap_get(&c->threads, tid);
+	if (!t) {
+		if (c->n_procs) /* a child whose clone has not returned yet */
+			return kept_add(c, &c->orphans, tid, s);
+		if (!(t = thread_get(c, tid, tid)))     /* the command */
+			return -1;
+	}
+	if (!imap_get(&c->groups, t->tgid))
+		return cerr(c, "task %d of process %d, which has exited", tid, t->tgid);
+	c->n_events++;
+	if (!strncmp(rest, "+++ ", 4))
+		return ev_task_exit(c, t);
+	if (!strncmp(rest, "--- ", 4))
+		return 0;                 /* a signal */
+	char *unf = strstr(rest, " <unfinished ...>");
+	if (unf) {
+		*unf = 0;
+		return kept_add(c, &c->partial, tid, rest);
+	}
+	if (!strncmp(rest, "<... ", 5)) {
+		struct kept *k = imap_get(&c->partial, tid);
+		char *r = strstr(rest, " resumed>"), *full;
+		int err;
+
+		if (!r || !k || !k->n)
+			return cerr(c, "a 'resumed' line with no unfinished call before it");
+		if (asprintf(&full, "%s%s", k->v[k->n - 1], r + 9) < 0)
+			return oom_err(c);
+		free(k->v[--k->n]);
+		err = strace_call(c, t, full);
+		free(full);
+		return err;
+	}
+	return strace_call(c, t, rest);
 }
 
 /* ---------------------------------------------------------------- the trace */
@@ -1251,6 +1542,14 @@ static void conv_free(struct conv *c)
 		free(f->path);
 		free(f);
 	}
+	for (size_t i = 0; i < c->partial.cap; i++)
+		if (c->partial.keys[i] > 0)
+			kept_free(c->partial.vals[i]);
+	for (size_t i = 0; i < c->orphans.cap; i++)
+		if (c->orphans.keys[i] > 0)
+			kept_free(c->orphans.vals[i]);
+	imap_free(&c->partial);
+	imap_free(&c->orphans);
 	imap_free(&c->threads);
 	imap_free(&c->groups);
 	if (c->body)
@@ -1271,7 +1570,7 @@ int capture_convert(FILE *in, const char *in_name, const struct capture_opts *o,
 	}
 	while (getline(&buf, &cap, in) > 0) {
 		c.line++;
-		if (conv_line(&c, buf))
+		if (o->strace ? strace_line(&c, buf) : conv_line(&c, buf))
 			goto out;
 	}
 	free(buf);
@@ -1287,8 +1586,8 @@ int capture_convert(FILE *in, const char *in_name, const struct capture_opts *o,
 		goto out;
 	}
 	if (!c.n_procs) {
-		fprintf(errf, "revmap: capture: %s: no process in it (is it perf script's text?)\n",
-			in_name);
+		fprintf(errf, "revmap: capture: %s: no process in it (is it %s's text?)\n",
+			in_name, o->strace ? "strace" : "perf script");
 		goto out;
 	}
 	out = strcmp(o->out_path, "-") ? fopen(o->out_path, "w") : stdout;
@@ -1303,6 +1602,10 @@ int capture_convert(FILE *in, const char *in_name, const struct capture_opts *o,
 		"(comments), %" PRIu64 " advice the trace cannot say, %" PRIu64
 		" file mappings without a path\n", c.n_procs, c.n_procs == 1 ? "" : "es", c.n_calls, c.n_faults, c.n_dropped,
 		c.nfiles, c.n_failed_maps, c.n_skipped_advice, c.n_unknown_map);
+	if (o->strace)
+		fprintf(out, "# recorded with strace: no page faults, none of the mappings execve "
+			"made; %" PRIu64 " calls on memory it could not show are comments\n",
+			c.n_unknown_calls);
 	if (write_files(&c, out))
 		goto out;
 	rewind(c.body);
@@ -1382,6 +1685,47 @@ static int run(char *const argv[], int out_fd, int err_fd, FILE *errf)
 	return WEXITSTATUS(st);
 }
 
+/* can perf record the tracepoints here?  (a short recording of true) */
+static bool perf_works(const char *dir)
+{
+	char data[96];
+	int rc;
+
+	snprintf(data, sizeof(data), "%s/probe.data", dir);
+	int null = open("/dev/null", O_WRONLY);
+	rc = run((char *[]){ "perf", "record", "-q", "-o", data, "-e",
+			     "exceptions:page_fault_user,syscalls:sys_enter_mmap", "--", "true", NULL },
+		 null, null, stderr);
+	if (null >= 0)
+		close(null);
+	unlink(data);
+	return rc == 0;
+}
+
+/* record argv with strace into text; => its exit status, or -1 */
+static int strace_record(char **argv, const char *text, FILE *errf)
+{
+	size_t n = 0, k = 0;
+	char trace[256];
+	int rc;
+
+	while (argv[n])
+		n++;
+	char **sv = calloc(n + 16, sizeof(*sv));
+	if (!sv)
+		return -1;
+	snprintf(trace, sizeof(trace), "trace=%s", capture_strace_calls);
+	sv[k++] = "strace", sv[k++] = "-f", sv[k++] = "-q", sv[k++] = "-X", sv[k++] = "raw";
+	sv[k++] = "-y", sv[k++] = "-e", sv[k++] = "signal=none", sv[k++] = "-e", sv[k++] = trace;
+	sv[k++] = "-o", sv[k++] = (char *)text, sv[k++] = "--";
+	for (size_t i = 0; i < n; i++)
+		sv[k++] = argv[i];
+	sv[k] = NULL;
+	rc = run(sv, -1, -1, errf);
+	free(sv);
+	return rc;
+}
+
 int capture_record(const struct capture_opts *o, char **argv, FILE *errf)
 {
 	char dir[] = "/tmp/revmap-capture-XXXXXX", data[64], text[64], errs[64];
@@ -1389,18 +1733,9 @@ int capture_record(const struct capture_opts *o, char **argv, FILE *errf)
 	FILE *in = NULL;
 	struct timespec t0, t1;
 
-	if (geteuid() != 0) {
-		fprintf(errf, "revmap: capture: needs root (perf's tracepoints and page faults "
-			"of every child); run it as root or with sudo\n");
-		return 1;
-	}
-	if (access("/usr/bin/perf", X_OK) && run((char *[]){ "perf", "--version", NULL }, -1,
-						 -1, errf) != 0) {
-		fprintf(errf, "revmap: capture: needs perf (Debian: apt-get install linux-perf)\n");
-		return 1;
-	}
-	if (ensure_tracefs(errf))
-		return 1;
+	struct capture_opts so = *o;
+	const char *why = NULL;
+
 	if (!mkdtemp(dir)) {
 		fprintf(errf, "revmap: capture: cannot make a directory in /tmp: %s\n", strerror(errno));
 		return 1;
@@ -1408,6 +1743,47 @@ int capture_record(const struct capture_opts *o, char **argv, FILE *errf)
 	snprintf(data, sizeof(data), "%s/perf.data", dir);
 	snprintf(text, sizeof(text), "%s/perf.txt", dir);
 	snprintf(errs, sizeof(errs), "%s/perf.err", dir);
+	/* perf, or strace where perf cannot */
+	if (!o->strace) {
+		if (geteuid() != 0)
+			why = "perf's tracepoints need root";
+		else if (access("/usr/bin/perf", X_OK) &&
+			 run((char *[]){ "perf", "--version", NULL }, -1, -1, errf) != 0)
+			why = "no perf (Debian: apt-get install linux-perf)";
+		else if (ensure_tracefs(errf))
+			why = "no tracefs";
+		else if (!perf_works(dir))
+			why = "perf record of the tracepoints failed (perf_event_paranoid, or a "
+			      "kernel without them)";
+	}
+	if (o->strace || why) {
+		int null = open("/dev/null", O_WRONLY);
+		int have = run((char *[]){ "strace", "-V", NULL }, null, null, errf);
+		if (null >= 0)
+			close(null);
+		if (have != 0) {
+			fprintf(errf, "revmap: capture: %s%sand no strace either (Debian: apt-get "
+				"install strace)\n", why ? why : "", why ? "; " : "");
+			rmdir(dir);
+			return 1;
+		}
+		if (why)
+			fprintf(errf, "revmap: capture: %s: recording with strace instead, which sees "
+				"no page faults and none of the mappings execve makes\n", why);
+		so.strace = true;
+		const char *keep = o->script_path ? o->script_path : text;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		rc = strace_record(argv, keep, errf);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		fprintf(errf, "revmap: capture: %s exited with status %d after %.2f s under strace\n",
+			argv[0], rc, (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+		if (!(in = fopen(keep, "r"))) {
+			fprintf(errf, "revmap: capture: strace wrote nothing to %s\n", keep);
+			goto out;
+		}
+		status = capture_convert(in, keep, &so, errf);
+		goto out;
+	}
 
 	/* perf record -d: MMAP2 records for data mappings too; -m: a large
 	 * ring, events lost make the capture fail; no build-ids (slow, and of

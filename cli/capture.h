@@ -20,12 +20,15 @@ struct capture_opts {
 	const char *script_path;  /* capture_record: also keep perf script's text
 				   * here (NULL: no) */
 	const char *command_line; /* for the trace's header comment (NULL: none) */
+	bool strace;              /* the input is strace's, not perf's: capture_record
+				   * records with strace (also when perf cannot) */
 };
 
 /*
  * Convert the text of `perf script -F pid,tid,time,event,trace
- * --show-mmap-events --show-lost-events` (in, named in_name in messages)
- * into a trace on o->out_path.  => 0; 1 when the input is not such a text
+ * --show-mmap-events --show-lost-events` (in, named in_name in messages),
+ * or with o->strace that of `strace -f -q -X raw -y -e signal=none -e
+ * trace=...` (capture_strace_calls), into a trace on o->out_path.  => 0; 1 when the input is not such a text
  * (said on errf as "revmap: capture: NAME:LINE: ..."), when perf lost events
  * or when the trace cannot be written.
  */
@@ -38,7 +41,9 @@ int capture_convert(FILE *in, const char *in_name, const struct capture_opts *o,
  */
 int capture_record(const struct capture_opts *o, char **argv, FILE *errf);
 
-/* the tracepoints capture_record asks perf for, comma-separated */
+/* the tracepoints capture_record asks perf for, and the system calls it
+ * asks strace for, comma-separated */
 extern const char capture_events[];
+extern const char capture_strace_calls[];
 
 #endif

@@ -387,8 +387,9 @@ static const char report_help[] =
 	"Example:\n"
 	"  revmap report --plots plots results/\n";
 static const char capture_help[] =
-	"usage: revmap capture -o TRACE [--portable] [--keep-script FILE] [--] COMMAND [ARGS]\n"
-	"       revmap capture -o TRACE [--portable] --from SCRIPT\n"
+	"usage: revmap capture -o TRACE [--portable] [--strace] [--keep-script FILE] [--]\n"
+	"                      COMMAND [ARGS]\n"
+	"       revmap capture -o TRACE [--portable] [--strace] --from SCRIPT\n"
 	"\n"
 	"Runs COMMAND on this machine under perf record and writes what it and\n"
 	"all its children did to their memory as a trace: mmap, munmap, mremap,\n"
@@ -407,6 +408,10 @@ static const char capture_help[] =
 	"It needs root and perf (Debian: linux-perf), and mounts tracefs at\n"
 	"/sys/kernel/tracing if it is not there.  If perf loses events the\n"
 	"capture fails rather than write a trace that is not what happened.\n"
+	"Where perf cannot record (not root, no perf, no tracepoints) it says why\n"
+	"and records with strace instead, which sees the system calls but no page\n"
+	"fault and none of the mappings execve makes: calls on memory it did not\n"
+	"see are left out as comments, so the trace still replays as it ran.\n"
 	"\n"
 	"Options:\n"
 	"  -o TRACE           the trace to write ('-': standard output)\n"
@@ -414,7 +419,9 @@ static const char capture_help[] =
 	"                     up), not 'hostfile' lines that name this machine's\n"
 	"                     files: the trace then replays on any machine\n"
 	"                     (deleted and special files are 'file' lines always)\n"
-	"  --keep-script FILE keep perf script's text of the recording in FILE\n"
+	"  --strace           record with strace, not perf (with --from: SCRIPT is\n"
+	"                     strace -f -q -X raw -y's output)\n"
+	"  --keep-script FILE keep perf script's (or strace's) text in FILE\n"
 	"  --from SCRIPT      convert perf script's text recorded earlier (perf\n"
 	"                     script -F pid,tid,time,event,trace --show-mmap-events\n"
 	"                     --show-lost-events; '-': standard input) instead of\n"
@@ -977,6 +984,7 @@ static int cmd_bench(int argc, char **argv)
 
 static const struct opt_spec capture_opts[] = {
 	{ "-o", OPT_VALUE }, { "--portable", OPT_NONE }, { "--keep-script", OPT_VALUE },
+	{ "--strace", OPT_NONE },
 	{ "--from", OPT_VALUE }, { "--help", OPT_NONE }, { "-h", OPT_NONE },
 	{ NULL, OPT_NONE }
 };
@@ -1005,6 +1013,8 @@ static int cmd_capture(int argc, char **argv)
 			co.portable = true;
 		else if (!strcmp(o.spec->name, "--keep-script"))
 			co.script_path = o.value;
+		else if (!strcmp(o.spec->name, "--strace"))
+			co.strace = true;
 		else
 			from = o.value;
 	}

@@ -21,8 +21,14 @@
 #   - the same text twice gives the same trace; from standard input too;
 #   - bad input: a line that is not perf script's names FILE:LINE, exit 1; lost
 #     events fail the conversion; an empty text; usage errors exit 2;
+#   - strace's text of the same program (workout.strace.txt.gz) converts
+#     with --strace: no faults, the same processes (a vfork child's calls
+#     printed before its parent's vfork returned are its own, after it),
+#     calls on memory strace cannot show left out as comments, and it
+#     replays with --check and no mismatch under every scheme;
 #   - a live capture (root and perf only, else skipped): sh running a
-#     pipeline, replayed with --check.
+#     pipeline, replayed with --check; where perf cannot run (no perf on
+#     PATH), capture says so and records with strace, and that replays too.
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -182,6 +188,28 @@ usage() {
 }
 t "usage errors exit 2 with one line" usage
 
+gzip -dc "$ROOT/tests/capture/workout.strace.txt.gz" >workout.strace.txt
+strace_conv() {
+	"$REVMAP" capture -o st.trace --portable --strace --from workout.strace.txt 2>st.err ||
+		{ fail "capture --strace --from failed: $(cat st.err)"; return 1; }
+	grep -q '^# recorded with strace: no page faults' st.trace || { fail "no strace header"; return 1; }
+	! grep -Eq '^[0-9]+ [rw] ' st.trace || { fail "faults in a strace trace"; return 1; }
+	grep -Eq '^1 fork 2	# pid [0-9]+$' st.trace && grep -q '^2 exit$' st.trace ||
+		{ fail "no fork"; return 1; }
+	grep -Eq '^3 spawn	# pid [0-9]+ exec /bin/true$' st.trace || { fail "no vfork child's spawn"; return 1; }
+	[ "$(grep -Ec '^[0-9]+ (spawn|exec)' st.trace)" = 3 ] || { fail "spawn/exec lines: $(grep -E '^[0-9]+ (spawn|exec)' st.trace)"; return 1; }
+	grep -Eq '^# 1 mprotect .*on memory strace cannot show: left out\)$' st.trace ||
+		{ fail "the main program's RELRO mprotect is not a comment"; return 1; }
+	grep -Eq '^1 mprotect 0x[0-9a-f]+ 0x4000 r-- = 0$' st.trace || { fail "libc's RELRO mprotect is missing"; return 1; }
+	grep -Eq '^1 mremap 0x[0-9a-f]+ 0x4000 0x40000 maymove,fixed ' st.trace || { fail "no mremap"; return 1; }
+	local s
+	for s in $SCHEMES; do
+		"$REVMAP" replay st.trace --check --scheme "$s" >/dev/null 2>st.rerr ||
+			{ fail "$s: $(head -c 300 st.rerr)"; return 1; }
+	done
+}
+t "strace's text converts (--strace): no faults, the processes, unknown memory left out, replays under every scheme" strace_conv
+
 live() {
 	"$REVMAP" capture -o live.trace -- sh -c 'x=$(echo hello | tr h j); ls / >/dev/null' \
 		>live.out 2>live.err || { fail "capture failed: $(cat live.err)"; return 1; }
@@ -193,6 +221,22 @@ if [ "$(id -u)" = 0 ] && command -v perf >/dev/null &&
 	t "a live capture of a shell pipeline replays with --check" live
 else
 	ok "a live capture # SKIP needs root and perf with tracepoints"
+fi
+
+fallback() {
+	# a PATH with strace but no perf: capture falls back, says so
+	mkdir -p nopath && ln -sf "$(command -v strace)" nopath/strace
+	PATH="$TMP/nopath" "$REVMAP" capture -o fb.trace -- /bin/sh -c 'echo x | /bin/cat >/dev/null' \
+		>fb.out 2>fb.err || { fail "capture failed: $(cat fb.err)"; return 1; }
+	grep -q 'recording with strace instead' fb.err || { fail "stderr: $(cat fb.err)"; return 1; }
+	grep -q '^# recorded with strace' fb.trace || { fail "not a strace trace"; return 1; }
+	"$REVMAP" replay fb.trace --check >/dev/null 2>fb.rerr || { fail "replay: $(cat fb.rerr)"; return 1; }
+}
+if [ "$(id -u)" = 0 ] && command -v strace >/dev/null &&
+	strace -f -qq -o /dev/null true 2>/dev/null; then
+	t "without perf, capture records with strace, says so, and the trace replays" fallback
+else
+	ok "strace fallback # SKIP needs root and a working strace"
 fi
 
 echo "1..$n"
