@@ -117,9 +117,9 @@ fuzz:
 # (pkg-config and groff-base: tests/install.t builds against the installed
 # library and renders the man page; gnuplot-nox: the suite's SVG plots;
 # parallel: tests/sweep.t runs a sweep's jobs with GNU parallel; linux-perf:
-# revmap capture, and capture.t's live capture.)
+# revmap capture, and capture.t's live capture; strace: its fallback.)
 DEPS := build-essential clang libclang-rt-14-dev perl python3 pkg-config groff-base gzip zstd \
-	gnuplot-nox parallel linux-perf
+	gnuplot-nox parallel linux-perf strace
 deps:
 	@missing=""; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
