@@ -410,8 +410,11 @@ static int plot_data(const char *dir, const char *name, const struct suite_set *
 
 		size_text(row->mem, mem, sizeof(mem));
 		fputc('"', f);
-		for (const char *s = row->workload; *s; s++)
-			fputc(*s == '"' ? '\'' : *s, f);
+		/* a label: the trace's name without ".trace" and what follows */
+		const char *end = strstr(row->workload, ".trace");
+		size_t len = end ? (size_t)(end - row->workload) : strlen(row->workload);
+		for (size_t k = 0; k < len; k++)
+			fputc(row->workload[k] == '"' ? '\'' : row->workload[k], f);
 		if (machines)
 			fprintf(f, " %s %s", mem, policy_name[row->policy]);
 		fputc('"', f);
