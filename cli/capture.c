@@ -382,6 +382,7 @@ struct tgroup {
 	int tgid;
 	struct space *sp;
 	int nthreads;
+	int exec_tid;                 /* the thread inside execve, or 0 */
 	struct tgroup *next;
 };
 
@@ -931,6 +932,10 @@ static int ev_enter(struct conv *c, struct thread *t, const char *name, const ch
 		return 0;          /* exit_group: the exits come from sched */
 	if (t->sc == SC_EXECVE)
 		held_clear(t);
+	if (sc == SC_EXECVE) {
+		struct tgroup *g = imap_get(&c->groups, t->tgid);
+		g->exec_tid = t->tid;
+	}
 	t->sc = sc;
 	t->have_map = false;
 	map_clear(&t->map);
@@ -944,6 +949,9 @@ static int ev_enter(struct conv *c, struct thread *t, const char *name, const ch
 /* an execve that failed: its faults were the old image's; its maps go */
 static int exec_failed(struct conv *c, struct thread *t, struct space *sp)
 {
+	struct tgroup *g = imap_get(&c->groups, t->tgid);
+
+	g->exec_tid = 0;
 	for (size_t i = 0; i < t->nheld; i++)
 		if (!t->held[i].is_map && put_fault(c, sp, t->held[i].addr, t->held[i].write))
 			return -1;
@@ -1017,12 +1025,37 @@ static int parse_mmap2(struct conv *c, const char *rest, struct mmap2 *m)
 	return 0;
 }
 
+/*
+ * A thread other than the leader that execs takes the leader's id in
+ * de_thread, before execve maps anything: the records after that carry the
+ * leader's id.  t (that id, no call under way) takes over the execve of the
+ * group's thread inside one, with what it held.
+ */
+static void exec_adopt(struct conv *c, struct thread *t)
+{
+	struct tgroup *g = imap_get(&c->groups, t->tgid);
+	struct thread *o;
+
+	if (t->sc != SC_NONE || !g->exec_tid || g->exec_tid == t->tid ||
+	    !(o = imap_get(&c->threads, g->exec_tid)) || o->sc != SC_EXECVE)
+		return;
+	struct held *h = t->held;
+	size_t nh = t->nheld, ch = t->capheld;
+	t->held = o->held, t->nheld = o->nheld, t->capheld = o->capheld;
+	o->held = h, o->nheld = nh, o->capheld = ch;
+	held_clear(o);
+	o->sc = SC_NONE;
+	t->sc = SC_EXECVE;
+	g->exec_tid = t->tid;
+}
+
 static int ev_mmap2(struct conv *c, struct thread *t, const char *rest)
 {
 	struct mmap2 m;
 
 	if (parse_mmap2(c, rest, &m))
 		return -1;
+	exec_adopt(c, t);
 	if (t->sc == SC_NONE) {
 		struct tgroup *g = imap_get(&c->groups, t->tgid);
 		if (g && g->sp->fresh)
@@ -1123,6 +1156,7 @@ static int exec_done(struct conv *c, struct thread *t, const char *fn, int len)
 	struct tgroup *g = imap_get(&c->groups, t->tgid);
 	struct space *sp = g->sp;
 
+	g->exec_tid = 0;
 	g->nthreads = 1;             /* de_thread: the others are gone */
 	if (sp->users > 1) {
 		/* a vfork or CLONE_VM child: a new process of its own now */
@@ -1160,13 +1194,18 @@ static int ev_exec(struct conv *c, struct thread *t, const char *rest)
 		/* a thread other than the leader exec'd and took the leader's id */
 		struct thread *o = imap_get(&c->threads, (int)old_pid);
 		if (o && o != t) {
-			/* t is the sample's thread (the new id); o held the execve */
-			struct held *h = o->held;
-			size_t nh = o->nheld, ch = o->capheld;
-			o->held = t->held, o->nheld = t->nheld, o->capheld = t->capheld;
-			t->held = h, t->nheld = nh, t->capheld = ch;
+			/* t is the sample's thread (the new id); o held the execve,
+			 * unless t took it over already (exec_adopt); o's id is
+			 * gone either way */
+			if (o->sc == SC_EXECVE) {
+				struct held *h = o->held;
+				size_t nh = o->nheld, ch = o->capheld;
+				o->held = t->held, o->nheld = t->nheld, o->capheld = t->capheld;
+				t->held = h, t->nheld = nh, t->capheld = ch;
+			}
 			imap_del(&c->threads, (int)old_pid);
 			held_clear(o);
+			o->sc = SC_NONE;
 		}
 	}
 	if (fn) {

@@ -21,6 +21,9 @@
 #   - the same text twice gives the same trace; from standard input too;
 #   - bad input: a line that is not perf script's names FILE:LINE, exit 1; lost
 #     events fail the conversion; an empty text; usage errors exit 2;
+#   - tests/capture/thread_exec.c's recording: a thread that is not the
+#     leader execs (its new image's records carry the leader's id): the
+#     image's mappings follow the exec line, and it replays everywhere;
 #   - strace's text of the same program (workout.strace.txt.gz) converts
 #     with --strace: no faults, the same processes (a vfork child's calls
 #     printed before its parent's vfork returned are its own, after it),
@@ -187,6 +190,21 @@ usage() {
 	done
 }
 t "usage errors exit 2 with one line" usage
+
+thread_exec() {
+	gzip -dc "$ROOT/tests/capture/thread_exec.perf.txt.gz" >te.txt
+	"$REVMAP" capture -o te.trace --portable --from te.txt 2>te.err || { fail "$(cat te.err)"; return 1; }
+	grep -q 'old_pid=[0-9]*' te.txt && ! grep -q 'sched_process_exec: filename=/bin/true pid=\([0-9]*\) old_pid=\1$' te.txt ||
+		{ fail "the recording's exec is not a non-leader thread's"; return 1; }
+	grep -A2 -E '^1 exec	# pid [0-9]+ /bin/true$' te.trace | grep -q '# \[stack\]$' ||
+		{ fail "the exec'd image's mappings are missing: $(grep -A2 '/bin/true$' te.trace)"; return 1; }
+	local s
+	for s in $SCHEMES; do
+		"$REVMAP" replay te.trace --check --scheme "$s" >/dev/null 2>te.rerr ||
+			{ fail "$s: $(head -c 300 te.rerr)"; return 1; }
+	done
+}
+t "a thread other than the leader execs: the new image's mappings (under the leader's id) are its, it replays" thread_exec
 
 gzip -dc "$ROOT/tests/capture/workout.strace.txt.gz" >workout.strace.txt
 strace_conv() {

@@ -14,3 +14,8 @@ echo "recorded: tests/capture/workout.perf.txt.gz"
 	--keep-script "$build/workout.strace.txt" -- "$build/workout"
 gzip -9n <"$build/workout.strace.txt" >tests/capture/workout.strace.txt.gz
 echo "recorded: tests/capture/workout.strace.txt.gz"
+cc -O1 -pthread -o "$build/thread_exec" tests/capture/thread_exec.c
+"$build/revmap" capture -o "$build/thread_exec.trace" \
+	--keep-script "$build/thread_exec.perf.txt" -- "$build/thread_exec"
+gzip -9n <"$build/thread_exec.perf.txt" >tests/capture/thread_exec.perf.txt.gz
+echo "recorded: tests/capture/thread_exec.perf.txt.gz"
