@@ -21,7 +21,9 @@
  *    held until sched_process_exec says it succeeded, then written, after
  *    `exec`, as `fixed` mappings; a failed execve changes nothing (its
  *    records are dropped, the faults it took reading its arguments are the
- *    old image's).
+ *    old image's).  A thread other than the leader that execs takes the
+ *    leader's id (de_thread) before the image is mapped: the thread with
+ *    that id takes the execve over (exec_adopt).
  *  - mmap and mremap: where the kernel placed a mapping (ASLR, a hint, no
  *    address) is written as `fixed` at that address, so replay does not
  *    depend on placement; the result is written `= result`.  A failed mmap
@@ -48,6 +50,12 @@
  * execve's copy of the arguments onto the new stack, ptrace), calls it does
  * not follow (shmat, mlockall, remap_file_pages, userfaultfd), and the
  * contents of memory.
+ *
+ * Where perf cannot record, strace can (capture_strace_calls): the same
+ * system calls with their results and the clones and execs, but no fault
+ * and none of what execve maps, so a call on memory the converter has not
+ * seen mapped is left out as a comment (strace_line and strace_call; the
+ * address-space model and the writing are shared).
  */
 #include <errno.h>
 #include <fcntl.h>
