@@ -106,17 +106,13 @@ const char capture_strace_calls[] =
 #define L_PROT_READ 0x1
 #define L_PROT_WRITE 0x2
 #define L_PROT_EXEC 0x4
-#define L_MAP_SHARED 0x01
 #define L_MAP_PRIVATE 0x02
-#define L_MAP_FIXED 0x10
 #define L_MAP_ANON 0x20
 #define L_MAP_LOCKED 0x2000
 #define L_MAP_NORESERVE 0x4000
 #define L_MAP_POPULATE 0x8000
 #define L_MAP_NONBLOCK 0x10000
 #define L_MAP_HUGETLB 0x40000
-#define L_MREMAP_MAYMOVE 1
-#define L_MREMAP_FIXED 2
 #define L_MREMAP_DONTUNMAP 4
 #define L_CLONE_VM 0x100
 #define L_CLONE_THREAD 0x10000
@@ -222,12 +218,12 @@ struct space {
 	int users;                    /* thread groups using it */
 	struct range *r;              /* what is mapped, sorted, coalesced */
 	size_t nr, cap;
-	uint64_t stack_lo, stack_hi;  /* the stack's extent; 0, 0: none known */
+	uint64_t stack_lo;            /* the stack's lowest address; 0: none known */
 	bool fresh;                   /* spawned, its exec not seen yet: the
 				   * command's own execve was before perf
 				   * began, its MMAP2 records come alone */
 	bool brk_known;               /* brkbase written since the last exec */
-	uint64_t brk_start, brk;      /* the heap, once known */
+	uint64_t brk;                 /* the break, once known */
 	struct space *next;           /* all spaces, for freeing */
 };
 
@@ -410,10 +406,9 @@ struct conv {
 	unsigned nfiles;
 	int next_tpid;
 	/* what the header tells */
-	uint64_t n_events, n_faults, n_dropped, n_calls, n_failed_maps, n_lost;
+	uint64_t n_faults, n_dropped, n_calls, n_failed_maps, n_lost;
 	uint64_t n_unknown_map, n_skipped_advice;
 	int n_procs;
-	bool failed;
 	/* strace's text: a call split by another task's line, kept by task id
 	 * until its "resumed" line; the lines of a task whose clone has not
 	 * returned yet (strace prints the child's first calls before it) */
@@ -433,7 +428,6 @@ static int cerr(struct conv *c, const char *fmt, ...)
 	vfprintf(c->errf, fmt, ap);
 	va_end(ap);
 	fputc('\n', c->errf);
-	c->failed = true;
 	return -1;
 }
 
@@ -614,8 +608,8 @@ static struct cfile *file_for(struct conv *c, const struct mmap2 *m)
 	return f;
 }
 
-/* what a mapping at addr of the file in m means: anonymous (NULL, *anon) or
- * a file */
+/* a mapping of path is anonymous memory (an MMAP2 name the kernel gives
+ * one, or /dev/zero) */
 static bool path_is_anon(const char *path)
 {
 	return path[0] == '[' || !strcmp(path, "//anon") || !strncmp(path, "/dev/zero", 9) ||
@@ -635,10 +629,8 @@ static int put_exec_map(struct conv *c, struct space *sp, const struct mmap2 *m)
 		fprintf(c->body, "%d mmap 0x%" PRIx64 " 0x%" PRIx64 " %s %s,anon,fixed = 0x%" PRIx64
 			"\t# %s\n", sp->tpid, m->addr, len, prot, shared ? "shared" : "private",
 			m->addr, m->path);
-		if (!strcmp(m->path, "[stack]")) {
+		if (!strcmp(m->path, "[stack]"))
 			sp->stack_lo = m->addr;
-			sp->stack_hi = m->addr + len;
-		}
 	} else {
 		struct cfile *f = file_for(c, m);
 		if (!f)
@@ -664,7 +656,7 @@ static int put_fault(struct conv *c, struct space *sp, uint64_t addr, bool write
 		uint64_t lo = PAGE_DOWN(addr);
 
 		/* below the stack, nothing between: the stack grows */
-		if (sp->stack_hi && addr < sp->stack_lo && sp->stack_lo - lo <= STACK_REACH &&
+		if (sp->stack_lo && addr < sp->stack_lo && sp->stack_lo - lo <= STACK_REACH &&
 		    !ranges_overlap(sp, lo, sp->stack_lo)) {
 			fprintf(c->body, "%d mmap 0x%" PRIx64 " 0x%" PRIx64
 				" rw- private,anon,fixed = 0x%" PRIx64 "\t# the stack grows\n",
@@ -682,6 +674,36 @@ static int put_fault(struct conv *c, struct space *sp, uint64_t addr, bool write
 }
 
 /* ---------------------------------------------------------------- system calls */
+
+/* the system calls followed, by name (the variants that act the same
+ * after them) */
+static const struct {
+	const char *name;
+	enum sc sc;
+} sc_table[] = {
+	{ "mmap", SC_MMAP }, { "munmap", SC_MUNMAP }, { "mremap", SC_MREMAP },
+	{ "mprotect", SC_MPROTECT }, { "brk", SC_BRK }, { "madvise", SC_MADVISE },
+	{ "mlock", SC_MLOCK }, { "munlock", SC_MUNLOCK }, { "execve", SC_EXECVE },
+	{ "pkey_mprotect", SC_MPROTECT }, { "mlock2", SC_MLOCK }, { "execveat", SC_EXECVE },
+};
+
+static enum sc sc_from(const char *name)
+{
+	for (size_t i = 0; i < sizeof(sc_table) / sizeof(sc_table[0]); i++)
+		if (!strcmp(sc_table[i].name, name))
+			return sc_table[i].sc;
+	return SC_NONE;
+}
+
+/* a followed call's name, as the trace writes it */
+static const char *sc_name(enum sc sc)
+{
+	for (size_t i = 0; i < sizeof(sc_table) / sizeof(sc_table[0]); i++)
+		if (sc_table[i].sc == sc)
+			return sc_table[i].name;
+	return "?";
+}
+
 
 static const char *const advice_names[] = {
 	[0] = "normal", [1] = "random", [2] = "sequential", [3] = "willneed",
@@ -789,7 +811,7 @@ static int sys_brk(struct conv *c, struct space *sp, struct thread *t, uint64_t 
 		}
 		fprintf(c->body, "%d brkbase 0x%" PRIx64 " = 0\n", sp->tpid, start);
 		sp->brk_known = true;
-		sp->brk_start = sp->brk = start;
+		sp->brk = start;
 	}
 	put_result(r, sizeof(r), (int64_t)ret, true);
 	fprintf(c->body, "%d brk 0x%" PRIx64 " = %s\n", sp->tpid, t->arg[0], r);
@@ -805,7 +827,6 @@ static int sys_brk(struct conv *c, struct space *sp, struct thread *t, uint64_t 
 static int sys_exit(struct conv *c, struct space *sp, struct thread *t, uint64_t ret)
 {
 	char r[32], p[4];
-	const char *verb;
 
 	c->n_calls++;
 	put_result(r, sizeof(r), (int64_t)ret, false);
@@ -814,14 +835,8 @@ static int sys_exit(struct conv *c, struct space *sp, struct thread *t, uint64_t
 		 * converter does not know could not replay as it ran */
 		uint64_t a = t->arg[0], len = t->arg[1];
 		if (a + len < a || !ranges_cover(sp, PAGE_DOWN(a), PAGE_UP(a + len))) {
-			static const char *const names[] = {
-				[SC_MREMAP] = "mremap", [SC_MPROTECT] = "mprotect",
-				[SC_MADVISE] = "madvise", [SC_MLOCK] = "mlock",
-				[SC_MUNLOCK] = "munlock",
-			};
 			fprintf(c->body, "# %d %s 0x%" PRIx64 " 0x%" PRIx64 " = %s (on memory strace "
-				"cannot show: left out)\n", sp->tpid,
-				names[t->sc] ? names[t->sc] : "?", a, len, r);
+				"cannot show: left out)\n", sp->tpid, sc_name(t->sc), a, len, r);
 			c->n_unknown_calls++;
 			return 0;
 		}
@@ -862,9 +877,8 @@ static int sys_exit(struct conv *c, struct space *sp, struct thread *t, uint64_t
 	}
 	case SC_MLOCK:
 	case SC_MUNLOCK:
-		verb = t->sc == SC_MLOCK ? "mlock" : "munlock";
-		fprintf(c->body, "%d %s 0x%" PRIx64 " 0x%" PRIx64 " = %s\n", sp->tpid, verb,
-			t->arg[0], t->arg[1], r);
+		fprintf(c->body, "%d %s 0x%" PRIx64 " 0x%" PRIx64 " = %s\n", sp->tpid,
+			sc_name(t->sc), t->arg[0], t->arg[1], r);
 		return 0;
 	default:
 		return 0;
@@ -893,32 +907,6 @@ static bool field(const char *s, const char *key, uint64_t *v, int base)
 	return end != hit && !errno;
 }
 
-static enum sc sc_from(const char *name, bool *mlock2)
-{
-	*mlock2 = false;
-	if (!strcmp(name, "mmap"))
-		return SC_MMAP;
-	if (!strcmp(name, "munmap"))
-		return SC_MUNMAP;
-	if (!strcmp(name, "mremap"))
-		return SC_MREMAP;
-	if (!strcmp(name, "mprotect") || !strcmp(name, "pkey_mprotect"))
-		return SC_MPROTECT;
-	if (!strcmp(name, "brk"))
-		return SC_BRK;
-	if (!strcmp(name, "madvise"))
-		return SC_MADVISE;
-	if (!strcmp(name, "mlock"))
-		return SC_MLOCK;
-	if (!strcmp(name, "mlock2"))
-		return *mlock2 = true, SC_MLOCK;
-	if (!strcmp(name, "munlock"))
-		return SC_MUNLOCK;
-	if (!strcmp(name, "execve") || !strcmp(name, "execveat"))
-		return SC_EXECVE;
-	return SC_NONE;
-}
-
 static const char *const enter_fields[][6] = {
 	[SC_MMAP] = { "addr:", "len:", "prot:", "flags:", "fd:", "off:" },
 	[SC_MUNMAP] = { "addr:", "len:" },
@@ -933,8 +921,7 @@ static const char *const enter_fields[][6] = {
 
 static int ev_enter(struct conv *c, struct thread *t, const char *name, const char *rest)
 {
-	bool mlock2;
-	enum sc sc = sc_from(name, &mlock2);
+	enum sc sc = sc_from(name);
 
 	if (sc == SC_NONE)
 		return 0;          /* exit_group: the exits come from sched */
@@ -971,12 +958,11 @@ static int exec_failed(struct conv *c, struct thread *t, struct space *sp)
 static int ev_exit(struct conv *c, struct thread *t, const char *name, const char *rest)
 {
 	struct tgroup *g = imap_get(&c->groups, t->tgid);
-	bool mlock2;
-	enum sc sc = sc_from(name, &mlock2);
+	enum sc sc = sc_from(name);
 	uint64_t ret;
 	int err = 0;
 
-	if (sc == SC_NONE || !g)
+	if (sc == SC_NONE)
 		return 0;
 	if (t->sc != sc)          /* its start was before the recording, or lost */
 		return 0;
@@ -1043,12 +1029,13 @@ static void exec_adopt(struct conv *c, struct thread *t)
 {
 	struct tgroup *g = imap_get(&c->groups, t->tgid);
 	struct thread *o;
+	struct held *h;
+	size_t nh, ch;
 
 	if (t->sc != SC_NONE || !g->exec_tid || g->exec_tid == t->tid ||
 	    !(o = imap_get(&c->threads, g->exec_tid)) || o->sc != SC_EXECVE)
 		return;
-	struct held *h = t->held;
-	size_t nh = t->nheld, ch = t->capheld;
+	h = t->held, nh = t->nheld, ch = t->capheld;
 	t->held = o->held, t->nheld = o->nheld, t->capheld = o->capheld;
 	o->held = h, o->nheld = nh, o->capheld = ch;
 	held_clear(o);
@@ -1066,7 +1053,7 @@ static int ev_mmap2(struct conv *c, struct thread *t, const char *rest)
 	exec_adopt(c, t);
 	if (t->sc == SC_NONE) {
 		struct tgroup *g = imap_get(&c->groups, t->tgid);
-		if (g && g->sp->fresh)
+		if (g->sp->fresh)
 			t->sc = SC_EXECVE;    /* an execve begun before the recording */
 	}
 	if (t->sc == SC_EXECVE) {
@@ -1129,9 +1116,7 @@ static int task_new(struct conv *c, struct thread *parent, uint64_t child, uint6
 			memcpy(sp->r, psp->r, psp->nr * sizeof(*sp->r));
 		sp->nr = psp->nr;
 		sp->stack_lo = psp->stack_lo;
-		sp->stack_hi = psp->stack_hi;
 		sp->brk_known = psp->brk_known;
-		sp->brk_start = psp->brk_start;
 		sp->brk = psp->brk;
 		fprintf(c->body, "%d fork %d\t# pid %" PRIu64 "\n", psp->tpid, sp->tpid, child);
 	}
@@ -1179,7 +1164,7 @@ static int exec_done(struct conv *c, struct thread *t, const char *fn, int len)
 		fprintf(c->body, "%d exec\t# pid %d %.*s\n", sp->tpid, t->tgid, len, fn);
 		sp->fresh = false;
 		sp->nr = 0;
-		sp->stack_lo = sp->stack_hi = 0;
+		sp->stack_lo = 0;
 		sp->brk_known = false;
 	}
 	for (size_t i = 0; i < t->nheld; i++) {
@@ -1198,19 +1183,11 @@ static int ev_exec(struct conv *c, struct thread *t, const char *rest)
 	const char *fn = strstr(rest, "filename=");
 	int len = 0;
 
+	exec_adopt(c, t);     /* if no record came after the leader's id changed */
 	if (field(rest, "old_pid=", &old_pid, 10) && (int)old_pid != t->tid) {
-		/* a thread other than the leader exec'd and took the leader's id */
+		/* a thread other than the leader exec'd: its own id is gone */
 		struct thread *o = imap_get(&c->threads, (int)old_pid);
 		if (o && o != t) {
-			/* t is the sample's thread (the new id); o held the execve,
-			 * unless t took it over already (exec_adopt); o's id is
-			 * gone either way */
-			if (o->sc == SC_EXECVE) {
-				struct held *h = o->held;
-				size_t nh = o->nheld, ch = o->capheld;
-				o->held = t->held, o->nheld = t->nheld, o->capheld = t->capheld;
-				t->held = h, t->nheld = nh, t->capheld = ch;
-			}
 			imap_del(&c->threads, (int)old_pid);
 			held_clear(o);
 			o->sc = SC_NONE;
@@ -1231,7 +1208,7 @@ static int ev_task_exit(struct conv *c, struct thread *t)
 	imap_del(&c->threads, t->tid);
 	held_clear(t);
 	t->sc = SC_NONE;
-	if (!g || --g->nthreads > 0)
+	if (--g->nthreads > 0)
 		return 0;
 	imap_del(&c->groups, g->tgid);
 	space_put(c, g->sp);
@@ -1269,7 +1246,6 @@ static int conv_line(struct conv *c, char *s)
 	size_t el = strlen(ev);
 	if (el && ev[el - 1] == ':')
 		ev[--el] = 0;
-	c->n_events++;
 	if (!strcmp(ev, "PERF_RECORD_MMAP")) /* without inode: not from -d */
 		return 0;
 	if (!(t = thread_get(c, pid, tid)))
@@ -1382,7 +1358,6 @@ static int strace_call(struct conv *c, struct thread *t, char *s)
 	char name[32];
 	uint64_t ret, a[6] = { 0 };
 	const char *fdpath = NULL;
-	bool mlock2;
 	enum sc sc;
 	int n = 0;
 
@@ -1405,12 +1380,9 @@ static int strace_call(struct conv *c, struct thread *t, char *s)
 		return 0;             /* the task went away inside it */
 	if (!strncmp(eq, "-1 E", 4)) {
 		char en[24] = "";
-		int err = 0;
+		int err;
 		sscanf(eq + 3, "%23[A-Z0-9]", en);
-		for (int e = 1; e < 4096 && !err; e++)
-			if (tr_errno_name(e) && !strcmp(tr_errno_name(e), en))
-				err = e;
-		if (!err)
+		if (!(err = tr_errno_from_name(en)))
 			return cerr(c, "an error %s revmap does not know", en);
 		ret = (uint64_t)-(int64_t)err;
 	} else if (!st_num(eq, &ret, NULL)) {
@@ -1447,7 +1419,7 @@ static int strace_call(struct conv *c, struct thread *t, char *s)
 			return 0;     /* a failed execve changes nothing */
 		return exec_done(c, t, q ? q + 1 : "", q && e ? (int)(e - q - 1) : 0);
 	}
-	sc = sc_from(name, &mlock2);
+	sc = sc_from(name);
 	if (sc == SC_NONE)
 		return 0;
 	/* the arguments: plain numbers (an fd with its path) */
@@ -1464,8 +1436,6 @@ static int strace_call(struct conv *c, struct thread *t, char *s)
 	}
 	t->sc = sc;
 	memcpy(t->arg, a, sizeof(a));
-	if (sc == SC_MREMAP && n < 4)
-		t->arg[4] = 0;
 	t->have_map = false;
 	map_clear(&t->map);
 	if (sc == SC_MMAP && fdpath && (int64_t)a[4] >= 0) {
@@ -1504,7 +1474,6 @@ static int strace_line(struct conv *c, char *s)
 	}
 	if (!imap_get(&c->groups, t->tgid))
 		return cerr(c, "task %d of process %d, which has exited", tid, t->tgid);
-	c->n_events++;
 	if (!strncmp(rest, "+++ ", 4))
 		return ev_task_exit(c, t);
 	if (!strncmp(rest, "--- ", 4))

@@ -53,6 +53,15 @@ fi
 SCHEMES="avc scan vmaoff vmaring anonvma anonlayer astree vmainode mminode ptechain objrmap"
 gzip -dc "$ROOT/tests/capture/workout.perf.txt.gz" >workout.perf.txt
 
+# replays_checked TRACE: it replays with --check under every scheme, no mismatch
+replays_checked() {
+	local s
+	for s in $SCHEMES; do
+		"$REVMAP" replay "$1" --check --scheme "$s" >/dev/null 2>"$1.$s.err" ||
+			{ fail "$s: exit $?: $(head -c 400 "$1.$s.err")"; return 1; }
+	done
+}
+
 convert() {
 	"$REVMAP" capture -o workout.trace --portable --from workout.perf.txt 2>convert.err ||
 		{ fail "capture --from failed: $(cat convert.err)"; return 1; }
@@ -62,10 +71,7 @@ t "the recorded perf text converts (--portable)" convert
 
 replays() {
 	local s
-	for s in $SCHEMES; do
-		"$REVMAP" replay workout.trace --check --scheme "$s" >"r.$s.out" 2>"r.$s.err" ||
-			{ fail "$s: exit $?: $(head -c 400 "r.$s.err")"; return 1; }
-	done
+	replays_checked workout.trace || return 1
 	# the same final state under every scheme
 	for s in $SCHEMES; do
 		"$REVMAP" replay workout.trace --scheme "$s" --dump "d.$s" 2>/dev/null ||
@@ -198,11 +204,7 @@ thread_exec() {
 		{ fail "the recording's exec is not a non-leader thread's"; return 1; }
 	grep -A2 -E '^1 exec	# pid [0-9]+ /bin/true$' te.trace | grep -q '# \[stack\]$' ||
 		{ fail "the exec'd image's mappings are missing: $(grep -A2 '/bin/true$' te.trace)"; return 1; }
-	local s
-	for s in $SCHEMES; do
-		"$REVMAP" replay te.trace --check --scheme "$s" >/dev/null 2>te.rerr ||
-			{ fail "$s: $(head -c 300 te.rerr)"; return 1; }
-	done
+	replays_checked te.trace
 }
 t "a thread other than the leader execs: the new image's mappings (under the leader's id) are its, it replays" thread_exec
 
@@ -220,11 +222,7 @@ strace_conv() {
 		{ fail "the main program's RELRO mprotect is not a comment"; return 1; }
 	grep -Eq '^1 mprotect 0x[0-9a-f]+ 0x4000 r-- = 0$' st.trace || { fail "libc's RELRO mprotect is missing"; return 1; }
 	grep -Eq '^1 mremap 0x[0-9a-f]+ 0x4000 0x40000 maymove,fixed ' st.trace || { fail "no mremap"; return 1; }
-	local s
-	for s in $SCHEMES; do
-		"$REVMAP" replay st.trace --check --scheme "$s" >/dev/null 2>st.rerr ||
-			{ fail "$s: $(head -c 300 st.rerr)"; return 1; }
-	done
+	replays_checked st.trace
 }
 t "strace's text converts (--strace): no faults, the processes, unknown memory left out, replays under every scheme" strace_conv
 
